@@ -1,0 +1,89 @@
+// Package policy reads and validates sseguard's policy file: which buckets must be encrypted how,
+// with which customer managed key, usable by which transcoder principal.
+//
+// Parsing goes through yaml.Node so that every problem, and every bucket, carries the line and
+// column it came from. Validation is strict and offline: no AWS call is made before a policy is
+// known to be well-formed.
+package policy
+
+// Encryption is a bucket's required server-side encryption mode.
+type Encryption string
+
+// The encryption modes a policy may require.
+const (
+	SSES3  Encryption = "sse-s3"
+	SSEKMS Encryption = "sse-kms"
+)
+
+// ExistingObjects says what to do about objects uploaded before the bucket's default encryption
+// was right.
+type ExistingObjects string
+
+// The values of existing_objects.
+const (
+	ObjectsIgnore    ExistingObjects = "ignore"
+	ObjectsReport    ExistingObjects = "report"
+	ObjectsReencrypt ExistingObjects = "reencrypt"
+)
+
+// Pos is a place in the policy file, 1-based.
+type Pos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// Policy is a parsed, validated policy file.
+type Policy struct {
+	// Path is the file the policy was read from, as given (used in messages and annotations).
+	Path    string
+	Version int
+	// Account, when set, is the only AWS account sseguard may touch.
+	Account string
+	// Region is used for API calls that are not tied to a bucket or key region.
+	Region  string
+	Keys    []Key
+	Buckets []Bucket
+}
+
+// Key is the optional detail for a customer managed key, looked up by alias.
+type Key struct {
+	Alias string
+	// Region pins the key to one region; empty means "each using bucket's region".
+	Region      string
+	Description string
+	Tags        map[string]string
+	// Rotation asks for automatic yearly key rotation. Defaults to true.
+	Rotation         bool
+	Administrators   []string
+	AllowAdminDelete bool
+	Pos              Pos
+}
+
+// Bucket is one bucket's required encryption.
+type Bucket struct {
+	Name string
+	// Region is asserted when set; empty means the bucket's own region.
+	Region     string
+	Encryption Encryption
+	// KMSKey is an alias name (alias/x), a key ARN or an alias ARN. Empty for sse-s3.
+	KMSKey              string
+	TranscoderPrincipal string
+	// BucketKey turns on S3 Bucket Keys (sse-kms only). Defaults to true for sse-kms.
+	BucketKey       bool
+	EnforceOnUpload bool
+	RequireTLS      bool
+	// ExistingObjects defaults to ignore: scanning objects costs a request per object.
+	ExistingObjects ExistingObjects
+	Prefixes        []string
+	Pos             Pos
+}
+
+// KeyByAlias returns the policy's key entry for alias, if it has one.
+func (p *Policy) KeyByAlias(alias string) (Key, bool) {
+	for _, k := range p.Keys {
+		if k.Alias == alias {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
