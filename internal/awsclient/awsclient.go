@@ -1,0 +1,119 @@
+// Package awsclient builds the AWS SDK clients sseguard uses, from the SDK's default configuration
+// chain (environment, shared config and credentials files, SSO, web identity, instance roles).
+//
+// Custom endpoints come from the SDK's own AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
+// variables. When S3 is pointed at a custom endpoint, addressing is path-style: emulators and
+// most S3-compatible servers do not serve virtual-hosted bucket names.
+package awsclient
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Options tune the clients.
+type Options struct {
+	// Region is used when the default chain names none.
+	Region string
+	// MaxConns sizes the HTTP connection pool; 0 means the SDK's default.
+	MaxConns int
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Clients hands out service clients, one per region, all sharing one configuration and one HTTP
+// connection pool.
+type Clients struct {
+	cfg         aws.Config
+	s3PathStyle bool
+	mu          sync.Mutex
+	s3ByRegion  map[string]*s3.Client
+	kmsByRegion map[string]*kms.Client
+}
+
+// New loads the SDK's default configuration.
+func New(ctx context.Context, o Options) (*Clients, error) {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var opts []func(*config.LoadOptions) error
+	if o.MaxConns > 0 {
+		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = o.MaxConns
+			t.MaxIdleConnsPerHost = o.MaxConns
+		})))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = o.Region
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return &Clients{
+		cfg:         cfg,
+		s3PathStyle: getenv("AWS_ENDPOINT_URL_S3") != "" || getenv("AWS_ENDPOINT_URL") != "",
+		s3ByRegion:  map[string]*s3.Client{},
+		kmsByRegion: map[string]*kms.Client{},
+	}, nil
+}
+
+// Region is the configuration's default region.
+func (c *Clients) Region() string { return c.cfg.Region }
+
+// S3 returns the S3 client for region (empty: the default region).
+func (c *Clients) S3(region string) *s3.Client {
+	region = c.regionOr(region)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.s3ByRegion[region]; ok {
+		return cl
+	}
+	cl := s3.NewFromConfig(c.cfg, func(o *s3.Options) {
+		o.Region = region
+		o.UsePathStyle = c.s3PathStyle
+	})
+	c.s3ByRegion[region] = cl
+	return cl
+}
+
+// KMS returns the KMS client for region (empty: the default region).
+func (c *Clients) KMS(region string) *kms.Client {
+	region = c.regionOr(region)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl, ok := c.kmsByRegion[region]; ok {
+		return cl
+	}
+	cl := kms.NewFromConfig(c.cfg, func(o *kms.Options) { o.Region = region })
+	c.kmsByRegion[region] = cl
+	return cl
+}
+
+// STS returns an STS client in the default region.
+func (c *Clients) STS() *sts.Client { return sts.NewFromConfig(c.cfg) }
+
+// IAM returns an IAM client (IAM is global).
+func (c *Clients) IAM() *iam.Client { return iam.NewFromConfig(c.cfg) }
+
+func (c *Clients) regionOr(region string) string {
+	if region == "" {
+		return c.cfg.Region
+	}
+	return region
+}
