@@ -1,0 +1,70 @@
+package observe
+
+// State is what sseguard saw in the account: the data the plan is computed from. It holds no
+// clients and does no I/O, so plans can be computed (and tested) from a literal State.
+type State struct {
+	// Account is the caller's AWS account id (STS GetCallerIdentity).
+	Account string `json:"account"`
+	// Buckets by name.
+	Buckets map[string]*Bucket `json:"buckets"`
+	// Keys by where and how they were asked for: the policy's key references and every key a
+	// bucket's encryption names.
+	Keys map[KeyRef]*Key `json:"-"`
+	// Principals says, for each IAM principal ARN the policy names, whether it exists
+	// (IAM GetRole / GetUser). Missing entries were not checked.
+	Principals map[string]bool `json:"principals,omitempty"`
+}
+
+// KeyRef names a key as written somewhere (alias name, alias ARN, key id or key ARN), in the
+// region it was looked up in. Aliases are per region, so the region is part of the name.
+type KeyRef struct {
+	Region string
+	Ref    string
+}
+
+// Bucket is one bucket's observed state.
+type Bucket struct {
+	Name   string `json:"name"`
+	Exists bool   `json:"exists"`
+	// Region is the bucket's own region (GetBucketLocation; "" from the API means us-east-1).
+	Region string `json:"region,omitempty"`
+	// Encryption is the default encryption rule; nil when the bucket has none configured.
+	Encryption *Rule `json:"encryption,omitempty"`
+	// Policy is the bucket policy document as stored; "" when the bucket has none.
+	Policy string `json:"-"`
+	// Err says why the bucket could not be observed completely; the plan turns it into a blocker.
+	Err string `json:"error,omitempty"`
+}
+
+// Rule is a bucket's default encryption rule.
+type Rule struct {
+	// Algorithm is AES256, aws:kms or aws:kms:dsse, as S3 returns it.
+	Algorithm string `json:"algorithm"`
+	// KeyRef is the key as S3 returned it (AWS returns the ARN; others return what was written).
+	KeyRef string `json:"kms_key,omitempty"`
+	// KeyARN is KeyRef resolved through KMS; "" when there is no key or it could not be resolved.
+	KeyARN    string `json:"kms_key_arn,omitempty"`
+	BucketKey bool   `json:"bucket_key"`
+}
+
+// Key is a KMS key as DescribeKey (and, for customer managed keys, GetKeyPolicy and
+// GetKeyRotationStatus) answered.
+type Key struct {
+	// Found is false when KMS answered NotFound (no such alias or key).
+	Found       bool   `json:"found"`
+	ARN         string `json:"arn,omitempty"`
+	ID          string `json:"id,omitempty"`
+	Account     string `json:"account,omitempty"`
+	Region      string `json:"region,omitempty"`
+	State       string `json:"state,omitempty"`
+	Manager     string `json:"manager,omitempty"`
+	Spec        string `json:"spec,omitempty"`
+	Usage       string `json:"usage,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Policy is the key policy ("default"); "" when it could not be read.
+	Policy string `json:"-"`
+	// Rotation is automatic rotation; nil when unknown (not read, or not allowed to read).
+	Rotation *bool `json:"rotation,omitempty"`
+	// Err says why the key could not be observed; the plan turns it into a blocker.
+	Err string `json:"error,omitempty"`
+}

@@ -1,0 +1,194 @@
+// Package plan compares a policy with the observed state of an account and says what must change.
+//
+// Compute is a pure function: the same policy and state always give the same plan, in the same
+// order. It makes no AWS call; rendering (package report) and executing (package apply) are
+// separate views of the plan's data.
+package plan
+
+// Kind is what a change does.
+type Kind string
+
+// The kinds of change, in the order apply performs them.
+const (
+	// CreateKey creates a customer managed key with its description, tags and key policy, and
+	// points its alias at it.
+	CreateKey Kind = "create-key"
+	// UpdateKeyPolicy replaces the statements sseguard owns in a key's policy.
+	UpdateKeyPolicy Kind = "update-key-policy"
+	// EnableKeyRotation turns on automatic rotation of a key.
+	EnableKeyRotation Kind = "enable-key-rotation"
+	// SetDefaultEncryption sets a bucket's default encryption rule.
+	SetDefaultEncryption Kind = "set-default-encryption"
+	// EnableBucketKey turns on S3 Bucket Keys in a rule that is otherwise right.
+	EnableBucketKey Kind = "enable-bucket-key"
+	// UpdateBucketPolicy replaces the statements sseguard owns in a bucket's policy.
+	UpdateBucketPolicy Kind = "update-bucket-policy"
+	// ReencryptObjects re-encrypts objects stored before the bucket's default was right.
+	ReencryptObjects Kind = "reencrypt-objects"
+)
+
+var kindOrder = map[Kind]int{
+	CreateKey: 0, UpdateKeyPolicy: 1, EnableKeyRotation: 2, SetDefaultEncryption: 3,
+	EnableBucketKey: 3, UpdateBucketPolicy: 4, ReencryptObjects: 5,
+}
+
+// Change is one thing apply will do.
+type Change struct {
+	// ID is stable across runs: kind and target, e.g. "set-default-encryption/media-hls".
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	// Bucket is the bucket changed, for bucket changes.
+	Bucket string `json:"bucket,omitempty"`
+	// Alias is the key alias, for key changes (and for bucket rules that use a key created in
+	// the same run).
+	Alias  string `json:"alias,omitempty"`
+	Region string `json:"region"`
+	// Line is the policy line that asked for this change (the bucket's or the key's entry).
+	Line int `json:"line"`
+	// Before and After describe the change for people: "AES256", "aws:kms alias/x (bucket key)".
+	Before string `json:"before"`
+	After  string `json:"after"`
+	// Details are finer-grained lines, e.g. which principal gains which key actions.
+	Details []string `json:"details,omitempty"`
+	// DependsOn lists changes that must succeed first.
+	DependsOn []string `json:"depends_on,omitempty"`
+
+	// Rule is the encryption rule to write, for SetDefaultEncryption and EnableBucketKey.
+	Rule *Rule `json:"rule,omitempty"`
+	// Key is the key to create, for CreateKey.
+	Key *NewKey `json:"key,omitempty"`
+	// Document is the policy document to write, for UpdateKeyPolicy and UpdateBucketPolicy.
+	Document string `json:"document,omitempty"`
+	// KeyARN is the key a key change applies to (empty for a key created in the same run).
+	KeyARN string `json:"key_arn,omitempty"`
+}
+
+// Rule is a bucket default encryption rule to write.
+type Rule struct {
+	// Algorithm is AES256 or aws:kms.
+	Algorithm string `json:"algorithm"`
+	// KeyARN is the key's ARN; empty when the key is created by another change of this plan, named
+	// by Alias in Region.
+	KeyARN    string `json:"kms_key_arn,omitempty"`
+	Alias     string `json:"alias,omitempty"`
+	BucketKey bool   `json:"bucket_key"`
+}
+
+// NewKey is a customer managed key to create.
+type NewKey struct {
+	Alias       string            `json:"alias"`
+	Description string            `json:"description"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	// Policy is the whole key policy, set at creation so no moment exists where the key lacks it.
+	Policy string `json:"policy,omitempty"`
+	// Rotation enables automatic rotation after creation.
+	Rotation bool `json:"rotation"`
+}
+
+// Blocker is a reason sseguard refuses to change a bucket (or anything at all).
+type Blocker struct {
+	// Code is stable for scripts, e.g. "key-pending-deletion".
+	Code   string `json:"code"`
+	Bucket string `json:"bucket,omitempty"`
+	Alias  string `json:"alias,omitempty"`
+	Region string `json:"region,omitempty"`
+	Line   int    `json:"line"`
+	// Message says what is wrong and what to do about it.
+	Message string `json:"message"`
+}
+
+// The blocker codes.
+const (
+	BlockAccountMismatch   = "account-mismatch"
+	BlockBucketMissing     = "bucket-missing"
+	BlockRegionMismatch    = "region-mismatch"
+	BlockKeyRegion         = "key-region-mismatch"
+	BlockKeyOtherAccount   = "key-other-account"
+	BlockKeyAWSManaged     = "key-aws-managed"
+	BlockKeyPendingDelete  = "key-pending-deletion"
+	BlockKeyDisabled       = "key-disabled"
+	BlockKeyNotUsable      = "key-not-usable"
+	BlockKeyNotFound       = "key-not-found"
+	BlockObserveFailed     = "observe-failed"
+	BlockPrincipalMissing  = "principal-missing"
+	BlockKeyPolicyConflict = "key-policy-conflict"
+)
+
+// Warning is worth knowing but does not stop anything.
+type Warning struct {
+	Code    string `json:"code"`
+	Bucket  string `json:"bucket,omitempty"`
+	Alias   string `json:"alias,omitempty"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// Status is a bucket's verdict.
+type Status string
+
+// The bucket verdicts.
+const (
+	InSync  Status = "in-sync"
+	Drift   Status = "drift"
+	Blocked Status = "blocked"
+)
+
+// BucketStatus is one row of the plan's per-bucket table.
+type BucketStatus struct {
+	Name     string `json:"name"`
+	Region   string `json:"region"`
+	Line     int    `json:"line"`
+	Status   Status `json:"status"`
+	Required string `json:"required"`
+	Observed string `json:"observed"`
+	// Changes are the IDs of this bucket's changes (including the keys it needs).
+	Changes []string `json:"changes,omitempty"`
+}
+
+// Plan is everything that differs between the policy and the account.
+type Plan struct {
+	// PolicyPath is the policy file the plan was computed from.
+	PolicyPath string         `json:"policy"`
+	Account    string         `json:"account"`
+	Buckets    []BucketStatus `json:"buckets"`
+	Changes    []Change       `json:"changes"`
+	Blockers   []Blocker      `json:"blockers"`
+	Warnings   []Warning      `json:"warnings"`
+}
+
+// InSync reports whether there is nothing to do and nothing in the way.
+func (p *Plan) InSync() bool { return len(p.Changes) == 0 && len(p.Blockers) == 0 }
+
+// Change returns the change with id.
+func (p *Plan) Change(id string) (Change, bool) {
+	for _, c := range p.Changes {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Change{}, false
+}
+
+// Outcome is what happened to one change during apply.
+type Outcome string
+
+// The outcomes of a change.
+const (
+	// Done: the call succeeded and reading back shows the change.
+	Done Outcome = "done"
+	// Failed: AWS refused or the call failed; Error says why.
+	Failed Outcome = "failed"
+	// Skipped: not attempted, because a change it depends on failed or the run stopped.
+	Skipped Outcome = "skipped"
+	// Unverified: the call succeeded but reading back does not show the change.
+	Unverified Outcome = "unverified"
+)
+
+// Result is the outcome of one change.
+type Result struct {
+	ChangeID string  `json:"change"`
+	Outcome  Outcome `json:"outcome"`
+	Error    string  `json:"error,omitempty"`
+	// Detail says what was done, e.g. the ARN of a created key.
+	Detail string `json:"detail,omitempty"`
+}

@@ -1,0 +1,96 @@
+// Package report renders plans and apply results for people (terminal text, job-summary
+// markdown, annotations) and for programs (JSON). It does no I/O beyond the writer it is given.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// Text writes the plan for a terminal: blockers first, then each change, then a verdict line.
+func Text(w io.Writer, p *plan.Plan) error {
+	tw := &errWriter{w: w}
+	if len(p.Blockers) > 0 {
+		tw.printf("Blockers (nothing is changed for these):\n")
+		for _, b := range p.Blockers {
+			tw.printf("  ✗ %s:%d: [%s] %s\n", p.PolicyPath, b.Line, b.Code, oneLine(b.Message))
+		}
+		tw.printf("\n")
+	}
+	if len(p.Changes) > 0 {
+		tw.printf("Changes:\n")
+		for _, c := range p.Changes {
+			tw.printf("  + %s\n", c.ID)
+			tw.printf("      %s → %s\n", oneLine(c.Before), oneLine(c.After))
+			for _, d := range c.Details {
+				tw.printf("      %s\n", oneLine(d))
+			}
+		}
+		tw.printf("\n")
+	}
+	if len(p.Warnings) > 0 {
+		tw.printf("Warnings:\n")
+		for _, wn := range p.Warnings {
+			tw.printf("  ! %s:%d: [%s] %s\n", p.PolicyPath, wn.Line, wn.Code, oneLine(wn.Message))
+		}
+		tw.printf("\n")
+	}
+	tw.printf("%s\n", Verdict(p))
+	return tw.err
+}
+
+// Verdict is the plan's one-line summary.
+func Verdict(p *plan.Plan) string {
+	var parts []string
+	if n := len(p.Blockers); n > 0 {
+		parts = append(parts, plural(n, "blocker", "blockers"))
+	}
+	if n := len(p.Changes); n > 0 {
+		parts = append(parts, plural(n, "change", "changes")+" pending")
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("In sync: %s match the policy.", plural(len(p.Buckets), "bucket", "buckets"))
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", plural(len(p.Buckets), "bucket", "buckets"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// oneLine keeps a value that came from AWS or the policy from breaking the layout (or forging
+// lines) in a terminal: control characters are shown escaped.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
