@@ -24,12 +24,17 @@ import (
 
 // Options tune the clients.
 type Options struct {
-	// Region is used when the default chain names none.
+	// Region is used when the environment and config files name none.
 	Region string
 	// MaxConns sizes the HTTP connection pool; 0 means the SDK's default.
 	MaxConns int
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
+	// Endpoint, when set, sends every service to this URL with path-style S3, and ignores the
+	// shared config and credentials files (used for the local emulator of the demo and tests).
+	Endpoint string
+	// Credentials, when set, replace the default credential chain.
+	Credentials aws.CredentialsProvider
 }
 
 // Clients hands out service clients, one per region, all sharing one configuration and one HTTP
@@ -55,19 +60,26 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 			t.MaxIdleConnsPerHost = o.MaxConns
 		})))
 	}
+	if o.Endpoint != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.Endpoint),
+			config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}))
+	}
+	if o.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithDefaultRegion(o.Region))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = o.Region
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
 	return &Clients{
 		cfg:         cfg,
-		s3PathStyle: getenv("AWS_ENDPOINT_URL_S3") != "" || getenv("AWS_ENDPOINT_URL") != "",
+		s3PathStyle: o.Endpoint != "" || getenv("AWS_ENDPOINT_URL_S3") != "" || getenv("AWS_ENDPOINT_URL") != "",
 		s3ByRegion:  map[string]*s3.Client{},
 		kmsByRegion: map[string]*kms.Client{},
 	}, nil

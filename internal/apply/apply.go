@@ -1,0 +1,230 @@
+// Package apply carries out a plan's changes against AWS, in the plan's order, and reports each
+// change's outcome with the AWS error next to the change that failed.
+//
+// Apply only ever creates keys and aliases and writes encryption settings and policies. It never
+// schedules key deletion, disables a key, deletes an alias, a bucket policy statement it does not
+// own, an object or a version.
+package apply
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// S3API is the part of the S3 client apply uses.
+type S3API interface {
+	PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+}
+
+// KMSAPI is the part of the KMS client apply uses.
+type KMSAPI interface {
+	CreateKey(ctx context.Context, in *kms.CreateKeyInput, optFns ...func(*kms.Options)) (*kms.CreateKeyOutput, error)
+	CreateAlias(ctx context.Context, in *kms.CreateAliasInput, optFns ...func(*kms.Options)) (*kms.CreateAliasOutput, error)
+	EnableKeyRotation(ctx context.Context, in *kms.EnableKeyRotationInput, optFns ...func(*kms.Options)) (*kms.EnableKeyRotationOutput, error)
+	PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.PutKeyPolicyOutput, error)
+}
+
+// Clients gives apply its per-region clients.
+type Clients interface {
+	S3(region string) S3API
+	KMS(region string) KMSAPI
+}
+
+// ObjectFixer re-encrypts a bucket's existing objects (package objects behind it). It returns
+// the counts and an error when the run failed or stopped early.
+type ObjectFixer interface {
+	Fix(ctx context.Context, c plan.Change, rule plan.Rule) (*plan.ObjectCounts, error)
+}
+
+// Applier executes plans.
+type Applier struct {
+	Clients Clients
+	// Objects re-encrypts existing objects; nil refuses reencrypt-objects changes.
+	Objects ObjectFixer
+	// Log receives one line per change as it happens.
+	Log io.Writer
+}
+
+// Apply executes every change of p in order and returns one result per change, in order. A
+// failed change skips the changes that depend on it; unrelated changes still run. Apply does
+// not verify: read the state back and compare (package pipeline does).
+func (a *Applier) Apply(ctx context.Context, p *plan.Plan) []plan.Result {
+	log := a.Log
+	if log == nil {
+		log = io.Discard
+	}
+	created := map[string]string{} // create-key change ID → key ARN
+	outcome := map[string]plan.Outcome{}
+	results := make([]plan.Result, 0, len(p.Changes))
+	for _, c := range p.Changes {
+		r := plan.Result{ChangeID: c.ID}
+		if dep := failedDependency(c, outcome); dep != "" {
+			r.Outcome, r.Error = plan.Skipped, "not attempted: "+dep+" did not succeed"
+		} else if err := ctx.Err(); err != nil {
+			r.Outcome, r.Error = plan.Skipped, "not attempted: "+err.Error()
+		} else {
+			detail, err := a.one(ctx, c, created)
+			r.Detail = detail
+			if err != nil {
+				r.Outcome, r.Error = plan.Failed, err.Error()
+			} else {
+				r.Outcome = plan.Done
+			}
+		}
+		outcome[c.ID] = r.Outcome
+		line := fmt.Sprintf("%-10s %s", r.Outcome, c.ID)
+		if r.Detail != "" {
+			line += ": " + r.Detail
+		}
+		if r.Error != "" {
+			line += ": " + r.Error
+		}
+		fmt.Fprintln(log, line)
+		results = append(results, r)
+	}
+	return results
+}
+
+func failedDependency(c plan.Change, outcome map[string]plan.Outcome) string {
+	deps := append([]string(nil), c.DependsOn...)
+	sort.Strings(deps)
+	for _, d := range deps {
+		if outcome[d] != plan.Done {
+			return d
+		}
+	}
+	return ""
+}
+
+func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]string) (string, error) {
+	switch c.Kind {
+	case plan.CreateKey:
+		arn, err := a.createKey(ctx, c)
+		if arn != "" {
+			created[c.ID] = arn
+		}
+		return arn, err
+	case plan.SetDefaultEncryption, plan.EnableBucketKey:
+		rule := *c.Rule
+		if rule.Algorithm == plan.AlgKMS && rule.KeyARN == "" {
+			for _, d := range c.DependsOn {
+				if arn, ok := created[d]; ok {
+					rule.KeyARN = arn
+				}
+			}
+			if rule.KeyARN == "" {
+				return "", fmt.Errorf("no key ARN for %s: the key it depends on was not created", rule.Alias)
+			}
+		}
+		return "", a.putEncryption(ctx, c, rule)
+	case plan.UpdateKeyPolicy:
+		_, err := a.Clients.KMS(c.Region).PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{
+			KeyId: aws.String(c.KeyARN), PolicyName: aws.String("default"), Policy: aws.String(c.Document),
+			// The lockout safety check stays on: KMS refuses a policy that would lock the
+			// account out of its own key.
+			BypassPolicyLockoutSafetyCheck: false,
+		})
+		if err != nil {
+			return "", fmt.Errorf("put key policy of %s: %w", c.KeyARN, err)
+		}
+		return "", nil
+	case plan.EnableKeyRotation:
+		if _, err := a.Clients.KMS(c.Region).EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(c.KeyARN)}); err != nil {
+			return "", fmt.Errorf("enable rotation of %s: %w", c.KeyARN, err)
+		}
+		return "", nil
+	case plan.UpdateBucketPolicy:
+		if _, err := a.Clients.S3(c.Region).PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
+			Bucket: aws.String(c.Bucket), Policy: aws.String(c.Document),
+		}); err != nil {
+			return "", fmt.Errorf("put bucket policy of %s: %w", c.Bucket, err)
+		}
+		return "", nil
+	case plan.ReencryptObjects:
+		if a.Objects == nil {
+			return "", fmt.Errorf("re-encrypting objects is not available in this run")
+		}
+		counts, err := a.Objects.Fix(ctx, c, *c.Rule)
+		detail := ""
+		if counts != nil {
+			detail = fmt.Sprintf("%d fixed, %d failed, %d remaining", counts.Fixed, counts.Failed, counts.Remaining)
+		}
+		return detail, err
+	default:
+		return "", fmt.Errorf("unknown change kind %q", c.Kind)
+	}
+}
+
+// createKey creates the CMK with its whole policy at once (so there is no moment where it lacks
+// the grants), then its alias, then turns on rotation. A failure after CreateKey leaves the key in
+// place (sseguard never deletes keys) and says so with its ARN.
+func (a *Applier) createKey(ctx context.Context, c plan.Change) (string, error) {
+	k := c.Key
+	kc := a.Clients.KMS(c.Region)
+	in := &kms.CreateKeyInput{
+		Description: aws.String(k.Description),
+		KeySpec:     kmstypes.KeySpecSymmetricDefault,
+		KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
+		Tags:        tags(k.Tags),
+	}
+	if k.Policy != "" {
+		in.Policy = aws.String(k.Policy)
+	}
+	out, err := kc.CreateKey(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("create key for %s in %s: %w", k.Alias, c.Region, err)
+	}
+	arn := aws.ToString(out.KeyMetadata.Arn)
+	if _, err := kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: out.KeyMetadata.KeyId}); err != nil {
+		return arn, fmt.Errorf("created key %s but could not point %s at it (the key is left in place, unused): %w", arn, k.Alias, err)
+	}
+	if k.Rotation {
+		if _, err := kc.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: out.KeyMetadata.KeyId}); err != nil {
+			return arn, fmt.Errorf("created key %s as %s but could not enable rotation: %w", arn, k.Alias, err)
+		}
+	}
+	return arn, nil
+}
+
+func (a *Applier) putEncryption(ctx context.Context, c plan.Change, rule plan.Rule) error {
+	def := &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(rule.Algorithm)}
+	r := s3types.ServerSideEncryptionRule{ApplyServerSideEncryptionByDefault: def}
+	if rule.Algorithm == plan.AlgKMS {
+		// The key ARN, never an alias: an alias is resolved in the caller's account at write time
+		// and can later be pointed elsewhere.
+		def.KMSMasterKeyID = aws.String(rule.KeyARN)
+		r.BucketKeyEnabled = aws.Bool(rule.BucketKey)
+	}
+	_, err := a.Clients.S3(c.Region).PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
+		Bucket:                            aws.String(c.Bucket),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{r}},
+	})
+	if err != nil {
+		return fmt.Errorf("set default encryption of %s: %w", c.Bucket, err)
+	}
+	return nil
+}
+
+func tags(m map[string]string) []kmstypes.Tag {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]kmstypes.Tag, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, kmstypes.Tag{TagKey: aws.String(k), TagValue: aws.String(m[k])})
+	}
+	return out
+}

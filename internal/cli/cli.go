@@ -1,0 +1,234 @@
+// Package cli is sseguard's command line: validate, plan, apply and demo. Main takes its
+// arguments and streams, and returns the exit code; only package main exits the process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sseguard/sseguard/internal/pipeline"
+	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/report"
+)
+
+// Exit codes, as `terraform plan -detailed-exitcode` uses them.
+const (
+	// ExitOK: nothing to do, or everything applied.
+	ExitOK = 0
+	// ExitError: an error, an invalid policy, a blocker, or a change that failed.
+	ExitError = 1
+	// ExitDrift: changes are pending (plan --detailed-exitcode only).
+	ExitDrift = 2
+)
+
+const usage = `sseguard keeps S3 buckets encrypted the way a policy file says.
+
+Usage:
+  sseguard validate [--policy FILE]
+  sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode]
+  sseguard apply    [--policy FILE] [--json FILE]
+  sseguard demo
+
+Commands:
+  validate  Check the policy file offline (no AWS call). Every problem is printed as
+            file:line:col: message.
+  plan      Read the live state of every bucket and key the policy names and print what
+            differs, and what apply would do. Changes nothing.
+  apply     Make the account match the policy: create missing keys (with their aliases and key
+            policies), set default encryption, fix key and bucket policies, re-encrypt existing
+            objects where asked; then read everything back and verify. Never deletes or
+            disables anything.
+  demo      Start a local AWS emulator (moto_server), create drifted buckets for the example
+            policy, plan, apply, and plan again.
+
+Flags:
+  --policy FILE         policy file (default sseguard.yaml)
+  --json FILE           also write the plan (and apply results) as JSON to FILE ("-" for stdout)
+  --detailed-exitcode   plan exits 0 when in sync, 2 when changes are pending, 1 on error or blocker
+
+AWS access comes from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, web
+identity (GitHub OIDC), instance roles. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 point it at
+another endpoint (S3 then uses path-style addressing).
+
+Exit codes: 0 ok; 1 error, invalid policy, blocker or failed change; 2 changes pending
+(plan --detailed-exitcode).
+`
+
+// Env is what the command line needs from its surroundings.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Pipeline runs the stages; nil builds one from the default AWS configuration.
+	Pipeline *pipeline.Pipeline
+	// ExamplePolicy is the embedded example policy the demo runs.
+	ExamplePolicy []byte
+}
+
+// Main runs the command line with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return ExitError
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(env.Stdout, usage)
+		return ExitOK
+	case "validate", "plan", "apply":
+	case "demo":
+		return runDemo(ctx, rest, env)
+	default:
+		fmt.Fprintf(env.Stderr, "sseguard: unknown command %q\n\n%s", cmd, usage)
+		return ExitError
+	}
+
+	fs := flag.NewFlagSet("sseguard "+cmd, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
+	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
+	jsonPath := fs.String("json", "", "write the plan as JSON to this file")
+	detailed := false
+	if cmd == "plan" {
+		fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "sseguard %s: unexpected argument %q (the policy file goes after --policy)\n", cmd, fs.Arg(0))
+		return ExitError
+	}
+	p := env.Pipeline
+	if p == nil {
+		p = &pipeline.Pipeline{Log: env.Stdout}
+	}
+	r := &runner{env: env, p: p, jsonPath: *jsonPath}
+	switch cmd {
+	case "validate":
+		return r.validate(*policyPath)
+	case "plan":
+		return r.plan(ctx, *policyPath, detailed)
+	default:
+		return r.apply(ctx, *policyPath)
+	}
+}
+
+type runner struct {
+	env      Env
+	p        *pipeline.Pipeline
+	jsonPath string
+}
+
+func (r *runner) validate(path string) int {
+	pol, err := r.p.Validate(path)
+	if err != nil {
+		return r.fail(err)
+	}
+	fmt.Fprintf(r.env.Stdout, "%s: valid (%d buckets, %d keys)\n", path, len(pol.Buckets), len(pol.Keys))
+	return ExitOK
+}
+
+func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
+	pl, err := r.p.Plan(ctx, path)
+	if err != nil {
+		return r.fail(err)
+	}
+	if err := report.Text(r.env.Stdout, pl); err != nil {
+		return r.fail(err)
+	}
+	if err := r.writeJSON("plan", pl, nil); err != nil {
+		return r.fail(err)
+	}
+	switch {
+	case len(pl.Blockers) > 0:
+		return ExitError
+	case detailed && len(pl.Changes) > 0:
+		return ExitDrift
+	}
+	return ExitOK
+}
+
+func (r *runner) apply(ctx context.Context, path string) int {
+	pl, results, err := r.p.Apply(ctx, path)
+	if pl == nil {
+		return r.fail(err)
+	}
+	code := ExitOK
+	if err := report.Text(r.env.Stdout, pl); err != nil {
+		return r.fail(err)
+	}
+	applied, failed := summarize(results)
+	if len(results) > 0 {
+		fmt.Fprintf(r.env.Stdout, "\nApplied %d of %d changes.\n", applied, len(results))
+		for _, res := range results {
+			if res.Outcome != plan.Done {
+				fmt.Fprintf(r.env.Stdout, "  %s %s: %s\n", res.Outcome, res.ChangeID, res.Error)
+			}
+		}
+	}
+	if failed > 0 || len(pl.Blockers) > 0 {
+		code = ExitError
+	}
+	if jerr := r.writeJSON("apply", pl, results); jerr != nil {
+		r.fail(jerr)
+		code = ExitError
+	}
+	if err != nil {
+		r.fail(err)
+		code = ExitError
+	}
+	return code
+}
+
+func summarize(results []plan.Result) (applied, failed int) {
+	for _, res := range results {
+		if res.Outcome == plan.Done {
+			applied++
+		} else {
+			failed++
+		}
+	}
+	return applied, failed
+}
+
+func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) error {
+	if r.jsonPath == "" {
+		return nil
+	}
+	if r.jsonPath == "-" {
+		return report.JSON(r.env.Stdout, mode, pl, results)
+	}
+	f, err := os.Create(r.jsonPath)
+	if err != nil {
+		return fmt.Errorf("write JSON plan: %w", err)
+	}
+	if err := report.JSON(f, mode, pl, results); err != nil {
+		f.Close()
+		return fmt.Errorf("write JSON plan to %s: %w", r.jsonPath, err)
+	}
+	return f.Close()
+}
+
+// fail prints err; a policy's errors are printed one per line, file:line:col first.
+func (r *runner) fail(err error) int {
+	var perrs policy.Errors
+	if errors.As(err, &perrs) {
+		for _, e := range perrs {
+			fmt.Fprintln(r.env.Stderr, e.Error())
+		}
+		fmt.Fprintf(r.env.Stderr, "sseguard: the policy has %d problem%s; nothing was read from or changed in AWS\n",
+			len(perrs), map[bool]string{true: "", false: "s"}[len(perrs) == 1])
+		return ExitError
+	}
+	fmt.Fprintf(r.env.Stderr, "sseguard: %s\n", strings.TrimSpace(err.Error()))
+	return ExitError
+}

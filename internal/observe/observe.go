@@ -1,0 +1,317 @@
+// Package observe reads the live state sseguard plans from: each bucket's region, existence and
+// default encryption, and each key the policy or a bucket names, resolved through KMS.
+//
+// Reads go through narrow interfaces with the SDK's method signatures, so a real client or a
+// test double fits. Buckets are read concurrently with a bound; a key is described once per run
+// however many buckets use it.
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+// S3API is the part of the S3 client observe uses.
+type S3API interface {
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, optFns ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+}
+
+// KMSAPI is the part of the KMS client observe uses.
+type KMSAPI interface {
+	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+	GetKeyRotationStatus(ctx context.Context, in *kms.GetKeyRotationStatusInput, optFns ...func(*kms.Options)) (*kms.GetKeyRotationStatusOutput, error)
+}
+
+// STSAPI is the part of the STS client observe uses.
+type STSAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Clients gives observe its clients. S3 and KMS clients are per region: an alias names a
+// different key (or none) in each region.
+type Clients interface {
+	S3(region string) S3API
+	KMS(region string) KMSAPI
+	STS() STSAPI
+}
+
+// Error codes S3 answers with as generic API errors.
+const (
+	codeSSENotFound    = "ServerSideEncryptionConfigurationNotFoundError"
+	codeNoSuchBucket   = "NoSuchBucket"
+	codeNoSuchPolicy   = "NoSuchBucketPolicy"
+	codeNotFound       = "NotFound"
+	codeAccessDenied   = "AccessDenied"
+	codeKMSNotFound    = "NotFoundException"
+	defaultConcurrency = 16
+)
+
+// Options tune an observation.
+type Options struct {
+	// Concurrency bounds how many buckets are read at once (default 16).
+	Concurrency int
+	// HomeRegion is where bucket-location calls go (GetBucketLocation works from any region).
+	HomeRegion string
+}
+
+// Observer reads state through its clients. It caches keys for its lifetime: use a new
+// Observer for each run that must see fresh key state.
+type Observer struct {
+	c    Clients
+	o    Options
+	mu   sync.Mutex
+	keys map[KeyRef]*keyEntry
+}
+
+type keyEntry struct {
+	once sync.Once
+	key  *Key
+}
+
+// New returns an Observer.
+func New(c Clients, o Options) *Observer {
+	if o.Concurrency <= 0 {
+		o.Concurrency = defaultConcurrency
+	}
+	return &Observer{c: c, o: o, keys: map[KeyRef]*keyEntry{}}
+}
+
+// Observe reads everything the policy refers to. Problems with one bucket or key are recorded
+// in the State (and become blockers in the plan); the error is for failures that make the whole
+// observation meaningless, such as credentials that do not work.
+func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*State, error) {
+	id, err := ob.c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("find the AWS account of these credentials (sts:GetCallerIdentity): %w", err)
+	}
+	st := &State{Account: aws.ToString(id.Account), Buckets: map[string]*Bucket{}, Keys: map[KeyRef]*Key{}}
+	if pol.Account != "" && pol.Account != st.Account {
+		// Nothing more is read from an account the policy is not for.
+		return st, nil
+	}
+
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(ob.o.Concurrency)
+	for _, b := range pol.Buckets {
+		g.Go(func() error {
+			ob.bucket(gctx, pol, b, st, &mu)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bucket, st *State, mu *sync.Mutex) {
+	b := &Bucket{Name: pb.Name}
+	keys := map[KeyRef]*Key{}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		st.Buckets[pb.Name] = b
+		for r, k := range keys {
+			st.Keys[r] = k
+		}
+	}()
+
+	region, exists, err := ob.bucketRegion(ctx, pb.Name)
+	if err != nil {
+		b.Err = err.Error()
+		return
+	}
+	b.Exists = exists
+	if !exists {
+		return
+	}
+	b.Region = region
+	s3c := ob.c.S3(region)
+
+	enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name)})
+	switch {
+	case hasCode(err, codeSSENotFound):
+		// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
+	case hasCode(err, codeNoSuchBucket):
+		b.Exists = false
+		return
+	case err != nil:
+		b.Err = fmt.Sprintf("read default encryption: %v", err)
+		return
+	default:
+		b.Encryption = ruleFrom(enc)
+	}
+	if b.Encryption != nil && b.Encryption.KeyRef != "" {
+		kr := KeyRef{Region: region, Ref: b.Encryption.KeyRef}
+		k := ob.key(ctx, kr)
+		keys[kr] = k
+		if k.Found {
+			b.Encryption.KeyARN = k.ARN
+		}
+	}
+
+	pol2, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name)})
+	switch {
+	case hasCode(err, codeNoSuchPolicy):
+	case err != nil:
+		b.Err = fmt.Sprintf("read bucket policy: %v", err)
+		return
+	default:
+		b.Policy = aws.ToString(pol2.Policy)
+	}
+
+	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
+		kr := DesiredKeyRef(pol, pb, region)
+		keys[kr] = ob.key(ctx, kr)
+	}
+}
+
+// DesiredKeyRef is where and by which name the key a bucket must use is looked up: an ARN in
+// its own region, an alias in the region the policy pins it to, else in the bucket's region.
+func DesiredKeyRef(pol *policy.Policy, pb policy.Bucket, bucketRegion string) KeyRef {
+	if a, err := arn.Parse(pb.KMSKey); err == nil {
+		return KeyRef{Region: a.Region, Ref: pb.KMSKey}
+	}
+	if k, ok := pol.KeyByAlias(pb.KMSKey); ok && k.Region != "" {
+		return KeyRef{Region: k.Region, Ref: pb.KMSKey}
+	}
+	return KeyRef{Region: bucketRegion, Ref: pb.KMSKey}
+}
+
+// bucketRegion answers the bucket's region and whether it exists.
+func (ob *Observer) bucketRegion(ctx context.Context, name string) (string, bool, error) {
+	out, err := ob.c.S3(ob.o.HomeRegion).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(name)})
+	switch {
+	case hasCode(err, codeNoSuchBucket), hasCode(err, codeNotFound):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("read location of bucket %s: %w", name, err)
+	}
+	return normalizeLocation(out.LocationConstraint), true, nil
+}
+
+// normalizeLocation turns a LocationConstraint into a region name: the API answers "" (null)
+// for us-east-1 and the legacy "EU" for eu-west-1.
+func normalizeLocation(c s3types.BucketLocationConstraint) string {
+	switch c {
+	case "":
+		return "us-east-1"
+	case s3types.BucketLocationConstraintEu:
+		return "eu-west-1"
+	}
+	return string(c)
+}
+
+func ruleFrom(out *s3.GetBucketEncryptionOutput) *Rule {
+	if out.ServerSideEncryptionConfiguration == nil || len(out.ServerSideEncryptionConfiguration.Rules) == 0 {
+		return nil
+	}
+	r := out.ServerSideEncryptionConfiguration.Rules[0]
+	rule := &Rule{BucketKey: aws.ToBool(r.BucketKeyEnabled)}
+	if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+		rule.Algorithm = string(d.SSEAlgorithm)
+		rule.KeyRef = aws.ToString(d.KMSMasterKeyID)
+	}
+	return rule
+}
+
+// Key describes the key ref names in region, once per observer.
+func (ob *Observer) key(ctx context.Context, kr KeyRef) *Key {
+	ob.mu.Lock()
+	e, ok := ob.keys[kr]
+	if !ok {
+		e = &keyEntry{}
+		ob.keys[kr] = e
+	}
+	ob.mu.Unlock()
+	e.once.Do(func() { e.key = ob.describe(ctx, kr) })
+	return e.key
+}
+
+// ResolveKeyARN resolves any key reference to the key's ARN, through the same per-run cache.
+func (ob *Observer) ResolveKeyARN(ctx context.Context, region, ref string) (string, error) {
+	if a, err := arn.Parse(ref); err == nil && strings.HasPrefix(a.Resource, "key/") {
+		return ref, nil
+	}
+	k := ob.key(ctx, KeyRef{Region: region, Ref: ref})
+	if k.Err != "" {
+		return "", errors.New(k.Err)
+	}
+	if !k.Found {
+		return "", fmt.Errorf("key %s not found in %s", ref, region)
+	}
+	return k.ARN, nil
+}
+
+func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
+	c := ob.c.KMS(kr.Region)
+	out, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(kr.Ref)})
+	var nf *kmstypes.NotFoundException
+	switch {
+	case errors.As(err, &nf), hasCode(err, codeKMSNotFound):
+		return &Key{Found: false, Region: kr.Region}
+	case err != nil:
+		return &Key{Err: fmt.Sprintf("describe key %s in %s: %v", kr.Ref, kr.Region, err)}
+	}
+	m := out.KeyMetadata
+	k := &Key{
+		Found:       true,
+		ARN:         aws.ToString(m.Arn),
+		ID:          aws.ToString(m.KeyId),
+		Account:     aws.ToString(m.AWSAccountId),
+		State:       string(m.KeyState),
+		Manager:     string(m.KeyManager),
+		Spec:        string(m.KeySpec),
+		Usage:       string(m.KeyUsage),
+		Description: aws.ToString(m.Description),
+	}
+	if a, err := arn.Parse(k.ARN); err == nil {
+		k.Region = a.Region
+	}
+	if k.Manager != string(kmstypes.KeyManagerTypeCustomer) {
+		return k
+	}
+	pol, err := c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ID), PolicyName: aws.String("default")})
+	// Access denied (a key in another account, or a read-only role without kms:GetKeyPolicy)
+	// leaves the policy unknown rather than failing the key.
+	if err == nil {
+		k.Policy = aws.ToString(pol.Policy)
+	} else if !hasCode(err, codeAccessDenied) {
+		k.Err = fmt.Sprintf("read key policy of %s: %v", k.ARN, err)
+		return k
+	}
+	rot, err := c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(k.ID)})
+	if err == nil {
+		k.Rotation = aws.Bool(rot.KeyRotationEnabled)
+	} else if !hasCode(err, codeAccessDenied) && k.State == string(kmstypes.KeyStateEnabled) {
+		k.Err = fmt.Sprintf("read rotation status of %s: %v", k.ARN, err)
+	}
+	return k
+}
+
+func hasCode(err error, code string) bool {
+	var ae smithy.APIError
+	return err != nil && errors.As(err, &ae) && ae.ErrorCode() == code
+}

@@ -1,0 +1,127 @@
+// Package pipeline runs sseguard's stages in order for one policy file: validate, observe, plan,
+// and for apply, execute and then observe again to verify each change took.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/sseguard/sseguard/internal/apply"
+	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+// Pipeline holds what every stage needs.
+type Pipeline struct {
+	// Clients are the AWS clients. They are created on first use, so that a policy that does
+	// not validate never reaches AWS (nor needs credentials).
+	Clients func(ctx context.Context) (*awsclient.Clients, error)
+	// Log receives progress lines (apply's per-change lines).
+	Log io.Writer
+
+	clients *awsclient.Clients
+}
+
+// Validate reads and validates the policy file without any AWS call.
+func (p *Pipeline) Validate(path string) (*policy.Policy, error) {
+	return policy.Load(path)
+}
+
+// Plan observes the account and computes the plan for the policy at path.
+func (p *Pipeline) Plan(ctx context.Context, path string) (*plan.Plan, error) {
+	pol, err := policy.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	_, pl, err := p.observeAndPlan(ctx, pol)
+	return pl, err
+}
+
+// Apply computes the plan, executes it, observes again and verifies every change. It returns
+// the plan that was executed and one result per change.
+func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.Result, error) {
+	pol, err := policy.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, pl, err := p.observeAndPlan(ctx, pol)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pl.Changes) == 0 {
+		return pl, []plan.Result{}, nil
+	}
+	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log}
+	results := a.Apply(ctx, pl)
+
+	// Read everything back with a fresh observer (no cached keys) and plan again: a change that
+	// was done must not be needed any more.
+	_, after, err := p.observeAndPlan(ctx, pol)
+	if err != nil {
+		return pl, results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
+	}
+	Verify(results, after)
+	return pl, results, nil
+}
+
+// Verify marks done results whose change is still needed in the re-computed plan as unverified.
+func Verify(results []plan.Result, after *plan.Plan) {
+	for i, r := range results {
+		if r.Outcome != plan.Done {
+			continue
+		}
+		if _, still := after.Change(r.ChangeID); still {
+			results[i].Outcome = plan.Unverified
+			results[i].Error = "the call succeeded but reading back still shows the old state"
+		}
+	}
+}
+
+func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy) (*awsclient.Clients, *plan.Plan, error) {
+	c, err := p.awsClients(ctx, pol)
+	if err != nil {
+		return nil, nil, err
+	}
+	ob := observe.New(observeClients{c}, observe.Options{HomeRegion: c.Region()})
+	st, err := ob.Observe(ctx, pol)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, plan.Compute(pol, st), nil
+}
+
+func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (*awsclient.Clients, error) {
+	if p.clients != nil {
+		return p.clients, nil
+	}
+	var (
+		c   *awsclient.Clients
+		err error
+	)
+	if p.Clients != nil {
+		c, err = p.Clients(ctx)
+	} else {
+		c, err = awsclient.New(ctx, awsclient.Options{Region: pol.Region})
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.clients = c
+	return c, nil
+}
+
+// observeClients and applyClients adapt awsclient's concrete clients to each stage's narrow
+// interfaces.
+type observeClients struct{ c *awsclient.Clients }
+
+func (o observeClients) S3(region string) observe.S3API   { return o.c.S3(region) }
+func (o observeClients) KMS(region string) observe.KMSAPI { return o.c.KMS(region) }
+func (o observeClients) STS() observe.STSAPI              { return o.c.STS() }
+
+type applyClients struct{ c *awsclient.Clients }
+
+func (a applyClients) S3(region string) apply.S3API   { return a.c.S3(region) }
+func (a applyClients) KMS(region string) apply.KMSAPI { return a.c.KMS(region) }

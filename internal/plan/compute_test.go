@@ -1,0 +1,241 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+const (
+	acct   = "111122223333"
+	keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	keyID  = "1234abcd-12ab-34cd-56ef-1234567890ab"
+)
+
+func kmsBucket(name, key string) policy.Bucket {
+	return policy.Bucket{Name: name, Encryption: policy.SSEKMS, KMSKey: key, BucketKey: true,
+		ExistingObjects: policy.ObjectsIgnore, Pos: policy.Pos{Line: 10, Column: 5}}
+}
+
+func enabledKey() *observe.Key {
+	return &observe.Key{Found: true, ARN: keyARN, ID: keyID, Account: acct, Region: "us-east-1",
+		State: "Enabled", Manager: "CUSTOMER", Spec: "SYMMETRIC_DEFAULT", Usage: "ENCRYPT_DECRYPT"}
+}
+
+func state(buckets map[string]*observe.Bucket, keys map[observe.KeyRef]*observe.Key) *observe.State {
+	return &observe.State{Account: acct, Buckets: buckets, Keys: keys}
+}
+
+func existing(name, region string, r *observe.Rule) *observe.Bucket {
+	return &observe.Bucket{Name: name, Exists: true, Region: region, Encryption: r}
+}
+
+// kinds is a compact view of a plan for table tests: change IDs and blocker codes.
+type kinds struct {
+	Changes  []string
+	Blockers []string
+}
+
+func view(p *Plan) kinds {
+	var k kinds
+	for _, c := range p.Changes {
+		k.Changes = append(k.Changes, c.ID)
+	}
+	for _, b := range p.Blockers {
+		k.Blockers = append(k.Blockers, b.Code+"/"+b.Bucket)
+	}
+	return k
+}
+
+func TestCompute(t *testing.T) {
+	t.Parallel()
+	alias := "alias/media"
+	aliasRef := observe.KeyRef{Region: "us-east-1", Ref: alias}
+	kmsRule := func(ref string, bk bool) *observe.Rule {
+		return &observe.Rule{Algorithm: "aws:kms", KeyRef: ref, KeyARN: keyARN, BucketKey: bk}
+	}
+	tests := map[string]struct {
+		pol  *policy.Policy
+		st   *observe.State
+		want kinds
+	}{
+		"aes256 to a key that does not exist yet: create key, then set encryption": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256"})},
+				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "set-default-encryption/b"}},
+		},
+		"two buckets share one new key: created once": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("a", alias), kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "set-default-encryption/a", "set-default-encryption/b"}},
+		},
+		"key named by alias, stored by id: compliant": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule(keyID, true))},
+				map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()}),
+			want: kinds{},
+		},
+		"key named by ARN, stored by alias ARN: compliant": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", keyARN)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule("arn:aws:kms:us-east-1:111122223333:alias/media", true))},
+				map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: keyARN}: enabledKey()}),
+			want: kinds{},
+		},
+		"bucket key off: enable it only": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule(keyARN, false))},
+				map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()}),
+			want: kinds{Changes: []string{"enable-bucket-key/b"}},
+		},
+		"another key: set encryption": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1",
+				&observe.Rule{Algorithm: "aws:kms", KeyRef: "other", KeyARN: "arn:aws:kms:us-east-1:111122223333:key/other", BucketKey: true})},
+				map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()}),
+			want: kinds{Changes: []string{"set-default-encryption/b"}},
+		},
+		"sse-s3 in sync": {
+			pol:  &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3}}},
+			st:   state(map[string]*observe.Bucket{"b": existing("b", "eu-west-1", &observe.Rule{Algorithm: "AES256"})}, nil),
+			want: kinds{},
+		},
+		"sse-s3 over the aws managed key": {
+			pol:  &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3}}},
+			st:   state(map[string]*observe.Bucket{"b": existing("b", "eu-west-1", &observe.Rule{Algorithm: "aws:kms"})}, nil),
+			want: kinds{Changes: []string{"set-default-encryption/b"}},
+		},
+		"missing bucket blocks only that bucket": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{{Name: "gone", Encryption: policy.SSES3}, {Name: "b", Encryption: policy.SSES3}}},
+			st: state(map[string]*observe.Bucket{"gone": {Name: "gone"}, "b": existing("b", "us-east-1", nil)}, nil),
+			want: kinds{Changes: []string{"set-default-encryption/b"}, Blockers: []string{"bucket-missing/gone"}},
+		},
+		"asserted region differs": {
+			pol:  &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Region: "us-west-2", Encryption: policy.SSES3}}},
+			st:   state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)}, nil),
+			want: kinds{Blockers: []string{"region-mismatch/b"}},
+		},
+		"key ARN in another region": {
+			pol:  &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", keyARN)}},
+			st:   state(map[string]*observe.Bucket{"b": existing("b", "eu-west-1", nil)}, nil),
+			want: kinds{Blockers: []string{"key-region-mismatch/b"}},
+		},
+		"alias pinned to another region": {
+			pol: &policy.Policy{Keys: []policy.Key{{Alias: alias, Region: "us-east-1"}},
+				Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st:   state(map[string]*observe.Bucket{"b": existing("b", "eu-west-1", nil)}, nil),
+			want: kinds{Blockers: []string{"key-region-mismatch/b"}},
+		},
+		"key in another account": {
+			pol:  &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", "arn:aws:kms:us-east-1:999988887777:key/x")}},
+			st:   state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)}, nil),
+			want: kinds{Blockers: []string{"key-other-account/b"}},
+		},
+		"aws managed key": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key { k := enabledKey(); k.Manager = "AWS"; return k }()}),
+			want: kinds{Blockers: []string{"key-aws-managed/b"}},
+		},
+		"key pending deletion": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key { k := enabledKey(); k.State = "PendingDeletion"; return k }()}),
+			want: kinds{Blockers: []string{"key-pending-deletion/b"}},
+		},
+		"key disabled": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key { k := enabledKey(); k.State = "Disabled"; return k }()}),
+			want: kinds{Blockers: []string{"key-disabled/b"}},
+		},
+		"asymmetric key": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key { k := enabledKey(); k.Spec = "RSA_2048"; return k }()}),
+			want: kinds{Blockers: []string{"key-not-usable/b"}},
+		},
+		"key ARN that does not exist is not created": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", keyARN)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: keyARN}: {Found: false}}),
+			want: kinds{Blockers: []string{"key-not-found/b"}},
+		},
+		"observe error": {
+			pol:  &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3}}},
+			st:   state(map[string]*observe.Bucket{"b": {Name: "b", Err: "AccessDenied"}}, nil),
+			want: kinds{Blockers: []string{"observe-failed/b"}},
+		},
+		"blocked bucket's new key is still created for the other bucket": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{
+				func() policy.Bucket { b := kmsBucket("a", alias); b.Region = "us-west-2"; return b }(),
+				kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "set-default-encryption/b"}, Blockers: []string{"region-mismatch/a"}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := view(Compute(tc.pol, tc.st))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestComputeAccountMismatchChangesNothing(t *testing.T) {
+	t.Parallel()
+	pol := &policy.Policy{Account: "999988887777", Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3}}}
+	p := Compute(pol, &observe.State{Account: acct})
+	if len(p.Changes) != 0 || len(p.Blockers) != 1 || p.Blockers[0].Code != BlockAccountMismatch {
+		t.Fatalf("want one account-mismatch blocker and no changes, got %+v", p)
+	}
+	if p.Buckets[0].Status != Blocked {
+		t.Errorf("bucket status = %s, want blocked", p.Buckets[0].Status)
+	}
+}
+
+func TestComputeRuleUsesKeyARNAndDependsOnNewKey(t *testing.T) {
+	t.Parallel()
+	pol := &policy.Policy{Keys: []policy.Key{{Alias: "alias/new", Description: "d", Rotation: true, Pos: policy.Pos{Line: 3}}},
+		Buckets: []policy.Bucket{kmsBucket("b", "alias/new"), kmsBucket("c", "alias/old")}}
+	st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil), "c": existing("c", "us-east-1", nil)},
+		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}, {Region: "us-east-1", Ref: "alias/old"}: enabledKey()})
+	p := Compute(pol, st)
+	create, ok := p.Change("create-key/us-east-1/alias/new")
+	if !ok || create.Key.Description != "d" || !create.Key.Rotation || create.Line != 3 {
+		t.Fatalf("create-key change = %+v", create)
+	}
+	b, _ := p.Change("set-default-encryption/b")
+	if diff := cmp.Diff([]string{create.ID}, b.DependsOn); diff != "" || b.Rule.KeyARN != "" || b.Rule.Alias != "alias/new" {
+		t.Errorf("rule for new key = %+v depends %v", b.Rule, b.DependsOn)
+	}
+	c, _ := p.Change("set-default-encryption/c")
+	if c.Rule.KeyARN != keyARN || !c.Rule.BucketKey || len(c.DependsOn) != 0 {
+		t.Errorf("rule for existing key = %+v", c.Rule)
+	}
+}
+
+func TestComputeIsDeterministic(t *testing.T) {
+	t.Parallel()
+	var buckets []policy.Bucket
+	obs := map[string]*observe.Bucket{}
+	for _, n := range []string{"z", "y", "x", "w", "v"} {
+		buckets = append(buckets, policy.Bucket{Name: n, Encryption: policy.SSES3, Pos: policy.Pos{Line: len(buckets) + 1}})
+		obs[n] = existing(n, "us-east-1", nil)
+	}
+	pol := &policy.Policy{Buckets: buckets}
+	first := Compute(pol, state(obs, nil))
+	for range 20 {
+		if diff := cmp.Diff(first, Compute(pol, state(obs, nil))); diff != "" {
+			t.Fatalf("plans differ:\n%s", diff)
+		}
+	}
+}
