@@ -110,8 +110,8 @@ func TestCompute(t *testing.T) {
 			want: kinds{Changes: []string{"set-default-encryption/b"}},
 		},
 		"missing bucket blocks only that bucket": {
-			pol: &policy.Policy{Buckets: []policy.Bucket{{Name: "gone", Encryption: policy.SSES3}, {Name: "b", Encryption: policy.SSES3}}},
-			st: state(map[string]*observe.Bucket{"gone": {Name: "gone"}, "b": existing("b", "us-east-1", nil)}, nil),
+			pol:  &policy.Policy{Buckets: []policy.Bucket{{Name: "gone", Encryption: policy.SSES3}, {Name: "b", Encryption: policy.SSES3}}},
+			st:   state(map[string]*observe.Bucket{"gone": {Name: "gone"}, "b": existing("b", "us-east-1", nil)}, nil),
 			want: kinds{Changes: []string{"set-default-encryption/b"}, Blockers: []string{"bucket-missing/gone"}},
 		},
 		"asserted region differs": {
