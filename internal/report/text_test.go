@@ -1,0 +1,102 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+// update is declared in fixtures_test.go.
+
+// samplePlans are plans computed (by the real plan.Compute) from literal states.
+func samplePlans() map[string]*plan.Plan {
+	const acct = "111122223333"
+	keyARN := "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	pol := &policy.Policy{Path: "sseguard.yaml", Keys: []policy.Key{{Alias: "alias/hls", Description: "Videos", Rotation: true, Pos: policy.Pos{Line: 4}}},
+		Buckets: []policy.Bucket{
+			{Name: "media-hls", Encryption: policy.SSEKMS, KMSKey: "alias/hls", BucketKey: true, Pos: policy.Pos{Line: 9}},
+			{Name: "thumbs", Encryption: policy.SSES3, Pos: policy.Pos{Line: 14}},
+			{Name: "gone", Encryption: policy.SSES3, Pos: policy.Pos{Line: 17}},
+			{Name: "archive", Encryption: policy.SSEKMS, KMSKey: "alias/old", BucketKey: true, Pos: policy.Pos{Line: 20}},
+		}}
+	drift := &observe.State{Account: acct,
+		Buckets: map[string]*observe.Bucket{
+			"media-hls": {Name: "media-hls", Exists: true, Region: "us-east-1", Encryption: &observe.Rule{Algorithm: "AES256"}},
+			"thumbs":    {Name: "thumbs", Exists: true, Region: "us-east-1", Encryption: &observe.Rule{Algorithm: "aws:kms"}},
+			"gone":      {Name: "gone"},
+			"archive":   {Name: "archive", Exists: true, Region: "us-east-1"},
+		},
+		Keys: map[observe.KeyRef]*observe.Key{
+			{Region: "us-east-1", Ref: "alias/hls"}: {Found: false},
+			{Region: "us-east-1", Ref: "alias/old"}: {Found: true, ARN: keyARN, ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Account: acct,
+				Region: "us-east-1", State: "PendingDeletion", Manager: "CUSTOMER"},
+		}}
+	inSyncPol := &policy.Policy{Path: "sseguard.yaml", Buckets: pol.Buckets[1:2]}
+	inSync := &observe.State{Account: acct, Buckets: map[string]*observe.Bucket{
+		"thumbs": {Name: "thumbs", Exists: true, Region: "us-east-1", Encryption: &observe.Rule{Algorithm: "AES256"}}}}
+	return map[string]*plan.Plan{
+		"drift":   plan.Compute(pol, drift),
+		"in-sync": plan.Compute(inSyncPol, inSync),
+	}
+}
+
+func TestTextGolden(t *testing.T) {
+	for name, p := range samplePlans() {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Text(&buf, p); err != nil {
+				t.Fatal(err)
+			}
+			textGolden(t, filepath.Join("testdata", "text", name+".txt"), buf.Bytes())
+		})
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	for name, p := range samplePlans() {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			results := []plan.Result{}
+			if name == "drift" {
+				results = []plan.Result{{ChangeID: p.Changes[0].ID, Outcome: plan.Done, Detail: "arn:aws:kms:..."},
+					{ChangeID: p.Changes[1].ID, Outcome: plan.Failed, Error: "AccessDenied"}}
+			}
+			if err := JSON(&buf, "plan", p, results); err != nil {
+				t.Fatal(err)
+			}
+			textGolden(t, filepath.Join("testdata", "json", name+".json"), buf.Bytes())
+		})
+	}
+}
+
+func TestOneLineEscapesControlCharacters(t *testing.T) {
+	if got, want := oneLine("a\nb\x1b[31mc"), `a\x0ab\x1b[31mc`; got != want {
+		t.Errorf("oneLine = %q, want %q", got, want)
+	}
+}
+
+func textGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
