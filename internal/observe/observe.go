@@ -10,11 +10,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -45,12 +47,20 @@ type STSAPI interface {
 	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
+// IAMAPI is the part of the IAM client observe uses, to check that principals the policy names
+// exist (AWS refuses a key policy naming a principal that does not).
+type IAMAPI interface {
+	GetRole(ctx context.Context, in *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	GetUser(ctx context.Context, in *iam.GetUserInput, optFns ...func(*iam.Options)) (*iam.GetUserOutput, error)
+}
+
 // Clients gives observe its clients. S3 and KMS clients are per region: an alias names a
 // different key (or none) in each region.
 type Clients interface {
 	S3(region string) S3API
 	KMS(region string) KMSAPI
 	STS() STSAPI
+	IAM() IAMAPI
 }
 
 // Error codes S3 answers with as generic API errors.
@@ -61,6 +71,7 @@ const (
 	codeNotFound       = "NotFound"
 	codeAccessDenied   = "AccessDenied"
 	codeKMSNotFound    = "NotFoundException"
+	codeNoSuchEntity   = "NoSuchEntity"
 	defaultConcurrency = 16
 )
 
@@ -117,9 +128,22 @@ func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*State, er
 			return nil
 		})
 	}
+	principals := map[string]bool{}
+	for _, p := range PolicyPrincipals(pol) {
+		g.Go(func() error {
+			exists, known := ob.principalExists(gctx, p, st.Account)
+			if known {
+				mu.Lock()
+				principals[p] = exists
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	st.Principals = principals
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -314,4 +338,76 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 func hasCode(err error, code string) bool {
 	var ae smithy.APIError
 	return err != nil && errors.As(err, &ae) && ae.ErrorCode() == code
+}
+
+// PolicyPrincipals lists, sorted and once each, the IAM role and user ARNs the policy names.
+func PolicyPrincipals(pol *policy.Policy) []string {
+	seen := map[string]bool{}
+	for _, b := range pol.Buckets {
+		if b.TranscoderPrincipal != "" {
+			seen[b.TranscoderPrincipal] = true
+		}
+	}
+	for _, k := range pol.Keys {
+		for _, a := range k.Administrators {
+			seen[a] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		if _, _, ok := iamName(p); ok {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// iamName splits a role or user ARN into its kind and name (the part after the last slash of
+// the path, which is what GetRole and GetUser take).
+func iamName(principal string) (kind, name string, ok bool) {
+	a, err := arn.Parse(principal)
+	if err != nil || a.Service != "iam" {
+		return "", "", false
+	}
+	kind, rest, found := strings.Cut(a.Resource, "/")
+	if !found || (kind != "role" && kind != "user") {
+		return "", "", false
+	}
+	return kind, rest[strings.LastIndex(rest, "/")+1:], true
+}
+
+// principalExists asks IAM whether a role or user exists. known is false when the answer could
+// not be had (another account, or no iam:GetRole permission): then nothing is claimed.
+func (ob *Observer) principalExists(ctx context.Context, principal, account string) (exists, known bool) {
+	kind, name, ok := iamName(principal)
+	if !ok {
+		return false, false
+	}
+	if a, _ := arn.Parse(principal); a.AccountID != account {
+		return false, false
+	}
+	var (
+		err   error
+		found string
+	)
+	if kind == "role" {
+		var out *iam.GetRoleOutput
+		if out, err = ob.c.IAM().GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)}); err == nil {
+			found = aws.ToString(out.Role.Arn)
+		}
+	} else {
+		var out *iam.GetUserOutput
+		if out, err = ob.c.IAM().GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)}); err == nil {
+			found = aws.ToString(out.User.Arn)
+		}
+	}
+	switch {
+	case err == nil:
+		// The name exists; the ARN (with its path) must be the one the policy wrote.
+		return found == principal, true
+	case hasCode(err, codeNoSuchEntity):
+		return false, true
+	}
+	return false, false
 }

@@ -120,6 +120,7 @@ type observeClients struct{ c *awsclient.Clients }
 func (o observeClients) S3(region string) observe.S3API   { return o.c.S3(region) }
 func (o observeClients) KMS(region string) observe.KMSAPI { return o.c.KMS(region) }
 func (o observeClients) STS() observe.STSAPI              { return o.c.STS() }
+func (o observeClients) IAM() observe.IAMAPI              { return o.c.IAM() }
 
 type applyClients struct{ c *awsclient.Clients }
 
