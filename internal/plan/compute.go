@@ -101,6 +101,9 @@ func (c *computer) bucket(b policy.Bucket) {
 	}
 	bc.region = ob.Region
 	bc.observed = ob
+	if !bc.principalsExist() {
+		return
+	}
 
 	switch b.Encryption {
 	case policy.SSES3:
@@ -108,6 +111,29 @@ func (c *computer) bucket(b policy.Bucket) {
 	case policy.SSEKMS:
 		bc.sseKMS()
 	}
+}
+
+// principalsExist blocks the bucket when a principal its key policy must name does not exist:
+// KMS refuses a key policy naming one (MalformedPolicyDocumentException), so nothing could be fixed.
+func (bc *bucketPlan) principalsExist() bool {
+	missing := func(p string) bool {
+		exists, checked := bc.c.st.Principals[p]
+		return checked && !exists
+	}
+	ok := true
+	if p := bc.b.TranscoderPrincipal; p != "" && missing(p) {
+		bc.block(BlockPrincipalMissing, "transcoder_principal %s does not exist (IAM answered NoSuchEntity): AWS would reject a key policy naming it; create the role or fix the ARN", p)
+		ok = false
+	}
+	if k, found := bc.c.pol.KeyByAlias(bc.b.KMSKey); found {
+		for _, a := range k.Administrators {
+			if missing(a) {
+				bc.block(BlockPrincipalMissing, "administrator %s of %s does not exist (IAM answered NoSuchEntity): AWS would reject a key policy naming it", a, k.Alias)
+				ok = false
+			}
+		}
+	}
+	return ok
 }
 
 // keyChange is a create-key change shared by every bucket that uses the key. It enters the plan

@@ -165,6 +165,20 @@ func TestCompute(t *testing.T) {
 				map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: keyARN}: {Found: false}}),
 			want: kinds{Blockers: []string{"key-not-found/b"}},
 		},
+		"transcoder role does not exist": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{func() policy.Bucket {
+				b := kmsBucket("b", alias)
+				b.TranscoderPrincipal = "arn:aws:iam::111122223333:role/Gone"
+				return b
+			}()}},
+			st: func() *observe.State {
+				s := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+					map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}})
+				s.Principals = map[string]bool{"arn:aws:iam::111122223333:role/Gone": false}
+				return s
+			}(),
+			want: kinds{Blockers: []string{"principal-missing/b"}},
+		},
 		"observe error": {
 			pol:  &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3}}},
 			st:   state(map[string]*observe.Bucket{"b": {Name: "b", Err: "AccessDenied"}}, nil),
