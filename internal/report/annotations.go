@@ -1,0 +1,162 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// The levels of an annotation, as GitHub's workflow commands name them.
+const (
+	LevelError   = "error"
+	LevelWarning = "warning"
+	LevelNotice  = "notice"
+)
+
+// MaxAnnotations is how many annotations one run emits at most. GitHub shows ten errors and ten
+// warnings per step and drops the rest; past the limit, the rest are folded into one.
+const MaxAnnotations = 10
+
+// Annotation is a message GitHub shows on a line of a file, and so on a pull request's diff.
+type Annotation struct {
+	// Level is LevelError, LevelWarning or LevelNotice.
+	Level string
+	// File is relative to the repository root; that is what GitHub matches against the diff.
+	File string
+	// Line and Column are 1-based; 0 means the whole file (or the whole line).
+	Line   int
+	Column int
+	Title  string
+	// Message is plain text on one line.
+	Message string
+}
+
+// Annotations returns one annotation per blocked or drifted bucket, at its line in the policy
+// file, plus one per blocker that belongs to no bucket and one per warning, at most MaxAnnotations
+// in all (see Aggregate). file is the policy's path relative to the repository root.
+//
+// A blocked bucket is an error. A drifted bucket is an error too, not a warning: the account does
+// not do what the reviewed policy says, and an error is what makes that stand out on the diff.
+// An annotation does not fail the step by itself; the exit code does (fail-on-drift).
+func Annotations(p *plan.Plan, file string) []Annotation {
+	// Most important first, so that aggregation folds the least important: blockers, then drift,
+	// then warnings, each in policy order.
+	var blocked, drift, warnings []Annotation
+	for _, bs := range p.Buckets {
+		switch bs.Status {
+		case plan.Blocked:
+			var msgs []string
+			for _, bl := range p.Blockers {
+				if bl.Bucket == bs.Name {
+					msgs = append(msgs, fmt.Sprintf("[%s] %s.", bl.Code, strings.TrimSuffix(bl.Message, ".")))
+				}
+			}
+			if len(msgs) == 0 {
+				msgs = append(msgs, "A blocker stops every change (see the job summary).")
+			}
+			blocked = append(blocked, Annotation{Level: LevelError, File: file, Line: bs.Line,
+				Title:   annClean("sseguard: bucket " + bs.Name + " is blocked"),
+				Message: annClean(strings.Join(msgs, " ") + " Nothing is changed for this bucket.")})
+		case plan.Drift:
+			var changes []string
+			for _, id := range bs.Changes {
+				if c, ok := p.Change(id); ok {
+					changes = append(changes, fmt.Sprintf("%s (%s → %s)", c.Kind, annOr(c.Before), annOr(c.After)))
+				} else {
+					changes = append(changes, id)
+				}
+			}
+			drift = append(drift, Annotation{Level: LevelError, File: file, Line: bs.Line,
+				Title: annClean("sseguard: bucket " + bs.Name + " differs from the policy"),
+				Message: annClean(fmt.Sprintf("Required %s, observed %s. To apply: %s.",
+					annOr(bs.Required), annOr(bs.Observed), strings.Join(changes, "; ")))})
+		}
+	}
+	for _, bl := range p.Blockers {
+		if bl.Bucket != "" {
+			continue
+		}
+		blocked = append(blocked, Annotation{Level: LevelError, File: file, Line: bl.Line,
+			Title: annClean("sseguard: " + bl.Code), Message: annClean(bl.Message)})
+	}
+	for _, w := range p.Warnings {
+		warnings = append(warnings, Annotation{Level: LevelWarning, File: file, Line: w.Line,
+			Title: annClean("sseguard: " + w.Code), Message: annClean(w.Message)})
+	}
+	var out []Annotation
+	for _, group := range [][]Annotation{blocked, drift, warnings} {
+		sort.SliceStable(group, func(i, j int) bool { return group[i].Line < group[j].Line })
+		out = append(out, group...)
+	}
+	return Aggregate(out, MaxAnnotations)
+}
+
+// Aggregate keeps the first limit-1 annotations and folds the rest into one, at the first folded
+// line, at the most severe folded level, listing where the others are. anns should be sorted by
+// importance.
+func Aggregate(anns []Annotation, limit int) []Annotation {
+	if limit < 1 || len(anns) <= limit {
+		return anns
+	}
+	keep, rest := anns[:limit-1], anns[limit-1:]
+	agg := Annotation{Level: LevelNotice, File: rest[0].File, Line: rest[0].Line,
+		Title: fmt.Sprintf("sseguard: %d more findings", len(rest))}
+	var where []string
+	for i, a := range rest {
+		if annRank(a.Level) < annRank(agg.Level) {
+			agg.Level = a.Level
+		}
+		if i == 20 {
+			where = append(where, fmt.Sprintf("and %d more", len(rest)-i))
+			break
+		}
+		where = append(where, fmt.Sprintf("line %d: %s", a.Line, strings.TrimPrefix(a.Title, "sseguard: ")))
+	}
+	agg.Message = annClean(fmt.Sprintf("Not shown one by one (GitHub limits annotations per step): %s. The job summary and the JSON plan list them all.",
+		strings.Join(where, "; ")))
+	return append(append([]Annotation(nil), keep...), agg)
+}
+
+func annRank(level string) int {
+	switch level {
+	case LevelError:
+		return 0
+	case LevelWarning:
+		return 1
+	}
+	return 2
+}
+
+func annOr(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
+
+// annMaxRunes keeps one annotation readable; the job summary has the rest.
+const annMaxRunes = 1000
+
+// annClean keeps an annotation on one line: control characters (which could otherwise end the
+// workflow command and start another) are shown escaped, and long text is cut.
+func annClean(s string) string {
+	var b strings.Builder
+	for i, r := range []rune(s) {
+		if i == annMaxRunes {
+			b.WriteString("…")
+			break
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			fmt.Fprintf(&b, `\x%02x`, r)
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			fmt.Fprintf(&b, `\u{%04X}`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
