@@ -158,17 +158,21 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 }
 
 func (r *runner) apply(ctx context.Context, path string) int {
-	pl, results, err := r.p.Apply(ctx, path)
+	p := *r.p
+	p.BeforeApply = func(pl *plan.Plan) {
+		_ = report.Text(r.env.Stdout, pl)
+		if len(pl.Changes) > 0 {
+			fmt.Fprintln(r.env.Stdout, "\nApplying:")
+		}
+	}
+	pl, results, err := p.Apply(ctx, path)
 	if pl == nil {
 		return r.fail(err)
 	}
 	code := ExitOK
-	if err := report.Text(r.env.Stdout, pl); err != nil {
-		return r.fail(err)
-	}
 	applied, failed := summarize(results)
 	if len(results) > 0 {
-		fmt.Fprintf(r.env.Stdout, "\nApplied %d of %d changes.\n", applied, len(results))
+		fmt.Fprintf(r.env.Stdout, "\nApplied %d of %d changes, verified by reading the state back.\n", applied, len(results))
 		for _, res := range results {
 			if res.Outcome != plan.Done {
 				fmt.Fprintf(r.env.Stdout, "  %s %s: %s\n", res.Outcome, res.ChangeID, res.Error)

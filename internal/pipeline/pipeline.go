@@ -21,6 +21,9 @@ type Pipeline struct {
 	Clients func(ctx context.Context) (*awsclient.Clients, error)
 	// Log receives progress lines (apply's per-change lines).
 	Log io.Writer
+	// BeforeApply, when set, is called with the plan after it is computed and before any change
+	// is made (the CLI prints it there).
+	BeforeApply func(*plan.Plan)
 
 	clients *awsclient.Clients
 }
@@ -50,6 +53,9 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	c, pl, err := p.observeAndPlan(ctx, pol)
 	if err != nil {
 		return nil, nil, err
+	}
+	if p.BeforeApply != nil {
+		p.BeforeApply(pl)
 	}
 	if len(pl.Changes) == 0 {
 		return pl, []plan.Result{}, nil
