@@ -1,0 +1,398 @@
+package iampolicy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Finding is one way a policy falls short of what sseguard requires.
+type Finding struct {
+	Code      string
+	Principal string
+	Actions   []string
+	// Sid names the statement concerned: the one sseguard would add, or the one in the way.
+	Sid     string
+	Message string
+	// Blocker is true when sseguard cannot (or must not) fix it by adding its own statements.
+	Blocker bool
+}
+
+// Finding codes.
+const (
+	CodeUserMissingUse      = "user-missing-use"
+	CodeUserMissingGrant    = "user-missing-grant"
+	CodeUserDenied          = "user-denied"
+	CodeAdminMissing        = "admin-missing"
+	CodeAdminCanDelete      = "admin-can-delete"
+	CodePublicKey           = "public-key"
+	CodeRootMissing         = "root-missing"
+	CodeUnjudged            = "unjudged-statement"
+	CodeWrongEncryption     = "upload-wrong-encryption-allowed"
+	CodeWrongKey            = "upload-wrong-key-allowed"
+	CodeKMSWithoutKey       = "upload-kms-without-key-allowed"
+	CodeInsecureTransport   = "insecure-transport-allowed"
+	CodeHeaderlessDenied    = "headerless-upload-denied"
+	CodeCompliantDenied     = "compliant-upload-denied"
+	CodeSecureRequestDenied = "secure-request-denied"
+)
+
+// Concrete actions the checks evaluate: wildcards in a policy are judged by what they match.
+var (
+	useActionsConcrete = []string{
+		"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+		"kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair",
+		"kms:GenerateDataKeyPairWithoutPlaintext", "kms:DescribeKey",
+	}
+	adminActionsConcrete = []string{
+		"kms:CreateAlias", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:ListResourceTags",
+		"kms:PutKeyPolicy", "kms:UpdateKeyDescription", "kms:RevokeGrant", "kms:DisableKeyRotation",
+		"kms:GetKeyPolicy", "kms:TagResource", "kms:UntagResource", "kms:CancelKeyDeletion",
+		"kms:RotateKeyOnDemand",
+	}
+	deleteActionsConcrete = []string{"kms:ScheduleKeyDeletion", "kms:DeleteAlias", "kms:DeleteImportedKeyMaterial"}
+	everyKeyAction        = []string{
+		"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant",
+		"kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
+		"kms:DisableKey", "kms:TagResource", "kms:CancelKeyDeletion",
+	}
+)
+
+// KeyRequirements is what a key policy must give and withhold.
+type KeyRequirements struct {
+	Account string
+	KeyARN  string
+	// Users must be able to use the key and attach persistent resources (grants) to it.
+	Users          []string
+	Administrators []string
+	// AllowAdminDelete false means administrators must be explicitly denied deleting the key.
+	AllowAdminDelete bool
+}
+
+// callerContext is the request context AWS fills in for any authenticated call.
+func callerContext(principal string, extra map[string][]string) map[string][]string {
+	ctx := map[string][]string{KeySecureTransport: {"true"}}
+	if principal != "" {
+		ctx["aws:PrincipalArn"] = []string{principal}
+		if a := AccountOf(principal); a != "" {
+			ctx["aws:PrincipalAccount"] = []string{a}
+			ctx["kms:CallerAccount"] = []string{a}
+		}
+	}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return ctx
+}
+
+// checker collects findings and the warnings of every evaluation made.
+type checker struct {
+	doc      *Document
+	findings []Finding
+	warnings map[string]bool
+}
+
+func (c *checker) eval(r Request, opt EvalOptions) Result {
+	res := c.doc.Explain(r, opt)
+	for _, w := range res.Warnings {
+		c.warnings[w] = true
+	}
+	return res
+}
+
+func (c *checker) finish() []Finding {
+	for _, w := range sortedKeys(c.warnings) {
+		c.findings = append(c.findings, Finding{
+			Code:    CodeUnjudged,
+			Message: w + "; an Allow there is taken as not granting, a Deny as possibly denying",
+		})
+	}
+	return c.findings
+}
+
+// CheckKeyPolicy judges a key policy by evaluating requests against it: the users can use the key
+// and create grants for AWS resources, nothing explicitly denies them that, administrators are
+// explicitly denied deleting the key unless allowed, the key is not open to everyone, and the
+// account root keeps kms:* (lockout safety). A nil doc is an empty policy.
+func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
+	c := &checker{doc: doc, warnings: map[string]bool{}}
+	resource := req.KeyARN
+	if resource == "" {
+		resource = "*"
+	}
+	account := req.Account
+	if account == "" {
+		account = AccountOf(req.KeyARN)
+	}
+	for _, u := range sortedUnique(req.Users) {
+		c.checkUser(u, resource, useActionsConcrete, nil, CodeUserMissingUse, SidKeyUse, "use the key")
+		c.checkUser(u, resource, GrantActions, map[string][]string{KeyGrantIsForAWSResource: {"true"}},
+			CodeUserMissingGrant, SidKeyGrants, "attach persistent resources (grants for AWS services)")
+	}
+	for _, a := range sortedUnique(req.Administrators) {
+		need := adminActionsConcrete
+		if req.AllowAdminDelete {
+			need = append(append([]string(nil), need...), "kms:ScheduleKeyDeletion", "kms:DeleteAlias")
+		}
+		var missing []string
+		for _, act := range need {
+			if c.eval(Request{Principal: a, Action: act, Resource: resource, Context: callerContext(a, nil)}, EvalOptions{}).Decision != Allow {
+				missing = append(missing, act)
+			}
+		}
+		if len(missing) > 0 {
+			c.findings = append(c.findings, Finding{
+				Code: CodeAdminMissing, Principal: a, Actions: missing, Sid: SidKeyAdmin,
+				Message: fmt.Sprintf("key administrator %s is not allowed %s by the key policy", a, strings.Join(missing, ", ")),
+			})
+		}
+		if !req.AllowAdminDelete {
+			c.checkAdminDelete(a, resource)
+		}
+	}
+	c.checkPublic(account, resource)
+	if account != "" {
+		root := rootARN(account)
+		var missing []string
+		for _, act := range everyKeyAction {
+			if c.eval(Request{Principal: root, Action: act, Resource: resource, Context: callerContext(root, nil)}, EvalOptions{}).Decision != Allow {
+				missing = append(missing, act)
+			}
+		}
+		if len(missing) > 0 {
+			c.findings = append(c.findings, Finding{
+				Code: CodeRootMissing, Principal: root, Actions: missing, Sid: SidRootEnableIAMPermissions,
+				Message: fmt.Sprintf("the account root %s cannot do kms:* on the key (missing %s): IAM policies cannot grant access and the key risks becoming unmanageable; sseguard neither removes nor adds this statement", root, strings.Join(missing, ", ")),
+			})
+		}
+	}
+	return c.finish()
+}
+
+func (c *checker) checkUser(user, resource string, actions []string, extra map[string][]string, code, sid, what string) {
+	var missing, denied []string
+	deniers := map[string]StatementRef{}
+	maybe := false
+	for _, act := range actions {
+		res := c.eval(Request{Principal: user, Action: act, Resource: resource, Context: callerContext(user, extra)}, EvalOptions{})
+		switch res.Decision {
+		case ExplicitDeny:
+			denied = append(denied, act)
+			for _, r := range append(append([]StatementRef(nil), res.Denied...), res.MaybeDenied...) {
+				deniers[r.String()] = r
+			}
+			maybe = maybe || !res.DenyIsCertain()
+		case ImplicitDeny:
+			missing = append(missing, act)
+		}
+	}
+	if len(denied) > 0 {
+		var refs []StatementRef
+		blocker := false
+		for _, r := range deniers {
+			refs = append(refs, r)
+			if !strings.HasPrefix(r.Sid, SidPrefix) {
+				blocker = true
+			}
+		}
+		verb := "denies"
+		if maybe {
+			verb = "may deny"
+		}
+		c.findings = append(c.findings, Finding{
+			Code: CodeUserDenied, Principal: user, Actions: denied, Sid: refsString(refs), Blocker: blocker,
+			Message: fmt.Sprintf("an explicit Deny (%s) %s %s %s, needed to %s; adding statements cannot fix that", refsString(refs), verb, user, strings.Join(denied, ", "), what),
+		})
+	}
+	if len(missing) > 0 {
+		c.findings = append(c.findings, Finding{
+			Code: code, Principal: user, Actions: missing, Sid: sid,
+			Message: fmt.Sprintf("the key policy does not allow %s %s, needed to %s", user, strings.Join(missing, ", "), what),
+		})
+	}
+}
+
+// checkAdminDelete requires an explicit Deny: with the account root statement delegating to IAM,
+// any principal of the account may be granted the action by an IAM policy, so "not allowed by the
+// key policy" is no guarantee.
+func (c *checker) checkAdminDelete(admin, resource string) {
+	var open []string
+	direct := false
+	for _, act := range deleteActionsConcrete {
+		r := Request{Principal: admin, Action: act, Resource: resource, Context: callerContext(admin, nil)}
+		if res := c.eval(r, EvalOptions{AccountPrincipalMatchesMembers: true}); !res.DenyIsCertain() {
+			open = append(open, act)
+			if c.eval(r, EvalOptions{}).Decision == Allow {
+				direct = true
+			}
+		}
+	}
+	if len(open) == 0 {
+		return
+	}
+	how := "an IAM policy can grant them through the account root statement"
+	if direct {
+		how = "the key policy itself allows some of them"
+	}
+	c.findings = append(c.findings, Finding{
+		Code: CodeAdminCanDelete, Principal: admin, Actions: open, Sid: SidKeyAdminDenyDelete,
+		Message: fmt.Sprintf("key administrator %s is not explicitly denied %s (%s); only an explicit Deny guarantees it", admin, strings.Join(open, ", "), how),
+	})
+}
+
+// checkPublic asks whether a principal of an unrelated account may use or manage the key.
+func (c *checker) checkPublic(account, resource string) {
+	stranger := "arn:aws:iam::999999999999:role/Stranger"
+	if account == "999999999999" {
+		stranger = "arn:aws:iam::888888888888:role/Stranger"
+	}
+	bySid := map[string][]string{}
+	for _, act := range everyKeyAction {
+		res := c.eval(Request{Principal: stranger, Action: act, Resource: resource, Context: callerContext(stranger, nil)}, EvalOptions{})
+		if res.Decision != Allow {
+			continue
+		}
+		for _, r := range res.Allowed {
+			bySid[r.String()] = append(bySid[r.String()], act)
+		}
+	}
+	refs := make([]string, 0, len(bySid))
+	for r := range bySid {
+		refs = append(refs, r)
+	}
+	sort.Strings(refs)
+	for _, r := range refs {
+		c.findings = append(c.findings, Finding{
+			Code: CodePublicKey, Principal: "*", Actions: bySid[r], Sid: r, Blocker: true,
+			Message: fmt.Sprintf("statement %s lets any AWS principal, in any account, do %s on the key", r, strings.Join(bySid[r], ", ")),
+		})
+	}
+}
+
+// probePrincipal is the caller of the bucket policy probes: any principal of any account.
+const probePrincipal = "arn:aws:iam::111122223333:role/Anyone"
+
+type probe struct {
+	code, sid, what string
+	action          string
+	resource        string
+	ctx             map[string][]string
+}
+
+// CheckBucketPolicy judges a bucket policy (nil: none) by evaluating representative requests:
+// uploads that ask for another encryption mode or key, and plain-HTTP requests, must be explicitly
+// denied as spec asks; header-less uploads (and so multipart UploadPart), uploads with the right
+// headers and requests over TLS must never be. Each failed expectation is one Finding naming the
+// protection and the Sid sseguard adds for it (or the Sid in the way).
+func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
+	c := &checker{doc: doc, warnings: map[string]bool{}}
+	objects := fmt.Sprintf("arn:aws:s3:::%s/sseguard-probe", spec.Bucket)
+	bucket := fmt.Sprintf("arn:aws:s3:::%s", spec.Bucket)
+	otherKey := "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
+	if spec.KeyARN == otherKey {
+		otherKey = "arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111"
+	}
+	put := func(code, sid, what string, h map[string][]string) probe {
+		return probe{code, sid, what, "s3:PutObject", objects, h}
+	}
+	hdr := func(alg, key string) map[string][]string {
+		m := map[string][]string{}
+		if alg != "" {
+			m[KeySSEHeader] = []string{alg}
+		}
+		if key != "" {
+			m[KeySSEKMSKeyIDHeader] = []string{key}
+		}
+		return m
+	}
+	var mustDeny, mustAllow []probe
+	right := hdr(spec.Algorithm, "")
+	if spec.Algorithm == AlgorithmKMS {
+		right = hdr(AlgorithmKMS, spec.KeyARN)
+	}
+	if spec.EnforceOnUpload {
+		const wrongAlg = "an upload asking for another encryption mode"
+		switch spec.Algorithm {
+		case AlgorithmKMS:
+			mustDeny = append(mustDeny,
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmAES256, "")),
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr("aws:kms:dsse", spec.KeyARN)),
+				put(CodeWrongKey, SidDenyWrongKMSKey, "an upload naming another KMS key", hdr(AlgorithmKMS, otherKey)),
+				put(CodeKMSWithoutKey, SidDenyKMSWithoutKey, "an aws:kms upload naming no key (it would use the AWS managed aws/s3 key)", hdr(AlgorithmKMS, "")))
+		case AlgorithmAES256:
+			mustDeny = append(mustDeny,
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmKMS, "")),
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmKMS, otherKey)))
+		}
+	}
+	mustAllow = append(mustAllow,
+		put(CodeHeaderlessDenied, "", "an upload without encryption headers (also every multipart UploadPart)", hdr("", "")))
+	if spec.Algorithm != "" {
+		mustAllow = append(mustAllow, put(CodeCompliantDenied, "", "an upload asking for the required encryption", right))
+	}
+	insecure := map[string][]string{KeySecureTransport: {"false"}}
+	if spec.RequireTLS {
+		const what = "a request over plain HTTP"
+		mustDeny = append(mustDeny,
+			probe{CodeInsecureTransport, SidDenyInsecureTransport, what, "s3:GetObject", objects, insecure},
+			probe{CodeInsecureTransport, SidDenyInsecureTransport, what, "s3:ListBucket", bucket, insecure},
+			probe{CodeInsecureTransport, SidDenyInsecureTransport, what, "s3:PutObject", objects, mergeCtx(right, insecure)})
+	}
+	mustAllow = append(mustAllow,
+		probe{CodeSecureRequestDenied, "", "a GetObject over TLS", "s3:GetObject", objects, nil},
+		probe{CodeSecureRequestDenied, "", "a ListBucket over TLS", "s3:ListBucket", bucket, nil})
+
+	seen := map[string]bool{}
+	for _, p := range mustDeny {
+		res := c.eval(p.request(), EvalOptions{})
+		if res.DenyIsCertain() || seen[p.code] {
+			continue
+		}
+		seen[p.code] = true
+		c.findings = append(c.findings, Finding{
+			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: p.sid,
+			Message: fmt.Sprintf("the bucket policy does not deny %s; sseguard adds statement %q for it", p.what, p.sid),
+		})
+	}
+	for _, p := range mustAllow {
+		res := c.eval(p.request(), EvalOptions{})
+		if res.Decision != ExplicitDeny || seen[p.code] {
+			continue
+		}
+		seen[p.code] = true
+		refs := append(append([]StatementRef(nil), res.Denied...), res.MaybeDenied...)
+		blocker := false
+		for _, r := range refs {
+			if !strings.HasPrefix(r.Sid, SidPrefix) {
+				blocker = true
+			}
+		}
+		verb := "denies"
+		if !res.DenyIsCertain() {
+			verb = "may deny"
+		}
+		msg := fmt.Sprintf("the bucket policy %s %s (by %s)", verb, p.what, refsString(refs))
+		if p.code == CodeHeaderlessDenied {
+			msg += ": a Deny with a negated or ...IfExists operator and no Null check on the same key refuses requests that lack the key"
+		}
+		c.findings = append(c.findings, Finding{
+			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: refsString(refs), Blocker: blocker, Message: msg,
+		})
+	}
+	return c.finish()
+}
+
+func (p probe) request() Request {
+	return Request{Principal: probePrincipal, Action: p.action, Resource: p.resource, Context: callerContext(probePrincipal, p.ctx)}
+}
+
+func mergeCtx(a, b map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package iampolicy
+
+import "fmt"
+
+// SidPrefix starts the Sid of every statement sseguard owns. It is alphanumeric because S3 bucket
+// policies accept only alphanumeric Sids. Merge replaces exactly the statements carrying it.
+const SidPrefix = "Sseguard"
+
+// Sids of the statements sseguard owns.
+const (
+	SidKeyAdmin              = SidPrefix + "KeyAdministration"
+	SidKeyAdminDenyDelete    = SidPrefix + "KeyAdministratorsMayNotDelete"
+	SidKeyUse                = SidPrefix + "KeyUse"
+	SidKeyGrants             = SidPrefix + "KeyPersistentResourceGrants"
+	SidDenyWrongEncryption   = SidPrefix + "DenyWrongEncryptionHeader"
+	SidDenyWrongKMSKey       = SidPrefix + "DenyWrongKmsKey"
+	SidDenyKMSWithoutKey     = SidPrefix + "DenyKmsWithoutKeyId"
+	SidDenyInsecureTransport = SidPrefix + "DenyInsecureTransport"
+)
+
+// SidRootEnableIAMPermissions is the console's Sid for the account root statement. sseguard
+// writes it for a new key but does not own it: Merge keeps it like any other foreign statement.
+const SidRootEnableIAMPermissions = "Enable IAM User Permissions"
+
+// The condition keys and values sseguard's statements use.
+const (
+	KeyGrantIsForAWSResource = "kms:GrantIsForAWSResource"
+	KeySSEHeader             = "s3:x-amz-server-side-encryption"
+	KeySSEKMSKeyIDHeader     = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+	KeySecureTransport       = "aws:SecureTransport"
+	AlgorithmAES256          = "AES256"
+	AlgorithmKMS             = "aws:kms"
+)
+
+// Action lists of the console's default key policy (and of the tutorial).
+var (
+	// AdminActions is the console's key administrator action list.
+	AdminActions = []string{
+		"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+		"kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+		"kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+	}
+	// AdminDeleteActions are the administrator actions that destroy a key or its key material.
+	AdminDeleteActions = []string{"kms:Delete*", "kms:ScheduleKeyDeletion"}
+	// UseActions is the "Allow use of the key" action list.
+	UseActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+	// GrantActions is the "Allow attachment of persistent resources" action list.
+	GrantActions = []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+)
+
+// KeyPolicySpec describes the key policy sseguard wants for a customer managed key.
+type KeyPolicySpec struct {
+	Account          string
+	Administrators   []string
+	AllowAdminDelete bool
+	// Users are the principals that use the key (the transcoder).
+	Users []string
+}
+
+// RootStatement returns the console's "Enable IAM User Permissions" statement for the account:
+// the account root may do kms:*, which delegates access to the account's IAM policies. sseguard
+// does not own it (its Sid is AWS's), so Merge never removes it.
+func RootStatement(account string) Statement {
+	return Statement{
+		Sid:       SidRootEnableIAMPermissions,
+		Effect:    EffectAllow,
+		Principal: &Principal{AWS: []string{rootARN(account)}},
+		Action:    []string{"kms:*"},
+		Resource:  []string{"*"},
+	}
+}
+
+func rootARN(account string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:root", account)
+}
+
+// KeyPolicy returns a whole key policy for a new key, shaped like the console's: the account root
+// statement followed by KeyStatements(spec).
+func KeyPolicy(spec KeyPolicySpec) *Document {
+	return &Document{
+		Version:    Version2012,
+		ID:         "sseguard-key-policy",
+		Statements: append([]Statement{RootStatement(spec.Account)}, KeyStatements(spec)...),
+	}
+}
+
+// KeyStatements returns the key policy statements sseguard owns. Principals are sorted and
+// de-duplicated; a statement whose principal list is empty is left out. When AllowAdminDelete is
+// false, the administrators lose kms:Delete* and kms:ScheduleKeyDeletion and are explicitly denied
+// them: while the root statement delegates to IAM, an IAM policy could still grant them, and only
+// an explicit Deny in the key policy overrides that.
+func KeyStatements(spec KeyPolicySpec) []Statement {
+	var out []Statement
+	if admins := sortedUnique(spec.Administrators); len(admins) > 0 {
+		actions := AdminActions
+		if !spec.AllowAdminDelete {
+			actions = nil
+			for _, a := range AdminActions {
+				if a != "kms:Delete*" && a != "kms:ScheduleKeyDeletion" {
+					actions = append(actions, a)
+				}
+			}
+		}
+		out = append(out, Statement{
+			Sid: SidKeyAdmin, Effect: EffectAllow, Principal: &Principal{AWS: admins},
+			Action: actions, Resource: []string{"*"},
+		})
+		if !spec.AllowAdminDelete {
+			out = append(out, Statement{
+				Sid: SidKeyAdminDenyDelete, Effect: EffectDeny, Principal: &Principal{AWS: admins},
+				Action: append([]string(nil), AdminDeleteActions...), Resource: []string{"*"},
+			})
+		}
+	}
+	if users := sortedUnique(spec.Users); len(users) > 0 {
+		out = append(out,
+			Statement{
+				Sid: SidKeyUse, Effect: EffectAllow, Principal: &Principal{AWS: users},
+				Action: append([]string(nil), UseActions...), Resource: []string{"*"},
+			},
+			Statement{
+				Sid: SidKeyGrants, Effect: EffectAllow, Principal: &Principal{AWS: append([]string(nil), users...)},
+				Action: append([]string(nil), GrantActions...), Resource: []string{"*"},
+				Condition: map[string]map[string][]string{"Bool": {KeyGrantIsForAWSResource: {"true"}}},
+			})
+	}
+	return out
+}
+
+// BucketSpec describes the bucket policy protections sseguard wants for a bucket.
+type BucketSpec struct {
+	Bucket string
+	// Algorithm is AlgorithmAES256 or AlgorithmKMS.
+	Algorithm string
+	// KeyARN is the customer managed key's ARN (aws:kms only).
+	KeyARN          string
+	EnforceOnUpload bool
+	RequireTLS      bool
+}
+
+// BucketStatements returns the bucket policy statements sseguard owns for spec.
+//
+// Uploads are denied only when a header is present and wrong: each Deny pairs its StringNotEquals
+// with a Null check on the same key, because a negated operator is true when the request lacks the
+// key, and a Deny that refuses header-less uploads also refuses every multipart UploadPart. No
+// ...IfExists operator is used for the same reason. A header-less upload gets the bucket's default
+// encryption.
+func BucketStatements(spec BucketSpec) []Statement {
+	var out []Statement
+	objects := fmt.Sprintf("arn:aws:s3:::%s/*", spec.Bucket)
+	bucket := fmt.Sprintf("arn:aws:s3:::%s", spec.Bucket)
+	if spec.EnforceOnUpload && spec.Algorithm != "" {
+		out = append(out, Statement{
+			Sid: SidDenyWrongEncryption, Effect: EffectDeny, Principal: &Principal{Wildcard: true},
+			Action: []string{"s3:PutObject"}, Resource: []string{objects},
+			Condition: map[string]map[string][]string{
+				"StringNotEquals": {KeySSEHeader: {spec.Algorithm}},
+				"Null":            {KeySSEHeader: {"false"}},
+			},
+		})
+		if spec.Algorithm == AlgorithmKMS {
+			out = append(out,
+				Statement{
+					Sid: SidDenyWrongKMSKey, Effect: EffectDeny, Principal: &Principal{Wildcard: true},
+					Action: []string{"s3:PutObject"}, Resource: []string{objects},
+					Condition: map[string]map[string][]string{
+						"StringNotEquals": {KeySSEKMSKeyIDHeader: {spec.KeyARN}},
+						"Null":            {KeySSEKMSKeyIDHeader: {"false"}},
+					},
+				},
+				// A PutObject that asks for aws:kms without a key id is encrypted under the AWS
+				// managed aws/s3 key, not the bucket's customer managed key.
+				Statement{
+					Sid: SidDenyKMSWithoutKey, Effect: EffectDeny, Principal: &Principal{Wildcard: true},
+					Action: []string{"s3:PutObject"}, Resource: []string{objects},
+					Condition: map[string]map[string][]string{
+						"StringEquals": {KeySSEHeader: {AlgorithmKMS}},
+						"Null":         {KeySSEKMSKeyIDHeader: {"true"}},
+					},
+				})
+		}
+	}
+	if spec.RequireTLS {
+		out = append(out, Statement{
+			Sid: SidDenyInsecureTransport, Effect: EffectDeny, Principal: &Principal{Wildcard: true},
+			Action: []string{"s3:*"}, Resource: []string{bucket, objects},
+			Condition: map[string]map[string][]string{"Bool": {KeySecureTransport: {"false"}}},
+		})
+	}
+	return out
+}
