@@ -48,6 +48,21 @@ func Markdown(p *plan.Plan, opts MarkdownOptions) string {
 	return r.compact(len(full), limit)
 }
 
+// MarkdownFailure is the job summary of a run that stopped before it had a plan to show (an invalid
+// policy, a refused apply, an error): a verdict line with what happened, then one item per line
+// of detail. Both are escaped like every other value.
+func MarkdownFailure(mode, what string, details []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### ❌ sseguard %s: %s\n\n", mdModeName(mode), mdText(what))
+	for _, d := range details {
+		fmt.Fprintf(&b, "- %s\n", mdText(d))
+	}
+	if len(details) > 0 {
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
 type mdRenderer struct {
 	p       *plan.Plan
 	opts    MarkdownOptions

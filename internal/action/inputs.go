@@ -1,0 +1,155 @@
+package action
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/sethvargo/go-githubactions"
+)
+
+// Mode is the action's mode input.
+type Mode string
+
+// The modes.
+const (
+	// ModeAuto applies on push, workflow_dispatch and schedule events on the apply branch, and
+	// plans everywhere else.
+	ModeAuto Mode = "auto"
+	// ModePlan only plans.
+	ModePlan Mode = "plan"
+	// ModeApply applies, and fails the step where applying is not allowed.
+	ModeApply Mode = "apply"
+)
+
+// DefaultPolicy is the policy input's default, relative to the workspace.
+const DefaultPolicy = "sseguard.yaml"
+
+// Inputs are the action's inputs, resolved.
+type Inputs struct {
+	// Policy is the policy file's path, absolute when the workspace is known.
+	Policy string
+	// PolicyRel is Policy relative to the repository root (the workspace), with forward slashes:
+	// the path annotations need to land on a pull request's diff.
+	PolicyRel string
+	Mode      Mode
+	// ApplyBranch is a branch name, without refs/heads/.
+	ApplyBranch string
+	FailOnDrift bool
+	// JSONFile is where the JSON plan is written; empty means a new temporary file.
+	JSONFile string
+	// JSONFileShown is JSONFile as the plan-json output gives it: as the user wrote it, so that a
+	// path relative to the workspace still works in later steps (which do not see the container's
+	// paths).
+	JSONFileShown string
+}
+
+// ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
+// INPUT_FAIL-ON-DRIFT) and fills in the defaults from the workflow's context. Every invalid input
+// is reported, not the first alone.
+func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Inputs, error) {
+	var errs []error
+	in := Inputs{Mode: ModeAuto}
+
+	ws := gh.Workspace
+	pol := a.GetInput("policy")
+	if pol == "" {
+		pol = DefaultPolicy
+	}
+	in.Policy, in.PolicyRel = pol, filepath.ToSlash(filepath.Clean(pol))
+	if ws != "" {
+		if !filepath.IsAbs(pol) {
+			in.Policy = filepath.Join(ws, pol)
+		}
+		if rel, err := filepath.Rel(ws, in.Policy); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			in.PolicyRel = filepath.ToSlash(rel)
+		}
+	}
+
+	switch m := Mode(strings.ToLower(a.GetInput("mode"))); m {
+	case "":
+	case ModeAuto, ModePlan, ModeApply:
+		in.Mode = m
+	default:
+		errs = append(errs, fmt.Errorf("input mode is %q: it must be auto, plan or apply", a.GetInput("mode")))
+	}
+
+	in.ApplyBranch = strings.TrimPrefix(a.GetInput("apply-branch"), "refs/heads/")
+	if in.ApplyBranch == "" {
+		in.ApplyBranch = defaultBranch(gh)
+	}
+
+	if v := a.GetInput("fail-on-drift"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("input fail-on-drift is %q: it must be true or false", v))
+		}
+		in.FailOnDrift = b
+	}
+
+	if j := a.GetInput("json-file"); j != "" {
+		in.JSONFile, in.JSONFileShown = j, j
+		if !filepath.IsAbs(j) && ws != "" {
+			in.JSONFile = filepath.Join(ws, j)
+		}
+	} else if tmp := a.Getenv("RUNNER_TEMP"); tmp != "" && isDir(tmp) {
+		// In a container step RUNNER_TEMP names a host directory that is not mounted: then the
+		// default is a temporary file inside the container (see action.yml).
+		in.JSONFile = filepath.Join(tmp, "sseguard-plan.json")
+		in.JSONFileShown = in.JSONFile
+	}
+	return in, errors.Join(errs...)
+}
+
+// defaultBranch is the repository's default branch from the event payload, else main.
+func defaultBranch(gh *githubactions.GitHubContext) string {
+	if repo, ok := gh.Event["repository"].(map[string]any); ok {
+		if b, ok := repo["default_branch"].(string); ok && b != "" {
+			return b
+		}
+	}
+	return "main"
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// pullRequestEvents never apply: their code, and with pull_request_target their inputs, can come
+// from a fork.
+var pullRequestEvents = map[string]bool{
+	"pull_request": true, "pull_request_target": true,
+	"pull_request_review": true, "pull_request_review_comment": true,
+}
+
+// applyEvents are the events on which mode auto applies (on the apply branch).
+var applyEvents = map[string]bool{"push": true, "workflow_dispatch": true, "schedule": true}
+
+// Decide says whether a run applies, from the mode, the event that started the workflow, its ref
+// (GITHUB_REF) and the apply branch. It returns an error when mode apply is asked for where
+// applying is not allowed: on a pull request, or on any ref but the apply branch.
+func Decide(mode Mode, event, ref, applyBranch string) (bool, error) {
+	onBranch := ref == "refs/heads/"+applyBranch
+	switch mode {
+	case ModePlan:
+		return false, nil
+	case ModeAuto, "":
+		return !pullRequestEvents[event] && applyEvents[event] && onBranch, nil
+	case ModeApply:
+		if pullRequestEvents[event] {
+			return false, fmt.Errorf("mode is apply but the event is %s: sseguard never applies from a pull request, "+
+				"because a pull request (from a fork, too) must not be able to change production encryption; "+
+				"this run only plans in mode auto or plan, and applying happens on a push to %s", event, applyBranch)
+		}
+		if !onBranch {
+			return false, fmt.Errorf("mode is apply but the ref is %s, not refs/heads/%s (the apply-branch input): "+
+				"sseguard applies only what the apply branch says", ref, applyBranch)
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown mode %q: it must be auto, plan or apply", mode)
+}

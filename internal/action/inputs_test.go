@@ -1,0 +1,119 @@
+package action
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sethvargo/go-githubactions"
+)
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		mode       Mode
+		event, ref string
+		apply      bool
+		err        string
+	}{
+		"auto push main":                 {ModeAuto, "push", "refs/heads/main", true, ""},
+		"auto dispatch main":             {ModeAuto, "workflow_dispatch", "refs/heads/main", true, ""},
+		"auto schedule main":             {ModeAuto, "schedule", "refs/heads/main", true, ""},
+		"auto push other branch":         {ModeAuto, "push", "refs/heads/feature", false, ""},
+		"auto push branch named like":    {ModeAuto, "push", "refs/heads/main-old", false, ""},
+		"auto push tag":                  {ModeAuto, "push", "refs/tags/main", false, ""},
+		"auto pull_request":              {ModeAuto, "pull_request", "refs/pull/1/merge", false, ""},
+		"auto pull_request_target main":  {ModeAuto, "pull_request_target", "refs/heads/main", false, ""},
+		"auto merge_group":               {ModeAuto, "merge_group", "refs/heads/gh-readonly-queue/main/pr-1", false, ""},
+		"auto issue_comment main":        {ModeAuto, "issue_comment", "refs/heads/main", false, ""},
+		"auto workflow_run main":         {ModeAuto, "workflow_run", "refs/heads/main", false, ""},
+		"empty mode is auto":             {"", "push", "refs/heads/main", true, ""},
+		"plan push main":                 {ModePlan, "push", "refs/heads/main", false, ""},
+		"apply push main":                {ModeApply, "push", "refs/heads/main", true, ""},
+		"apply workflow_run main":        {ModeApply, "workflow_run", "refs/heads/main", true, ""},
+		"apply push other branch":        {ModeApply, "push", "refs/heads/feature", false, "the ref is refs/heads/feature, not refs/heads/main"},
+		"apply pull_request":             {ModeApply, "pull_request", "refs/pull/1/merge", false, "never applies from a pull request"},
+		"apply pull_request_target main": {ModeApply, "pull_request_target", "refs/heads/main", false, "never applies from a pull request"},
+		"apply pull_request_review":      {ModeApply, "pull_request_review", "refs/pull/1/merge", false, "never applies from a pull request"},
+		"unknown mode":                   {"destroy", "push", "refs/heads/main", false, "unknown mode"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			apply, err := Decide(tc.mode, tc.event, tc.ref, "main")
+			if apply != tc.apply {
+				t.Errorf("apply = %v, want %v", apply, tc.apply)
+			}
+			switch {
+			case tc.err == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestReadInputs(t *testing.T) {
+	t.Parallel()
+	trunk := map[string]any{"repository": map[string]any{"default_branch": "trunk"}}
+	tests := map[string]struct {
+		env   map[string]string
+		gh    githubactions.GitHubContext
+		want  Inputs
+		error string
+	}{
+		"defaults": {
+			gh:   githubactions.GitHubContext{Workspace: "/github/workspace"},
+			want: Inputs{Policy: "/github/workspace/sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+		},
+		"default branch from the payload": {
+			gh:   githubactions.GitHubContext{Workspace: "/github/workspace", Event: trunk},
+			want: Inputs{Policy: "/github/workspace/sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "trunk"},
+		},
+		"every input": {
+			env: map[string]string{"INPUT_POLICY": "./infra/../infra/sseguard.yaml", "INPUT_MODE": "Plan", "INPUT_APPLY-BRANCH": "refs/heads/release",
+				"INPUT_FAIL-ON-DRIFT": "true", "INPUT_JSON-FILE": "plan.json"},
+			gh: githubactions.GitHubContext{Workspace: "/github/workspace", Event: trunk},
+			want: Inputs{Policy: "/github/workspace/infra/sseguard.yaml", PolicyRel: "infra/sseguard.yaml", Mode: ModePlan,
+				ApplyBranch: "release", FailOnDrift: true, JSONFile: "/github/workspace/plan.json", JSONFileShown: "plan.json"},
+		},
+		"absolute policy in the workspace": {
+			env:  map[string]string{"INPUT_POLICY": "/github/workspace/policies/s3.yaml", "INPUT_FAIL-ON-DRIFT": "false"},
+			gh:   githubactions.GitHubContext{Workspace: "/github/workspace"},
+			want: Inputs{Policy: "/github/workspace/policies/s3.yaml", PolicyRel: "policies/s3.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+		},
+		"policy outside the workspace": {
+			env:  map[string]string{"INPUT_POLICY": "/etc/sseguard.yaml"},
+			gh:   githubactions.GitHubContext{Workspace: "/github/workspace"},
+			want: Inputs{Policy: "/etc/sseguard.yaml", PolicyRel: "/etc/sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+		},
+		"no workspace": {
+			env:  map[string]string{"INPUT_POLICY": "conf/sseguard.yaml"},
+			want: Inputs{Policy: "conf/sseguard.yaml", PolicyRel: "conf/sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+		},
+		"invalid mode and bool": {
+			env:   map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes"},
+			error: "input mode is \"force\": it must be auto, plan or apply\ninput fail-on-drift is \"sometimes\": it must be true or false",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := githubactions.New(githubactions.WithGetenv(func(k string) string { return tc.env[k] }))
+			got, err := ReadInputs(a, &tc.gh)
+			if tc.error != "" {
+				if err == nil || err.Error() != tc.error {
+					t.Errorf("error %v, want %q", err, tc.error)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("inputs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
