@@ -8,6 +8,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -76,7 +77,9 @@ func (a *Applier) Apply(ctx context.Context, p *plan.Plan) []plan.Result {
 		} else {
 			detail, err := a.one(ctx, c, created)
 			r.Detail = detail
-			if err != nil {
+			if errors.Is(err, errUnchanged) {
+				r.Outcome = plan.Unchanged
+			} else if err != nil {
 				r.Outcome, r.Error = plan.Failed, err.Error()
 			} else {
 				r.Outcome = plan.Done
@@ -96,11 +99,31 @@ func (a *Applier) Apply(ctx context.Context, p *plan.Plan) []plan.Result {
 	return results
 }
 
+// errUnchanged marks a change that turned out to have nothing to do.
+var errUnchanged = errors.New("nothing to do")
+
+// resolveRule fills in the key ARN of a rule whose key is created by a change it depends on.
+func resolveRule(c plan.Change, created map[string]string) (plan.Rule, error) {
+	rule := *c.Rule
+	if rule.Algorithm != plan.AlgKMS || rule.KeyARN != "" {
+		return rule, nil
+	}
+	for _, d := range c.DependsOn {
+		if arn, ok := created[d]; ok {
+			rule.KeyARN = arn
+		}
+	}
+	if rule.KeyARN == "" {
+		return rule, fmt.Errorf("no key ARN for %s: the key it depends on was not created", rule.Alias)
+	}
+	return rule, nil
+}
+
 func failedDependency(c plan.Change, outcome map[string]plan.Outcome) string {
 	deps := append([]string(nil), c.DependsOn...)
 	sort.Strings(deps)
 	for _, d := range deps {
-		if outcome[d] != plan.Done {
+		if o := outcome[d]; o != plan.Done && o != plan.Unchanged {
 			return d
 		}
 	}
@@ -116,16 +139,9 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 		}
 		return arn, err
 	case plan.SetDefaultEncryption, plan.EnableBucketKey:
-		rule := *c.Rule
-		if rule.Algorithm == plan.AlgKMS && rule.KeyARN == "" {
-			for _, d := range c.DependsOn {
-				if arn, ok := created[d]; ok {
-					rule.KeyARN = arn
-				}
-			}
-			if rule.KeyARN == "" {
-				return "", fmt.Errorf("no key ARN for %s: the key it depends on was not created", rule.Alias)
-			}
+		rule, err := resolveRule(c, created)
+		if err != nil {
+			return "", err
 		}
 		return "", a.putEncryption(ctx, c, rule)
 	case plan.UpdateKeyPolicy:
@@ -155,10 +171,23 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 		if a.Objects == nil {
 			return "", fmt.Errorf("re-encrypting objects is not available in this run")
 		}
-		counts, err := a.Objects.Fix(ctx, c, *c.Rule)
+		rule, err := resolveRule(c, created)
+		if err != nil {
+			return "", err
+		}
+		counts, err := a.Objects.Fix(ctx, c, rule)
+		if counts != nil && err == nil && counts.Fixed == 0 && counts.Failed == 0 && counts.TotalToFix() == 0 {
+			return fmt.Sprintf("%d scanned, all as required", counts.Scanned), errUnchanged
+		}
 		detail := ""
 		if counts != nil {
-			detail = fmt.Sprintf("%d fixed, %d failed, %d remaining", counts.Fixed, counts.Failed, counts.Remaining)
+			detail = fmt.Sprintf("%d scanned, %d fixed, %d failed", counts.Scanned, counts.Fixed, counts.Failed)
+			if counts.Remaining > 0 {
+				detail += fmt.Sprintf(", %d left for the next run (budget reached)", counts.Remaining)
+			}
+			if err == nil && counts.Failed > 0 {
+				err = fmt.Errorf("%d objects could not be re-encrypted (listed in the JSON plan)", counts.Failed)
+			}
 		}
 		return detail, err
 	default:

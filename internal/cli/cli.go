@@ -3,7 +3,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
@@ -49,8 +52,19 @@ Commands:
 
 Flags:
   --policy FILE         policy file (default sseguard.yaml)
-  --json FILE           also write the plan (and apply results) as JSON to FILE ("-" for stdout)
+  --json FILE           also write the plan (and apply results) as JSON to FILE ("-" for stdout);
+                        it lists every object found not as required
   --detailed-exitcode   plan exits 0 when in sync, 2 when changes are pending, 1 on error or blocker
+
+Existing objects (buckets with existing_objects: report or reencrypt):
+  --concurrency N       objects in flight (default 64)
+  --rps N               cap S3 requests per second (default: no cap)
+  --max-objects N       stop cleanly after N objects; a re-run continues (default: no limit)
+  --max-duration D      stop cleanly after D, e.g. 45m (default: no limit)
+  --multipart-threshold BYTES  copy objects larger than this in parts (default 5 GiB)
+  --update-object-encryption auto|always|never
+                        use S3 UpdateObjectEncryption (no data copied): auto = only on AWS's own
+                        endpoints (default); always = also on others that implement it
 
 AWS access comes from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, web
 identity (GitHub OIDC), instance roles. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 point it at
@@ -97,6 +111,13 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if cmd == "plan" {
 		fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
 	}
+	var oo objects.Options
+	fs.IntVar(&oo.Concurrency, "concurrency", 0, "objects in flight")
+	fs.Float64Var(&oo.RequestsPerSecond, "rps", 0, "S3 requests per second cap")
+	fs.IntVar(&oo.MaxObjects, "max-objects", 0, "object budget")
+	fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "time budget")
+	fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "multipart copy threshold in bytes")
+	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UOEAuto, "auto|always|never")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -107,11 +128,20 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "sseguard %s: unexpected argument %q (the policy file goes after --policy)\n", cmd, fs.Arg(0))
 		return ExitError
 	}
+	if err := checkObjectOptions(oo); err != nil {
+		fmt.Fprintf(env.Stderr, "sseguard %s: %v\n", cmd, err)
+		return ExitError
+	}
 	p := env.Pipeline
 	if p == nil {
 		p = &pipeline.Pipeline{Log: env.Stdout}
 	}
+	p.Objects = oo
 	r := &runner{env: env, p: p, jsonPath: *jsonPath}
+	if err := r.streamFindings(); err != nil {
+		return r.fail(err)
+	}
+	defer r.closeFindings()
 	switch cmd {
 	case "validate":
 		return r.validate(*policyPath)
@@ -126,6 +156,56 @@ type runner struct {
 	env      Env
 	p        *pipeline.Pipeline
 	jsonPath string
+	// findings holds every object finding as a JSON line until the JSON plan is written.
+	findings *os.File
+	enc      *json.Encoder
+	flush    func() error
+}
+
+// streamFindings sends the pipeline's object findings to a temporary file, when a JSON plan is
+// wanted. The caller must call closeFindings.
+func (r *runner) streamFindings() error {
+	if r.jsonPath == "" {
+		return nil
+	}
+	f, err := os.CreateTemp("", "sseguard-findings-*.jsonl")
+	if err != nil {
+		return fmt.Errorf("create a temporary file for object findings: %w", err)
+	}
+	r.findings = f
+	bw := bufio.NewWriter(f)
+	r.enc = json.NewEncoder(bw)
+	r.flush = bw.Flush
+	r.p.OnFinding = func(fd pipeline.Finding) { _ = r.enc.Encode(fd) }
+	return nil
+}
+
+func (r *runner) closeFindings() {
+	if r.findings != nil {
+		r.findings.Close()
+		os.Remove(r.findings.Name())
+	}
+}
+
+func checkObjectOptions(o objects.Options) error {
+	switch {
+	case o.Concurrency < 0 || o.Concurrency > 1024:
+		return fmt.Errorf("--concurrency %d: want 1 to 1024", o.Concurrency)
+	case o.RequestsPerSecond < 0:
+		return fmt.Errorf("--rps %g: want a positive number", o.RequestsPerSecond)
+	case o.MaxObjects < 0:
+		return fmt.Errorf("--max-objects %d: want a positive number", o.MaxObjects)
+	case o.MaxDuration < 0:
+		return fmt.Errorf("--max-duration %s: want a positive duration", o.MaxDuration)
+	case o.MultipartThreshold < 0 || o.MultipartThreshold > 5<<30:
+		return fmt.Errorf("--multipart-threshold %d: want at most 5 GiB (S3's largest single copy)", o.MultipartThreshold)
+	}
+	switch o.UpdateObjectEncryption {
+	case objects.UOEAuto, objects.UOEAlways, objects.UOENever:
+	default:
+		return fmt.Errorf("--update-object-encryption %q: want auto, always or never", o.UpdateObjectEncryption)
+	}
+	return nil
 }
 
 func (r *runner) validate(path string) int {
@@ -208,14 +288,24 @@ func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) er
 	if r.jsonPath == "" {
 		return nil
 	}
+	var objs io.Reader
+	if r.findings != nil {
+		if err := r.flush(); err != nil {
+			return fmt.Errorf("write object findings: %w", err)
+		}
+		if _, err := r.findings.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read object findings: %w", err)
+		}
+		objs = r.findings
+	}
 	if r.jsonPath == "-" {
-		return report.JSON(r.env.Stdout, mode, pl, results)
+		return report.JSONWithObjects(r.env.Stdout, mode, pl, results, objs)
 	}
 	f, err := os.Create(r.jsonPath)
 	if err != nil {
 		return fmt.Errorf("write JSON plan: %w", err)
 	}
-	if err := report.JSON(f, mode, pl, results); err != nil {
+	if err := report.JSONWithObjects(f, mode, pl, results, objs); err != nil {
 		f.Close()
 		return fmt.Errorf("write JSON plan to %s: %w", r.jsonPath, err)
 	}

@@ -81,6 +81,27 @@ type Options struct {
 	Concurrency int
 	// HomeRegion is where bucket-location calls go (GetBucketLocation works from any region).
 	HomeRegion string
+	// Scanner reads existing objects for buckets whose policy says report or reencrypt; nil
+	// leaves objects unread.
+	Scanner Scanner
+	// DeferReencrypt leaves the scan of reencrypt buckets to apply (which scans and fixes in
+	// one pass) and marks them ObjectsDeferred.
+	DeferReencrypt bool
+}
+
+// ScanTarget is what every object of a bucket must be.
+type ScanTarget struct {
+	Bucket, Region string
+	// Algorithm is AES256 or aws:kms; KeyARN is the required key ("" when it does not exist
+	// yet: every KMS object is then non-compliant).
+	Algorithm, KeyARN string
+	BucketKey         bool
+	Prefixes          []string
+}
+
+// Scanner reads a bucket's existing objects.
+type Scanner interface {
+	Scan(ctx context.Context, t ScanTarget) (*ObjectCounts, error)
 }
 
 // Observer reads state through its clients. It caches keys for its lifetime: use a new
@@ -206,9 +227,25 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		b.Policy = aws.ToString(pol2.Policy)
 	}
 
+	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes}
 	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
 		kr := DesiredKeyRef(pol, pb, region)
-		keys[kr] = ob.key(ctx, kr)
+		k := ob.key(ctx, kr)
+		keys[kr] = k
+		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", k.ARN, pb.BucketKey
+	}
+
+	switch {
+	case pb.ExistingObjects == policy.ObjectsIgnore || pb.ExistingObjects == "" || ob.o.Scanner == nil:
+	case pb.ExistingObjects == policy.ObjectsReencrypt && ob.o.DeferReencrypt:
+		b.ObjectsDeferred = true
+	default:
+		counts, err := ob.o.Scanner.Scan(ctx, target)
+		if err != nil {
+			b.Err = fmt.Sprintf("scan existing objects: %v", err)
+			return
+		}
+		b.Objects = counts
 	}
 }
 

@@ -32,6 +32,10 @@ type Bucket struct {
 	Encryption *Rule `json:"encryption,omitempty"`
 	// Policy is the bucket policy document as stored; "" when the bucket has none.
 	Policy string `json:"-"`
+	// Objects is the existing-objects scan, when the policy asked for one and it was made.
+	Objects *ObjectCounts `json:"objects,omitempty"`
+	// ObjectsDeferred says the scan was left to apply, which scans and fixes in one pass.
+	ObjectsDeferred bool `json:"objects_deferred,omitempty"`
 	// Err says why the bucket could not be observed completely; the plan turns it into a blocker.
 	Err string `json:"error,omitempty"`
 }
@@ -67,4 +71,41 @@ type Key struct {
 	Rotation *bool `json:"rotation,omitempty"`
 	// Err says why the key could not be observed; the plan turns it into a blocker.
 	Err string `json:"error,omitempty"`
+}
+
+// ObjectCounts summarises a bucket's existing objects.
+type ObjectCounts struct {
+	Scanned   int `json:"scanned"`
+	Compliant int `json:"compliant"`
+	// ToFix counts objects needing re-encryption by what they are now: unencrypted, sse-s3,
+	// other-kms-key, bucket-key-off.
+	ToFix map[string]int `json:"to_fix"`
+	// Skipped counts objects that cannot be fixed in place, by reason (glacier-not-restored,
+	// sse-c, object-lock, acl-grants, ...).
+	Skipped map[string]int `json:"skipped"`
+	// Noncurrent counts noncurrent versions, which keep their old encryption.
+	Noncurrent int `json:"noncurrent_versions"`
+	// Fixed and Failed count objects re-encrypted (apply only).
+	Fixed  int `json:"fixed"`
+	Failed int `json:"failed"`
+	// Remaining counts objects left for a later run when a budget stopped this one.
+	Remaining int `json:"remaining"`
+	// Sample is a few of the objects to fix, never all of them.
+	Sample []ObjectSample `json:"sample,omitempty"`
+}
+
+// ObjectSample is one object in a sample.
+type ObjectSample struct {
+	Key      string `json:"key"`
+	Kind     string `json:"kind"`
+	Observed string `json:"observed,omitempty"`
+}
+
+// TotalToFix is the number of objects needing re-encryption.
+func (o *ObjectCounts) TotalToFix() int {
+	n := 0
+	for _, v := range o.ToFix {
+		n += v
+	}
+	return n
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
@@ -24,6 +25,11 @@ type Pipeline struct {
 	// BeforeApply, when set, is called with the plan after it is computed and before any change
 	// is made (the CLI prints it there).
 	BeforeApply func(*plan.Plan)
+	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, ...).
+	Objects objects.Options
+	// OnFinding, when set, receives every object that is not as required, as it is found
+	// (streamed: an account's objects are never held in memory). Calls never overlap.
+	OnFinding func(Finding)
 
 	clients *awsclient.Clients
 }
@@ -39,9 +45,18 @@ func (p *Pipeline) Plan(ctx context.Context, path string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, pl, err := p.observeAndPlan(ctx, pol)
+	_, pl, err := p.observeAndPlan(ctx, pol, scanAll)
 	return pl, err
 }
+
+// scanMode says which existing-object scans an observation makes.
+type scanMode int
+
+const (
+	scanAll      scanMode = iota // report and reencrypt buckets (plan)
+	scanDeferred                 // report buckets; reencrypt buckets are scanned by apply's fix
+	scanNone                     // none (reading back after apply)
+)
 
 // Apply computes the plan, executes it, observes again and verifies every change. It returns
 // the plan that was executed and one result per change.
@@ -50,7 +65,7 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	if err != nil {
 		return nil, nil, err
 	}
-	c, pl, err := p.observeAndPlan(ctx, pol)
+	c, pl, err := p.observeAndPlan(ctx, pol, scanDeferred)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,12 +75,13 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	if len(pl.Changes) == 0 {
 		return pl, []plan.Result{}, nil
 	}
-	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log}
+	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: p.objectRunner(c, observe.New(observeClients{c}, observe.Options{}))}
 	results := a.Apply(ctx, pl)
 
 	// Read everything back with a fresh observer (no cached keys) and plan again: a change that
-	// was done must not be needed any more.
-	_, after, err := p.observeAndPlan(ctx, pol)
+	// was done must not be needed any more. Objects were verified by the fix itself, object by
+	// object, and are not scanned again.
+	_, after, err := p.observeAndPlan(ctx, pol, scanNone)
 	if err != nil {
 		return pl, results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
 	}
@@ -74,24 +90,35 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 }
 
 // Verify marks done results whose change is still needed in the re-computed plan as unverified.
+// Re-encryption of objects is verified object by object as it is done, not here.
 func Verify(results []plan.Result, after *plan.Plan) {
 	for i, r := range results {
 		if r.Outcome != plan.Done {
 			continue
 		}
-		if _, still := after.Change(r.ChangeID); still {
+		if c, still := after.Change(r.ChangeID); still && c.Kind != plan.ReencryptObjects {
 			results[i].Outcome = plan.Unverified
 			results[i].Error = "the call succeeded but reading back still shows the old state"
 		}
 	}
 }
 
-func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy) (*awsclient.Clients, *plan.Plan, error) {
+func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans scanMode) (*awsclient.Clients, *plan.Plan, error) {
 	c, err := p.awsClients(ctx, pol)
 	if err != nil {
 		return nil, nil, err
 	}
-	ob := observe.New(observeClients{c}, observe.Options{HomeRegion: c.Region()})
+	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred}
+	var runner *objectRunner
+	if scans != scanNone {
+		runner = p.objectRunner(c, nil)
+		o.Scanner = runner
+	}
+	ob := observe.New(observeClients{c}, o)
+	if runner != nil {
+		// Object key ids resolve through the observer's cache: each key is described once.
+		runner.keys = ob
+	}
 	st, err := ob.Observe(ctx, pol)
 	if err != nil {
 		return nil, nil, err
@@ -110,13 +137,31 @@ func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (*awsclie
 	if p.Clients != nil {
 		c, err = p.Clients(ctx)
 	} else {
-		c, err = awsclient.New(ctx, awsclient.Options{Region: pol.Region})
+		// The connection pool matches the objects in flight plus the parts of one large copy
+		// (package objects' defaults are 64 and 8).
+		conc := p.Objects.Concurrency
+		if conc <= 0 {
+			conc = 64
+		}
+		parts := p.Objects.PartConcurrency
+		if parts <= 0 {
+			parts = 8
+		}
+		c, err = awsclient.New(ctx, awsclient.Options{Region: pol.Region, MaxConns: conc + parts})
 	}
 	if err != nil {
 		return nil, err
 	}
 	p.clients = c
 	return c, nil
+}
+
+func (p *Pipeline) objectRunner(c *awsclient.Clients, keys objects.KeyResolver) *objectRunner {
+	log := p.Log
+	if log == nil {
+		log = io.Discard
+	}
+	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: p.OnFinding}
 }
 
 // observeClients and applyClients adapt awsclient's concrete clients to each stage's narrow

@@ -111,6 +111,79 @@ func (c *computer) bucket(b policy.Bucket) {
 	case policy.SSEKMS:
 		bc.sseKMS()
 	}
+	if len(bc.blockers) == 0 && bc.want != nil {
+		row.Objects = ob.Objects
+		bc.objects()
+	}
+}
+
+// objects plans the re-encryption of existing objects, or warns about them in report mode.
+func (bc *bucketPlan) objects() {
+	ob := bc.observed
+	ch := Change{
+		ID: string(ReencryptObjects) + "/" + bc.b.Name, Kind: ReencryptObjects,
+		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
+		After: "every object " + describeRequired(bc.b), Rule: bc.want, DependsOn: bc.wantDeps,
+		Prefixes: bc.b.Prefixes,
+	}
+	if len(bc.b.Prefixes) > 0 {
+		ch.After += " under " + strings.Join(bc.b.Prefixes, ", ")
+	}
+	if ob.ObjectsDeferred {
+		ch.Before = "existing objects (apply scans and re-encrypts them in one pass)"
+		bc.changes = append(bc.changes, ch)
+		return
+	}
+	o := ob.Objects
+	if o == nil {
+		return
+	}
+	if n := skippedTotal(o); n > 0 {
+		bc.warn("objects-skipped", "%d objects in %s cannot be re-encrypted in place (%s); they keep their current encryption",
+			n, bc.b.Name, countsText(o.Skipped))
+	}
+	if o.Noncurrent > 0 {
+		bc.warn("noncurrent-versions", "%d noncurrent versions in %s keep their old encryption; sseguard never deletes a version (expire them with a lifecycle rule if they must go)",
+			o.Noncurrent, bc.b.Name)
+	}
+	n := o.TotalToFix()
+	if n == 0 {
+		return
+	}
+	ch.Before = fmt.Sprintf("%d of %d objects not as required (%s)", n, o.Scanned, countsText(o.ToFix))
+	if bc.b.ExistingObjects != policy.ObjectsReencrypt {
+		bc.warn("objects-not-compliant", "%s (existing_objects: %s; set it to reencrypt to fix them on apply)",
+			ch.Before, bc.b.ExistingObjects)
+		return
+	}
+	for _, s := range o.Sample {
+		ch.Details = append(ch.Details, s.Kind+": "+s.Key)
+	}
+	bc.changes = append(bc.changes, ch)
+}
+
+func skippedTotal(o *ObjectCounts) int {
+	n := 0
+	for _, v := range o.Skipped {
+		n += v
+	}
+	return n
+}
+
+// countsText renders a count map in a stable order: "3 unencrypted, 2 sse-s3".
+func countsText(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", m[k], k)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // principalsExist blocks the bucket when a principal its key policy must name does not exist:
@@ -150,6 +223,9 @@ type bucketPlan struct {
 	observed   *observe.Bucket
 	changes    []Change
 	keyChanges []*keyChange
+	// want is the rule the bucket must end up with, and the changes it depends on.
+	want     *Rule
+	wantDeps []string
 	blockers   []Blocker
 	warnings   []Warning
 }
@@ -165,6 +241,7 @@ func (bc *bucketPlan) warn(code, format string, args ...any) {
 }
 
 func (bc *bucketPlan) sseS3() {
+	bc.want = &Rule{Algorithm: AlgAES256}
 	r := bc.observed.Encryption
 	if r != nil && r.Algorithm == AlgAES256 {
 		return
@@ -198,6 +275,7 @@ func (bc *bucketPlan) sseKMS() {
 		ch.DependsOn = []string{want.create.change.ID}
 		bc.keyChanges = append(bc.keyChanges, want.create)
 	}
+	bc.want, bc.wantDeps = rule, ch.DependsOn
 	switch {
 	case r != nil && r.Algorithm == AlgKMS && want.arn != "" && r.KeyARN == want.arn:
 		if r.BucketKey == bc.b.BucketKey {

@@ -5,6 +5,8 @@
 // separate views of the plan's data.
 package plan
 
+import "github.com/sseguard/sseguard/internal/observe"
+
 // Kind is what a change does.
 type Kind string
 
@@ -21,15 +23,17 @@ const (
 	SetDefaultEncryption Kind = "set-default-encryption"
 	// EnableBucketKey turns on S3 Bucket Keys in a rule that is otherwise right.
 	EnableBucketKey Kind = "enable-bucket-key"
-	// UpdateBucketPolicy replaces the statements sseguard owns in a bucket's policy.
-	UpdateBucketPolicy Kind = "update-bucket-policy"
 	// ReencryptObjects re-encrypts objects stored before the bucket's default was right.
 	ReencryptObjects Kind = "reencrypt-objects"
+	// UpdateBucketPolicy replaces the statements sseguard owns in a bucket's policy.
+	UpdateBucketPolicy Kind = "update-bucket-policy"
 )
 
 var kindOrder = map[Kind]int{
 	CreateKey: 0, UpdateKeyPolicy: 1, EnableKeyRotation: 2, SetDefaultEncryption: 3,
-	EnableBucketKey: 3, UpdateBucketPolicy: 4, ReencryptObjects: 5,
+	// Objects are re-encrypted before the bucket policy is tightened: the copies must not be
+	// refused by a statement being added in the same run.
+	EnableBucketKey: 3, ReencryptObjects: 4, UpdateBucketPolicy: 5,
 }
 
 // Change is one thing apply will do.
@@ -61,6 +65,8 @@ type Change struct {
 	Document string `json:"document,omitempty"`
 	// KeyARN is the key a key change applies to (empty for a key created in the same run).
 	KeyARN string `json:"key_arn,omitempty"`
+	// Prefixes limit a reencrypt-objects change to these key prefixes.
+	Prefixes []string `json:"prefixes,omitempty"`
 }
 
 // Rule is a bucket default encryption rule to write.
@@ -147,42 +153,11 @@ type BucketStatus struct {
 	Objects *ObjectCounts `json:"objects,omitempty"`
 }
 
-// ObjectCounts summarises a bucket's existing objects.
-type ObjectCounts struct {
-	Scanned   int `json:"scanned"`
-	Compliant int `json:"compliant"`
-	// ToFix counts objects needing re-encryption by what they are now: unencrypted, sse-s3,
-	// other-kms-key, bucket-key-off.
-	ToFix map[string]int `json:"to_fix"`
-	// Skipped counts objects that cannot be fixed in place, by reason (glacier-not-restored,
-	// sse-c, object-lock, acl-grants, ...).
-	Skipped map[string]int `json:"skipped"`
-	// Noncurrent counts noncurrent versions, which keep their old encryption.
-	Noncurrent int `json:"noncurrent_versions"`
-	// Fixed and Failed count objects re-encrypted (apply only).
-	Fixed  int `json:"fixed"`
-	Failed int `json:"failed"`
-	// Remaining counts objects left for a later run when a budget stopped this one.
-	Remaining int `json:"remaining"`
-	// Sample is a few of the objects to fix, never all of them.
-	Sample []ObjectSample `json:"sample,omitempty"`
-}
+// ObjectCounts summarises a bucket's existing objects (see observe.ObjectCounts).
+type ObjectCounts = observe.ObjectCounts
 
 // ObjectSample is one object in a sample.
-type ObjectSample struct {
-	Key      string `json:"key"`
-	Kind     string `json:"kind"`
-	Observed string `json:"observed,omitempty"`
-}
-
-// TotalToFix is the number of objects needing re-encryption.
-func (o *ObjectCounts) TotalToFix() int {
-	n := 0
-	for _, v := range o.ToFix {
-		n += v
-	}
-	return n
-}
+type ObjectSample = observe.ObjectSample
 
 // Plan is everything that differs between the policy and the account.
 type Plan struct {
@@ -221,6 +196,8 @@ const (
 	Skipped Outcome = "skipped"
 	// Unverified: the call succeeded but reading back does not show the change.
 	Unverified Outcome = "unverified"
+	// Unchanged: there turned out to be nothing to do (a scan found every object compliant).
+	Unchanged Outcome = "unchanged"
 )
 
 // Result is the outcome of one change.

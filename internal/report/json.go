@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/sseguard/sseguard/internal/plan"
@@ -34,6 +37,13 @@ type JSONSummary struct {
 
 // JSON writes the plan (and apply results, if any) as an indented JSON document.
 func JSON(w io.Writer, mode string, p *plan.Plan, results []plan.Result) error {
+	return JSONWithObjects(w, mode, p, results, nil)
+}
+
+// JSONWithObjects writes the JSON document with an "objects" array copied from objects, a
+// stream of JSON values one per line (every object found not as required). The stream is
+// copied line by line, so an account's millions of objects are never held in memory.
+func JSONWithObjects(w io.Writer, mode string, p *plan.Plan, results []plan.Result, objects io.Reader) error {
 	doc := JSONPlan{FormatVersion: FormatVersion, Mode: mode, Plan: p, Results: results,
 		Summary: JSONSummary{InSync: p.InSync(), Buckets: len(p.Buckets), Changes: len(p.Changes),
 			Blockers: len(p.Blockers), Warnings: len(p.Warnings)}}
@@ -45,7 +55,39 @@ func JSON(w io.Writer, mode string, p *plan.Plan, results []plan.Result) error {
 			doc.Summary.Failed++
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	if objects == nil {
+		_, err = w.Write(append(head, '\n'))
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	// Reopen the document's closing brace to append the streamed array.
+	bw.Write(bytes.TrimSuffix(bytes.TrimSpace(head), []byte("}")))
+	bw.WriteString(",\n  \"objects\": [")
+	sc := bufio.NewScanner(objects)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	written := 0
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		if !json.Valid(line) {
+			return fmt.Errorf("object finding %d is not valid JSON", written+1)
+		}
+		if written > 0 {
+			bw.WriteByte(',')
+		}
+		written++
+		bw.WriteString("\n    ")
+		bw.Write(line)
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read object findings: %w", err)
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
 }

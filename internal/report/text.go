@@ -5,6 +5,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
@@ -28,6 +29,30 @@ func Text(w io.Writer, p *plan.Plan) error {
 			for _, d := range c.Details {
 				tw.printf("      %s\n", oneLine(d))
 			}
+		}
+		tw.printf("\n")
+	}
+	var scanned []plan.BucketStatus
+	for _, b := range p.Buckets {
+		if b.Objects != nil {
+			scanned = append(scanned, b)
+		}
+	}
+	if len(scanned) > 0 {
+		tw.printf("Existing objects:\n")
+		for _, b := range scanned {
+			o := b.Objects
+			tw.printf("  %s: %d scanned, %d as required", oneLine(b.Name), o.Scanned, o.Compliant)
+			if n := o.TotalToFix(); n > 0 {
+				tw.printf(", %d to fix (%s)", n, countList(o.ToFix))
+			}
+			if len(o.Skipped) > 0 {
+				tw.printf(", skipped: %s", countList(o.Skipped))
+			}
+			if o.Noncurrent > 0 {
+				tw.printf(", %d noncurrent versions", o.Noncurrent)
+			}
+			tw.printf("\n")
 		}
 		tw.printf("\n")
 	}
@@ -58,6 +83,22 @@ func Verdict(p *plan.Plan) string {
 		return fmt.Sprintf("In sync: %d buckets match the policy.", len(p.Buckets))
 	}
 	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", plural(len(p.Buckets), "bucket", "buckets"))
+}
+
+// countList renders counts by name in a stable order: "3 sse-s3, 2 unencrypted".
+func countList(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, k := range names {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[k], oneLine(k)))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func plural(n int, one, many string) string {

@@ -2,8 +2,10 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,5 +100,27 @@ func textGolden(t *testing.T, path string, got []byte) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestJSONWithObjectsStreamsTheArray(t *testing.T) {
+	p := samplePlans()["in-sync"]
+	stream := strings.NewReader("{\"bucket\":\"b\",\"Key\":\"a\"}\n\n{\"bucket\":\"b\",\"Key\":\"c|\\n\"}\n")
+	var buf bytes.Buffer
+	if err := JSONWithObjects(&buf, "plan", p, nil, stream); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		FormatVersion string           `json:"format_version"`
+		Objects       []map[string]any `json:"objects"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, buf.String())
+	}
+	if doc.FormatVersion != FormatVersion || len(doc.Objects) != 2 || doc.Objects[1]["Key"] != "c|\n" {
+		t.Errorf("doc = %+v", doc)
+	}
+	if err := JSONWithObjects(&bytes.Buffer{}, "plan", p, nil, strings.NewReader("{broken\n")); err == nil {
+		t.Error("a broken finding line was copied into the JSON document")
 	}
 }

@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/objects"
+	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// Finding is one object that is not as required, with its bucket, for the JSON plan.
+type Finding struct {
+	Bucket string `json:"bucket"`
+	objects.Finding
+}
+
+// objectRunner scans and fixes existing objects through package objects, for observe (as its
+// Scanner) and apply (as its ObjectFixer).
+type objectRunner struct {
+	clients  *awsclient.Clients
+	keys     objects.KeyResolver
+	opts     objects.Options
+	log      io.Writer
+	mu       sync.Mutex
+	onFinder func(Finding)
+}
+
+func (r *objectRunner) options(bucket, verb string) objects.Options {
+	o := r.opts
+	o.Progress = func(p objects.Progress) {
+		if p.Done && p.Scanned == 0 {
+			return // an empty bucket or prefix: nothing worth a line
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		fmt.Fprintf(r.log, "  objects %s (%s): %s\n", bucket, verb, p)
+	}
+	if r.onFinder != nil {
+		o.OnFinding = func(f objects.Finding) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.onFinder(Finding{Bucket: bucket, Finding: f})
+		}
+	}
+	return o
+}
+
+// Scan implements observe.Scanner.
+func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*observe.ObjectCounts, error) {
+	keyARN := t.KeyARN
+	if t.Algorithm == objects.AlgorithmKMS && keyARN == "" {
+		// The key is created by this plan: no object can be under it yet. An ARN no key has
+		// counts every KMS-encrypted object as under another key.
+		keyARN = "arn:aws:kms:" + t.Region + ":000000000000:key/not-created-yet"
+	}
+	s, err := objects.Scan(ctx, r.clients.S3(t.Region), r.keys, objects.Target{
+		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: keyARN,
+		BucketKey: t.BucketKey, Prefixes: t.Prefixes,
+	}, r.options(t.Bucket, "scan"))
+	if err != nil {
+		return nil, err
+	}
+	return counts(s), nil
+}
+
+// Fix implements apply.ObjectFixer.
+func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (*plan.ObjectCounts, error) {
+	s, err := objects.Fix(ctx, r.clients.S3(c.Region), r.keys, objects.Target{
+		Bucket: c.Bucket, Region: c.Region, Algorithm: rule.Algorithm, KeyARN: rule.KeyARN,
+		BucketKey: rule.BucketKey, Prefixes: c.Prefixes,
+	}, r.options(c.Bucket, "re-encrypt"))
+	return counts(s), err
+}
+
+func counts(s objects.Summary) *observe.ObjectCounts {
+	c := &observe.ObjectCounts{
+		Scanned: s.Scanned, Compliant: s.Compliant, ToFix: s.ToFix, Skipped: s.Skipped,
+		Noncurrent: s.NoncurrentVersions, Fixed: s.Fixed, Failed: s.Failed, Remaining: s.Remaining,
+	}
+	for _, f := range s.Sample {
+		kind := f.Kind
+		if f.Reason != "" {
+			kind += " (" + f.Reason + ")"
+		}
+		c.Sample = append(c.Sample, observe.ObjectSample{Key: f.Key, Kind: kind, Observed: f.Observed})
+	}
+	return c
+}
