@@ -226,8 +226,8 @@ type bucketPlan struct {
 	// want is the rule the bucket must end up with, and the changes it depends on.
 	want     *Rule
 	wantDeps []string
-	blockers   []Blocker
-	warnings   []Warning
+	blockers []Blocker
+	warnings []Warning
 }
 
 func (bc *bucketPlan) block(code, format string, args ...any) {
