@@ -250,7 +250,7 @@ func (c *checker) policy(root *yaml.Node) *Policy {
 	}
 	if f, ok := fs["version"]; !ok {
 		c.errorf(root, "version is missing; add version: 1")
-	} else if n := f.val; n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+	} else if n := f.val; n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
 		if n.Value != "1" {
 			c.errorf(f.at, "unsupported version %s; this sseguard reads version 1", n.Value)
 		}
@@ -336,7 +336,13 @@ func (c *checker) key(item *yaml.Node, account string) (Key, bool) {
 	if f, ok := fs["alias"]; !ok {
 		c.errorf(item, "key entry has no alias")
 	} else if s, good := c.str(f, "alias"); good {
-		if p := aliasProblem(s); p != "" {
+		if a, ok := strings.CutPrefix(s, "arn:"); ok {
+			name := "NAME"
+			if i := strings.Index(a, ":alias/"); i >= 0 {
+				name = a[i+len(":alias/"):]
+			}
+			c.errorf(f.at, "alias %q is an ARN; keys name the alias alone (alias/%s)", s, name)
+		} else if p := aliasProblem(s); p != "" {
 			c.errorf(f.at, "%s", p)
 		} else {
 			k.Alias = s
