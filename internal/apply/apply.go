@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -161,8 +162,16 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 		}
 		return "", nil
 	case plan.UpdateBucketPolicy:
+		doc := c.Document
+		if strings.Contains(doc, plan.KeyARNPlaceholder) {
+			rule, err := resolveRule(c, created)
+			if err != nil {
+				return "", err
+			}
+			doc = strings.ReplaceAll(doc, plan.KeyARNPlaceholder, rule.KeyARN)
+		}
 		if _, err := a.Clients.S3(c.Region).PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
-			Bucket: aws.String(c.Bucket), Policy: aws.String(c.Document),
+			Bucket: aws.String(c.Bucket), Policy: aws.String(doc),
 		}); err != nil {
 			return "", fmt.Errorf("put bucket policy of %s: %w", c.Bucket, err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/policy"
 )
@@ -20,6 +21,7 @@ const (
 // Compute returns the plan that makes the account match the policy. It does no I/O.
 func Compute(pol *policy.Policy, st *observe.State) *Plan {
 	c := &computer{pol: pol, st: st, p: &Plan{PolicyPath: pol.Path, Account: st.Account}, keys: map[observe.KeyRef]*keyChange{}}
+	c.uses = c.keyUses()
 	c.run()
 	c.p.sort()
 	return c.p
@@ -30,6 +32,7 @@ type computer struct {
 	st   *observe.State
 	p    *Plan
 	keys map[observe.KeyRef]*keyChange // create-key changes, by region and alias, shared by buckets
+	uses map[observe.KeyRef]*keyUse    // what the policy asks of each key, over all its buckets
 }
 
 func (c *computer) run() {
@@ -114,6 +117,11 @@ func (c *computer) bucket(b policy.Bucket) {
 	if len(bc.blockers) == 0 && bc.want != nil {
 		row.Objects = ob.Objects
 		bc.objects()
+		keyARN := bc.want.KeyARN
+		if bc.want.Algorithm == AlgKMS && keyARN == "" {
+			keyARN = KeyARNPlaceholder
+		}
+		bc.bucketPolicy(keyARN)
 	}
 }
 
@@ -146,6 +154,10 @@ func (bc *bucketPlan) objects() {
 		bc.warn("noncurrent-versions", "%d noncurrent versions in %s keep their old encryption; sseguard never deletes a version (expire them with a lifecycle rule if they must go)",
 			o.Noncurrent, bc.b.Name)
 	}
+	if o.Failed > 0 {
+		bc.warn("objects-unreadable", "%d objects in %s could not be read (HeadObject failed): their encryption is unknown; the JSON plan lists them with the error",
+			o.Failed, bc.b.Name)
+	}
 	n := o.TotalToFix()
 	if n == 0 {
 		return
@@ -156,7 +168,12 @@ func (bc *bucketPlan) objects() {
 			ch.Before, bc.b.ExistingObjects)
 		return
 	}
-	for _, s := range o.Sample {
+	const shown = 5
+	for i, s := range o.Sample {
+		if i == shown {
+			ch.Details = append(ch.Details, fmt.Sprintf("… and %d more (the JSON plan lists them all)", n-shown))
+			break
+		}
 		ch.Details = append(ch.Details, s.Kind+": "+s.Key)
 	}
 	bc.changes = append(bc.changes, ch)
@@ -369,6 +386,23 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 	if !bc.usable(k, ref) {
 		return wantKey{}, false
 	}
+	if u := bc.c.uses[kr]; u != nil {
+		line := bc.b.Pos.Line
+		if u.spec.Pos.Line > 0 {
+			line = u.spec.Pos.Line
+		}
+		bc.c.analyse(u, line)
+		for _, w := range u.warnings {
+			bc.warn("key-policy", "%s", w)
+		}
+		if len(u.blockers) > 0 {
+			for _, m := range u.blockers {
+				bc.block(BlockKeyPolicyConflict, "%s", m)
+			}
+			return wantKey{}, false
+		}
+		bc.keyChanges = append(bc.keyChanges, u.changes...)
+	}
 	return wantKey{arn: k.ARN}, true
 }
 
@@ -412,6 +446,13 @@ func (c *computer) createKey(kr observe.KeyRef, b policy.Bucket) *keyChange {
 		desc = "sseguard: default encryption key for S3 (" + kr.Ref + ")"
 	}
 	nk := &NewKey{Alias: kr.Ref, Description: desc, Tags: spec.Tags, Rotation: spec.Rotation || spec.Pos.Line == 0}
+	if u := c.uses[kr]; u != nil {
+		// The whole key policy at creation, like the console's five steps: root, administrators
+		// who cannot delete, key users, and grants for AWS resources.
+		if text, err := iampolicy.KeyPolicy(u.policySpec(c.st.Account)).JSON(); err == nil {
+			nk.Policy = text
+		}
+	}
 	ch := &Change{
 		ID: string(CreateKey) + "/" + kr.Region + "/" + kr.Ref, Kind: CreateKey,
 		Alias: kr.Ref, Region: kr.Region, Line: line,

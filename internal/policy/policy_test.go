@@ -115,7 +115,6 @@ func TestExample(t *testing.T) {
 				TranscoderPrincipal: "arn:aws:iam::123456789012:role/Elastic_Transcoder_Default_Role",
 				BucketKey:           true,
 				EnforceOnUpload:     true,
-				RequireTLS:          true,
 				ExistingObjects:     ObjectsReencrypt,
 				Prefixes:            []string{"videos/"},
 				Pos:                 Pos{Line: 21, Column: 5},
@@ -123,8 +122,9 @@ func TestExample(t *testing.T) {
 			{
 				Name:            "media-thumbnails",
 				Encryption:      SSES3,
+				RequireTLS:      true,
 				ExistingObjects: ObjectsReport,
-				Pos:             Pos{Line: 31, Column: 5},
+				Pos:             Pos{Line: 30, Column: 5},
 			},
 			{
 				Name:                "media-masters-eu",

@@ -52,6 +52,9 @@ func Text(w io.Writer, p *plan.Plan) error {
 			if o.Noncurrent > 0 {
 				tw.printf(", %d noncurrent versions", o.Noncurrent)
 			}
+			if o.Failed > 0 {
+				tw.printf(", %d could not be read", o.Failed)
+			}
 			tw.printf("\n")
 		}
 		tw.printf("\n")

@@ -1,0 +1,239 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sseguard/sseguard/internal/iampolicy"
+	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+// KeyARNPlaceholder stands for the ARN of a key created earlier in the same apply, in documents
+// written before the key exists (a bucket policy naming the new key). Apply substitutes it.
+const KeyARNPlaceholder = "${sseguard:created-key-arn}"
+
+// keyUse is everything the policy asks of one key, gathered over all the buckets using it.
+type keyUse struct {
+	ref   observe.KeyRef
+	key   *observe.Key
+	spec  policy.Key // the keys entry; zero when the policy has none
+	users map[string]bool
+	// analysed: changes shared by the key's buckets, and blocker messages.
+	changes  []*keyChange
+	blockers []string
+	warnings []string
+	done     bool
+}
+
+// keyUses groups the policy's SSE-KMS buckets by the key they must use, so that a key shared
+// by several buckets gets one key policy granting every transcoder.
+func (c *computer) keyUses() map[observe.KeyRef]*keyUse {
+	uses := map[observe.KeyRef]*keyUse{}
+	for _, b := range c.pol.Buckets {
+		ob := c.st.Buckets[b.Name]
+		if b.Encryption != policy.SSEKMS || ob == nil || !ob.Exists {
+			continue
+		}
+		kr := observe.DesiredKeyRef(c.pol, b, ob.Region)
+		u := uses[kr]
+		if u == nil {
+			u = &keyUse{ref: kr, key: c.st.Keys[kr], users: map[string]bool{}}
+			u.spec, _ = c.pol.KeyByAlias(b.KMSKey)
+			if u.spec.Pos.Line == 0 {
+				u.spec.Rotation = true
+			}
+			uses[kr] = u
+		}
+		if b.TranscoderPrincipal != "" {
+			u.users[b.TranscoderPrincipal] = true
+		}
+	}
+	return uses
+}
+
+func (u *keyUse) policySpec(account string) iampolicy.KeyPolicySpec {
+	users := make([]string, 0, len(u.users))
+	for p := range u.users {
+		users = append(users, p)
+	}
+	sort.Strings(users)
+	return iampolicy.KeyPolicySpec{Account: account, Administrators: u.spec.Administrators,
+		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users}
+}
+
+// analyse judges an existing customer managed key's policy and rotation, once per key.
+func (c *computer) analyse(u *keyUse, line int) {
+	if u.done {
+		return
+	}
+	u.done = true
+	k := u.key
+	spec := u.policySpec(c.st.Account)
+	if k.Policy == "" {
+		u.warnings = append(u.warnings, fmt.Sprintf("the key policy of %s could not be read (kms:GetKeyPolicy): its grants were not checked", k.ARN))
+	} else if doc, err := iampolicy.Parse(k.Policy); err != nil {
+		u.blockers = append(u.blockers, fmt.Sprintf("the key policy of %s cannot be judged: %v", k.ARN, err))
+	} else {
+		findings := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Account: c.st.Account, KeyARN: k.ARN,
+			Users: spec.Users, Administrators: spec.Administrators, AllowAdminDelete: spec.AllowAdminDelete})
+		var fixable []iampolicy.Finding
+		for _, f := range findings {
+			switch {
+			case f.Blocker:
+				u.blockers = append(u.blockers, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message))
+			case f.Code == iampolicy.CodeRootMissing || f.Code == iampolicy.CodeUnjudged:
+				u.warnings = append(u.warnings, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message))
+			default:
+				fixable = append(fixable, f)
+			}
+		}
+		if len(fixable) > 0 && len(u.blockers) == 0 {
+			merged := iampolicy.Merge(doc, iampolicy.KeyStatements(spec))
+			text, err := merged.JSON()
+			if err != nil {
+				u.blockers = append(u.blockers, fmt.Sprintf("render the key policy of %s: %v", k.ARN, err))
+			} else {
+				ch := &Change{
+					ID: string(UpdateKeyPolicy) + "/" + u.ref.Region + "/" + k.ARN, Kind: UpdateKeyPolicy,
+					Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
+					Before: findingsText(fixable), After: "sseguard's statements merged in; every other statement kept",
+					Details: diffText(iampolicy.Diff(doc, merged)), Document: text,
+				}
+				u.changes = append(u.changes, &keyChange{change: ch})
+			}
+		}
+	}
+	if u.spec.Rotation && k.Rotation != nil && !*k.Rotation {
+		u.changes = append(u.changes, &keyChange{change: &Change{
+			ID: string(EnableKeyRotation) + "/" + u.ref.Region + "/" + k.ARN, Kind: EnableKeyRotation,
+			Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
+			Before: "automatic rotation off", After: "automatic rotation on (yearly)",
+		}})
+	}
+}
+
+func aliasOf(ref string) string {
+	if strings.HasPrefix(ref, "alias/") {
+		return ref
+	}
+	return ""
+}
+
+func findingsText(fs []iampolicy.Finding) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Message
+	}
+	return strings.Join(parts, "; ")
+}
+
+func diffText(changes []iampolicy.StatementChange) []string {
+	var out []string
+	for _, c := range changes {
+		head := fmt.Sprintf("%s statement %s", c.Kind, c.Sid)
+		if len(c.Summary) == 0 {
+			out = append(out, head)
+			continue
+		}
+		for _, s := range c.Summary {
+			out = append(out, head+": "+s)
+		}
+	}
+	return out
+}
+
+// bucketPolicy plans the statements sseguard owns in the bucket policy: upload enforcement and
+// TLS. It judges the existing policy by evaluation, so a policy that already guarantees the same
+// by other statements is left alone.
+func (bc *bucketPlan) bucketPolicy(keyARN string) {
+	b := bc.b
+	var doc *iampolicy.Document
+	if bc.observed.Policy != "" {
+		d, err := iampolicy.Parse(bc.observed.Policy)
+		if err != nil {
+			bc.block(BlockObserveFailed, "the bucket policy of %s cannot be judged: %v", b.Name, err)
+			return
+		}
+		doc = d
+	}
+	spec := iampolicy.BucketSpec{Bucket: b.Name, Algorithm: AlgAES256, KeyARN: keyARN,
+		EnforceOnUpload: b.EnforceOnUpload, RequireTLS: b.RequireTLS}
+	if b.Encryption == policy.SSEKMS {
+		spec.Algorithm = AlgKMS
+	}
+	stale := doc != nil && hasOwned(doc) && !b.EnforceOnUpload && !b.RequireTLS
+	if !b.EnforceOnUpload && !b.RequireTLS && !stale {
+		return
+	}
+	merged := iampolicy.Merge(doc, iampolicy.BucketStatements(spec))
+	var fixed []iampolicy.Finding
+	if keyARN != KeyARNPlaceholder {
+		// Judge before and after merging: what merging cures is sseguard's to fix (including
+		// its own stale statements); what remains comes from statements it does not own.
+		after := map[string]bool{}
+		for _, f := range iampolicy.CheckBucketPolicy(merged, spec) {
+			after[f.Code] = true
+			bc.warn("bucket-policy-"+f.Code, "bucket policy of %s: %s (from a statement sseguard does not own; left as it is)", b.Name, f.Message)
+		}
+		for _, f := range iampolicy.CheckBucketPolicy(doc, spec) {
+			if !after[f.Code] {
+				fixed = append(fixed, f)
+			}
+		}
+		if len(fixed) == 0 && !stale {
+			return
+		}
+	}
+	text, err := merged.JSON()
+	if err != nil {
+		bc.block(BlockObserveFailed, "render the bucket policy of %s: %v", b.Name, err)
+		return
+	}
+	before := "no bucket policy"
+	switch {
+	case len(fixed) > 0:
+		before = findingsText(fixed)
+	case stale:
+		before = "statements sseguard added earlier, no longer asked for"
+	case doc != nil:
+		before = "bucket policy without sseguard's statements"
+	}
+	ch := Change{
+		ID: string(UpdateBucketPolicy) + "/" + b.Name, Kind: UpdateBucketPolicy,
+		Bucket: b.Name, Region: bc.region, Line: b.Pos.Line,
+		Before: before, After: bucketPolicyAfter(b), Document: text, DependsOn: bc.wantDeps, Rule: bc.want,
+	}
+	var prev *iampolicy.Document
+	if doc != nil {
+		prev = doc
+	} else {
+		prev = &iampolicy.Document{}
+	}
+	ch.Details = diffText(iampolicy.Diff(prev, merged))
+	bc.changes = append(bc.changes, ch)
+}
+
+func hasOwned(d *iampolicy.Document) bool {
+	for _, s := range d.Statements {
+		if s.Owned() {
+			return true
+		}
+	}
+	return false
+}
+
+func bucketPolicyAfter(b policy.Bucket) string {
+	var parts []string
+	if b.EnforceOnUpload {
+		parts = append(parts, "uploads asking for another encryption or key are refused")
+	}
+	if b.RequireTLS {
+		parts = append(parts, "requests without TLS are refused")
+	}
+	if len(parts) == 0 {
+		return "sseguard's statements removed; every other statement kept"
+	}
+	return strings.Join(parts, "; ") + "; every other statement kept"
+}
