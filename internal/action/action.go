@@ -141,7 +141,11 @@ func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, res
 		code = ExitFailure
 	}
 	setSummary(a, report.Markdown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown}))
-	for _, an := range report.Annotations(pl, in.PolicyRel) {
+	anns := report.Annotations(pl, in.PolicyRel)
+	if mode == "apply" {
+		anns = report.ApplyAnnotations(pl, results, in.PolicyRel)
+	}
+	for _, an := range anns {
 		annotate(a, an)
 	}
 

@@ -241,6 +241,9 @@ func TestRunPushToMainApplies(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(r.env["GITHUB_WORKSPACE"], "out", "sseguard-plan.json")); err != nil {
 		t.Errorf("a relative json-file is written in the workspace: %v", err)
 	}
+	if strings.HasPrefix(r.out.String(), "::error") || strings.Contains(r.out.String(), "\n::error") {
+		t.Errorf("a fully applied run has no error annotations:\n%s", r.out.String())
+	}
 	if s := r.summaryText(t); !strings.HasPrefix(s, "### ✅ sseguard apply: 2 applied") {
 		t.Errorf("summary:\n%s", s)
 	}
@@ -309,7 +312,8 @@ func TestRunFailures(t *testing.T) {
 			{ChangeID: "create-key/us-east-1/alias/hls", Outcome: plan.Done},
 			{ChangeID: "set-default-encryption/media-hls", Outcome: plan.Failed, Error: "api error AccessDenied: not authorized"}}},
 			want: []string{"::error::1 change(s) failed or could not be verified: set-default-encryption/media-hls (the job summary has each error)",
-				"failed     set-default-encryption/media-hls: api error AccessDenied: not authorized"}},
+				"failed     set-default-encryption/media-hls: api error AccessDenied: not authorized",
+				"::error file=infra/sseguard.yaml,line=9,title=sseguard%3A bucket media-hls was not fully applied::set-default-encryption/media-hls failed: api error AccessDenied: not authorized."}},
 		"pipeline error": {event: "pull_request", fake: &fakePipeline{err: errors.New("observe: get caller identity: no credentials")},
 			want: []string{"::error::sseguard stopped: observe: get caller identity: no credentials"}},
 		"invalid policy": {event: "pull_request", fake: &fakePipeline{err: policy.Errors{

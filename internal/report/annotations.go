@@ -41,10 +41,32 @@ type Annotation struct {
 // not do what the reviewed policy says, and an error is what makes that stand out on the diff.
 // An annotation does not fail the step by itself; the exit code does (fail-on-drift).
 func Annotations(p *plan.Plan, file string) []Annotation {
+	return annotations(p, nil, file)
+}
+
+// ApplyAnnotations is Annotations after an apply: a drifted bucket is annotated only when one of
+// its changes was not done (failed, unverified or skipped), with each change's error; a bucket
+// whose changes all took gets none. Blocked buckets and warnings are annotated as in Annotations.
+func ApplyAnnotations(p *plan.Plan, results []plan.Result, file string) []Annotation {
+	byID := map[string]plan.Result{}
+	for _, r := range results {
+		byID[r.ChangeID] = r
+	}
+	return annotations(p, byID, file)
+}
+
+// annotations annotates a plan, or an applied plan when results is not nil.
+func annotations(p *plan.Plan, results map[string]plan.Result, file string) []Annotation {
 	// Most important first, so that aggregation folds the least important: blockers, then drift,
 	// then warnings, each in policy order.
 	var blocked, drift, warnings []Annotation
 	for _, bs := range p.Buckets {
+		if bs.Status == plan.Drift && results != nil {
+			if a, ok := annApplied(p, bs, results, file); ok {
+				drift = append(drift, a)
+			}
+			continue
+		}
 		switch bs.Status {
 		case plan.Blocked:
 			var msgs []string
@@ -91,6 +113,36 @@ func Annotations(p *plan.Plan, file string) []Annotation {
 		out = append(out, group...)
 	}
 	return Aggregate(out, MaxAnnotations)
+}
+
+// annApplied annotates a drifted bucket after apply, when any of its changes did not take.
+func annApplied(p *plan.Plan, bs plan.BucketStatus, results map[string]plan.Result, file string) (Annotation, bool) {
+	var bad []string
+	level := LevelWarning
+	for _, id := range bs.Changes {
+		r, ok := results[id]
+		switch {
+		case !ok:
+			bad = append(bad, id+": not attempted")
+		case r.Outcome == plan.Done:
+			continue
+		case r.Outcome == plan.Failed || r.Outcome == plan.Unverified:
+			level = LevelError
+			bad = append(bad, fmt.Sprintf("%s %s: %s", id, r.Outcome, strings.TrimSuffix(annOr(r.Error), ".")))
+		default:
+			msg := fmt.Sprintf("%s %s", id, r.Outcome)
+			if r.Detail != "" {
+				msg += ": " + strings.TrimSuffix(r.Detail, ".")
+			}
+			bad = append(bad, msg)
+		}
+	}
+	if len(bad) == 0 {
+		return Annotation{}, false
+	}
+	return Annotation{Level: level, File: file, Line: bs.Line,
+		Title:   annClean("sseguard: bucket " + bs.Name + " was not fully applied"),
+		Message: annClean(strings.Join(bad, "; ") + ".")}, true
 }
 
 // Aggregate keeps the first limit-1 annotations and folds the rest into one, at the first folded

@@ -39,6 +39,21 @@ func TestAnnotationsGolden(t *testing.T) {
 	}
 }
 
+func TestApplyAnnotationsGolden(t *testing.T) {
+	t.Parallel()
+	p, results := fxApplied()
+	anns := ApplyAnnotations(p, results, "infra/sseguard.yaml")
+	mdGolden(t, "annotations", "applied.txt", annFormat(anns))
+	for _, a := range anns {
+		if strings.Contains(a.Title, "media-source") {
+			t.Errorf("a bucket whose changes all took is annotated: %+v", a)
+		}
+	}
+	if len(anns) == 0 || anns[0].Level != LevelError || !strings.Contains(anns[0].Message, "AccessDenied") {
+		t.Errorf("the failed change should be an error with its AWS error: %+v", anns)
+	}
+}
+
 func TestAnnotationsOnePerBucket(t *testing.T) {
 	t.Parallel()
 	anns := Annotations(fxBlockers(), "sseguard.yaml")

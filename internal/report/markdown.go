@@ -188,7 +188,11 @@ func (r *mdRenderer) applyVerdict() (string, bool) {
 	}
 	failed := n[plan.Failed]+n[plan.Unverified] > 0
 	if len(parts) == 0 {
-		return fmt.Sprintf("In sync, nothing to apply: %s match the policy.", mdPlural(len(r.p.Buckets), "bucket", "buckets")), false
+		verb := "match"
+		if len(r.p.Buckets) == 1 {
+			verb = "matches"
+		}
+		return fmt.Sprintf("In sync, nothing to apply: %s %s the policy.", mdPlural(len(r.p.Buckets), "bucket", "buckets"), verb), false
 	}
 	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", mdPlural(len(r.p.Buckets), "bucket", "buckets")), failed
 }
