@@ -9,7 +9,11 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/sseguard/sseguard/internal/action"
 	"github.com/sseguard/sseguard/internal/cli"
+	"github.com/sseguard/sseguard/internal/pipeline"
 )
 
 // examplePolicy is the policy `sseguard demo` runs against a local emulator.
@@ -19,7 +23,14 @@ var examplePolicy []byte
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, ExamplePolicy: examplePolicy})
+	var code int
+	if os.Getenv("GITHUB_ACTIONS") == "true" && len(os.Args) == 1 {
+		// A container action step: configured by INPUT_* and GITHUB_* variables.
+		a := githubactions.New()
+		code = action.Run(ctx, a, &pipeline.Pipeline{Log: action.LogWriter(os.Stdout)})
+	} else {
+		code = cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, ExamplePolicy: examplePolicy})
+	}
 	stop()
 	os.Exit(code)
 }

@@ -176,7 +176,7 @@ func TestE2EKeyPolicyJudgedByMeaning(t *testing.T) {
 		statements string
 		want       int
 	}{
-		"principal as a string": {root + `,{"Sid":"U","Effect":"Allow","Principal":{"AWS":"` + transcoder + `"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"},` + grants, 0},
+		"principal as a string":           {root + `,{"Sid":"U","Effect":"Allow","Principal":{"AWS":"` + transcoder + `"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"},` + grants, 0},
 		"principal as a one-element list": {root + `,{"Sid":"U","Effect":"Allow","Principal":{"AWS":["` + transcoder + `"]},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"},` + grants, 0},
 		"actions as kms:*":                {root + `,{"Sid":"U","Effect":"Allow","Principal":{"AWS":"` + transcoder + `"},"Action":"kms:*","Resource":"*"}`, 0},
 		"explicit deny on kms:Decrypt":    {root + `,{"Sid":"U","Effect":"Allow","Principal":{"AWS":"` + transcoder + `"},"Action":"kms:*","Resource":"*"},{"Sid":"NoDecrypt","Effect":"Deny","Principal":{"AWS":"` + transcoder + `"},"Action":"kms:Decrypt","Resource":"*"}`, 1},
