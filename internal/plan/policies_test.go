@@ -1,0 +1,168 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sseguard/sseguard/internal/iampolicy"
+	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+const role = "arn:aws:iam::111122223333:role/Transcoder"
+
+func rootOnly() string {
+	d := iampolicy.KeyPolicy(iampolicy.KeyPolicySpec{Account: acct})
+	s, _ := d.JSON()
+	return s
+}
+
+func fullKeyPolicy(users ...string) string {
+	s, _ := iampolicy.KeyPolicy(iampolicy.KeyPolicySpec{Account: acct, Users: users}).JSON()
+	return s
+}
+
+func compliantRule() *observe.Rule {
+	return &observe.Rule{Algorithm: "aws:kms", KeyRef: keyARN, KeyARN: keyARN, BucketKey: true}
+}
+
+func keyWith(policyJSON string, rotation bool) *observe.Key {
+	k := enabledKey()
+	k.Policy = policyJSON
+	k.Rotation = &rotation
+	return k
+}
+
+func TestKeyPolicyPlanning(t *testing.T) {
+	t.Parallel()
+	aliasRef := observe.KeyRef{Region: "us-east-1", Ref: "alias/media"}
+	bucket := func() policy.Bucket {
+		b := kmsBucket("b", "alias/media")
+		b.TranscoderPrincipal = role
+		return b
+	}
+	denyDecrypt := strings.Replace(fullKeyPolicy(role), `"Statement": [`,
+		`"Statement": [{"Sid":"NoDecrypt","Effect":"Deny","Principal":{"AWS":"`+role+`"},"Action":"kms:Decrypt","Resource":"*"},`, 1)
+	tests := map[string]struct {
+		key  *observe.Key
+		want kinds
+	}{
+		"root only: the transcoder's statements are added": {
+			key:  keyWith(rootOnly(), true),
+			want: kinds{Changes: []string{"update-key-policy/us-east-1/" + keyARN}},
+		},
+		"complete policy, rotation off: rotation only": {
+			key:  keyWith(fullKeyPolicy(role), false),
+			want: kinds{Changes: []string{"enable-key-rotation/us-east-1/" + keyARN}},
+		},
+		"complete policy, rotation on: in sync": {
+			key:  keyWith(fullKeyPolicy(role), true),
+			want: kinds{},
+		},
+		"explicit deny for the transcoder: blocker, not an edit of someone else's statement": {
+			key:  keyWith(denyDecrypt, true),
+			want: kinds{Blockers: []string{"key-policy-conflict/b"}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", compliantRule())},
+				map[observe.KeyRef]*observe.Key{aliasRef: tc.key})
+			p := Compute(&policy.Policy{Buckets: []policy.Bucket{bucket()}}, st)
+			if got := view(p); !equalKinds(got, tc.want) {
+				t.Fatalf("plan = %+v, want %+v\n%+v", got, tc.want, p.Blockers)
+			}
+			for _, c := range p.Changes {
+				if c.Kind != UpdateKeyPolicy {
+					continue
+				}
+				doc, err := iampolicy.Parse(c.Document)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Account: acct, KeyARN: keyARN, Users: []string{role}}); len(f) != 0 {
+					t.Errorf("the new key policy still has findings: %+v", f)
+				}
+				if !strings.Contains(strings.Join(c.Details, "\n"), role+" gains kms:") {
+					t.Errorf("details do not say which principal gains which actions: %q", c.Details)
+				}
+			}
+		})
+	}
+}
+
+func TestSharedKeyGrantsEveryTranscoder(t *testing.T) {
+	t.Parallel()
+	other := "arn:aws:iam::111122223333:role/MediaConvert"
+	a, b := kmsBucket("a", "alias/new"), kmsBucket("b", "alias/new")
+	a.TranscoderPrincipal, b.TranscoderPrincipal = role, other
+	st := state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
+		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}})
+	pol := &policy.Policy{Keys: []policy.Key{{Alias: "alias/new", Administrators: []string{"arn:aws:iam::111122223333:role/Admin"}, Rotation: true, Pos: policy.Pos{Line: 2}}},
+		Buckets: []policy.Bucket{a, b}}
+	p := Compute(pol, st)
+	c, ok := p.Change("create-key/us-east-1/alias/new")
+	if !ok || c.Key.Policy == "" {
+		t.Fatalf("no create-key change with a policy: %+v", p.Changes)
+	}
+	doc, err := iampolicy.Parse(c.Key.Policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Account: acct, Users: []string{role, other},
+		Administrators: []string{"arn:aws:iam::111122223333:role/Admin"}})
+	if len(f) != 0 {
+		t.Errorf("a new key's policy must be complete at creation; findings: %+v", f)
+	}
+}
+
+func TestBucketPolicyPlanning(t *testing.T) {
+	t.Parallel()
+	spec := iampolicy.BucketSpec{Bucket: "b", Algorithm: "AES256", EnforceOnUpload: true, RequireTLS: true}
+	full, _ := iampolicy.Merge(nil, iampolicy.BucketStatements(spec)).JSON()
+	cloudfront := `{"Version":"2012-10-17","Statement":[{"Sid":"CloudFront","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
+	tests := map[string]struct {
+		policy           string
+		enforce, tls     bool
+		wantChange       bool
+		wantKeptStatemnt string
+	}{
+		"no policy, both asked":              {enforce: true, tls: true, wantChange: true},
+		"someone's policy, both asked":       {policy: cloudfront, enforce: true, tls: true, wantChange: true, wantKeptStatemnt: `"Sid": "CloudFront"`},
+		"already guaranteed":                 {policy: full, enforce: true, tls: true},
+		"nothing asked, nothing there":       {policy: cloudfront},
+		"nothing asked, stale owned removed": {policy: full, wantChange: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ob := existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256"})
+			ob.Policy = tc.policy
+			pb := policy.Bucket{Name: "b", Encryption: policy.SSES3, EnforceOnUpload: tc.enforce, RequireTLS: tc.tls}
+			p := Compute(&policy.Policy{Buckets: []policy.Bucket{pb}}, state(map[string]*observe.Bucket{"b": ob}, nil))
+			c, ok := p.Change("update-bucket-policy/b")
+			if ok != tc.wantChange {
+				t.Fatalf("bucket policy change = %v, want %v (%+v)", ok, tc.wantChange, p.Changes)
+			}
+			if !ok {
+				return
+			}
+			if tc.wantKeptStatemnt != "" && !strings.Contains(c.Document, tc.wantKeptStatemnt) {
+				t.Errorf("statement %s not kept:\n%s", tc.wantKeptStatemnt, c.Document)
+			}
+			doc, err := iampolicy.Parse(c.Document)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := iampolicy.BucketSpec{Bucket: "b", Algorithm: "AES256", EnforceOnUpload: tc.enforce, RequireTLS: tc.tls}
+			if f := iampolicy.CheckBucketPolicy(doc, want); len(f) != 0 {
+				t.Errorf("the planned bucket policy still has findings: %+v", f)
+			}
+		})
+	}
+}
+
+func equalKinds(a, b kinds) bool {
+	return strings.Join(a.Changes, ",") == strings.Join(b.Changes, ",") && strings.Join(a.Blockers, ",") == strings.Join(b.Blockers, ",")
+}
