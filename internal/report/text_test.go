@@ -3,12 +3,9 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
@@ -56,7 +53,7 @@ func TestTextGolden(t *testing.T) {
 			if err := Text(&buf, p); err != nil {
 				t.Fatal(err)
 			}
-			textGolden(t, filepath.Join("testdata", "text", name+".txt"), buf.Bytes())
+			mdGolden(t, "text", name+".txt", buf.String())
 		})
 	}
 }
@@ -73,7 +70,7 @@ func TestJSONGolden(t *testing.T) {
 			if err := JSON(&buf, "plan", p, results); err != nil {
 				t.Fatal(err)
 			}
-			textGolden(t, filepath.Join("testdata", "json", name+".json"), buf.Bytes())
+			mdGolden(t, "json", name+".json", buf.String())
 		})
 	}
 }
@@ -84,24 +81,6 @@ func TestOneLineEscapesControlCharacters(t *testing.T) {
 	}
 }
 
-func textGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func TestJSONWithObjectsStreamsTheArray(t *testing.T) {
 	p := samplePlans()["in-sync"]
