@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestMainArguments(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-s3\n"), 0o644)
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-s3\n    kms_key: alias/x\n  - name: Bad_Name\n    encryption: sse-kms\n"), 0o644)
+
+	tests := map[string]struct {
+		args       []string
+		code       int
+		wantOut    string
+		wantStderr []string
+	}{
+		"help":                {args: []string{"--help"}, code: 0, wantOut: "Usage:"},
+		"no command":          {args: nil, code: 1, wantStderr: []string{"Usage:"}},
+		"unknown command":     {args: []string{"destroy"}, code: 1, wantStderr: []string{`unknown command "destroy"`}},
+		"stray argument":      {args: []string{"plan", "policy.yaml"}, code: 1, wantStderr: []string{"goes after --policy"}},
+		"bad concurrency":     {args: []string{"apply", "--concurrency", "-3"}, code: 1, wantStderr: []string{"--concurrency -3"}},
+		"bad uoe mode":        {args: []string{"apply", "--update-object-encryption", "sometimes"}, code: 1, wantStderr: []string{"want auto, always or never"}},
+		"detailed on apply":   {args: []string{"apply", "--detailed-exitcode"}, code: 1, wantStderr: []string{"flag provided but not defined"}},
+		"validate good":       {args: []string{"validate", "--policy", good}, code: 0, wantOut: "valid (1 buckets, 0 keys)"},
+		"missing policy file": {args: []string{"validate", "--policy", filepath.Join(dir, "nope.yaml")}, code: 1, wantStderr: []string{"nope.yaml"}},
+		"every problem at once": {args: []string{"validate", "--policy", bad}, code: 1, wantStderr: []string{
+			bad + ":5:5:", bad + ":6:5:", bad + ":6:11:", "3 problems;", "nothing was read from or changed in AWS"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := run(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit = %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+			if !strings.Contains(out, tc.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tc.wantOut, out)
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+}
