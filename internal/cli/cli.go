@@ -213,7 +213,7 @@ func (r *runner) validate(path string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	fmt.Fprintf(r.env.Stdout, "%s: valid (%d buckets, %d keys)\n", path, len(pol.Buckets), len(pol.Keys))
+	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", path, count(len(pol.Buckets), "bucket"), count(len(pol.Keys), "key"))
 	return ExitOK
 }
 
@@ -319,10 +319,16 @@ func (r *runner) fail(err error) int {
 		for _, e := range perrs {
 			fmt.Fprintln(r.env.Stderr, e.Error())
 		}
-		fmt.Fprintf(r.env.Stderr, "sseguard: the policy has %d problem%s; nothing was read from or changed in AWS\n",
-			len(perrs), map[bool]string{true: "", false: "s"}[len(perrs) == 1])
+		fmt.Fprintf(r.env.Stderr, "sseguard: the policy has %s; nothing was read from or changed in AWS\n", count(len(perrs), "problem"))
 		return ExitError
 	}
 	fmt.Fprintf(r.env.Stderr, "sseguard: %s\n", strings.TrimSpace(err.Error()))
 	return ExitError
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

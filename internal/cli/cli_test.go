@@ -37,7 +37,7 @@ func TestMainArguments(t *testing.T) {
 		"bad concurrency":     {args: []string{"apply", "--concurrency", "-3"}, code: 1, wantStderr: []string{"--concurrency -3"}},
 		"bad uoe mode":        {args: []string{"apply", "--update-object-encryption", "sometimes"}, code: 1, wantStderr: []string{"want auto, always or never"}},
 		"detailed on apply":   {args: []string{"apply", "--detailed-exitcode"}, code: 1, wantStderr: []string{"flag provided but not defined"}},
-		"validate good":       {args: []string{"validate", "--policy", good}, code: 0, wantOut: "valid (1 buckets, 0 keys)"},
+		"validate good":       {args: []string{"validate", "--policy", good}, code: 0, wantOut: "valid (1 bucket, 0 keys)"},
 		"missing policy file": {args: []string{"validate", "--policy", filepath.Join(dir, "nope.yaml")}, code: 1, wantStderr: []string{"nope.yaml"}},
 		"every problem at once": {args: []string{"validate", "--policy", bad}, code: 1, wantStderr: []string{
 			bad + ":5:5:", bad + ":6:5:", bad + ":6:11:", "3 problems;", "nothing was read from or changed in AWS"}},
