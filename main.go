@@ -22,15 +22,20 @@ import (
 var examplePolicy []byte
 
 func main() {
+	os.Exit(run())
+}
+
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	var code int
+	defer stop()
 	if os.Getenv("GITHUB_ACTIONS") == "true" && len(os.Args) == 1 {
-		// A container action step: configured by INPUT_* and GITHUB_* variables.
-		a := githubactions.New()
-		code = action.Run(ctx, a, &pipeline.Pipeline{Log: action.LogWriter(os.Stdout)})
-	} else {
-		code = cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, ExamplePolicy: examplePolicy})
+		// A container action step, configured by INPUT_* and GITHUB_* variables.
+		p := &pipeline.Pipeline{Log: action.LogWriter(os.Stdout)}
+		if ff, err := pipeline.NewFindingsFile(); err == nil {
+			p.Findings = ff
+			defer ff.Close()
+		}
+		return action.Run(ctx, githubactions.New(), p)
 	}
-	stop()
-	os.Exit(code)
+	return cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, ExamplePolicy: examplePolicy})
 }

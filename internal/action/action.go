@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,6 +49,12 @@ const (
 // knows of; credentials a previous step exported (configure-aws-credentials masks its own, a
 // hand-written step may not) are masked here too. The account id is not a secret.
 var secretEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
+
+// FindingsProvider is implemented by pipelines that keep every object finding of the run (as
+// JSON lines); the JSON plan then lists them all.
+type FindingsProvider interface {
+	ObjectFindings() (io.Reader, error)
+}
 
 // Run is the action's entry point: it returns the step's exit code. main calls it when
 // GITHUB_ACTIONS is true and no command-line arguments are given.
@@ -99,7 +106,14 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 		return fail(a, mode, "stopped", err)
 	}
 	pl.PolicyPath = in.PolicyRel
-	code := publish(a, in, mode, pl, results)
+	var findings io.Reader
+	if fp, ok := p.(FindingsProvider); ok {
+		if findings, err = fp.ObjectFindings(); err != nil {
+			a.Warningf("%s", oneLine("the JSON plan will not list objects: "+err.Error()))
+			findings, err = nil, nil
+		}
+	}
+	code := publish(a, in, mode, pl, results, findings)
 	if err != nil {
 		// Apply may return what it did before the error: it is published above.
 		a.Errorf("%s", oneLine(err.Error()))
@@ -111,7 +125,7 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 
 // publish writes everything a run reports (log, JSON file, summary, annotations, outputs) and
 // returns the exit code.
-func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, results []plan.Result) int {
+func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, results []plan.Result, findings io.Reader) int {
 	var text bytes.Buffer
 	if err := report.Text(&text, pl); err == nil {
 		a.Group("sseguard plan")
@@ -135,7 +149,7 @@ func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, res
 	}
 
 	code := ExitOK
-	jsonPath, jsonShown, err := writeJSON(in, mode, pl, results)
+	jsonPath, jsonShown, err := writeJSON(in, mode, pl, results, findings)
 	if err != nil {
 		a.Errorf("%s", oneLine(err.Error()))
 		code = ExitFailure
@@ -308,7 +322,7 @@ func catch(f func()) (err error) {
 
 // writeJSON writes the full plan; it returns the path written and the path to show (as the
 // user wrote it, so that a relative path still works in later steps).
-func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result) (string, string, error) {
+func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, findings io.Reader) (string, string, error) {
 	path, shown := in.JSONFile, in.JSONFileShown
 	var f *os.File
 	var err error
@@ -326,7 +340,7 @@ func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result) (st
 	if err != nil {
 		return "", "", fmt.Errorf("write the JSON plan: %w", err)
 	}
-	err = report.JSON(f, mode, pl, results)
+	err = report.JSONWithObjects(f, mode, pl, results, findings)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

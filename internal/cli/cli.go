@@ -3,9 +3,7 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -156,34 +154,25 @@ type runner struct {
 	env      Env
 	p        *pipeline.Pipeline
 	jsonPath string
-	// findings holds every object finding as a JSON line until the JSON plan is written.
-	findings *os.File
-	enc      *json.Encoder
-	flush    func() error
 }
 
-// streamFindings sends the pipeline's object findings to a temporary file, when a JSON plan is
+// streamFindings keeps the pipeline's object findings in a temporary file, when a JSON plan is
 // wanted. The caller must call closeFindings.
 func (r *runner) streamFindings() error {
 	if r.jsonPath == "" {
 		return nil
 	}
-	f, err := os.CreateTemp("", "sseguard-findings-*.jsonl")
+	ff, err := pipeline.NewFindingsFile()
 	if err != nil {
-		return fmt.Errorf("create a temporary file for object findings: %w", err)
+		return err
 	}
-	r.findings = f
-	bw := bufio.NewWriter(f)
-	r.enc = json.NewEncoder(bw)
-	r.flush = bw.Flush
-	r.p.OnFinding = func(fd pipeline.Finding) { _ = r.enc.Encode(fd) }
+	r.p.Findings = ff
 	return nil
 }
 
 func (r *runner) closeFindings() {
-	if r.findings != nil {
-		r.findings.Close()
-		os.Remove(r.findings.Name())
+	if r.p.Findings != nil {
+		r.p.Findings.Close()
 	}
 }
 
@@ -288,15 +277,9 @@ func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) er
 	if r.jsonPath == "" {
 		return nil
 	}
-	var objs io.Reader
-	if r.findings != nil {
-		if err := r.flush(); err != nil {
-			return fmt.Errorf("write object findings: %w", err)
-		}
-		if _, err := r.findings.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("read object findings: %w", err)
-		}
-		objs = r.findings
+	objs, err := r.p.ObjectFindings()
+	if err != nil {
+		return err
 	}
 	if r.jsonPath == "-" {
 		return report.JSONWithObjects(r.env.Stdout, mode, pl, results, objs)

@@ -30,8 +30,19 @@ type Pipeline struct {
 	// OnFinding, when set, receives every object that is not as required, as it is found
 	// (streamed: an account's objects are never held in memory). Calls never overlap.
 	OnFinding func(Finding)
+	// Findings, when set, receives every finding too (in a temporary file), for ObjectFindings.
+	Findings *FindingsFile
 
 	clients *awsclient.Clients
+}
+
+// ObjectFindings returns every object finding of the run so far, one JSON value per line, when
+// the pipeline's OnFinding is a FindingsFile's Add; nil otherwise.
+func (p *Pipeline) ObjectFindings() (io.Reader, error) {
+	if p.Findings == nil {
+		return nil, nil
+	}
+	return p.Findings.Reader()
 }
 
 // Validate reads and validates the policy file without any AWS call.
@@ -161,7 +172,16 @@ func (p *Pipeline) objectRunner(c *awsclient.Clients, keys objects.KeyResolver) 
 	if log == nil {
 		log = io.Discard
 	}
-	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: p.OnFinding}
+	on := p.OnFinding
+	if p.Findings != nil {
+		on = func(f Finding) {
+			if p.OnFinding != nil {
+				p.OnFinding(f)
+			}
+			p.Findings.Add(f)
+		}
+	}
+	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: on}
 }
 
 // observeClients and applyClients adapt awsclient's concrete clients to each stage's narrow
