@@ -1,0 +1,384 @@
+// Package objectstest is a loopback HTTP proxy to put in front of moto_server for tests and
+// benchmarks of the objects package. It counts requests by S3/KMS operation, can add a fixed
+// latency to each, and can make moto behave as S3 does where moto does not:
+//
+//   - EnforceIfMatch: x-amz-copy-source-if-match on CopyObject and UploadPartCopy, and If-Match on
+//     CopyObject's and CompleteMultipartUpload's destination, answered 412 PreconditionFailed when
+//     the object's current ETag differs (moto ignores them);
+//   - UOE: UpdateObjectEncryption (PUT /bucket/key?encryption) answered as AWS documents it — the
+//     object's bytes, ETag and metadata kept, its encryption changed — or 501 NotImplemented, or
+//     passed through to moto (which stores the request's XML as the object's content).
+//
+// Before hooks see each request first, so a test can change an object at exactly the wrong time.
+package objectstest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// UOE modes: how the proxy answers UpdateObjectEncryption.
+const (
+	// UOEPassThrough forwards it to the upstream unchanged (moto: the object is overwritten).
+	UOEPassThrough = ""
+	// UOEImplement answers it as AWS documents.
+	UOEImplement = "implement"
+	// UOENotImplemented answers 501 NotImplemented.
+	UOENotImplemented = "not-implemented"
+)
+
+// Proxy is a running proxy. Set its fields before the first request.
+type Proxy struct {
+	// URL is where the proxy listens, e.g. http://127.0.0.1:41234.
+	URL string
+	// Upstream is the server requests are forwarded to (moto).
+	Upstream string
+	// Latency is added to every request before it is forwarded.
+	Latency time.Duration
+	// EnforceIfMatch makes the proxy check conditional copies as S3 does.
+	EnforceIfMatch bool
+	// UOE selects how UpdateObjectEncryption is answered (a UOE constant).
+	UOE string
+	// Before, when set, is called with each request's operation and request before the proxy
+	// handles it (and before any If-Match check).
+	Before func(op string, r *http.Request)
+
+	srv    *httptest.Server
+	rp     *httputil.ReverseProxy
+	client *http.Client
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// New starts a proxy in front of upstream. Close it when done.
+func New(upstream string) (*Proxy, error) {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{Upstream: strings.TrimRight(upstream, "/"), counts: map[string]int{}}
+	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: 90 * time.Second}
+	p.client = &http.Client{Transport: tr}
+	p.rp = httputil.NewSingleHostReverseProxy(u)
+	p.rp.Transport = tr
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.URL = p.srv.URL
+	return p, nil
+}
+
+// Close stops the proxy.
+func (p *Proxy) Close() { p.srv.Close() }
+
+// Counts returns the requests seen so far, by operation.
+func (p *Proxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[string]int, len(p.counts))
+	for k, v := range p.counts {
+		m[k] = v
+	}
+	return m
+}
+
+// ResetCounts zeroes the counters.
+func (p *Proxy) ResetCounts() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts = map[string]int{}
+}
+
+// FormatCounts renders counts as "Op=n Op=n", sorted by operation.
+func FormatCounts(m map[string]int) string {
+	ops := make([]string, 0, len(m))
+	for k := range m {
+		ops = append(ops, k)
+	}
+	sort.Strings(ops)
+	var b strings.Builder
+	for i, k := range ops {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s=%d", k, m[k])
+	}
+	return b.String()
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	op := Operation(r)
+	p.mu.Lock()
+	p.counts[op]++
+	p.mu.Unlock()
+	if p.Latency > 0 {
+		time.Sleep(p.Latency)
+	}
+	if p.Before != nil {
+		p.Before(op, r)
+	}
+	if p.EnforceIfMatch {
+		if ok := p.checkConditions(w, r, op); !ok {
+			return
+		}
+	}
+	if op == "UpdateObjectEncryption" {
+		switch p.UOE {
+		case UOEImplement:
+			p.updateObjectEncryption(w, r)
+			return
+		case UOENotImplemented:
+			writeError(w, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
+			return
+		}
+	}
+	p.rp.ServeHTTP(w, r)
+}
+
+// Operation names the S3 (or KMS, STS, ...) operation of a path-style request.
+func Operation(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		if i := strings.LastIndexByte(t, '.'); i >= 0 {
+			return "kms:" + t[i+1:]
+		}
+		return t
+	}
+	q := r.URL.Query()
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	hasKey := strings.Contains(path, "/")
+	has := func(k string) bool { _, ok := q[k]; return ok }
+	copySrc := r.Header.Get("X-Amz-Copy-Source") != ""
+	if path == "" {
+		if a := q.Get("Action"); a != "" {
+			return a
+		}
+		return r.Method + " /"
+	}
+	if !hasKey {
+		switch {
+		case r.Method == http.MethodGet && q.Get("list-type") == "2":
+			return "ListObjectsV2"
+		case r.Method == http.MethodGet && has("versions"):
+			return "ListObjectVersions"
+		case r.Method == http.MethodGet && has("uploads"):
+			return "ListMultipartUploads"
+		case r.Method == http.MethodPost && has("delete"):
+			return "DeleteObjects"
+		case r.Method == http.MethodGet && len(q) == 0:
+			return "ListObjects"
+		case r.Method == http.MethodPut && len(q) == 0:
+			return "CreateBucket"
+		case r.Method == http.MethodDelete && len(q) == 0:
+			return "DeleteBucket"
+		case r.Method == http.MethodHead:
+			return "HeadBucket"
+		}
+		for k := range q {
+			verb := map[string]string{http.MethodGet: "GetBucket", http.MethodPut: "PutBucket", http.MethodDelete: "DeleteBucket"}[r.Method]
+			if verb != "" {
+				return verb + strings.ToUpper(k[:1]) + k[1:]
+			}
+		}
+		return r.Method + " bucket"
+	}
+	switch r.Method {
+	case http.MethodHead:
+		return "HeadObject"
+	case http.MethodGet:
+		switch {
+		case has("tagging"):
+			return "GetObjectTagging"
+		case has("acl"):
+			return "GetObjectAcl"
+		case has("uploadId"):
+			return "ListParts"
+		}
+		return "GetObject"
+	case http.MethodPut:
+		switch {
+		case has("encryption"):
+			return "UpdateObjectEncryption"
+		case has("partNumber") && copySrc:
+			return "UploadPartCopy"
+		case has("partNumber"):
+			return "UploadPart"
+		case has("tagging"):
+			return "PutObjectTagging"
+		case has("acl"):
+			return "PutObjectAcl"
+		case copySrc:
+			return "CopyObject"
+		}
+		return "PutObject"
+	case http.MethodPost:
+		switch {
+		case has("uploads"):
+			return "CreateMultipartUpload"
+		case has("uploadId"):
+			return "CompleteMultipartUpload"
+		}
+	case http.MethodDelete:
+		if has("uploadId") {
+			return "AbortMultipartUpload"
+		}
+		if has("tagging") {
+			return "DeleteObjectTagging"
+		}
+		return "DeleteObject"
+	}
+	return r.Method + " object"
+}
+
+// checkConditions answers 412 (and false) when a conditional copy's condition does not hold.
+func (p *Proxy) checkConditions(w http.ResponseWriter, r *http.Request, op string) bool {
+	switch op {
+	case "CopyObject", "UploadPartCopy":
+		if want := r.Header.Get("X-Amz-Copy-Source-If-Match"); want != "" {
+			src := r.Header.Get("X-Amz-Copy-Source")
+			if i := strings.IndexByte(src, '?'); i >= 0 {
+				src = src[:i] // a version id in the copy source is not supported here
+			}
+			got, _ := p.etag("/" + strings.TrimPrefix(src, "/"))
+			if got != want {
+				writeError(w, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold (x-amz-copy-source-if-match)")
+				return false
+			}
+		}
+	}
+	switch op {
+	case "CopyObject", "CompleteMultipartUpload":
+		if want := r.Header.Get("If-Match"); want != "" {
+			got, found := p.etag(r.URL.EscapedPath())
+			if !found {
+				writeError(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+				return false
+			}
+			if got != want {
+				writeError(w, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold (If-Match)")
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// etag reads the current ETag of the object at an escaped path-style path.
+func (p *Proxy) etag(path string) (string, bool) {
+	resp, err := p.head(path)
+	if err != nil {
+		return "", false
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", false
+	}
+	return resp.Header.Get("ETag"), true
+}
+
+func (p *Proxy) head(path string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodHead, p.Upstream+path, http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	return p.do(req)
+}
+
+// do sends the proxy's own requests upstream. moto refuses anonymous requests and does not check
+// signatures, so any SigV4-shaped Authorization header with the test account's key will do.
+func (p *Proxy) do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0")
+	return p.client.Do(req)
+}
+
+type objectEncryption struct {
+	XMLName xml.Name `xml:"ObjectEncryption"`
+	SSEKMS  *struct {
+		KMSKeyArn        string `xml:"KMSKeyArn"`
+		BucketKeyEnabled string `xml:"BucketKeyEnabled"`
+	} `xml:"SSE-KMS"`
+}
+
+// updateObjectEncryption implements UpdateObjectEncryption on top of moto: it refuses what AWS
+// refuses (unencrypted and SSE-C sources, a non-ARN key), then changes the object's encryption with
+// a copy onto itself that keeps bytes, ETag (single-part objects), metadata and tags.
+func (p *Proxy) updateObjectEncryption(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "IncompleteBody", err.Error())
+		return
+	}
+	var req objectEncryption
+	if err := xml.Unmarshal(body, &req); err != nil || req.SSEKMS == nil {
+		writeError(w, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+		return
+	}
+	if !strings.HasPrefix(req.SSEKMS.KMSKeyArn, "arn:") || !strings.Contains(req.SSEKMS.KMSKeyArn, ":key/") {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "Requests that modify an object's encryption type to SSE-KMS require a valid AWS KMS key ARN.")
+		return
+	}
+	path := r.URL.EscapedPath()
+	head, err := p.head(path)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "InternalError", err.Error())
+		return
+	}
+	head.Body.Close()
+	if head.StatusCode == http.StatusNotFound {
+		writeError(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+		return
+	}
+	switch head.Header.Get("X-Amz-Server-Side-Encryption") {
+	case "AES256", "aws:kms":
+	default:
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "The UpdateObjectEncryption operation doesn't supported unencrypted source objects. Only source objects encrypted with SSE-S3 or SSE-KMS are supported.")
+		return
+	}
+	if head.Header.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm") != "" {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "The UpdateObjectEncryption operation doesn't support source objects with the encryption type DSSE-KMS or SSE-C.")
+		return
+	}
+	cp, _ := http.NewRequest(http.MethodPut, p.Upstream+path, http.NoBody)
+	cp.Header.Set("X-Amz-Copy-Source", path)
+	cp.Header.Set("X-Amz-Metadata-Directive", "COPY")
+	cp.Header.Set("X-Amz-Tagging-Directive", "COPY")
+	cp.Header.Set("X-Amz-Server-Side-Encryption", "aws:kms")
+	cp.Header.Set("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id", req.SSEKMS.KMSKeyArn)
+	if req.SSEKMS.BucketKeyEnabled != "" {
+		cp.Header.Set("X-Amz-Server-Side-Encryption-Bucket-Key-Enabled", req.SSEKMS.BucketKeyEnabled)
+	}
+	if sc := head.Header.Get("X-Amz-Storage-Class"); sc != "" {
+		cp.Header.Set("X-Amz-Storage-Class", sc)
+	}
+	resp, err := p.do(cp)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "InternalError", err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		w.WriteHeader(resp.StatusCode)
+		w.Write(b)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	w.WriteHeader(http.StatusOK)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>`, code)
+	xml.EscapeText(&b, []byte(msg))
+	b.WriteString(`</Message><RequestId>objectstest</RequestId></Error>`)
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
