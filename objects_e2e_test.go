@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// py runs a boto3 script against the emulator and decodes the JSON it prints: state is set up
+// and checked independently of sseguard's own code (and far faster than one CLI call per object).
+func (e *e2e) py(script string, out any) {
+	e.t.Helper()
+	prelude := `
+import boto3, json, os, hashlib
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+kms = boto3.client("kms", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+`
+	cmd := exec.Command("python3", "-c", prelude+script)
+	cmd.Env = e.env
+	raw, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			e.t.Fatalf("python: %v\n%s", err, ee.Stderr)
+		}
+		e.t.Fatalf("python3 with boto3 is required for this test (pip install boto3): %v", err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("python output: %v\n%s", err, raw)
+		}
+	}
+}
+
+type objState struct {
+	SSE, Key, Sum, Type string
+	Meta                map[string]string
+	Tags                map[string]string
+}
+
+const snapshot = `
+out = {}
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket="media-hls"):
+    for o in page.get("Contents", []):
+        h = s3.head_object(Bucket="media-hls", Key=o["Key"])
+        body = s3.get_object(Bucket="media-hls", Key=o["Key"])["Body"].read()
+        tags = s3.get_object_tagging(Bucket="media-hls", Key=o["Key"])["TagSet"]
+        out[o["Key"]] = {"SSE": h.get("ServerSideEncryption", ""), "Key": h.get("SSEKMSKeyId", ""),
+            "Sum": hashlib.sha256(body).hexdigest(), "Type": h.get("ContentType", ""), "Meta": h.get("Metadata", {}),
+            "Tags": {t["Key"]: t["Value"] for t in tags}}
+print(json.dumps(out))
+`
+
+func TestE2EExistingObjectsReportThenReencrypt(t *testing.T) {
+	e := newE2E(t)
+	var seeded struct{ Other, Wanted string }
+	e.py(`
+s3.create_bucket(Bucket="media-hls")
+other = kms.create_key(Description="old")["KeyMetadata"]["Arn"]
+wanted = kms.create_key(Description="media")["KeyMetadata"]
+kms.create_alias(AliasName="alias/media", TargetKeyId=wanted["KeyId"])
+for i in range(60):
+    extra = {}
+    if i % 3 == 1: extra = {"ServerSideEncryption": "AES256"}
+    if i % 3 == 2: extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": other}
+    s3.put_object(Bucket="media-hls", Key="videos/%02d/seg.ts" % i, Body=os.urandom(512 + i),
+        ContentType="video/mp2t", Metadata={"episode": str(i)}, Tagging="team=media&n=%d" % i, **extra)
+s3.put_object(Bucket="media-hls", Key="outside/readme.txt", Body=b"not under the prefix")
+print(json.dumps({"Other": other, "Wanted": wanted["Arn"]}))
+`, &seeded)
+	var before map[string]objState
+	e.py(snapshot, &before)
+
+	body := `version: 1
+buckets:
+  - name: media-hls
+    encryption: sse-kms
+    kms_key: alias/media
+    existing_objects: %s
+    prefixes: [videos/]
+`
+	pol := e.policy(strings.Replace(body, "%s", "report", 1))
+	jsonPath := filepath.Join(e.dir, "plan.json")
+	code, out := e.sseguard(nil, "plan", "--policy", pol, "--json", jsonPath)
+	// The bucket has no default encryption: that is a change; the objects are reported.
+	if code != 0 || !strings.Contains(out, "60 scanned, 0 as required, 60 to fix (20 other-kms-key, 40 sse-s3)") &&
+		!strings.Contains(out, "60 scanned, 0 as required, 60 to fix (20 other-kms-key, 20 sse-s3, 20 unencrypted)") {
+		t.Fatalf("plan (report) = %d; counts do not match what was seeded\n%s", code, out)
+	}
+	var doc struct {
+		Objects []struct {
+			Bucket string `json:"bucket"`
+			Key    string `json:"Key"`
+			Kind   string `json:"Kind"`
+		} `json:"objects"`
+	}
+	raw, _ := os.ReadFile(jsonPath)
+	if err := json.Unmarshal(raw, &doc); err != nil || len(doc.Objects) != 60 {
+		t.Fatalf("JSON plan lists %d objects, want all 60 (err %v)", len(doc.Objects), err)
+	}
+	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 0 {
+		t.Fatalf("apply (report) = %d\n%s", code, out)
+	}
+	var afterReport map[string]objState
+	e.py(snapshot, &afterReport)
+	for k, o := range afterReport {
+		if before[k].SSE != o.SSE || before[k].Key != o.Key || before[k].Sum != o.Sum {
+			t.Fatalf("report mode changed object %s: %+v → %+v", k, before[k], o)
+		}
+	}
+
+	pol = e.policy(strings.Replace(body, "%s", "reencrypt", 1))
+	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 0 || !strings.Contains(out, "60 fixed") {
+		t.Fatalf("apply (reencrypt) = %d\n%s", code, out)
+	}
+	var after map[string]objState
+	e.py(snapshot, &after)
+	if len(after) != len(before) {
+		t.Fatalf("%d objects after, %d before", len(after), len(before))
+	}
+	for k, b := range before {
+		a := after[k]
+		if strings.HasPrefix(k, "outside/") {
+			if a.SSE != b.SSE {
+				t.Errorf("%s is outside the policy's prefixes but was changed", k)
+			}
+			continue
+		}
+		if a.SSE != "aws:kms" || (a.Key != seeded.Wanted && !strings.HasSuffix(seeded.Wanted, a.Key)) {
+			t.Errorf("%s: %s %s, want aws:kms with %s", k, a.SSE, a.Key, seeded.Wanted)
+		}
+		if a.Sum != b.Sum || a.Type != b.Type || !equalMaps(a.Meta, b.Meta) || !equalMaps(a.Tags, b.Tags) {
+			t.Errorf("%s changed: %+v → %+v", k, b, a)
+		}
+	}
+	if code, out = e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode"); code != 0 {
+		t.Errorf("plan after re-encrypting = %d, want 0\n%s", code, out)
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
