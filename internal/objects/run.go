@@ -144,7 +144,7 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	defer cancel(nil)
 	r := &runner{
 		c: newClient(api, o), keys: newKeyCache(keys, t.Region), t: t, o: o, fix: fix, start: start, cancel: cancel,
-		stopCh: make(chan struct{}), toFixBy: map[string]int{}, skippedBy: map[string]int{},
+		stopCh: make(chan struct{}), toFixBy: map[string]int{}, skippedBy: map[string]int{}, gate: newGate(false),
 	}
 	r.budget.Store(int64(o.MaxObjects))
 	if t.Algorithm == AlgorithmKMS && !isKeyARN(t.KeyARN) {
