@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
@@ -80,7 +79,6 @@ func TestOneLineEscapesControlCharacters(t *testing.T) {
 		t.Errorf("oneLine = %q, want %q", got, want)
 	}
 }
-
 
 func TestJSONWithObjectsStreamsTheArray(t *testing.T) {
 	p := samplePlans()["in-sync"]
