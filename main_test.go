@@ -267,6 +267,7 @@ func TestE2EKeyByAliasIDOrARNIsEquallyCompliant(t *testing.T) {
 	keyARN := dig(key, "KeyMetadata", "Arn").(string)
 	keyID := dig(key, "KeyMetadata", "KeyId").(string)
 	e.aws("kms", "create-alias", "--alias-name", "alias/shared", "--target-key-id", keyID)
+	e.aws("kms", "enable-key-rotation", "--key-id", keyID)
 	refs := map[string]string{"by-alias-name": "alias/shared", "by-key-id": keyID, "by-key-arn": keyARN,
 		"by-alias-arn": "arn:aws:kms:us-east-1:123456789012:alias/shared"}
 	body := "version: 1\nbuckets:\n"

@@ -29,8 +29,10 @@ type keyUse struct {
 
 // keyUses groups the policy's SSE-KMS buckets by the key they must use, so that a key shared
 // by several buckets gets one key policy granting every transcoder.
+// Buckets naming one key differently (alias, key ARN, alias ARN) share one keyUse.
 func (c *computer) keyUses() map[observe.KeyRef]*keyUse {
 	uses := map[observe.KeyRef]*keyUse{}
+	byARN := map[string]*keyUse{}
 	for _, b := range c.pol.Buckets {
 		ob := c.st.Buckets[b.Name]
 		if b.Encryption != policy.SSEKMS || ob == nil || !ob.Exists {
@@ -38,13 +40,20 @@ func (c *computer) keyUses() map[observe.KeyRef]*keyUse {
 		}
 		kr := observe.DesiredKeyRef(c.pol, b, ob.Region)
 		u := uses[kr]
+		if k := c.st.Keys[kr]; u == nil && k != nil && k.Found {
+			u = byARN[k.ARN]
+		}
 		if u == nil {
 			u = &keyUse{ref: kr, key: c.st.Keys[kr], users: map[string]bool{}}
-			u.spec, _ = c.pol.KeyByAlias(b.KMSKey)
-			if u.spec.Pos.Line == 0 {
-				u.spec.Rotation = true
+			u.spec.Rotation = true
+			if u.key != nil && u.key.Found {
+				byARN[u.key.ARN] = u
 			}
-			uses[kr] = u
+		}
+		uses[kr] = u
+		if spec, ok := c.pol.KeyByAlias(b.KMSKey); ok {
+			// The keys entry, by whichever alias names it; an alias entry wins over none.
+			u.spec = spec
 		}
 		if b.TranscoderPrincipal != "" {
 			u.users[b.TranscoderPrincipal] = true

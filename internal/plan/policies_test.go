@@ -166,3 +166,21 @@ func TestBucketPolicyPlanning(t *testing.T) {
 func equalKinds(a, b kinds) bool {
 	return strings.Join(a.Changes, ",") == strings.Join(b.Changes, ",") && strings.Join(a.Blockers, ",") == strings.Join(b.Blockers, ",")
 }
+
+func TestOneKeyNamedTwoWaysIsJudgedOnce(t *testing.T) {
+	t.Parallel()
+	a, b := kmsBucket("a", "alias/media"), kmsBucket("b", keyARN)
+	a.TranscoderPrincipal, b.TranscoderPrincipal = role, "arn:aws:iam::111122223333:role/Other"
+	k := keyWith(rootOnly(), false)
+	st := state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", compliantRule()), "b": existing("b", "us-east-1", compliantRule())},
+		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/media"}: k, {Region: "us-east-1", Ref: keyARN}: k})
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{a, b}}, st)
+	want := kinds{Changes: []string{"update-key-policy/us-east-1/" + keyARN, "enable-key-rotation/us-east-1/" + keyARN}}
+	if got := view(p); !equalKinds(got, want) {
+		t.Fatalf("plan = %+v, want one change of each kind", got)
+	}
+	doc, _ := iampolicy.Parse(p.Changes[0].Document)
+	if f := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Account: acct, Users: []string{role, b.TranscoderPrincipal}}); len(f) != 0 {
+		t.Errorf("the one key policy must grant both buckets' transcoders: %+v", f)
+	}
+}
