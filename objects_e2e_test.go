@@ -92,13 +92,18 @@ buckets:
 	var doc struct {
 		Objects []struct {
 			Bucket string `json:"bucket"`
-			Key    string `json:"Key"`
-			Kind   string `json:"Kind"`
+			Key    string `json:"key"`
+			Kind   string `json:"kind"`
 		} `json:"objects"`
 	}
 	raw, _ := os.ReadFile(jsonPath)
 	if err := json.Unmarshal(raw, &doc); err != nil || len(doc.Objects) != 60 {
 		t.Fatalf("JSON plan lists %d objects, want all 60 (err %v)", len(doc.Objects), err)
+	}
+	for _, o := range doc.Objects {
+		if o.Bucket != "media-hls" || !strings.HasPrefix(o.Key, "videos/") || o.Kind == "" {
+			t.Fatalf("JSON plan object %+v", o)
+		}
 	}
 	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 0 {
 		t.Fatalf("apply (report) = %d\n%s", code, out)

@@ -12,10 +12,27 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
-// Finding is one object that is not as required, with its bucket, for the JSON plan.
+// Finding is one object that is not as required (or cannot be fixed in place), as the JSON
+// plan lists it.
 type Finding struct {
-	Bucket string `json:"bucket"`
-	objects.Finding
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"version_id,omitempty"`
+	// Kind is unencrypted, sse-s3, other-kms-key, bucket-key-off, dsse-kms or skipped.
+	Kind string `json:"kind"`
+	// Reason says why a skipped object was skipped.
+	Reason   string `json:"reason,omitempty"`
+	Observed string `json:"observed,omitempty"`
+	Size     int64  `json:"size"`
+	ETag     string `json:"etag,omitempty"`
+	// Action is would-fix (plan), fixed, skipped or failed.
+	Action string `json:"action"`
+	Error  string `json:"error,omitempty"`
+}
+
+func findingOf(bucket string, f objects.Finding) Finding {
+	return Finding{Bucket: bucket, Key: f.Key, VersionID: f.VersionID, Kind: f.Kind, Reason: f.Reason,
+		Observed: f.Observed, Size: f.Size, ETag: f.ETag, Action: f.Action, Error: f.Err}
 }
 
 // objectRunner scans and fixes existing objects through package objects, for observe (as its
@@ -43,7 +60,7 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 		o.OnFinding = func(f objects.Finding) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.onFinder(Finding{Bucket: bucket, Finding: f})
+			r.onFinder(findingOf(bucket, f))
 		}
 	}
 	return o
