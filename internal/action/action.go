@@ -21,6 +21,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
@@ -50,6 +51,12 @@ const (
 // hand-written step may not) are masked here too. The account id is not a secret.
 var secretEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
 
+// ObjectTuner is implemented by pipelines whose object scans and re-encryption can be tuned by
+// the action's inputs (concurrency, max-objects, max-duration, requests-per-second).
+type ObjectTuner interface {
+	SetObjectOptions(objects.Options)
+}
+
 // FindingsProvider is implemented by pipelines that keep every object finding of the run (as
 // JSON lines); the JSON plan then lists them all.
 type FindingsProvider interface {
@@ -75,6 +82,9 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	in, err := ReadInputs(a, gh)
 	if err != nil {
 		return fail(a, "", "invalid inputs", err)
+	}
+	if t, ok := p.(ObjectTuner); ok {
+		t.SetObjectOptions(in.Objects)
 	}
 	doApply, err := Decide(in.Mode, gh.EventName, gh.Ref, in.ApplyBranch)
 	if err != nil {

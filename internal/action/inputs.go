@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/sseguard/sseguard/internal/objects"
 )
 
 // Mode is the action's mode input.
@@ -45,6 +48,8 @@ type Inputs struct {
 	// path relative to the workspace still works in later steps (which do not see the container's
 	// paths).
 	JSONFileShown string
+	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, rate).
+	Objects objects.Options
 }
 
 // ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
@@ -101,7 +106,42 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 		in.JSONFile = filepath.Join(tmp, "sseguard-plan.json")
 		in.JSONFileShown = in.JSONFile
 	}
+	errs = append(errs, readObjectInputs(a, &in.Objects)...)
 	return in, errors.Join(errs...)
+}
+
+// readObjectInputs reads the inputs that tune scanning and re-encrypting existing objects.
+func readObjectInputs(a *githubactions.Action, o *objects.Options) []error {
+	var errs []error
+	if v := a.GetInput("concurrency"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			errs = append(errs, fmt.Errorf("input concurrency is %q: it must be a number from 1 to 1024", v))
+		}
+		o.Concurrency = n
+	}
+	if v := a.GetInput("max-objects"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("input max-objects is %q: it must be a positive number", v))
+		}
+		o.MaxObjects = n
+	}
+	if v := a.GetInput("max-duration"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("input max-duration is %q: it must be a duration such as 45m", v))
+		}
+		o.MaxDuration = d
+	}
+	if v := a.GetInput("requests-per-second"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			errs = append(errs, fmt.Errorf("input requests-per-second is %q: it must be a positive number", v))
+		}
+		o.RequestsPerSecond = f
+	}
+	return errs
 }
 
 // defaultBranch is the repository's default branch from the event payload, else main.

@@ -91,7 +91,8 @@ func TestActionMetadata(t *testing.T) {
 	if meta.Runs.Using != "docker" || meta.Runs.Image != "Dockerfile" {
 		t.Errorf("runs = %+v, want docker from Dockerfile", meta.Runs)
 	}
-	wantInputs := map[string]string{"policy": DefaultPolicy, "mode": string(ModeAuto), "apply-branch": "", "fail-on-drift": "false", "json-file": ""}
+	wantInputs := map[string]string{"policy": DefaultPolicy, "mode": string(ModeAuto), "apply-branch": "", "fail-on-drift": "false", "json-file": "",
+		"concurrency": "", "max-objects": "", "max-duration": "", "requests-per-second": ""}
 	for name, in := range meta.Inputs {
 		want, ok := wantInputs[name]
 		switch {

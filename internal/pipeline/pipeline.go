@@ -36,6 +36,14 @@ type Pipeline struct {
 	clients *awsclient.Clients
 }
 
+// SetObjectOptions replaces the options for scanning and re-encrypting existing objects.
+func (p *Pipeline) SetObjectOptions(o objects.Options) {
+	if o.UpdateObjectEncryption == "" {
+		o.UpdateObjectEncryption = p.Objects.UpdateObjectEncryption
+	}
+	p.Objects = o
+}
+
 // ObjectFindings returns every object finding of the run so far, one JSON value per line, when
 // the pipeline's OnFinding is a FindingsFile's Add; nil otherwise.
 func (p *Pipeline) ObjectFindings() (io.Reader, error) {
