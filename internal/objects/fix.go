@@ -67,8 +67,8 @@ func (r *runner) copyObject(ctx context.Context, key string, h *s3.HeadObjectOut
 		StorageClass:      h.StorageClass,
 		// Not covered by MetadataDirective=COPY: S3 drops it unless it is sent again.
 		WebsiteRedirectLocation: h.WebsiteRedirectLocation,
-		ChecksumAlgorithm:       checksumAlgorithm(h),
-		ServerSideEncryption:    types.ServerSideEncryption(r.t.Algorithm),
+		// No ChecksumAlgorithm: without one, S3 gives the copy the source's checksum algorithm.
+		ServerSideEncryption: types.ServerSideEncryption(r.t.Algorithm),
 	}
 	if r.t.Algorithm == AlgorithmKMS {
 		in.SSEKMSKeyId = aws.String(r.t.KeyARN)
@@ -90,23 +90,6 @@ func (r *runner) copyObject(ctx context.Context, key string, h *s3.HeadObjectOut
 		return fmt.Errorf("copy object onto itself: %w", err)
 	}
 	return nil
-}
-
-// checksumAlgorithm keeps the algorithm of the object's additional checksum, if it has one.
-func checksumAlgorithm(h *s3.HeadObjectOutput) types.ChecksumAlgorithm {
-	switch {
-	case h.ChecksumCRC64NVME != nil:
-		return types.ChecksumAlgorithmCrc64nvme
-	case h.ChecksumCRC32C != nil:
-		return types.ChecksumAlgorithmCrc32c
-	case h.ChecksumCRC32 != nil:
-		return types.ChecksumAlgorithmCrc32
-	case h.ChecksumSHA256 != nil:
-		return types.ChecksumAlgorithmSha256
-	case h.ChecksumSHA1 != nil:
-		return types.ChecksumAlgorithmSha1
-	}
-	return ""
 }
 
 // partSize is the part size for an object: Options.PartSize, raised so the copy needs at most

@@ -411,7 +411,7 @@ func (r *runner) handle(ctx context.Context, obj types.Object) error {
 }
 
 func (r *runner) head(ctx context.Context, key, versionID string) (*s3.HeadObjectOutput, error) {
-	in := &s3.HeadObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled}
+	in := &s3.HeadObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(key)}
 	if versionID != "" {
 		in.VersionId = aws.String(versionID)
 	}

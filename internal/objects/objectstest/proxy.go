@@ -52,6 +52,9 @@ type Proxy struct {
 	// Before, when set, is called with each request's operation and request before the proxy
 	// handles it (and before any If-Match check).
 	Before func(op string, r *http.Request)
+	// Handle, when set, may answer a request itself (after Before and the latency) and return
+	// true; requests it leaves (false) go on as usual.
+	Handle func(op string, w http.ResponseWriter, r *http.Request) bool
 
 	srv    *httptest.Server
 	rp     *httputil.ReverseProxy
@@ -124,6 +127,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Before != nil {
 		p.Before(op, r)
+	}
+	if p.Handle != nil && p.Handle(op, w, r) {
+		return
 	}
 	if p.EnforceIfMatch {
 		if ok := p.checkConditions(w, r, op); !ok {
@@ -372,6 +378,9 @@ func (p *Proxy) updateObjectEncryption(w http.ResponseWriter, r *http.Request) {
 	io.Copy(io.Discard, resp.Body)
 	w.WriteHeader(http.StatusOK)
 }
+
+// WriteError answers with an S3 error document.
+func WriteError(w http.ResponseWriter, status int, code, msg string) { writeError(w, status, code, msg) }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	var b bytes.Buffer
