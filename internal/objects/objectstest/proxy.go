@@ -380,7 +380,9 @@ func (p *Proxy) updateObjectEncryption(w http.ResponseWriter, r *http.Request) {
 }
 
 // WriteError answers with an S3 error document.
-func WriteError(w http.ResponseWriter, status int, code, msg string) { writeError(w, status, code, msg) }
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	writeError(w, status, code, msg)
+}
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	var b bytes.Buffer
