@@ -48,9 +48,11 @@ const (
 	opVersioning = "GetBucketVersioning"
 	opOwnership  = "GetBucketOwnershipControls"
 	opUOE        = "UpdateObjectEncryption"
+	opLock       = "GetObjectLockConfiguration"
+	opWebsite    = "GetBucketWebsite"
 )
 
-var opNames = []string{opList, opVersions, opHead, opCopy, opCreateMPU, opPartCopy, opComplete, opAbort, opTagging, opACL, opVersioning, opOwnership, opUOE}
+var opNames = []string{opList, opVersions, opHead, opCopy, opCreateMPU, opPartCopy, opComplete, opAbort, opTagging, opACL, opVersioning, opOwnership, opUOE, opLock, opWebsite}
 
 // client wraps the caller's S3API: it counts requests by operation, applies the optional
 // requests-per-second cap, and gives every request the run's retryer and an attempt counter.
@@ -192,6 +194,22 @@ func (c *client) GetObjectTagging(ctx context.Context, in *s3.GetObjectTaggingIn
 	return c.api.GetObjectTagging(ctx, in, optFns...)
 }
 
+func (c *client) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, optFns ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
+	optFns, err := c.before(ctx, opLock, optFns)
+	if err != nil {
+		return nil, err
+	}
+	return c.api.GetObjectLockConfiguration(ctx, in, optFns...)
+}
+
+func (c *client) GetBucketWebsite(ctx context.Context, in *s3.GetBucketWebsiteInput, optFns ...func(*s3.Options)) (*s3.GetBucketWebsiteOutput, error) {
+	optFns, err := c.before(ctx, opWebsite, optFns)
+	if err != nil {
+		return nil, err
+	}
+	return c.api.GetBucketWebsite(ctx, in, optFns...)
+}
+
 func (c *client) GetObjectAcl(ctx context.Context, in *s3.GetObjectAclInput, optFns ...func(*s3.Options)) (*s3.GetObjectAclOutput, error) {
 	optFns, err := c.before(ctx, opACL, optFns)
 	if err != nil {
@@ -283,6 +301,8 @@ const (
 	codeInvalidObjectState  = "InvalidObjectState"
 	codeACLNotSupported     = "AccessControlListNotSupported"
 	codeOwnershipNotFound   = "OwnershipControlsNotFoundError"
+	codeLockNotFound        = "ObjectLockConfigurationNotFoundError"
+	codeNoWebsite           = "NoSuchWebsiteConfiguration"
 )
 
 func errCode(err error) string {

@@ -23,6 +23,8 @@ const (
 	defaultPartSize        = 512 << 20
 	defaultInterval        = 5 * time.Second
 	defaultSampleSize      = 20
+	// defaultListingCopySample is how many objects are read before Fix may copy from the listing.
+	defaultListingCopySample = 100
 
 	// maxAttempts bounds how often one object is re-read and decided again after a conditional
 	// write found it changed.
@@ -49,6 +51,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ProgressInterval <= 0 {
 		o.ProgressInterval = defaultInterval
+	}
+	if o.ListingCopySample <= 0 {
+		o.ListingCopySample = defaultListingCopySample
 	}
 	if o.SampleSize == 0 {
 		o.SampleSize = defaultSampleSize
@@ -115,6 +120,10 @@ type runner struct {
 	gate    *uoeGate
 	// destIfMatch is cleared if the endpoint refuses If-Match on CopyObject's destination.
 	noDestIfMatch atomic.Bool
+	// listingCopyOK says the bucket allows copying from the listing (Options.ListingCopy);
+	// listingCopy is set once the sample shows the bucket is mostly wrong.
+	listingCopyOK, listingCopy atomic.Bool
+	sampledRead, sampledWrong  atomic.Int64
 
 	listed, scanned, compliant, toFix, fixed, failed, skipped, gone, remaining atomic.Int64
 	listingDone, remainingAtLeast                                              atomic.Bool
@@ -169,6 +178,9 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	}
 	r.versioning = string(v.Status)
 	r.probeACLs(ctx)
+	if fix && !o.ListingCopyOff {
+		r.listingCopyOK.Store(r.probeListingCopy(ctx))
+	}
 
 	if o.MaxDuration > 0 {
 		timer := time.AfterFunc(o.MaxDuration, func() { r.stop(StoppedMaxDuration) })
@@ -230,6 +242,63 @@ func (r *runner) probeACLs(ctx context.Context) {
 			r.aclsOff.Store(true)
 		}
 	}
+}
+
+// probeListingCopy says whether copying from the listing loses nothing in this bucket: no
+// versions (a needless copy of a compliant object would add one), no ACLs (a copy drops grants),
+// no Object Lock (the copy must not be tried on locked objects), no website configuration (a
+// copy drops x-amz-website-redirect-location, which only a HeadObject reveals).
+func (r *runner) probeListingCopy(ctx context.Context) bool {
+	if r.versioning != "" || !r.aclsOff.Load() {
+		return false
+	}
+	b := aws.String(r.t.Bucket)
+	if _, err := r.c.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: b}); !(err != nil && errCode(err) == codeLockNotFound) {
+		return false
+	}
+	if _, err := r.c.GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: b}); !(err != nil && errCode(err) == codeNoWebsite) {
+		return false
+	}
+	return true
+}
+
+// sampleRead records what reading one object showed, and switches to copying from the listing
+// once the sample shows nearly every object needs fixing.
+func (r *runner) sampleRead(wrong bool) {
+	if !r.listingCopyOK.Load() || r.listingCopy.Load() {
+		return
+	}
+	if wrong {
+		r.sampledWrong.Add(1)
+	}
+	n := r.sampledRead.Add(1)
+	if n >= int64(r.o.ListingCopySample) && r.sampledWrong.Load()*10 >= n*9 {
+		r.listingCopy.Store(true)
+	}
+}
+
+// readableClass is a storage class whose objects can be copied without a restore.
+func readableClass(c types.ObjectStorageClass) bool {
+	switch c {
+	case "", types.ObjectStorageClassStandard, types.ObjectStorageClassStandardIa,
+		types.ObjectStorageClassOnezoneIa, types.ObjectStorageClassReducedRedundancy:
+		return true
+	}
+	return false
+}
+
+// copyFromListing re-encrypts obj without reading it first. It answers false when the object
+// must go the reading path instead (not eligible, or the copy failed for any reason: the
+// reading path decides again from what it reads, and skips what cannot be copied).
+func (r *runner) copyFromListing(ctx context.Context, obj types.Object) bool {
+	if !r.listingCopy.Load() || !readableClass(obj.StorageClass) || aws.ToInt64(obj.Size) > r.o.MultipartThreshold || obj.ETag == nil {
+		return false
+	}
+	h := &s3.HeadObjectOutput{ETag: obj.ETag, ContentLength: obj.Size}
+	if obj.StorageClass != "" && obj.StorageClass != types.ObjectStorageClassStandard {
+		h.StorageClass = types.StorageClass(obj.StorageClass)
+	}
+	return r.copyObject(ctx, aws.ToString(obj.Key), h) == nil
 }
 
 func (r *runner) stop(reason string) {
@@ -315,6 +384,25 @@ func (r *runner) handle(ctx context.Context, obj types.Object) error {
 	}
 	key := aws.ToString(obj.Key)
 	budgeted := false
+	if r.fix && r.listingCopy.Load() {
+		if !r.takeBudget() {
+			r.remaining.Add(1)
+			return nil
+		}
+		budgeted = true
+		if r.copyFromListing(ctx, obj) {
+			r.scanned.Add(1)
+			r.toFix.Add(1)
+			r.fixed.Add(1)
+			r.consecutiveFailures.Store(0)
+			r.record(Finding{Key: key, Kind: KindUnread, Size: aws.ToInt64(obj.Size), ETag: aws.ToString(obj.ETag), Action: ActionFixed})
+			return nil
+		}
+		if ctx.Err() != nil {
+			r.remaining.Add(1)
+			return context.Cause(ctx)
+		}
+	}
 	var lastErr error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		head, err := r.head(ctx, key, "")
@@ -352,13 +440,16 @@ func (r *runner) handle(ctx context.Context, obj types.Object) error {
 		if d.kind == "" {
 			r.scanned.Add(1)
 			r.compliant.Add(1)
+			r.sampleRead(false)
 			return nil
 		}
 		if d.reason != "" {
 			r.scanned.Add(1)
 			r.skip(f, d.reason, d.note)
+			r.sampleRead(false)
 			return nil
 		}
+		r.sampleRead(true)
 		if !r.fix {
 			r.scanned.Add(1)
 			f.Action = ActionWouldFix

@@ -188,6 +188,14 @@ func (f *fake) GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershi
 	return &s3.GetBucketOwnershipControlsOutput{OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: types.ObjectOwnershipBucketOwnerEnforced}}}}, nil
 }
 
+func (f *fake) GetObjectLockConfiguration(context.Context, *s3.GetObjectLockConfigurationInput, ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
+	return nil, statusErr(404, codeLockNotFound)
+}
+
+func (f *fake) GetBucketWebsite(context.Context, *s3.GetBucketWebsiteInput, ...func(*s3.Options)) (*s3.GetBucketWebsiteOutput, error) {
+	return nil, statusErr(404, codeNoWebsite)
+}
+
 func (f *fake) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
 	return f.head(aws.ToString(in.Key))
 }

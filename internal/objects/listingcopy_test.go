@@ -1,0 +1,101 @@
+package objects
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// allWrong returns n small objects none of which is under the required key.
+func allWrong(prefix string, n int, required, other key) []spec {
+	specs := small(prefix, n, required, &other)
+	for i := range specs {
+		if specs[i].Kind == "" || specs[i].Kind == KindBucketKeyOff {
+			specs[i].SSE, specs[i].KMSKey, specs[i].BucketKey, specs[i].Kind = types.ServerSideEncryptionAes256, "", false, KindSSES3
+		}
+	}
+	return specs
+}
+
+func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
+	srv := server(t)
+	c, k := s3At(srv.URL), kmsAt(srv.URL)
+	ctx := context.Background()
+	required, other := createKey(t, k, "alias/lc-required"), createKey(t, k, "alias/lc-other")
+	target := Target{Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
+	opts := Options{Concurrency: 8, ListingCopySample: 40}
+
+	t.Run("eligible bucket", func(t *testing.T) {
+		const bucket = "listing-copy"
+		createBucket(t, c, bucket, true) // ACLs disabled, unversioned, no lock, no website
+		specs := allWrong("w", 200, required, other)
+		seed(t, c, bucket, specs)
+		tg := target
+		tg.Bucket = bucket
+		var unread int
+		o := opts
+		o.OnFinding = func(f Finding) {
+			if f.Kind == KindUnread {
+				unread++
+			}
+		}
+		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fix.Fixed != len(specs) || fix.Failed != 0 {
+			t.Fatalf("fixed %d failed %d of %d", fix.Fixed, fix.Failed, len(specs))
+		}
+		// The sample is read (plus what was in flight when it completed); the rest is copied
+		// straight from the listing.
+		if h := fix.Requests[opHead]; h > o.ListingCopySample+o.Concurrency {
+			t.Errorf("%d HeadObject for %d objects, want at most %d (sample + in flight)", h, len(specs), o.ListingCopySample+o.Concurrency)
+		}
+		if unread == 0 || unread+fix.Requests[opHead] < len(specs) {
+			t.Errorf("%d objects copied from the listing, %d read", unread, fix.Requests[opHead])
+		}
+		verifyFixed(t, c, bucket, specs, required, false)
+	})
+
+	t.Run("a website bucket is always read first", func(t *testing.T) {
+		const bucket = "listing-copy-website"
+		createBucket(t, c, bucket, true)
+		if _, err := c.PutBucketWebsite(ctx, &s3.PutBucketWebsiteInput{Bucket: aws.String(bucket),
+			WebsiteConfiguration: &types.WebsiteConfiguration{IndexDocument: &types.IndexDocument{Suffix: aws.String("index.html")}}}); err != nil {
+			t.Fatal(err)
+		}
+		specs := allWrong("w", 80, required, other)
+		seed(t, c, bucket, specs)
+		tg := target
+		tg.Bucket = bucket
+		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fix.Fixed != len(specs) || fix.Requests[opHead] != len(specs) {
+			t.Errorf("fixed %d with %d HeadObject, want every one of %d read (a copy would drop website redirects)", fix.Fixed, fix.Requests[opHead], len(specs))
+		}
+		verifyFixed(t, c, bucket, specs, required, false)
+	})
+
+	t.Run("off when asked", func(t *testing.T) {
+		const bucket = "listing-copy-off"
+		createBucket(t, c, bucket, true)
+		specs := allWrong("w", 80, required, other)
+		seed(t, c, bucket, specs)
+		tg := target
+		tg.Bucket = bucket
+		o := opts
+		o.ListingCopyOff = true
+		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fix.Requests[opHead] != len(specs) {
+			t.Errorf("%d HeadObject, want %d", fix.Requests[opHead], len(specs))
+		}
+	})
+}
