@@ -1,0 +1,82 @@
+package apply_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sseguard/sseguard/internal/apply"
+	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+type clients struct{ c *awsclient.Clients }
+
+func (c clients) S3(r string) apply.S3API   { return c.c.S3(r) }
+func (c clients) KMS(r string) apply.KMSAPI { return c.c.KMS(r) }
+
+// A change that fails skips the changes that depend on it, runs the rest, and says exactly what
+// happened to each; a key created before its alias failed is reported with its ARN (it is never
+// deleted).
+func TestApplyReportsEveryChangeAndSkipsDependents(t *testing.T) {
+	srv := motoserver.ForTest(t)
+	ctx := context.Background()
+	c, err := awsclient.New(ctx, awsclient.Options{Endpoint: srv.URL, Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"media-hls", "thumbs"} {
+		if _, err := c.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Someone else takes the alias between plan and apply.
+	other, _ := c.KMS("us-east-1").CreateKey(ctx, &kms.CreateKeyInput{})
+	if _, err := c.KMS("us-east-1").CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/race"), TargetKeyId: other.KeyMetadata.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	p := &plan.Plan{Changes: []plan.Change{
+		{ID: "create-key/us-east-1/alias/race", Kind: plan.CreateKey, Alias: "alias/race", Region: "us-east-1",
+			Key: &plan.NewKey{Alias: "alias/race", Description: "d", Rotation: true}},
+		{ID: "set-default-encryption/media-hls", Kind: plan.SetDefaultEncryption, Bucket: "media-hls", Region: "us-east-1",
+			Rule: &plan.Rule{Algorithm: plan.AlgKMS, Alias: "alias/race", BucketKey: true}, DependsOn: []string{"create-key/us-east-1/alias/race"}},
+		{ID: "set-default-encryption/thumbs", Kind: plan.SetDefaultEncryption, Bucket: "thumbs", Region: "us-east-1",
+			Rule: &plan.Rule{Algorithm: plan.AlgAES256}},
+	}}
+	var log bytes.Buffer
+	results := (&apply.Applier{Clients: clients{c}, Log: &log}).Apply(ctx, p)
+	if len(results) != 3 {
+		t.Fatalf("%d results for 3 changes", len(results))
+	}
+	if r := results[0]; r.Outcome != plan.Failed || !strings.Contains(r.Error, "AlreadyExists") ||
+		!strings.Contains(r.Error, "left in place") || !strings.HasPrefix(r.Detail, "arn:aws:kms:us-east-1:") {
+		t.Errorf("create-key result = %+v, want failed with the AWS error and the new key's ARN", r)
+	}
+	if r := results[1]; r.Outcome != plan.Skipped || !strings.Contains(r.Error, "create-key/us-east-1/alias/race") {
+		t.Errorf("dependent result = %+v, want skipped naming the failed change", r)
+	}
+	if r := results[2]; r.Outcome != plan.Done {
+		t.Errorf("unrelated change = %+v, want done", r)
+	}
+	if _, err := c.S3("us-east-1").GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String("media-hls")}); err == nil {
+		t.Error("media-hls got an encryption rule although its key change failed")
+	}
+	for _, id := range []string{"failed", "skipped", "done"} {
+		if !strings.Contains(log.String(), id) {
+			t.Errorf("log lacks a %s line:\n%s", id, log.String())
+		}
+	}
+	// Nothing was deleted: both keys are there.
+	keys, _ := c.KMS("us-east-1").ListKeys(ctx, &kms.ListKeysInput{})
+	if len(keys.Keys) != 2 {
+		t.Errorf("%d keys, want 2 (the other one and the one created before the alias failed)", len(keys.Keys))
+	}
+}
