@@ -1,12 +1,19 @@
 package objects
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sseguard/sseguard/internal/objects/objectstest"
 )
 
 // allWrong returns n small objects none of which is under the required key.
@@ -98,4 +105,70 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 			t.Errorf("%d HeadObject, want %d", fix.Requests[opHead], len(specs))
 		}
 	})
+}
+
+// An object overwritten after it was listed keeps the newer bytes: the copy from the listing
+// carries If-Match with the listing's ETag, S3 answers 412, and the object is read and decided
+// again.
+func TestListingCopyKeepsNewerBytes(t *testing.T) {
+	srv := server(t)
+	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	ctx := context.Background()
+	required, other := createKey(t, k, "alias/lcr-required"), createKey(t, k, "alias/lcr-other")
+	const bucket = "listing-copy-race"
+	createBucket(t, direct, bucket, true)
+	specs := allWrong("w", 60, required, other)
+	seed(t, direct, bucket, specs)
+
+	p, err := objectstest.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.EnforceIfMatch = true
+	const raced = "w/0050.txt"
+	newer := []byte("newer bytes, written after the listing")
+	var once sync.Once
+	p.Before = func(op string, r *http.Request) {
+		if op != "CopyObject" || strings.TrimPrefix(r.URL.Path, "/"+bucket+"/") != raced {
+			return
+		}
+		once.Do(func() {
+			if _, err := direct.PutObject(r.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced),
+				Body: bytes.NewReader(newer), ContentType: aws.String("application/x-newer")}); err != nil {
+				t.Errorf("overwrite: %v", err)
+			}
+		})
+	}
+	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
+	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{Concurrency: 1, ListingCopySample: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Fixed != len(specs) || sum.Failed != 0 {
+		t.Fatalf("fixed %d failed %d", sum.Fixed, sum.Failed)
+	}
+	// 10 read for the sample, then one more: the raced object, read again after the 412.
+	if h := sum.Requests[opHead]; h != 11 {
+		t.Errorf("%d HeadObject, want 11 (the sample and the raced object)", h)
+	}
+	out, err := direct.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if !bytes.Equal(got, newer) || aws.ToString(out.ContentType) != "application/x-newer" {
+		t.Errorf("%s holds %q (%s), want the newer bytes", raced, got, aws.ToString(out.ContentType))
+	}
+	if out.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(out.SSEKMSKeyId) != required.ARN {
+		t.Errorf("%s: %s %s, want aws:kms with the required key", raced, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId))
+	}
+	var rest []spec
+	for _, s := range specs {
+		if s.Key != raced {
+			rest = append(rest, s)
+		}
+	}
+	verifyFixed(t, direct, bucket, rest, required, false)
 }
