@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // py runs a boto3 script against the emulator and decodes the JSON it prints: state is set up
@@ -155,4 +156,66 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+func TestE2EReencryptStoppedHalfwayFinishesOnRerun(t *testing.T) {
+	e := newE2E(t)
+	e.py(`
+s3.create_bucket(Bucket="media-hls")
+wanted = kms.create_key(Description="media")["KeyMetadata"]
+kms.create_alias(AliasName="alias/media", TargetKeyId=wanted["KeyId"])
+for i in range(240):
+    s3.put_object(Bucket="media-hls", Key="v/%03d.ts" % i, Body=os.urandom(300 + i), ContentType="video/mp2t",
+        Metadata={"i": str(i)}, Tagging="n=%d" % i, ServerSideEncryption="AES256")
+`, nil)
+	var before map[string]objState
+	e.py(snapshot, &before)
+	pol := e.policy("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-kms\n    kms_key: alias/media\n    existing_objects: reencrypt\n")
+
+	// A budget stops the run cleanly and says how many remain.
+	code, out := e.sseguard(nil, "apply", "--policy", pol, "--max-objects", "50")
+	if code != 0 || !strings.Contains(out, "left for the next run") {
+		t.Fatalf("apply --max-objects 50 = %d, want 0 and the count left\n%s", code, out)
+	}
+	// A run killed in the middle (SIGKILL: no chance to clean up). The request-rate cap makes
+	// the run take about ten seconds whatever the machine's speed, so the kill lands mid-run.
+	cmd := exec.Command(binary, "apply", "--policy", pol, "--concurrency", "4", "--rps", "40")
+	cmd.Env = e.env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	cmd.Process.Kill()
+	cmd.Wait()
+	var done struct{ KMS int }
+	e.py(`
+n = 0
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket="media-hls"):
+    for o in page.get("Contents", []):
+        if s3.head_object(Bucket="media-hls", Key=o["Key"]).get("ServerSideEncryption") == "aws:kms":
+            n += 1
+print(json.dumps({"KMS": n}))
+`, &done)
+	if done.KMS <= 50 || done.KMS >= len(before) {
+		t.Fatalf("after the kill %d of %d objects are re-encrypted: the kill did not land mid-run (adjust the delay)", done.KMS, len(before))
+	}
+	t.Logf("killed with %d of %d re-encrypted", done.KMS, len(before))
+
+	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 0 {
+		t.Fatalf("re-run = %d\n%s", code, out)
+	}
+	var after map[string]objState
+	e.py(snapshot, &after)
+	if len(after) != len(before) {
+		t.Fatalf("%d objects after, %d before: something was lost or duplicated", len(after), len(before))
+	}
+	for k, b := range before {
+		a := after[k]
+		if a.SSE != "aws:kms" || a.Sum != b.Sum || a.Type != b.Type || !equalMaps(a.Meta, b.Meta) || !equalMaps(a.Tags, b.Tags) {
+			t.Errorf("%s: %+v → %+v", k, b, a)
+		}
+	}
+	if code, out = e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode"); code != 0 {
+		t.Errorf("plan after the re-run = %d, want 0\n%s", code, out)
+	}
 }
