@@ -339,3 +339,26 @@ func TestE2EDemo(t *testing.T) {
 		t.Errorf("demo: first plan should have changes, last plan should be in sync:\n%s", out)
 	}
 }
+
+func TestE2EPlanJSONOnStdoutIsPureJSON(t *testing.T) {
+	e := newE2E(t)
+	e.aws("s3api", "create-bucket", "--bucket", "media-thumbs")
+	pol := e.policy("version: 1\nbuckets:\n  - name: media-thumbs\n    encryption: sse-s3\n")
+	cmd := exec.Command(binary, "plan", "--policy", pol, "--json", "-")
+	cmd.Env = e.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("plan --json -: %v\n%s", err, stderr.String())
+	}
+	var doc struct {
+		FormatVersion string `json:"format_version"`
+		Summary       struct{ Changes int }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc.FormatVersion != "1" || doc.Summary.Changes != 1 {
+		t.Fatalf("stdout is not the JSON plan (%v): %s", err, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "set-default-encryption/media-thumbs") {
+		t.Errorf("the text plan should go to stderr:\n%s", stderr.String())
+	}
+}

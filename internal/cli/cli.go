@@ -133,6 +133,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 	p := env.Pipeline
 	if p == nil {
 		p = &pipeline.Pipeline{Log: env.Stdout}
+		if *jsonPath == "-" {
+			p.Log = env.Stderr
+		}
 	}
 	p.Objects = oo
 	r := &runner{env: env, p: p, jsonPath: *jsonPath}
@@ -197,6 +200,14 @@ func checkObjectOptions(o objects.Options) error {
 	return nil
 }
 
+// human is where text for people goes: stdout, unless stdout carries the JSON plan (--json -).
+func (r *runner) human() io.Writer {
+	if r.jsonPath == "-" {
+		return r.env.Stderr
+	}
+	return r.env.Stdout
+}
+
 func (r *runner) validate(path string) int {
 	pol, err := r.p.Validate(path)
 	if err != nil {
@@ -211,7 +222,7 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	if err := report.Text(r.env.Stdout, pl); err != nil {
+	if err := report.Text(r.human(), pl); err != nil {
 		return r.fail(err)
 	}
 	if err := r.writeJSON("plan", pl, nil); err != nil {
@@ -229,9 +240,9 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 func (r *runner) apply(ctx context.Context, path string) int {
 	p := *r.p
 	p.BeforeApply = func(pl *plan.Plan) {
-		_ = report.Text(r.env.Stdout, pl)
+		_ = report.Text(r.human(), pl)
 		if len(pl.Changes) > 0 {
-			fmt.Fprintln(r.env.Stdout, "\nApplying:")
+			fmt.Fprintln(r.human(), "\nApplying:")
 		}
 	}
 	pl, results, err := p.Apply(ctx, path)
@@ -241,10 +252,10 @@ func (r *runner) apply(ctx context.Context, path string) int {
 	code := ExitOK
 	applied, failed := summarize(results)
 	if len(results) > 0 {
-		fmt.Fprintf(r.env.Stdout, "\nApplied %d of %d changes, verified by reading the state back.\n", applied, len(results))
+		fmt.Fprintf(r.human(), "\nApplied %d of %d changes, verified by reading the state back.\n", applied, len(results))
 		for _, res := range results {
 			if res.Outcome != plan.Done {
-				fmt.Fprintf(r.env.Stdout, "  %s %s: %s\n", res.Outcome, res.ChangeID, res.Error)
+				fmt.Fprintf(r.human(), "  %s %s: %s\n", res.Outcome, res.ChangeID, res.Error)
 			}
 		}
 	}
