@@ -34,7 +34,7 @@ func ClientsFor(url string) func(ctx context.Context) (*awsclient.Clients, error
 }
 
 // Seed creates, in the emulator behind c, the drifted state the example policy is written for:
-//   - media-hls: AES256 default, old objects under videos/ stored without encryption, a bucket
+//   - media-hls: AES256 default, old objects under videos/ under SSE-S3 (not the CMK), a bucket
 //     policy with a CloudFront read statement that must survive; alias/hls-adaptive-key missing;
 //   - media-thumbnails: encrypted with the AWS managed aws/s3 key, where the policy wants SSE-S3;
 //   - media-masters-eu (eu-west-1): no default encryption; alias/archive-key exists with rotation off;
