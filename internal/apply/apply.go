@@ -35,7 +35,17 @@ type KMSAPI interface {
 	CreateAlias(ctx context.Context, in *kms.CreateAliasInput, optFns ...func(*kms.Options)) (*kms.CreateAliasOutput, error)
 	EnableKeyRotation(ctx context.Context, in *kms.EnableKeyRotationInput, optFns ...func(*kms.Options)) (*kms.EnableKeyRotationOutput, error)
 	PutKeyPolicy(ctx context.Context, in *kms.PutKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.PutKeyPolicyOutput, error)
+	// For finding a key an earlier run created but could not name (see adoptable).
+	ListKeys(ctx context.Context, in *kms.ListKeysInput, optFns ...func(*kms.Options)) (*kms.ListKeysOutput, error)
+	ListResourceTags(ctx context.Context, in *kms.ListResourceTagsInput, optFns ...func(*kms.Options)) (*kms.ListResourceTagsOutput, error)
+	ListAliases(ctx context.Context, in *kms.ListAliasesInput, optFns ...func(*kms.Options)) (*kms.ListAliasesOutput, error)
+	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
 }
+
+// AliasTag is the tag sseguard puts on every key it creates, naming the alias the key is for.
+// If creating the alias fails after the key was created, the next run finds the key by this tag
+// and gives it the alias, instead of creating another key.
+const AliasTag = "sseguard:alias"
 
 // Clients gives apply its per-region clients.
 type Clients interface {
@@ -210,29 +220,92 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 func (a *Applier) createKey(ctx context.Context, c plan.Change) (string, error) {
 	k := c.Key
 	kc := a.Clients.KMS(c.Region)
-	in := &kms.CreateKeyInput{
-		Description: aws.String(k.Description),
-		KeySpec:     kmstypes.KeySpecSymmetricDefault,
-		KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
-		Tags:        tags(k.Tags),
+	// Without permission to list keys (kms:ListKeys, kms:ListResourceTags, kms:ListAliases) there
+	// is nothing to adopt: create the key.
+	keyID, arn, _ := a.adoptable(ctx, kc, k.Alias)
+	verb := "created"
+	if keyID != "" {
+		// An earlier run created it and failed to name it: give it the planned policy and use it.
+		verb = "adopted"
+		if k.Policy != "" {
+			if _, err := kc.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default"), Policy: aws.String(k.Policy)}); err != nil {
+				return arn, fmt.Errorf("adopt key %s (created earlier for %s): put its key policy: %w", arn, k.Alias, err)
+			}
+		}
+	} else {
+		in := &kms.CreateKeyInput{
+			Description: aws.String(k.Description),
+			KeySpec:     kmstypes.KeySpecSymmetricDefault,
+			KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
+			Tags:        append(tags(k.Tags), kmstypes.Tag{TagKey: aws.String(AliasTag), TagValue: aws.String(k.Alias)}),
+		}
+		if k.Policy != "" {
+			in.Policy = aws.String(k.Policy)
+		}
+		out, err := kc.CreateKey(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("create key for %s in %s: %w", k.Alias, c.Region, err)
+		}
+		keyID, arn = aws.ToString(out.KeyMetadata.KeyId), aws.ToString(out.KeyMetadata.Arn)
 	}
-	if k.Policy != "" {
-		in.Policy = aws.String(k.Policy)
-	}
-	out, err := kc.CreateKey(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("create key for %s in %s: %w", k.Alias, c.Region, err)
-	}
-	arn := aws.ToString(out.KeyMetadata.Arn)
-	if _, err := kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: out.KeyMetadata.KeyId}); err != nil {
-		return arn, fmt.Errorf("created key %s but could not point %s at it (the key is left in place, unused): %w", arn, k.Alias, err)
+	if _, err := kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: aws.String(keyID)}); err != nil {
+		return arn, fmt.Errorf("%s key %s but could not point %s at it (the key is left in place, unused; the next run adopts it): %w", verb, arn, k.Alias, err)
 	}
 	if k.Rotation {
-		if _, err := kc.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: out.KeyMetadata.KeyId}); err != nil {
-			return arn, fmt.Errorf("created key %s as %s but could not enable rotation: %w", arn, k.Alias, err)
+		if _, err := kc.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(keyID)}); err != nil {
+			return arn, fmt.Errorf("%s key %s as %s but could not enable rotation: %w", verb, arn, k.Alias, err)
 		}
 	}
+	if verb == "adopted" {
+		return arn + " (adopted: created by an earlier run that could not name it)", nil
+	}
 	return arn, nil
+}
+
+// adoptable finds a key an earlier run created for alias but could not name: tagged AliasTag =
+// alias, customer managed, Enabled, and with no alias at all. It answers "" when there is none.
+func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID, arn string, err error) {
+	pages := kms.NewListKeysPaginator(kc, &kms.ListKeysInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		for _, k := range page.Keys {
+			id := aws.ToString(k.KeyId)
+			tagged, err := hasTag(ctx, kc, id, AliasTag, alias)
+			if err != nil || !tagged {
+				// A key whose tags cannot be read (another principal's key policy) is not ours.
+				continue
+			}
+			d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+			if err != nil || d.KeyMetadata.KeyState != kmstypes.KeyStateEnabled || d.KeyMetadata.KeyManager != kmstypes.KeyManagerTypeCustomer {
+				continue
+			}
+			aliases, err := kc.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(id)})
+			if err != nil || len(aliases.Aliases) > 0 {
+				continue
+			}
+			return id, aws.ToString(d.KeyMetadata.Arn), nil
+		}
+	}
+	return "", "", nil
+}
+
+func hasTag(ctx context.Context, kc KMSAPI, keyID, key, value string) (bool, error) {
+	pages := kms.NewListResourceTagsPaginator(kc, &kms.ListResourceTagsInput{KeyId: aws.String(keyID)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, t := range page.Tags {
+			if aws.ToString(t.TagKey) == key && aws.ToString(t.TagValue) == value {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 func (a *Applier) putEncryption(ctx context.Context, c plan.Change, rule plan.Rule) error {

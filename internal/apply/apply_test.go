@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sseguard/sseguard/internal/apply"
@@ -78,5 +79,53 @@ func TestApplyReportsEveryChangeAndSkipsDependents(t *testing.T) {
 	keys, _ := c.KMS("us-east-1").ListKeys(ctx, &kms.ListKeysInput{})
 	if len(keys.Keys) != 2 {
 		t.Errorf("%d keys, want 2 (the other one and the one created before the alias failed)", len(keys.Keys))
+	}
+}
+
+// A key an earlier run created but could not name (tagged with its alias, no alias) is adopted,
+// not duplicated.
+func TestCreateKeyAdoptsAnEarlierRunsUnnamedKey(t *testing.T) {
+	srv := motoserver.ForTest(t)
+	ctx := context.Background()
+	c, err := awsclient.New(ctx, awsclient.Options{Endpoint: srv.URL, Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := c.KMS("us-east-1")
+	// Decoys: a tagged key that already has an alias, and one tagged for another alias.
+	for _, tag := range []string{"alias/media", "alias/other"} {
+		k, _ := kc.CreateKey(ctx, &kms.CreateKeyInput{Tags: []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String(tag)}}})
+		if tag == "alias/media" {
+			kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/elsewhere"), TargetKeyId: k.KeyMetadata.KeyId})
+		}
+	}
+	orphan, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("from a run that failed"),
+		Tags: []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String("alias/media")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}`
+	p := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/alias/media", Kind: plan.CreateKey, Alias: "alias/media",
+		Region: "us-east-1", Key: &plan.NewKey{Alias: "alias/media", Description: "d", Policy: policy, Rotation: true}}}}
+	results := (&apply.Applier{Clients: clients{c}}).Apply(ctx, p)
+	if r := results[0]; r.Outcome != plan.Done || !strings.Contains(r.Detail, "adopted") || !strings.HasPrefix(r.Detail, aws.ToString(orphan.KeyMetadata.Arn)) {
+		t.Fatalf("result = %+v, want the unnamed key %s adopted", r, aws.ToString(orphan.KeyMetadata.Arn))
+	}
+	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/media")})
+	if err != nil || aws.ToString(d.KeyMetadata.KeyId) != aws.ToString(orphan.KeyMetadata.KeyId) {
+		t.Fatalf("alias/media → %v (%v), want the adopted key", d, err)
+	}
+	keys, _ := kc.ListKeys(ctx, &kms.ListKeysInput{})
+	if len(keys.Keys) != 3 {
+		t.Errorf("%d keys, want 3: no new key when one can be adopted", len(keys.Keys))
+	}
+	got, _ := kc.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: orphan.KeyMetadata.KeyId, PolicyName: aws.String("default")})
+	if !strings.Contains(aws.ToString(got.Policy), "Enable IAM User Permissions") {
+		t.Errorf("adopted key policy = %s, want the planned one", aws.ToString(got.Policy))
+	}
+	rot, _ := kc.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: orphan.KeyMetadata.KeyId})
+	if !rot.KeyRotationEnabled {
+		t.Error("rotation not enabled on the adopted key")
 	}
 }
