@@ -84,7 +84,7 @@ func TestE2EActionPlansOnPullRequestAndAppliesOnMain(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(r.ws, "infra"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	policy := "version: 1\nkeys:\n  - alias: alias/gha\n    description: from the action\nbuckets:\n  - name: media-hls\n    encryption: sse-kms\n    kms_key: alias/gha\n"
+	policy := "version: 1\nkeys:\n  - alias: alias/gha\n    description: from the action\nbuckets:\n  - name: media-hls\n    encryption: sse-kms\n    kms_key: alias/gha\n    existing_objects: reencrypt\n"
 	if err := os.WriteFile(filepath.Join(r.ws, "infra", "sseguard.yaml"), []byte(policy), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -218,4 +218,8 @@ print(json.dumps({"KMS": n}))
 	if code, out = e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode"); code != 0 {
 		t.Errorf("plan after the re-run = %d, want 0\n%s", code, out)
 	}
+	// Applying again scans, finds nothing to fix, and says the account is in sync.
+	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 0 || !strings.Contains(out, "Nothing needed changing: In sync") {
+		t.Errorf("apply on an account in sync = %d\n%s", code, out)
+	}
 }

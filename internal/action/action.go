@@ -181,7 +181,7 @@ func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, res
 		case plan.Failed, plan.Unverified:
 			failed = append(failed, r.ChangeID)
 		}
-		if r.Outcome != plan.Done {
+		if r.Outcome != plan.Done && r.Outcome != plan.Unchanged {
 			notDone++
 		}
 	}

@@ -251,6 +251,9 @@ func (r *runner) apply(ctx context.Context, path string) int {
 	}
 	code := ExitOK
 	applied, failed := summarize(results)
+	if len(results) == 0 && len(pl.Blockers) == 0 && err == nil {
+		fmt.Fprintf(r.human(), "\nNothing needed changing: %s\n", report.Verdict(pl))
+	}
 	if len(results) > 0 {
 		fmt.Fprintf(r.human(), "\nApplied %d of %d changes, verified by reading the state back.\n", applied, len(results))
 		for _, res := range results {
@@ -275,9 +278,11 @@ func (r *runner) apply(ctx context.Context, path string) int {
 
 func summarize(results []plan.Result) (applied, failed int) {
 	for _, res := range results {
-		if res.Outcome == plan.Done {
+		switch res.Outcome {
+		case plan.Done:
 			applied++
-		} else {
+		case plan.Unchanged:
+		default:
 			failed++
 		}
 	}

@@ -44,6 +44,8 @@ type objectRunner struct {
 	log      io.Writer
 	mu       sync.Mutex
 	onFinder func(Finding)
+	// fixed holds each bucket's counts from Fix.
+	fixed map[string]*observe.ObjectCounts
 }
 
 func (r *objectRunner) options(bucket, verb string) objects.Options {
@@ -90,7 +92,11 @@ func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (
 		Bucket: c.Bucket, Region: c.Region, Algorithm: rule.Algorithm, KeyARN: rule.KeyARN,
 		BucketKey: rule.BucketKey, Prefixes: c.Prefixes,
 	}, r.options(c.Bucket, "re-encrypt"))
-	return counts(s), err
+	cs := counts(s)
+	r.mu.Lock()
+	r.fixed[c.Bucket] = cs
+	r.mu.Unlock()
+	return cs, err
 }
 
 func counts(s objects.Summary) *observe.ObjectCounts {

@@ -94,8 +94,10 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	if len(pl.Changes) == 0 {
 		return pl, []plan.Result{}, nil
 	}
-	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: p.objectRunner(c, observe.New(observeClients{c}, observe.Options{}))}
+	runner := p.objectRunner(c, observe.New(observeClients{c}, observe.Options{}))
+	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: runner}
 	results := a.Apply(ctx, pl)
+	pl, results = settle(pl, results, runner.fixed)
 
 	// Read everything back with a fresh observer (no cached keys) and plan again: a change that
 	// was done must not be needed any more. Objects were verified by the fix itself, object by
@@ -106,6 +108,49 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	}
 	Verify(results, after)
 	return pl, results, nil
+}
+
+// settle makes the applied plan say what apply found and did: each bucket's object counts come
+// from its fix, and a change that turned out to have nothing to do (a scan that found every
+// object already right) is dropped, so an account that was in sync reads as in sync.
+func settle(pl *plan.Plan, results []plan.Result, fixed map[string]*plan.ObjectCounts) (*plan.Plan, []plan.Result) {
+	unchanged := map[string]bool{}
+	kept := results[:0:0]
+	for _, r := range results {
+		if r.Outcome == plan.Unchanged {
+			unchanged[r.ChangeID] = true
+			continue
+		}
+		kept = append(kept, r)
+	}
+	out := *pl
+	out.Changes = nil
+	for _, c := range pl.Changes {
+		if !unchanged[c.ID] {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	if out.Changes == nil {
+		out.Changes = []plan.Change{}
+	}
+	out.Buckets = make([]plan.BucketStatus, len(pl.Buckets))
+	for i, b := range pl.Buckets {
+		if counts := fixed[b.Name]; counts != nil {
+			b.Objects = counts
+		}
+		var ids []string
+		for _, id := range b.Changes {
+			if !unchanged[id] {
+				ids = append(ids, id)
+			}
+		}
+		b.Changes = ids
+		if b.Status == plan.Drift && len(ids) == 0 {
+			b.Status = plan.InSync
+		}
+		out.Buckets[i] = b
+	}
+	return &out, kept
 }
 
 // Verify marks done results whose change is still needed in the re-computed plan as unverified.
@@ -189,7 +234,7 @@ func (p *Pipeline) objectRunner(c *awsclient.Clients, keys objects.KeyResolver) 
 			p.Findings.Add(f)
 		}
 	}
-	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: on}
+	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: on, fixed: map[string]*observe.ObjectCounts{}}
 }
 
 // observeClients and applyClients adapt awsclient's concrete clients to each stage's narrow
