@@ -59,6 +59,11 @@ func TestKeyPolicyPlanning(t *testing.T) {
 			key:  keyWith(fullKeyPolicy(role), true),
 			want: kinds{},
 		},
+		"kms:* to everyone without a condition: blocker": {
+			key: keyWith(strings.Replace(fullKeyPolicy(role), `"Statement": [`,
+				`"Statement": [{"Sid":"Open","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},`, 1), true),
+			want: kinds{Blockers: []string{"key-policy-conflict/b"}},
+		},
 		"explicit deny for the transcoder: blocker, not an edit of someone else's statement": {
 			key:  keyWith(denyDecrypt, true),
 			want: kinds{Blockers: []string{"key-policy-conflict/b"}},
