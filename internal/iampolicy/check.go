@@ -100,6 +100,17 @@ func (c *checker) eval(r Request, opt EvalOptions) Result {
 	return res
 }
 
+// notAllowed lists the actions the document does not allow principal (with no extra context).
+func (c *checker) notAllowed(principal string, actions []string, resource string) []string {
+	var missing []string
+	for _, act := range actions {
+		if c.eval(Request{Principal: principal, Action: act, Resource: resource, Context: callerContext(principal, nil)}, EvalOptions{}).Decision != Allow {
+			missing = append(missing, act)
+		}
+	}
+	return missing
+}
+
 func (c *checker) finish() []Finding {
 	for _, w := range sortedKeys(c.warnings) {
 		c.findings = append(c.findings, Finding{
@@ -134,13 +145,7 @@ func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 		if req.AllowAdminDelete {
 			need = append(append([]string(nil), need...), "kms:ScheduleKeyDeletion", "kms:DeleteAlias")
 		}
-		var missing []string
-		for _, act := range need {
-			if c.eval(Request{Principal: a, Action: act, Resource: resource, Context: callerContext(a, nil)}, EvalOptions{}).Decision != Allow {
-				missing = append(missing, act)
-			}
-		}
-		if len(missing) > 0 {
+		if missing := c.notAllowed(a, need, resource); len(missing) > 0 {
 			c.findings = append(c.findings, Finding{
 				Code: CodeAdminMissing, Principal: a, Actions: missing, Sid: SidKeyAdmin,
 				Message: fmt.Sprintf("key administrator %s is not allowed %s by the key policy", a, strings.Join(missing, ", ")),
@@ -153,13 +158,7 @@ func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 	c.checkPublic(account, resource)
 	if account != "" {
 		root := rootARN(account)
-		var missing []string
-		for _, act := range everyKeyAction {
-			if c.eval(Request{Principal: root, Action: act, Resource: resource, Context: callerContext(root, nil)}, EvalOptions{}).Decision != Allow {
-				missing = append(missing, act)
-			}
-		}
-		if len(missing) > 0 {
+		if missing := c.notAllowed(root, everyKeyAction, resource); len(missing) > 0 {
 			c.findings = append(c.findings, Finding{
 				Code: CodeRootMissing, Principal: root, Actions: missing, Sid: SidRootEnableIAMPermissions,
 				Message: fmt.Sprintf("the account root %s cannot do kms:* on the key (missing %s): IAM policies cannot grant access and the key risks becoming unmanageable; sseguard neither removes nor adds this statement", root, strings.Join(missing, ", ")),
