@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,12 +13,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // fakePipeline returns canned plans and records what it was asked. The real pipeline is run
 // end to end against moto elsewhere; here what matters is what the action does with its answers.
@@ -190,7 +188,7 @@ func TestRunPullRequestDriftPlansOnly(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Mode != "plan" || doc.Summary.Changes != 2 || doc.Plan.PolicyPath != "infra/sseguard.yaml" {
 		t.Errorf("JSON plan: err %v, mode %q, summary %+v", err, doc.Mode, doc.Summary)
 	}
-	golden(t, "pull_request-drift.txt", r.out.String())
+	goldenStdout(t, "pull_request-drift.txt", r.out.String())
 }
 
 func TestRunPullRequestApplyRefused(t *testing.T) {
@@ -382,24 +380,8 @@ func TestRunMasksSecrets(t *testing.T) {
 	}
 }
 
-// golden compares got with testdata/stdout/<name>, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
+// goldenStdout compares got with testdata/stdout/<name>, or rewrites it with -update.
+func goldenStdout(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "stdout", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (go test -update creates it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "stdout", name), got)
 }

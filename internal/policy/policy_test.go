@@ -3,7 +3,6 @@ package policy
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,9 +12,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/err/*.out from the current output")
+	"github.com/sseguard/sseguard/internal/golden"
+)
 
 func TestErrGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/err/*.yaml")
@@ -41,19 +40,7 @@ func TestErrGolden(t *testing.T) {
 			}
 			got := err.Error() + "\n"
 			out := strings.TrimSuffix(path, ".yaml") + ".out"
-			if *update {
-				if err := os.WriteFile(out, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("errors for %s (-want +got):\n%s", path, diff)
-			}
+			golden.Check(t, out, got)
 		})
 	}
 }

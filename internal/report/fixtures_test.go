@@ -1,18 +1,13 @@
 package report
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 const (
 	fxAccount = "123456789012"
@@ -24,23 +19,7 @@ const (
 // mdGolden compares got with testdata/<dir>/<name>, or rewrites it with -update.
 func mdGolden(t *testing.T, dir, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", dir, name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", dir, name), got)
 }
 
 // fxInSync is three buckets that match the policy.
