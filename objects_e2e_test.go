@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,11 @@ type objState struct {
 	SSE, Key, Sum, Type string
 	Meta                map[string]string
 	Tags                map[string]string
+}
+
+// sameContent: the same bytes, content type, user metadata and tags (encryption aside).
+func (o objState) sameContent(p objState) bool {
+	return o.Sum == p.Sum && o.Type == p.Type && maps.Equal(o.Meta, p.Meta) && maps.Equal(o.Tags, p.Tags)
 }
 
 const snapshot = `
@@ -137,25 +143,13 @@ buckets:
 		if a.SSE != "aws:kms" || (a.Key != seeded.Wanted && !strings.HasSuffix(seeded.Wanted, a.Key)) {
 			t.Errorf("%s: %s %s, want aws:kms with %s", k, a.SSE, a.Key, seeded.Wanted)
 		}
-		if a.Sum != b.Sum || a.Type != b.Type || !equalMaps(a.Meta, b.Meta) || !equalMaps(a.Tags, b.Tags) {
+		if !a.sameContent(b) {
 			t.Errorf("%s changed: %+v → %+v", k, b, a)
 		}
 	}
 	if code, out = e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode"); code != 0 {
 		t.Errorf("plan after re-encrypting = %d, want 0\n%s", code, out)
 	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestE2EReencryptStoppedHalfwayFinishesOnRerun(t *testing.T) {
@@ -211,7 +205,7 @@ print(json.dumps({"KMS": n}))
 	}
 	for k, b := range before {
 		a := after[k]
-		if a.SSE != "aws:kms" || a.Sum != b.Sum || a.Type != b.Type || !equalMaps(a.Meta, b.Meta) || !equalMaps(a.Tags, b.Tags) {
+		if a.SSE != "aws:kms" || !a.sameContent(b) {
 			t.Errorf("%s: %+v → %+v", k, b, a)
 		}
 	}

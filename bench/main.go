@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -369,7 +370,7 @@ func (b *bench) verify(ctx context.Context, objs []object, required kmsKey) map[
 			if aws.ToString(out.ContentType) != o.contentType {
 				note("content-type")
 			}
-			if !equal(out.Metadata, o.meta) {
+			if !maps.Equal(out.Metadata, o.meta) {
 				note("metadata")
 			}
 			tags, err := b.s3.GetObjectTagging(gctx, &s3.GetObjectTaggingInput{Bucket: aws.String(bucket), Key: aws.String(o.key)})
@@ -380,7 +381,7 @@ func (b *bench) verify(ctx context.Context, objs []object, required kmsKey) map[
 			for _, t := range tags.TagSet {
 				got[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
-			if !equal(got, o.tags) {
+			if !maps.Equal(got, o.tags) {
 				note("tags")
 			}
 			return nil
@@ -390,18 +391,6 @@ func (b *bench) verify(ctx context.Context, objs []object, required kmsKey) map[
 		fail("verify: %v", err)
 	}
 	return bad
-}
-
-func equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // result is one tool's run over one scenario.

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -29,8 +28,7 @@ func (c clients) KMS(r string) apply.KMSAPI { return c.c.KMS(r) }
 func TestApplyReportsEveryChangeAndSkipsDependents(t *testing.T) {
 	srv := motoserver.ForTest(t)
 	ctx := context.Background()
-	c, err := awsclient.New(ctx, awsclient.Options{Endpoint: srv.URL, Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	c, err := awsclient.ForEndpoint(ctx, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +85,7 @@ func TestApplyReportsEveryChangeAndSkipsDependents(t *testing.T) {
 func TestCreateKeyAdoptsAnEarlierRunsUnnamedKey(t *testing.T) {
 	srv := motoserver.ForTest(t)
 	ctx := context.Background()
-	c, err := awsclient.New(ctx, awsclient.Options{Endpoint: srv.URL, Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	c, err := awsclient.ForEndpoint(ctx, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -128,4 +129,14 @@ func (c *Clients) regionOr(region string) string {
 		return c.cfg.Region
 	}
 	return region
+}
+
+// ForEndpoint returns clients for a local AWS endpoint (an emulator such as moto_server), in
+// us-east-1, with throwaway credentials and none of the user's AWS configuration.
+func ForEndpoint(ctx context.Context, url string) (*Clients, error) {
+	return New(ctx, Options{
+		Endpoint:    url,
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	})
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,16 +20,9 @@ import (
 	"github.com/sseguard/sseguard/internal/awsclient"
 )
 
-// ClientsFor returns a function building clients for the emulator at url, with throwaway
-// credentials and none of the user's AWS configuration.
+// ClientsFor returns a function building clients for the emulator at url.
 func ClientsFor(url string) func(ctx context.Context) (*awsclient.Clients, error) {
-	return func(ctx context.Context) (*awsclient.Clients, error) {
-		return awsclient.New(ctx, awsclient.Options{
-			Endpoint:    url,
-			Region:      "us-east-1",
-			Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		})
-	}
+	return func(ctx context.Context) (*awsclient.Clients, error) { return awsclient.ForEndpoint(ctx, url) }
 }
 
 // Seed creates, in the emulator behind c, the drifted state the example policy is written for:

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -63,8 +62,7 @@ func (s *countS3) GetBucketLocation(ctx context.Context, in *s3.GetBucketLocatio
 func TestObserveAgainstMoto(t *testing.T) {
 	srv := motoserver.ForTest(t)
 	ctx := context.Background()
-	clients, err := awsclient.New(ctx, awsclient.Options{Endpoint: srv.URL, Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	clients, err := awsclient.ForEndpoint(ctx, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +141,7 @@ func TestObserveAgainstMoto(t *testing.T) {
 func TestObserveRefusesOtherAccountWithoutReadingIt(t *testing.T) {
 	srv := motoserver.ForTest(t)
 	ctx := context.Background()
-	clients, err := awsclient.New(ctx, awsclient.Options{Endpoint: srv.URL, Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
+	clients, err := awsclient.ForEndpoint(ctx, srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
