@@ -209,18 +209,7 @@ func TestConcurrentOverwriteKeepsNewerBytes(t *testing.T) {
 		t.Errorf("requests: ours %v, proxy %v; want two multipart starts and one abort", sum.Requests, counts)
 	}
 	for key, want := range newer {
-		out, err := direct.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := io.ReadAll(out.Body)
-		out.Body.Close()
-		if !bytes.Equal(got, want) || aws.ToString(out.ContentType) != "application/x-newer" {
-			t.Errorf("%s: %d bytes (%q...), content type %q; want the newer %d bytes", key, len(got), got[:min(len(got), 20)], aws.ToString(out.ContentType), len(want))
-		}
-		if out.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(out.SSEKMSKeyId) != required.ARN {
-			t.Errorf("%s: encryption %s %s, want aws:kms %s", key, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId), required.ARN)
-		}
+		checkNewer(t, direct, bucket, key, want, required.ARN)
 	}
 	noUploadsLeft(t, direct, bucket)
 	verifyFixed(t, direct, bucket, specs[:10], required, true)

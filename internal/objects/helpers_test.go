@@ -350,3 +350,21 @@ func expectedKinds(specs []spec) map[string]int {
 	}
 	return m
 }
+
+// checkNewer checks that key holds the bytes another writer put there during the run (content
+// type application/x-newer), now encrypted under keyARN.
+func checkNewer(t *testing.T, c *s3.Client, bucket, key string, want []byte, keyARN string) {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if !bytes.Equal(got, want) || aws.ToString(out.ContentType) != "application/x-newer" {
+		t.Errorf("%s: %d bytes (%q...), content type %q; want the newer %d bytes", key, len(got), got[:min(len(got), 20)], aws.ToString(out.ContentType), len(want))
+	}
+	if out.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(out.SSEKMSKeyId) != keyARN {
+		t.Errorf("%s: encryption %s %s, want aws:kms %s", key, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId), keyARN)
+	}
+}

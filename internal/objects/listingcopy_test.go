@@ -3,7 +3,6 @@ package objects
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -152,18 +151,7 @@ func TestListingCopyKeepsNewerBytes(t *testing.T) {
 	if h := sum.Requests[opHead]; h != 11 {
 		t.Errorf("%d HeadObject, want 11 (the sample and the raced object)", h)
 	}
-	out, err := direct.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(out.Body)
-	out.Body.Close()
-	if !bytes.Equal(got, newer) || aws.ToString(out.ContentType) != "application/x-newer" {
-		t.Errorf("%s holds %q (%s), want the newer bytes", raced, got, aws.ToString(out.ContentType))
-	}
-	if out.ServerSideEncryption != types.ServerSideEncryptionAwsKms || aws.ToString(out.SSEKMSKeyId) != required.ARN {
-		t.Errorf("%s: %s %s, want aws:kms with the required key", raced, out.ServerSideEncryption, aws.ToString(out.SSEKMSKeyId))
-	}
+	checkNewer(t, direct, bucket, raced, newer, required.ARN)
 	var rest []spec
 	for _, s := range specs {
 		if s.Key != raced {
