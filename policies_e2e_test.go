@@ -40,6 +40,9 @@ func TestE2EKeyPolicyOfExistingKeyIsMergedNotReplaced(t *testing.T) {
 	e := newE2E(t)
 	e.roles("Elastic_Transcoder_Default_Role", "KeyAdmin")
 	e.aws("s3api", "create-bucket", "--bucket", "media-hls")
+	// A bucket policy someone else wrote: it must survive.
+	cloudfront := `{"Sid":"AllowCloudFrontRead","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::media-hls/*"}`
+	e.aws("s3api", "put-bucket-policy", "--bucket", "media-hls", "--policy", `{"Version":"2012-10-17","Statement":[`+cloudfront+`]}`)
 	// An existing key with the account root statement and an audit statement someone else owns.
 	existing := `{"Version":"2012-10-17","Id":"key-default-1","Statement":[
 {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"},
@@ -113,6 +116,15 @@ buckets:
 	bdoc, err := iampolicy.Parse(braw)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var bafter struct{ Statement []json.RawMessage }
+	json.Unmarshal([]byte(braw), &bafter)
+	cloudfrontKept := false
+	for _, st := range bafter.Statement {
+		cloudfrontKept = cloudfrontKept || equalJSON([]byte(cloudfront), st)
+	}
+	if !cloudfrontKept {
+		t.Errorf("the CloudFront statement that was there before apply is gone:\n%s", braw)
 	}
 	put := func(ctx map[string][]string) iampolicy.Decision {
 		ctx["aws:SecureTransport"] = []string{"true"}
