@@ -67,7 +67,8 @@ func classify(e encryption, t Target) string {
 		switch {
 		case t.Algorithm == AlgorithmAES256:
 			return KindSSEKMS
-		case e.keyARN != t.KeyARN:
+		case t.KeyARN == "" || e.keyARN != t.KeyARN:
+			// No required key yet (it is still to be created): no object is under it.
 			return KindOtherKMSKey
 		case t.BucketKey && !e.bucketKey:
 			return KindBucketKeyOff

@@ -111,7 +111,8 @@ type Target struct {
 	// Algorithm is AlgorithmAES256 or AlgorithmKMS.
 	Algorithm string
 	// KeyARN is the required KMS key (for AlgorithmKMS). Any other reference (id, alias) is
-	// resolved through the KeyResolver first; the key ARN is what gets written.
+	// resolved through the KeyResolver first; the key ARN is what gets written. Scan accepts ""
+	// for a key that does not exist yet: every KMS-encrypted object then counts as other-kms-key.
 	KeyARN string
 	// BucketKey requires S3 Bucket Keys on SSE-KMS objects.
 	BucketKey bool

@@ -68,13 +68,15 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-func (t Target) validate() error {
+// validate checks the target. A Scan may require aws:kms with no key: the key does not exist yet
+// (a plan that creates it), so no object can be under it.
+func (t Target) validate(fix bool) error {
 	if t.Bucket == "" {
 		return errors.New("objects: target has no bucket")
 	}
 	switch t.Algorithm {
 	case AlgorithmKMS:
-		if t.KeyARN == "" {
+		if t.KeyARN == "" && fix {
 			return fmt.Errorf("objects: bucket %s requires aws:kms but names no key", t.Bucket)
 		}
 	case AlgorithmAES256:
@@ -146,7 +148,7 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	if err != nil {
 		return Summary{}, err
 	}
-	if err := t.validate(); err != nil {
+	if err := t.validate(fix); err != nil {
 		return Summary{}, err
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -156,7 +158,7 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 		stopCh: make(chan struct{}), toFixBy: map[string]int{}, skippedBy: map[string]int{}, gate: newGate(false),
 	}
 	r.budget.Store(int64(o.MaxObjects))
-	if t.Algorithm == AlgorithmKMS && !isKeyARN(t.KeyARN) {
+	if t.Algorithm == AlgorithmKMS && t.KeyARN != "" && !isKeyARN(t.KeyARN) {
 		arn, err := r.keys.resolve(ctx, t.KeyARN)
 		if err != nil {
 			return r.summary(), fmt.Errorf("resolve required key %s of bucket %s: %w", t.KeyARN, t.Bucket, err)

@@ -151,7 +151,6 @@ func TestValidation(t *testing.T) {
 		o Options
 	}{
 		"no bucket":      {Target{Algorithm: AlgorithmAES256}, Options{}},
-		"kms no key":     {Target{Bucket: "b", Algorithm: AlgorithmKMS}, Options{}},
 		"aes with key":   {Target{Bucket: "b", Algorithm: AlgorithmAES256, KeyARN: arnA}, Options{}},
 		"bad algorithm":  {Target{Bucket: "b", Algorithm: "sse-kms"}, Options{}},
 		"bad uoe mode":   {Target{Bucket: "b", Algorithm: AlgorithmAES256}, Options{UpdateObjectEncryption: "sometimes"}},
@@ -160,6 +159,10 @@ func TestValidation(t *testing.T) {
 		if _, err := Scan(ctx, &fake{}, nil, tc.t, tc.o); err == nil {
 			t.Errorf("%s: Scan accepted it", name)
 		}
+	}
+	// A Scan may have no key yet (TestScanForAKeyNotCreatedYet); a Fix may not.
+	if _, err := Fix(ctx, &fake{}, nil, Target{Bucket: "b", Algorithm: AlgorithmKMS}, Options{}); err == nil {
+		t.Error("kms no key: Fix accepted it")
 	}
 }
 
@@ -283,5 +286,31 @@ func TestProgressString(t *testing.T) {
 	p := Progress{Listed: 1000, ListingDone: true, Scanned: 400, ToFix: 100, Fixed: 90, Rate: 40, ETA: 15 * time.Second}
 	if got, want := p.String(), "scanned 400/1000, to fix 100, fixed 90, failed 0, skipped 0, 40.0 objects/s, ETA 15s"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// A plan that creates the required key scans with no key yet: every KMS object is under another
+// key (TestValidation checks that Fix refuses such a target).
+func TestScanForAKeyNotCreatedYet(t *testing.T) {
+	f := &fake{keys: []string{"kms", "kms-no-id", "s3"}}
+	f.head = func(key string) (*s3.HeadObjectOutput, error) {
+		h := &s3.HeadObjectOutput{ETag: aws.String(`"e"`), ContentLength: aws.Int64(10)}
+		switch key {
+		case "kms":
+			h.ServerSideEncryption, h.SSEKMSKeyId = types.ServerSideEncryptionAwsKms, aws.String(arnA)
+		case "kms-no-id":
+			h.ServerSideEncryption = types.ServerSideEncryptionAwsKms
+		case "s3":
+			h.ServerSideEncryption = types.ServerSideEncryptionAes256
+		}
+		return h, nil
+	}
+	target := Target{Bucket: "b", Algorithm: AlgorithmKMS}
+	sum, err := Scan(context.Background(), f, nil, target, Options{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]int{KindOtherKMSKey: 2, KindSSES3: 1}, sum.ToFix); d != "" || sum.Compliant != 0 {
+		t.Errorf("to fix (-want +got):\n%s\ncompliant %d", d, sum.Compliant)
 	}
 }

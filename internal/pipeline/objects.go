@@ -70,14 +70,8 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 
 // Scan implements observe.Scanner.
 func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*observe.ObjectCounts, error) {
-	keyARN := t.KeyARN
-	if t.Algorithm == objects.AlgorithmKMS && keyARN == "" {
-		// The key is created by this plan: no object can be under it yet. An ARN no key has
-		// counts every KMS-encrypted object as under another key.
-		keyARN = "arn:aws:kms:" + t.Region + ":000000000000:key/not-created-yet"
-	}
 	s, err := objects.Scan(ctx, r.clients.S3(t.Region), r.keys, objects.Target{
-		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: keyARN,
+		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
 		BucketKey: t.BucketKey, Prefixes: t.Prefixes,
 	}, r.options(t.Bucket, "scan"))
 	if err != nil {
