@@ -236,7 +236,7 @@ func (c *checker) strList(f field, name string) ([]string, []*yaml.Node, bool) {
 }
 
 var (
-	topFields    = []string{"version", "account", "region", "keys", "buckets"}
+	topFields    = []string{"version", "account", "trusted_accounts", "region", "keys", "buckets"}
 	keyFields    = []string{"alias", "region", "description", "tags", "rotation", "administrators", "allow_admin_delete"}
 	bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes"}
 )
@@ -271,19 +271,61 @@ func (c *checker) policy(root *yaml.Node) *Policy {
 			c.errorf(f.at, "account must be a quoted string of 12 digits, not %s", describe(n))
 		}
 	}
+	if f, ok := fs["trusted_accounts"]; ok {
+		p.TrustedAccounts = c.trustedAccounts(f, p.Account)
+	}
 	if f, ok := fs["region"]; ok {
 		p.Region, _ = c.region(f, "region")
 	}
+	tr := trust{home: p.Account, trusted: p.TrustedAccounts}
 	keys := map[string]*Key{}
 	if f, ok := fs["keys"]; ok {
-		p.Keys = c.keys(f, p.Account, keys)
+		p.Keys = c.keys(f, tr, keys)
 	}
 	if f, ok := fs["buckets"]; !ok {
 		c.errorf(root, "buckets is missing; list the buckets to keep encrypted")
 	} else {
-		p.Buckets = c.buckets(f, p.Account, keys)
+		p.Buckets = c.buckets(f, tr, keys)
 	}
 	return p
+}
+
+// trust is what validation knows of the accounts a principal may belong to: the policy's account
+// (when set) and the accounts it trusts.
+type trust struct {
+	home    string
+	trusted []string
+}
+
+// outside says why a principal of account acct may not be granted, or "" when it may: only the
+// policy's account and the accounts it lists under trusted_accounts may be. Without an account
+// the home account is only known at run time (the caller's), and the plan judges it.
+func (t trust) outside(field, principal, acct string) string {
+	if t.home == "" || acct == t.home || contains(t.trusted, acct) {
+		return ""
+	}
+	return fmt.Sprintf("%s %q is in account %s, but the policy's account is %s; list %s under trusted_accounts if it may be granted access to your keys",
+		field, principal, acct, t.home, acct)
+}
+
+// trustedAccounts checks the list of accounts whose principals may be granted access.
+func (c *checker) trustedAccounts(f field, home string) []string {
+	// strList reports entries that are not strings (an unquoted account id is a number to YAML).
+	list, nodes, _ := c.strList(f, "trusted_accounts")
+	var out []string
+	for i, s := range list {
+		n := nodes[i]
+		switch {
+		case !accountRE.MatchString(s):
+			c.errorf(n, "trusted_accounts entry %q must be 12 digits", s)
+			continue
+		case s == home:
+			c.errorf(n, "trusted_accounts entry %s is the policy's own account; list other accounts only", s)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func (c *checker) region(f field, name string) (string, bool) {
@@ -299,7 +341,7 @@ func (c *checker) region(f field, name string) (string, bool) {
 }
 
 // keys checks the keys list and fills byAlias with the first entry of each alias.
-func (c *checker) keys(f field, account string, byAlias map[string]*Key) []Key {
+func (c *checker) keys(f field, tr trust, byAlias map[string]*Key) []Key {
 	if f.val.Kind != yaml.SequenceNode {
 		c.errorf(f.at, "keys must be a list of key entries (- alias: alias/NAME ...), not %s", describe(f.val))
 		return nil
@@ -310,7 +352,7 @@ func (c *checker) keys(f field, account string, byAlias map[string]*Key) []Key {
 		if c.aborted {
 			break
 		}
-		k, ok := c.key(item, account)
+		k, ok := c.key(item, tr)
 		if !ok {
 			continue
 		}
@@ -327,7 +369,7 @@ func (c *checker) keys(f field, account string, byAlias map[string]*Key) []Key {
 	return out
 }
 
-func (c *checker) key(item *yaml.Node, account string) (Key, bool) {
+func (c *checker) key(item *yaml.Node, tr trust) (Key, bool) {
 	k := Key{Rotation: true, Pos: Pos{Line: item.Line, Column: item.Column}}
 	fs, ok := c.mapping(item, "key entry", keyFields)
 	if !ok {
@@ -374,8 +416,10 @@ func (c *checker) key(item *yaml.Node, account string) (Key, bool) {
 			switch {
 			case p != "":
 				c.errorf(nodes[i], "%s", p)
-			case account != "" && acct != account:
-				c.errorf(nodes[i], "administrators entry %q is in account %s, but the policy's account is %s", s, acct, account)
+			default:
+				if why := tr.outside("administrators entry", s, acct); why != "" {
+					c.errorf(nodes[i], "%s", why)
+				}
 			}
 		}
 		k.Administrators = list
@@ -425,7 +469,7 @@ func (c *checker) tags(f field) map[string]string {
 }
 
 // buckets checks the buckets list.
-func (c *checker) buckets(f field, account string, keys map[string]*Key) []Bucket {
+func (c *checker) buckets(f field, tr trust, keys map[string]*Key) []Bucket {
 	if f.val.Kind != yaml.SequenceNode {
 		c.errorf(f.at, "buckets must be a list of buckets (- name: NAME ...), not %s", describe(f.val))
 		return nil
@@ -440,7 +484,7 @@ func (c *checker) buckets(f field, account string, keys map[string]*Key) []Bucke
 		if c.aborted {
 			break
 		}
-		b, nameAt := c.bucket(item, account, keys)
+		b, nameAt := c.bucket(item, tr, keys)
 		if b.Name != "" {
 			if line, dup := lines[b.Name]; dup {
 				c.errorf(nameAt, "bucket %q is listed twice (first at line %d)", b.Name, line)
@@ -453,7 +497,7 @@ func (c *checker) buckets(f field, account string, keys map[string]*Key) []Bucke
 	return out
 }
 
-func (c *checker) bucket(item *yaml.Node, account string, keys map[string]*Key) (Bucket, *yaml.Node) {
+func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucket, *yaml.Node) {
 	b := Bucket{ExistingObjects: ObjectsIgnore, Pos: Pos{Line: item.Line, Column: item.Column}}
 	fs, ok := c.mapping(item, "bucket", bucketFields)
 	if !ok {
@@ -544,15 +588,17 @@ func (c *checker) bucket(item *yaml.Node, account string, keys map[string]*Key) 
 		}
 	}
 	if b.KMSKey != "" {
-		c.kmsKey(kmsF, b, label, account, keys)
+		c.kmsKey(kmsF, b, label, tr.home, keys)
 	}
 	if b.TranscoderPrincipal != "" {
 		acct, p := parsePrincipal("transcoder_principal", b.TranscoderPrincipal, false)
 		switch {
 		case p != "":
 			c.errorf(prF.at, "%s", p)
-		case account != "" && acct != account:
-			c.errorf(prF.at, "transcoder_principal %q is in account %s, but the policy's account is %s", b.TranscoderPrincipal, acct, account)
+		default:
+			if why := tr.outside("transcoder_principal", b.TranscoderPrincipal, acct); why != "" {
+				c.errorf(prF.at, "%s", why)
+			}
 		}
 	}
 	return b, nameAt

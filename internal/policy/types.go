@@ -39,6 +39,10 @@ type Policy struct {
 	Version int
 	// Account, when set, is the only AWS account sseguard may touch.
 	Account string
+	// TrustedAccounts are other accounts whose principals the policy may grant access to keys
+	// (administrators, transcoders). A principal of any account that is neither the home account
+	// (Account, or the caller's when Account is empty) nor one of these is refused.
+	TrustedAccounts []string
 	// Region is used for API calls that are not tied to a bucket or key region.
 	Region  string
 	Keys    []Key
