@@ -25,7 +25,9 @@ import (
 
 // Options tune the clients.
 type Options struct {
-	// Region is used when the environment and config files name none.
+	// Region, when set, is the region of every call not tied to a bucket's or key's own region.
+	// It wins over AWS_REGION and the config files: it comes from the policy file, which says
+	// where its account's calls go; the environment only fills in when the file names none.
 	Region string
 	// MaxConns sizes the HTTP connection pool; 0 means the SDK's default.
 	MaxConns int
@@ -69,7 +71,7 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 		opts = append(opts, config.WithCredentialsProvider(o.Credentials))
 	}
 	if o.Region != "" {
-		opts = append(opts, config.WithDefaultRegion(o.Region))
+		opts = append(opts, config.WithRegion(o.Region))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

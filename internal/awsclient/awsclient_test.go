@@ -67,3 +67,22 @@ func TestRegionFallbacks(t *testing.T) {
 		t.Errorf("KMS region = %s", got)
 	}
 }
+
+// The policy file's region wins over the environment's (README: the file decides).
+func TestPolicyRegionWinsOverEnvironment(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_DEFAULT_REGION", "eu-central-1")
+	c, err := New(context.Background(), Options{Region: "us-west-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Region() != "us-west-2" || c.KMS("").Options().Region != "us-west-2" || c.STS().Options().Region != "us-west-2" {
+		t.Errorf("region = %s (KMS %s, STS %s), want the policy's us-west-2 over AWS_REGION=eu-west-1",
+			c.Region(), c.KMS("").Options().Region, c.STS().Options().Region)
+	}
+	if got := c.S3("ap-south-1").Options().Region; got != "ap-south-1" {
+		t.Errorf("a bucket's own region %s became %s", "ap-south-1", got)
+	}
+}
