@@ -65,14 +65,17 @@ type Clients interface {
 
 // Error codes S3 answers with as generic API errors.
 const (
-	codeSSENotFound    = "ServerSideEncryptionConfigurationNotFoundError"
-	codeNoSuchBucket   = "NoSuchBucket"
-	codeNoSuchPolicy   = "NoSuchBucketPolicy"
-	codeNotFound       = "NotFound"
-	codeAccessDenied   = "AccessDenied"
-	codeKMSNotFound    = "NotFoundException"
-	codeNoSuchEntity   = "NoSuchEntity"
-	defaultConcurrency = 16
+	codeSSENotFound  = "ServerSideEncryptionConfigurationNotFoundError"
+	codeNoSuchBucket = "NoSuchBucket"
+	codeNoSuchPolicy = "NoSuchBucketPolicy"
+	codeNotFound     = "NotFound"
+	codeAccessDenied = "AccessDenied"
+	codeKMSNotFound  = "NotFoundException"
+	// KMS's own code for a refused call (S3 says AccessDenied).
+	codeKMSAccessDenied = "AccessDeniedException"
+	codeUnsupported     = "UnsupportedOperationException"
+	codeNoSuchEntity    = "NoSuchEntity"
+	defaultConcurrency  = 16
 )
 
 // Options tune an observation.
@@ -97,6 +100,12 @@ type ScanTarget struct {
 	Algorithm, KeyARN string
 	BucketKey         bool
 	Prefixes          []string
+	// Owner is the account that must own the bucket (every S3 call carries it as
+	// ExpectedBucketOwner).
+	Owner string
+	// BucketPolicy is the bucket's policy as observed, so that a copy it refuses can name the
+	// statement that refused it.
+	BucketPolicy string
 }
 
 // Scanner reads a bucket's existing objects.
@@ -134,7 +143,10 @@ func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*State, er
 	if err != nil {
 		return nil, fmt.Errorf("find the AWS account of these credentials (sts:GetCallerIdentity): %w", err)
 	}
-	st := &State{Account: aws.ToString(id.Account), Buckets: map[string]*Bucket{}, Keys: map[KeyRef]*Key{}}
+	st := &State{Account: aws.ToString(id.Account), Partition: "aws", Buckets: map[string]*Bucket{}, Keys: map[KeyRef]*Key{}}
+	if a, err := arn.Parse(aws.ToString(id.Arn)); err == nil && a.Partition != "" {
+		st.Partition = a.Partition
+	}
 	if pol.Account != "" && pol.Account != st.Account {
 		// Nothing more is read from an account the policy is not for.
 		return st, nil
@@ -183,7 +195,10 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		}
 	}()
 
-	region, exists, err := ob.bucketRegion(ctx, pb.Name)
+	// Every S3 call names the account that must own the bucket: a bucket of the same name in
+	// another account is never read (S3 answers 403 instead).
+	owner := aws.String(st.Account)
+	region, exists, err := ob.bucketRegion(ctx, pb.Name, owner)
 	if err != nil {
 		b.Err = err.Error()
 		return
@@ -195,7 +210,7 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	b.Region = region
 	s3c := ob.c.S3(region)
 
-	enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name)})
+	enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
 	switch {
 	case hasCode(err, codeSSENotFound):
 		// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
@@ -217,17 +232,18 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		}
 	}
 
-	pol2, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name)})
+	bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
 	switch {
 	case hasCode(err, codeNoSuchPolicy):
 	case err != nil:
 		b.Err = fmt.Sprintf("read bucket policy: %v", err)
 		return
 	default:
-		b.Policy = aws.ToString(pol2.Policy)
+		b.Policy = aws.ToString(bp.Policy)
 	}
 
-	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes}
+	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes,
+		Owner: st.Account, BucketPolicy: b.Policy}
 	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
 		kr := DesiredKeyRef(pol, pb, region)
 		k := ob.key(ctx, kr)
@@ -262,8 +278,8 @@ func DesiredKeyRef(pol *policy.Policy, pb policy.Bucket, bucketRegion string) Ke
 }
 
 // bucketRegion answers the bucket's region and whether it exists.
-func (ob *Observer) bucketRegion(ctx context.Context, name string) (string, bool, error) {
-	out, err := ob.c.S3(ob.o.HomeRegion).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(name)})
+func (ob *Observer) bucketRegion(ctx context.Context, name string, owner *string) (string, bool, error) {
+	out, err := ob.c.S3(ob.o.HomeRegion).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(name), ExpectedBucketOwner: owner})
 	switch {
 	case hasCode(err, codeNoSuchBucket), hasCode(err, codeNotFound):
 		return "", false, nil
@@ -294,6 +310,12 @@ func ruleFrom(out *s3.GetBucketEncryptionOutput) *Rule {
 	if d := r.ApplyServerSideEncryptionByDefault; d != nil {
 		rule.Algorithm = string(d.SSEAlgorithm)
 		rule.KeyRef = aws.ToString(d.KMSMasterKeyID)
+	}
+	if bt := r.BlockedEncryptionTypes; bt != nil {
+		rule.BlockedEncryptionTypes = []string{}
+		for _, t := range bt.EncryptionType {
+			rule.BlockedEncryptionTypes = append(rule.BlockedEncryptionTypes, string(t))
+		}
 	}
 	return rule
 }
@@ -338,15 +360,21 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 	}
 	m := out.KeyMetadata
 	k := &Key{
-		Found:       true,
-		ARN:         aws.ToString(m.Arn),
-		ID:          aws.ToString(m.KeyId),
-		Account:     aws.ToString(m.AWSAccountId),
-		State:       string(m.KeyState),
-		Manager:     string(m.KeyManager),
-		Spec:        string(m.KeySpec),
-		Usage:       string(m.KeyUsage),
-		Description: aws.ToString(m.Description),
+		Found:            true,
+		ARN:              aws.ToString(m.Arn),
+		ID:               aws.ToString(m.KeyId),
+		Account:          aws.ToString(m.AWSAccountId),
+		State:            string(m.KeyState),
+		Manager:          string(m.KeyManager),
+		Spec:             string(m.KeySpec),
+		Usage:            string(m.KeyUsage),
+		Description:      aws.ToString(m.Description),
+		Origin:           string(m.Origin),
+		CustomKeyStoreID: aws.ToString(m.CustomKeyStoreId),
+		MultiRegion:      aws.ToBool(m.MultiRegion),
+	}
+	if mr := m.MultiRegionConfiguration; mr != nil {
+		k.MultiRegionType = string(mr.MultiRegionKeyType)
 	}
 	if a, err := arn.Parse(k.ARN); err == nil {
 		k.Region = a.Region
@@ -355,21 +383,35 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 		return k
 	}
 	pol, err := c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ID), PolicyName: aws.String("default")})
-	// Access denied (a key in another account, or a read-only role without kms:GetKeyPolicy)
-	// leaves the policy unknown rather than failing the key.
-	if err == nil {
+	switch {
+	case err == nil:
 		k.Policy = aws.ToString(pol.Policy)
-	} else if !hasCode(err, codeAccessDenied) {
+	case isAccessDenied(err):
+		// A key in another account, or a role without kms:GetKeyPolicy: the plan decides
+		// whether that matters (it does for any key sseguard must judge).
+		k.PolicyDenied = fmt.Sprintf("kms:GetKeyPolicy on %s was refused: %v", k.ARN, err)
+	default:
 		k.Err = fmt.Sprintf("read key policy of %s: %v", k.ARN, err)
 		return k
 	}
 	rot, err := c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(k.ID)})
-	if err == nil {
+	switch {
+	case err == nil:
 		k.Rotation = aws.Bool(rot.KeyRotationEnabled)
-	} else if !hasCode(err, codeAccessDenied) && k.State == string(kmstypes.KeyStateEnabled) {
+	case isAccessDenied(err):
+		k.RotationDenied = fmt.Sprintf("kms:GetKeyRotationStatus on %s was refused: %v", k.ARN, err)
+	case hasCode(err, codeUnsupported):
+		// Keys KMS cannot rotate (imported material, custom key stores) answer this; Rotatable
+		// says why from the key's metadata.
+	case k.State == string(kmstypes.KeyStateEnabled):
 		k.Err = fmt.Sprintf("read rotation status of %s: %v", k.ARN, err)
 	}
 	return k
+}
+
+// isAccessDenied recognises a refusal by S3 (AccessDenied) or KMS (AccessDeniedException).
+func isAccessDenied(err error) bool {
+	return hasCode(err, codeAccessDenied) || hasCode(err, codeKMSAccessDenied)
 }
 
 func hasCode(err error, code string) bool {

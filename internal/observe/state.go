@@ -5,6 +5,9 @@ package observe
 type State struct {
 	// Account is the caller's AWS account id (STS GetCallerIdentity).
 	Account string `json:"account"`
+	// Partition is the caller's partition (aws, aws-cn, aws-us-gov), from its ARN: every ARN
+	// sseguard writes is built in it.
+	Partition string `json:"partition"`
 	// Buckets by name.
 	Buckets map[string]*Bucket `json:"buckets"`
 	// Keys by where and how they were asked for: the policy's key references and every key a
@@ -49,6 +52,9 @@ type Rule struct {
 	// KeyARN is KeyRef resolved through KMS; "" when there is no key or it could not be resolved.
 	KeyARN    string `json:"kms_key_arn,omitempty"`
 	BucketKey bool   `json:"bucket_key"`
+	// BlockedEncryptionTypes are the encryption types the bucket refuses for new objects (S3's
+	// BlockedEncryptionTypes, e.g. SSE-C); nil when the rule has none.
+	BlockedEncryptionTypes []string `json:"blocked_encryption_types,omitempty"`
 }
 
 // Key is a KMS key as DescribeKey (and, for customer managed keys, GetKeyPolicy and
@@ -65,12 +71,41 @@ type Key struct {
 	Spec        string `json:"spec,omitempty"`
 	Usage       string `json:"usage,omitempty"`
 	Description string `json:"description,omitempty"`
+	// Origin is where the key material comes from: AWS_KMS, EXTERNAL (imported), AWS_CLOUDHSM
+	// or EXTERNAL_KEY_STORE.
+	Origin string `json:"origin,omitempty"`
+	// CustomKeyStoreID is set for keys in a custom key store.
+	CustomKeyStoreID string `json:"custom_key_store_id,omitempty"`
+	// MultiRegion and MultiRegionType (PRIMARY or REPLICA) describe multi-Region keys.
+	MultiRegion     bool   `json:"multi_region,omitempty"`
+	MultiRegionType string `json:"multi_region_type,omitempty"`
 	// Policy is the key policy ("default"); "" when it could not be read.
 	Policy string `json:"-"`
-	// Rotation is automatic rotation; nil when unknown (not read, or not allowed to read).
+	// PolicyDenied says which call was refused when the key policy could not be read.
+	PolicyDenied string `json:"policy_denied,omitempty"`
+	// Rotation is automatic rotation; nil when unknown (not read, not allowed, or unsupported).
 	Rotation *bool `json:"rotation,omitempty"`
+	// RotationDenied says which call was refused when the rotation status could not be read.
+	RotationDenied string `json:"rotation_denied,omitempty"`
 	// Err says why the key could not be observed; the plan turns it into a blocker.
 	Err string `json:"error,omitempty"`
+}
+
+// NotRotatable says why KMS cannot rotate the key automatically, or "" when it can. AWS KMS API
+// Reference, EnableKeyRotation (https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html):
+// "You cannot enable automatic rotation of asymmetric KMS keys, HMAC KMS keys, KMS keys with
+// imported key material, or KMS keys in a custom key store. To enable or disable automatic
+// rotation of a set of related multi-Region keys, set the property on the primary key."
+func (k *Key) NotRotatable() string {
+	switch {
+	case k.Origin == "EXTERNAL":
+		return "its key material is imported (Origin EXTERNAL): KMS cannot rotate it automatically; rotate it by hand (import new key material) or move the bucket to a new key"
+	case k.CustomKeyStoreID != "" || k.Origin == "AWS_CLOUDHSM" || k.Origin == "EXTERNAL_KEY_STORE":
+		return "it is in a custom key store: KMS cannot rotate it automatically; rotate it in the key store, or move the bucket to a new key"
+	case k.MultiRegion && k.MultiRegionType == "REPLICA":
+		return "it is a multi-Region replica key: rotation is set on its primary key and shared with every replica; enable rotation on the primary"
+	}
+	return ""
 }
 
 // ObjectCounts summarises a bucket's existing objects.
