@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,7 +20,9 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
+	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
@@ -27,6 +30,11 @@ import (
 type S3API interface {
 	PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, optFns ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
 	PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+	// GetBucketPolicy reads the policy again right before it is written (see Change.ObservedDocument).
+	GetBucketPolicy(ctx context.Context, in *s3.GetBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	// DeleteBucketPolicy is used only to remove a policy that holds nothing but sseguard's own
+	// statements (S3 refuses to store a policy with no statement).
+	DeleteBucketPolicy(ctx context.Context, in *s3.DeleteBucketPolicyInput, optFns ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
 }
 
 // KMSAPI is the part of the KMS client apply uses.
@@ -40,6 +48,8 @@ type KMSAPI interface {
 	ListResourceTags(ctx context.Context, in *kms.ListResourceTagsInput, optFns ...func(*kms.Options)) (*kms.ListResourceTagsOutput, error)
 	ListAliases(ctx context.Context, in *kms.ListAliasesInput, optFns ...func(*kms.Options)) (*kms.ListAliasesOutput, error)
 	DescribeKey(ctx context.Context, in *kms.DescribeKeyInput, optFns ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
+	GetKeyPolicy(ctx context.Context, in *kms.GetKeyPolicyInput, optFns ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+	ListGrants(ctx context.Context, in *kms.ListGrantsInput, optFns ...func(*kms.Options)) (*kms.ListGrantsOutput, error)
 }
 
 // AliasTag is the tag sseguard puts on every key it creates, naming the alias the key is for.
@@ -62,6 +72,9 @@ type ObjectFixer interface {
 // Applier executes plans.
 type Applier struct {
 	Clients Clients
+	// Owner is the account that must own every bucket written (ExpectedBucketOwner); empty
+	// sends none.
+	Owner string
 	// Objects re-encrypts existing objects; nil refuses reencrypt-objects changes.
 	Objects ObjectFixer
 	// Log receives one line per change as it happens.
@@ -144,11 +157,11 @@ func failedDependency(c plan.Change, outcome map[string]plan.Outcome) string {
 func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]string) (string, error) {
 	switch c.Kind {
 	case plan.CreateKey:
-		arn, err := a.createKey(ctx, c)
+		arn, note, err := a.createKey(ctx, c)
 		if arn != "" {
 			created[c.ID] = arn
 		}
-		return arn, err
+		return arn + note, err
 	case plan.SetDefaultEncryption, plan.EnableBucketKey:
 		rule, err := resolveRule(c, created)
 		if err != nil {
@@ -156,7 +169,15 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 		}
 		return "", a.putEncryption(ctx, c, rule)
 	case plan.UpdateKeyPolicy:
-		_, err := a.Clients.KMS(c.Region).PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{
+		kc := a.Clients.KMS(c.Region)
+		cur, err := kc.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(c.KeyARN), PolicyName: aws.String("default")})
+		if err != nil {
+			return "", fmt.Errorf("read the key policy of %s again before writing it: %w", c.KeyARN, err)
+		}
+		if aws.ToString(cur.Policy) != c.ObservedDocument {
+			return "", errChangedSincePlan("key policy of " + c.KeyARN)
+		}
+		_, err = kc.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{
 			KeyId: aws.String(c.KeyARN), PolicyName: aws.String("default"), Policy: aws.String(c.Document),
 			// The lockout safety check stays on: KMS refuses a policy that would lock the
 			// account out of its own key.
@@ -167,25 +188,22 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 		}
 		return "", nil
 	case plan.EnableKeyRotation:
-		if _, err := a.Clients.KMS(c.Region).EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(c.KeyARN)}); err != nil {
-			return "", fmt.Errorf("enable rotation of %s: %w", c.KeyARN, err)
+		key := c.KeyARN
+		if key == "" {
+			// A key created earlier in this apply.
+			for _, d := range c.DependsOn {
+				key = created[d]
+			}
+			if key == "" {
+				return "", fmt.Errorf("no key ARN for %s: the key it depends on was not created", c.Alias)
+			}
+		}
+		if _, err := a.Clients.KMS(c.Region).EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(key)}); err != nil {
+			return "", fmt.Errorf("enable rotation of %s: %w", key, err)
 		}
 		return "", nil
 	case plan.UpdateBucketPolicy:
-		doc := c.Document
-		if strings.Contains(doc, plan.KeyARNPlaceholder) {
-			rule, err := resolveRule(c, created)
-			if err != nil {
-				return "", err
-			}
-			doc = strings.ReplaceAll(doc, plan.KeyARNPlaceholder, rule.KeyARN)
-		}
-		if _, err := a.Clients.S3(c.Region).PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
-			Bucket: aws.String(c.Bucket), Policy: aws.String(doc),
-		}); err != nil {
-			return "", fmt.Errorf("put bucket policy of %s: %w", c.Bucket, err)
-		}
-		return "", nil
+		return a.bucketPolicy(ctx, c, created)
 	case plan.ReencryptObjects:
 		if a.Objects == nil {
 			return "", fmt.Errorf("re-encrypting objects is not available in this run")
@@ -214,22 +232,90 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 	}
 }
 
+// errChangedSincePlan is the error of a policy change whose policy someone else edited after the
+// plan read it: writing the planned document would overwrite their edit.
+func errChangedSincePlan(what string) error {
+	return fmt.Errorf("the %s changed since the plan read it (someone else edited it): not written, so their change is not overwritten; run plan again", what)
+}
+
+// bucketPolicy writes (or, when it would hold no statement, deletes) a bucket policy, after
+// reading it again: a policy edited since the plan is left alone.
+func (a *Applier) bucketPolicy(ctx context.Context, c plan.Change, created map[string]string) (string, error) {
+	s3c := a.Clients.S3(c.Region)
+	cur, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(c.Bucket), ExpectedBucketOwner: a.owner()})
+	current := ""
+	switch {
+	case err == nil:
+		current = aws.ToString(cur.Policy)
+	case errorCode(err) != codeNoSuchBucketPolicy:
+		return "", fmt.Errorf("read the bucket policy of %s again before writing it: %w", c.Bucket, err)
+	}
+	if current != c.ObservedDocument {
+		return "", errChangedSincePlan("bucket policy of " + c.Bucket)
+	}
+	if c.DeleteDocument {
+		if _, err := s3c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(c.Bucket), ExpectedBucketOwner: a.owner()}); err != nil {
+			return "", fmt.Errorf("delete bucket policy of %s (it held only sseguard's statements): %w", c.Bucket, err)
+		}
+		return "deleted: it held only sseguard's statements", nil
+	}
+	doc := c.Document
+	if strings.Contains(doc, plan.KeyARNPlaceholder) {
+		rule, err := resolveRule(c, created)
+		if err != nil {
+			return "", err
+		}
+		doc = strings.ReplaceAll(doc, plan.KeyARNPlaceholder, rule.KeyARN)
+	}
+	if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
+		Bucket: aws.String(c.Bucket), Policy: aws.String(doc), ExpectedBucketOwner: a.owner(),
+	}); err != nil {
+		return "", fmt.Errorf("put bucket policy of %s: %w", c.Bucket, err)
+	}
+	return "", nil
+}
+
+func (a *Applier) owner() *string {
+	if a.Owner == "" {
+		return nil
+	}
+	return aws.String(a.Owner)
+}
+
+const codeNoSuchBucketPolicy = "NoSuchBucketPolicy"
+
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
 // createKey creates the CMK with its whole policy at once (so there is no moment where it lacks
-// the grants), then its alias, then turns on rotation. A failure after CreateKey leaves the key in
-// place (sseguard never deletes keys) and says so with its ARN.
-func (a *Applier) createKey(ctx context.Context, c plan.Change) (string, error) {
+// the grants), then its alias; rotation is a change of its own. A failure after CreateKey leaves
+// the key in place (sseguard never deletes keys) and says so with its ARN.
+//
+// It answers the key's ARN (also when a later step failed) and a note for the result's detail.
+func (a *Applier) createKey(ctx context.Context, c plan.Change) (arn, note string, err error) {
 	k := c.Key
 	kc := a.Clients.KMS(c.Region)
-	// Without permission to list keys (kms:ListKeys, kms:ListResourceTags, kms:ListAliases) there
-	// is nothing to adopt: create the key.
-	keyID, arn, _ := a.adoptable(ctx, kc, k.Alias)
+	keyID, arn, passed, err := a.adoptable(ctx, kc, k.Alias)
+	if err != nil {
+		// Not knowing whether an earlier run left a key for this alias, creating one could
+		// leave a second key (a dollar a month, forever, since sseguard never deletes keys).
+		return "", "", fmt.Errorf("could not check whether an earlier run left a key for %s, so no key was created (re-run): %w", k.Alias, err)
+	}
+	if len(passed) > 0 {
+		note = " (not adopted: " + strings.Join(passed, "; ") + ")"
+	}
 	verb := "created"
 	if keyID != "" {
 		// An earlier run created it and failed to name it: give it the planned policy and use it.
 		verb = "adopted"
 		if k.Policy != "" {
 			if _, err := kc.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default"), Policy: aws.String(k.Policy)}); err != nil {
-				return arn, fmt.Errorf("adopt key %s (created earlier for %s): put its key policy: %w", arn, k.Alias, err)
+				return arn, note, fmt.Errorf("adopt key %s (created earlier for %s): put its key policy: %w", arn, k.Alias, err)
 			}
 		}
 	} else {
@@ -244,52 +330,135 @@ func (a *Applier) createKey(ctx context.Context, c plan.Change) (string, error) 
 		}
 		out, err := kc.CreateKey(ctx, in)
 		if err != nil {
-			return "", fmt.Errorf("create key for %s in %s: %w", k.Alias, c.Region, err)
+			return "", note, fmt.Errorf("create key for %s in %s: %w", k.Alias, c.Region, err)
 		}
 		keyID, arn = aws.ToString(out.KeyMetadata.KeyId), aws.ToString(out.KeyMetadata.Arn)
 	}
 	if _, err := kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.Alias), TargetKeyId: aws.String(keyID)}); err != nil {
-		return arn, fmt.Errorf("%s key %s but could not point %s at it (the key is left in place, unused; the next run adopts it): %w", verb, arn, k.Alias, err)
-	}
-	if k.Rotation {
-		if _, err := kc.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(keyID)}); err != nil {
-			return arn, fmt.Errorf("%s key %s as %s but could not enable rotation: %w", verb, arn, k.Alias, err)
-		}
+		return arn, note, fmt.Errorf("%s key %s but could not point %s at it (the key is left in place, unused; the next run adopts it): %w", verb, arn, k.Alias, err)
 	}
 	if verb == "adopted" {
-		return arn + " (adopted: created by an earlier run that could not name it)", nil
+		note = " (adopted: created by an earlier run that could not name it)" + note
 	}
-	return arn, nil
+	return arn, note, nil
 }
 
 // adoptable finds a key an earlier run created for alias but could not name: tagged AliasTag =
-// alias, customer managed, Enabled, and with no alias at all. It answers "" when there is none.
-func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID, arn string, err error) {
+// alias and exactly what sseguard creates — customer managed, Enabled, single-Region, key material
+// from KMS, no alias, a key policy of only the account root statement and sseguard's own
+// statements, and no grants. Anything else tagged that way is not adopted (someone may have tagged
+// a key of theirs, or changed it since): passed says which keys and why, and a new key is created.
+// A key whose tags cannot be read (access denied: another principal's key) is not ours. Any other
+// error is returned: without knowing, a second key could be created.
+func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID, arn string, passed []string, err error) {
 	pages := kms.NewListKeysPaginator(kc, &kms.ListKeysInput{})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return "", "", err
+			if isAccessDenied(err) {
+				// Without kms:ListKeys there is nothing to adopt.
+				return "", "", nil, nil
+			}
+			return "", "", nil, fmt.Errorf("list keys: %w", err)
 		}
 		for _, k := range page.Keys {
 			id := aws.ToString(k.KeyId)
 			tagged, err := hasTag(ctx, kc, id, AliasTag, alias)
-			if err != nil || !tagged {
-				// A key whose tags cannot be read (another principal's key policy) is not ours.
+			switch {
+			case err != nil && isAccessDenied(err):
+				continue
+			case err != nil:
+				return "", "", nil, fmt.Errorf("read the tags of key %s: %w", id, err)
+			case !tagged:
+				continue
+			}
+			why, err := notAdoptable(ctx, kc, id)
+			if err != nil {
+				return "", "", nil, fmt.Errorf("check key %s: %w", id, err)
+			}
+			if why != "" {
+				passed = append(passed, fmt.Sprintf("key %s is tagged %s=%s but %s", id, AliasTag, alias, why))
 				continue
 			}
 			d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
-			if err != nil || d.KeyMetadata.KeyState != kmstypes.KeyStateEnabled || d.KeyMetadata.KeyManager != kmstypes.KeyManagerTypeCustomer {
-				continue
+			if err != nil {
+				return "", "", nil, fmt.Errorf("describe key %s: %w", id, err)
 			}
-			aliases, err := kc.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(id)})
-			if err != nil || len(aliases.Aliases) > 0 {
-				continue
-			}
-			return id, aws.ToString(d.KeyMetadata.Arn), nil
+			return id, aws.ToString(d.KeyMetadata.Arn), passed, nil
 		}
 	}
-	return "", "", nil
+	return "", "", passed, nil
+}
+
+// notAdoptable says why a tagged key is not one sseguard created and left unnamed, or "".
+func notAdoptable(ctx context.Context, kc KMSAPI, id string) (string, error) {
+	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+	if err != nil {
+		return "", err
+	}
+	m := d.KeyMetadata
+	switch {
+	case m.KeyManager != kmstypes.KeyManagerTypeCustomer:
+		return "it is not customer managed", nil
+	case m.KeyState != kmstypes.KeyStateEnabled:
+		return fmt.Sprintf("it is %s, not Enabled", m.KeyState), nil
+	case aws.ToBool(m.MultiRegion):
+		return "it is a multi-Region key (sseguard creates single-Region keys)", nil
+	case m.Origin != kmstypes.OriginTypeAwsKms:
+		return fmt.Sprintf("its key material comes from %s, not AWS_KMS", m.Origin), nil
+	case m.KeySpec != kmstypes.KeySpecSymmetricDefault || (m.KeyUsage != "" && m.KeyUsage != kmstypes.KeyUsageTypeEncryptDecrypt):
+		return fmt.Sprintf("it is a %s %s key", m.KeySpec, m.KeyUsage), nil
+	}
+	aliases, err := kc.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(id)})
+	if err != nil {
+		return "", err
+	}
+	if len(aliases.Aliases) > 0 {
+		return "it already has an alias (" + aws.ToString(aliases.Aliases[0].AliasName) + ")", nil
+	}
+	pol, err := kc.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default")})
+	if err != nil {
+		return "", err
+	}
+	doc, err := iampolicy.Parse(aws.ToString(pol.Policy))
+	if err != nil {
+		return "its key policy cannot be read as a policy: " + err.Error(), nil
+	}
+	account := aws.ToString(m.AWSAccountId)
+	for _, st := range doc.Statements {
+		if !st.Owned() && !isRootStatement(st, account) {
+			sid := st.Sid
+			if sid == "" {
+				sid = "(no Sid)"
+			}
+			return fmt.Sprintf("its key policy holds a statement sseguard does not write (%s)", sid), nil
+		}
+	}
+	grants, err := kc.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(id)})
+	if err != nil {
+		return "", err
+	}
+	if len(grants.Grants) > 0 {
+		return fmt.Sprintf("it has %d grant(s)", len(grants.Grants)), nil
+	}
+	return "", nil
+}
+
+// isRootStatement recognises the account root statement sseguard writes into a new key's policy
+// (iampolicy.RootStatement): Allow kms:* on * to the account's root, nothing else.
+func isRootStatement(st iampolicy.Statement, account string) bool {
+	if st.Effect != iampolicy.EffectAllow || st.Principal == nil || len(st.Principal.AWS) != 1 || st.Condition != nil ||
+		!slices.Equal(st.Action, []string{"kms:*"}) || !slices.Equal(st.Resource, []string{"*"}) {
+		return false
+	}
+	p := st.Principal.AWS[0]
+	return strings.HasPrefix(p, "arn:") && strings.HasSuffix(p, ":iam::"+account+":root") && strings.Count(p, ":") == 5
+}
+
+// isAccessDenied recognises a refusal by KMS (AccessDeniedException) or S3 (AccessDenied).
+func isAccessDenied(err error) bool {
+	c := errorCode(err)
+	return c == "AccessDeniedException" || c == "AccessDenied"
 }
 
 func hasTag(ctx context.Context, kc KMSAPI, keyID, key, value string) (bool, error) {
@@ -317,8 +486,18 @@ func (a *Applier) putEncryption(ctx context.Context, c plan.Change, rule plan.Ru
 		def.KMSMasterKeyID = aws.String(rule.KeyARN)
 		r.BucketKeyEnabled = aws.Bool(rule.BucketKey)
 	}
+	if rule.BlockedEncryptionTypes != nil {
+		// Written back as observed (or as the policy decides): a rule written without it could
+		// change what the bucket blocks.
+		bt := &s3types.BlockedEncryptionTypes{EncryptionType: []s3types.EncryptionType{}}
+		for _, t := range rule.BlockedEncryptionTypes {
+			bt.EncryptionType = append(bt.EncryptionType, s3types.EncryptionType(t))
+		}
+		r.BlockedEncryptionTypes = bt
+	}
 	_, err := a.Clients.S3(c.Region).PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
 		Bucket:                            aws.String(c.Bucket),
+		ExpectedBucketOwner:               a.owner(),
 		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{r}},
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
@@ -32,6 +33,10 @@ type Pipeline struct {
 	OnFinding func(Finding)
 	// Findings, when set, receives every finding too (in a temporary file), for ObjectFindings.
 	Findings *FindingsFile
+	// VerifyFor is how long apply keeps reading the state back, with growing pauses, while a
+	// change it made does not show yet: S3 documents bucket configuration as eventually
+	// consistent. Zero means DefaultVerifyFor; negative reads back once.
+	VerifyFor time.Duration
 
 	clients *awsclient.Clients
 }
@@ -153,9 +158,11 @@ func settle(pl *plan.Plan, results []plan.Result, fixed map[string]*plan.ObjectC
 	return &out, kept
 }
 
-// Verify marks done results whose change is still needed in the re-computed plan as unverified.
-// Re-encryption of objects is verified object by object as it is done, not here.
-func Verify(results []plan.Result, after *plan.Plan) {
+// Verify marks done results whose change is still needed in the re-computed plan as unverified,
+// and answers how many it marked. Re-encryption of objects is verified object by object as it is
+// done, not here.
+func Verify(results []plan.Result, after *plan.Plan) int {
+	n := 0
 	for i, r := range results {
 		if r.Outcome != plan.Done {
 			continue
@@ -163,8 +170,10 @@ func Verify(results []plan.Result, after *plan.Plan) {
 		if c, still := after.Change(r.ChangeID); still && c.Kind != plan.ReencryptObjects {
 			results[i].Outcome = plan.Unverified
 			results[i].Error = "the call succeeded but reading back still shows the old state"
+			n++
 		}
 	}
+	return n
 }
 
 func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans scanMode) (*awsclient.Clients, *plan.Plan, error) {

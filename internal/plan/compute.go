@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,7 +21,8 @@ const (
 
 // Compute returns the plan that makes the account match the policy. It does no I/O.
 func Compute(pol *policy.Policy, st *observe.State) *Plan {
-	c := &computer{pol: pol, st: st, p: &Plan{PolicyPath: pol.Path, Account: st.Account}, keys: map[observe.KeyRef]*keyChange{}}
+	c := &computer{pol: pol, st: st, p: &Plan{PolicyPath: pol.Path, Account: st.Account}, keys: map[observe.KeyRef]*keyChange{},
+		rotations: map[observe.KeyRef]*keyChange{}}
 	c.uses = c.keyUses()
 	c.run()
 	c.p.sort()
@@ -32,7 +34,9 @@ type computer struct {
 	st   *observe.State
 	p    *Plan
 	keys map[observe.KeyRef]*keyChange // create-key changes, by region and alias, shared by buckets
-	uses map[observe.KeyRef]*keyUse    // what the policy asks of each key, over all its buckets
+	// rotations are the enable-key-rotation changes of keys created in this plan.
+	rotations map[observe.KeyRef]*keyChange
+	uses      map[observe.KeyRef]*keyUse // what the policy asks of each key, over all its buckets
 }
 
 func (c *computer) run() {
@@ -58,11 +62,24 @@ func (c *computer) bucket(b policy.Bucket) {
 	row := BucketStatus{Name: b.Name, Region: b.Region, Line: b.Pos.Line, Required: describeRequired(b), Status: InSync}
 	bc := &bucketPlan{c: c, b: b}
 	defer func() {
+		whole, stopped := false, map[string]bool{}
+		for _, bl := range bc.blockers {
+			if bl.Change == "" {
+				whole = true
+			}
+			stopped[bl.Change] = true
+		}
 		if len(bc.blockers) > 0 {
 			row.Status = Blocked
 			c.p.Blockers = append(c.p.Blockers, bc.blockers...)
-		} else {
+		}
+		if !whole {
+			// A blocker that stops one change (a policy AWS would refuse to rewrite) leaves the
+			// bucket's other changes, unless they depend on the stopped one.
 			for _, ch := range bc.changes {
+				if stopped[ch.ID] || dependsOnAny(ch, stopped) {
+					continue
+				}
 				c.p.Changes = append(c.p.Changes, ch)
 				row.Changes = append(row.Changes, ch.ID)
 			}
@@ -73,7 +90,7 @@ func (c *computer) bucket(b policy.Bucket) {
 				}
 				row.Changes = append(row.Changes, k.change.ID)
 			}
-			if len(row.Changes) > 0 {
+			if len(row.Changes) > 0 && row.Status != Blocked {
 				row.Status = Drift
 			}
 		}
@@ -104,7 +121,7 @@ func (c *computer) bucket(b policy.Bucket) {
 	}
 	bc.region = ob.Region
 	bc.observed = ob
-	if !bc.principalsExist() {
+	if !bc.principalsExist() || !bc.principalsTrusted() {
 		return
 	}
 
@@ -116,13 +133,20 @@ func (c *computer) bucket(b policy.Bucket) {
 	}
 	if len(bc.blockers) == 0 && bc.want != nil {
 		row.Objects = ob.Objects
+		// The bucket policy first: re-encryption depends on it (see kindOrder).
+		bc.bucketPolicy()
 		bc.objects()
-		keyARN := bc.want.KeyARN
-		if bc.want.Algorithm == AlgKMS && keyARN == "" {
-			keyARN = KeyARNPlaceholder
-		}
-		bc.bucketPolicy(keyARN)
 	}
+}
+
+// dependsOnAny reports whether c depends on one of the changes in ids.
+func dependsOnAny(c Change, ids map[string]bool) bool {
+	for _, d := range c.DependsOn {
+		if ids[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // objects plans the re-encryption of existing objects, or warns about them in report mode.
@@ -133,6 +157,10 @@ func (bc *bucketPlan) objects() {
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
 		After: "every object " + describeRequired(bc.b), Rule: bc.want, DependsOn: bc.wantDeps,
 		Prefixes: bc.b.Prefixes,
+	}
+	if bc.policyChange != "" {
+		// sseguard's own upload statements judge its copies: they must name the new key first.
+		ch.DependsOn = append(append([]string(nil), ch.DependsOn...), bc.policyChange)
 	}
 	if len(bc.b.Prefixes) > 0 {
 		ch.After += " under " + strings.Join(bc.b.Prefixes, ", ")
@@ -147,15 +175,15 @@ func (bc *bucketPlan) objects() {
 		return
 	}
 	if n := skippedTotal(o); n > 0 {
-		bc.warn("objects-skipped", "%d objects in %s cannot be re-encrypted in place (%s); they keep their current encryption",
+		bc.warn(WarnObjectsSkipped, "%d objects in %s cannot be re-encrypted in place (%s); they keep their current encryption",
 			n, bc.b.Name, countsText(o.Skipped))
 	}
 	if o.Noncurrent > 0 {
-		bc.warn("noncurrent-versions", "%d noncurrent versions in %s keep their old encryption; sseguard never deletes a version (expire them with a lifecycle rule if they must go)",
+		bc.warn(WarnNoncurrentVersions, "%d noncurrent versions in %s keep their old encryption; sseguard never deletes a version (expire them with a lifecycle rule if they must go)",
 			o.Noncurrent, bc.b.Name)
 	}
 	if o.Failed > 0 {
-		bc.warn("objects-unreadable", "%d objects in %s could not be read (HeadObject failed): their encryption is unknown; the JSON plan lists them with the error",
+		bc.warn(WarnObjectsUnreadable, "%d objects in %s could not be read (HeadObject failed): their encryption is unknown; the JSON plan lists them with the error",
 			o.Failed, bc.b.Name)
 	}
 	n := o.TotalToFix()
@@ -164,7 +192,7 @@ func (bc *bucketPlan) objects() {
 	}
 	ch.Before = fmt.Sprintf("%d of %d objects not as required (%s)", n, o.Scanned, countsText(o.ToFix))
 	if bc.b.ExistingObjects != policy.ObjectsReencrypt {
-		bc.warn("objects-not-compliant", "%s (existing_objects: %s; set it to reencrypt to fix them on apply)",
+		bc.warn(WarnObjectsNotCompliant, "%s (existing_objects: %s; set it to reencrypt to fix them on apply)",
 			ch.Before, bc.b.ExistingObjects)
 		return
 	}
@@ -226,6 +254,31 @@ func (bc *bucketPlan) principalsExist() bool {
 	return ok
 }
 
+// principalsTrusted blocks the bucket when a principal its key policy would grant is in an account
+// that is neither the home account nor one the policy trusts. With account: set, validation already
+// refused such a principal at its line; without it, the home account is the caller's, known only now.
+func (bc *bucketPlan) principalsTrusted() bool {
+	ok := true
+	check := func(what, p string) {
+		acct := iampolicy.AccountOf(p)
+		if acct == "" || acct == bc.c.st.Account || slices.Contains(bc.c.pol.TrustedAccounts, acct) {
+			return
+		}
+		bc.block(BlockPrincipalOtherAccount, "%s %s is in account %s, not this account (%s) nor one listed under trusted_accounts: sseguard does not grant it access to the key; list %s under trusted_accounts if it may be granted",
+			what, p, acct, bc.c.st.Account, acct)
+		ok = false
+	}
+	if p := bc.b.TranscoderPrincipal; p != "" {
+		check("transcoder_principal", p)
+	}
+	if k, found := bc.c.pol.KeyByAlias(bc.b.KMSKey); found {
+		for _, a := range k.Administrators {
+			check("administrator of "+k.Alias, a)
+		}
+	}
+	return ok
+}
+
 // keyChange is a create-key change shared by every bucket that uses the key. It enters the plan
 // with the first bucket that needs it and is not blocked.
 type keyChange struct {
@@ -234,12 +287,14 @@ type keyChange struct {
 }
 
 type bucketPlan struct {
-	c          *computer
-	b          policy.Bucket
-	region     string
-	observed   *observe.Bucket
-	changes    []Change
-	keyChanges []*keyChange
+	c *computer
+	// policyChange is the ID of the bucket's update-bucket-policy change, when there is one.
+	policyChange string
+	b            policy.Bucket
+	region       string
+	observed     *observe.Bucket
+	changes      []Change
+	keyChanges   []*keyChange
 	// want is the rule the bucket must end up with, and the changes it depends on.
 	want     *Rule
 	wantDeps []string
@@ -258,19 +313,53 @@ func (bc *bucketPlan) warn(code, format string, args ...any) {
 }
 
 func (bc *bucketPlan) sseS3() {
-	bc.want = &Rule{Algorithm: AlgAES256}
 	r := bc.observed.Encryption
-	if r != nil && r.Algorithm == AlgAES256 {
+	rule := &Rule{Algorithm: AlgAES256, BlockedEncryptionTypes: bc.blockedTypes()}
+	bc.want = rule
+	var why []string
+	switch {
+	case r == nil || r.Algorithm != AlgAES256:
+		bc.warnObservedKey()
+	case !slices.Equal(r.BlockedEncryptionTypes, rule.BlockedEncryptionTypes):
+		why = append(why, blockedWhy)
+	default:
 		return
 	}
-	bc.warnObservedKey()
 	bc.changes = append(bc.changes, Change{
 		ID: string(SetDefaultEncryption) + "/" + bc.b.Name, Kind: SetDefaultEncryption,
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
-		Before: bc.c.describeObserved(r), After: "SSE-S3 (AES256)",
-		Rule: &Rule{Algorithm: AlgAES256},
+		Before: bc.c.describeObserved(r), After: describeRule(rule, ""), Details: why,
+		Rule: rule,
 	})
 }
+
+// blockedWhy explains a rule rewritten to block SSE-C uploads.
+const blockedWhy = "enforce_on_upload: the rule blocks uploads encrypted with customer-provided keys (SSE-C), which no bucket policy can refuse by key"
+
+// blockedTypes is the BlockedEncryptionTypes a rule written for this bucket carries: what was
+// observed (nil when the bucket has none), plus SSE-C when the policy enforces uploads.
+func (bc *bucketPlan) blockedTypes() []string {
+	var observed []string
+	if r := bc.observed.Encryption; r != nil {
+		observed = r.BlockedEncryptionTypes
+	}
+	if !bc.b.EnforceOnUpload || slices.Contains(observed, EncryptionTypeSSEC) {
+		return observed
+	}
+	out := []string{}
+	for _, t := range observed {
+		if t != EncryptionTypeNone {
+			out = append(out, t)
+		}
+	}
+	return append(out, EncryptionTypeSSEC)
+}
+
+// Encryption types of S3's BlockedEncryptionTypes.
+const (
+	EncryptionTypeSSEC = "SSE-C"
+	EncryptionTypeNone = "NONE"
+)
 
 func (bc *bucketPlan) sseKMS() {
 	want, ok := bc.desiredKey()
@@ -278,29 +367,39 @@ func (bc *bucketPlan) sseKMS() {
 		return
 	}
 	r := bc.observed.Encryption
-	after := "SSE-KMS " + bc.b.KMSKey
-	if bc.b.BucketKey {
-		after += " (bucket key)"
-	}
-	rule := &Rule{Algorithm: AlgKMS, KeyARN: want.arn, BucketKey: bc.b.BucketKey}
+	rule := &Rule{Algorithm: AlgKMS, KeyARN: want.arn, BucketKey: bc.b.BucketKey, BlockedEncryptionTypes: bc.blockedTypes()}
 	ch := Change{
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
-		Before: bc.c.describeObserved(r), After: after, Rule: rule,
+		Before: bc.c.describeObserved(r), After: describeRule(rule, bc.b.KMSKey), Rule: rule,
+		// The bucket is switched to the key only once the key is as required: created, its
+		// policy granting the transcoder, rotation on where asked.
+		DependsOn: want.deps,
 	}
 	if want.create != nil {
 		rule.Alias = want.create.change.Alias
-		ch.DependsOn = []string{want.create.change.ID}
 		bc.keyChanges = append(bc.keyChanges, want.create)
+		if want.rotate != nil {
+			bc.keyChanges = append(bc.keyChanges, want.rotate)
+		}
 	}
 	bc.want, bc.wantDeps = rule, ch.DependsOn
 	switch {
 	case r != nil && r.Algorithm == AlgKMS && want.arn != "" && r.KeyARN == want.arn:
-		if r.BucketKey == bc.b.BucketKey {
-			return
+		var why []string
+		if r.KeyRef != r.KeyARN {
+			why = append(why, fmt.Sprintf("the rule names the key as %s; sseguard writes the key ARN: S3 resolves an alias or key id in the account of whoever uploads, so an upload from another account (or an alias pointed elsewhere later) would use another key", r.KeyRef))
 		}
-		if bc.b.BucketKey {
+		if !slices.Equal(r.BlockedEncryptionTypes, rule.BlockedEncryptionTypes) {
+			why = append(why, blockedWhy)
+		}
+		switch {
+		case len(why) > 0:
+			ch.Kind, ch.Details = SetDefaultEncryption, why
+		case r.BucketKey == bc.b.BucketKey:
+			return
+		case bc.b.BucketKey:
 			ch.Kind = EnableBucketKey
-		} else {
+		default:
 			ch.Kind = SetDefaultEncryption
 		}
 	default:
@@ -309,6 +408,21 @@ func (bc *bucketPlan) sseKMS() {
 	}
 	ch.ID = string(ch.Kind) + "/" + bc.b.Name
 	bc.changes = append(bc.changes, ch)
+}
+
+// describeRule renders a rule to write for people; name is how the policy names the key.
+func describeRule(r *Rule, name string) string {
+	s := "SSE-S3 (AES256)"
+	if r.Algorithm == AlgKMS {
+		s = "SSE-KMS " + name
+		if r.BucketKey {
+			s += " (bucket key)"
+		}
+	}
+	if slices.Contains(r.BlockedEncryptionTypes, EncryptionTypeSSEC) {
+		s += ", SSE-C uploads blocked"
+	}
+	return s
 }
 
 // warnObservedKey warns when the rule being replaced uses a key that is going away: objects
@@ -324,15 +438,17 @@ func (bc *bucketPlan) warnObservedKey() {
 	}
 	switch k.State {
 	case "PendingDeletion", "PendingReplicaDeletion", "Disabled":
-		bc.warn("observed-key-"+strings.ToLower(k.State), "bucket %s is currently encrypted with key %s, which is %s: objects already encrypted under it become unreadable when it is deleted; re-encrypt them (existing_objects: reencrypt) before that happens",
+		bc.warn(map[string]string{"PendingDeletion": WarnObservedKeyPending, "PendingReplicaDeletion": WarnObservedKeyReplicaDel, "Disabled": WarnObservedKeyDisabled}[k.State], "bucket %s is currently encrypted with key %s, which is %s: objects already encrypted under it become unreadable when it is deleted; re-encrypt them (existing_objects: reencrypt) before that happens",
 			bc.b.Name, k.ARN, k.State)
 	}
 }
 
-// wantKey is the key a bucket must use: its ARN when it exists, or the change that creates it.
+// wantKey is the key a bucket must use: its ARN when it exists, or the change that creates it
+// (and the one that turns its rotation on); deps are the key's changes the bucket must wait for.
 type wantKey struct {
-	arn    string
-	create *keyChange
+	arn            string
+	create, rotate *keyChange
+	deps           []string
 }
 
 // desiredKey finds the key the bucket must use, planning its creation when the policy names an
@@ -381,9 +497,17 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 			bc.block(BlockKeyNotFound, "key %s does not exist; sseguard creates keys only for aliases (alias/...), not for ARNs", ref)
 			return wantKey{}, false
 		}
-		return wantKey{create: bc.c.createKey(kr, bc.b)}, true
+		create, rotate := bc.c.createKey(kr, bc.b)
+		w := wantKey{create: create, rotate: rotate, deps: []string{create.change.ID}}
+		if rotate != nil {
+			w.deps = append(w.deps, rotate.change.ID)
+		}
+		return w, true
 	}
 	if !bc.usable(k, ref) {
+		return wantKey{}, false
+	}
+	if !bc.readable(k, ref) {
 		return wantKey{}, false
 	}
 	if u := bc.c.uses[kr]; u != nil {
@@ -393,7 +517,7 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 		}
 		bc.c.analyse(u, line)
 		for _, w := range u.warnings {
-			bc.warn("key-policy", "%s", w)
+			bc.warn(w.code, "%s", w.message)
 		}
 		if len(u.blockers) > 0 {
 			for _, m := range u.blockers {
@@ -402,8 +526,30 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 			return wantKey{}, false
 		}
 		bc.keyChanges = append(bc.keyChanges, u.changes...)
+		w := wantKey{arn: k.ARN}
+		for _, kc := range u.changes {
+			w.deps = append(w.deps, kc.change.ID)
+		}
+		return w, true
 	}
 	return wantKey{arn: k.ARN}, true
+}
+
+// readable blocks the bucket when the key's policy or rotation status could not be read: the key
+// cannot be judged (its grants, anyone it is open to), so nothing is switched to it.
+func (bc *bucketPlan) readable(k *observe.Key, ref string) bool {
+	ok := true
+	if k.PolicyDenied != "" {
+		bc.block(BlockKeyUnreadable, "the key policy of %s (%s) cannot be read, so the key cannot be judged: %s; allow kms:GetKeyPolicy on the key to the role sseguard runs as",
+			ref, k.ARN, k.PolicyDenied)
+		ok = false
+	}
+	if spec, _ := bc.c.pol.KeyByAlias(ref); k.RotationDenied != "" && (spec.Rotation || spec.Pos.Line == 0) {
+		bc.block(BlockKeyUnreadable, "the rotation status of %s (%s) cannot be read: %s; allow kms:GetKeyRotationStatus on the key to the role sseguard runs as",
+			ref, k.ARN, k.RotationDenied)
+		ok = false
+	}
+	return ok
 }
 
 // usable checks a found key can serve as this bucket's CMK, recording blockers.
@@ -431,10 +577,13 @@ func (bc *bucketPlan) usable(k *observe.Key, ref string) bool {
 	return false
 }
 
-// createKey returns the (shared) change that creates the key for alias in region.
-func (c *computer) createKey(kr observe.KeyRef, b policy.Bucket) *keyChange {
+// createKey returns the (shared) change that creates the key for alias in region, and the one that
+// turns on its rotation (nil when the policy turns rotation off). Rotation is a change of its own:
+// if EnableKeyRotation fails right after CreateKey, the key and its alias still exist and are
+// reported as such, and the rotation failure is reported on its own.
+func (c *computer) createKey(kr observe.KeyRef, b policy.Bucket) (create, rotate *keyChange) {
 	if kc, ok := c.keys[kr]; ok {
-		return kc
+		return kc, c.rotations[kr]
 	}
 	spec, _ := c.pol.KeyByAlias(kr.Ref)
 	line := b.Pos.Line
@@ -445,23 +594,34 @@ func (c *computer) createKey(kr observe.KeyRef, b policy.Bucket) *keyChange {
 	if desc == "" {
 		desc = "sseguard: default encryption key for S3 (" + kr.Ref + ")"
 	}
-	nk := &NewKey{Alias: kr.Ref, Description: desc, Tags: spec.Tags, Rotation: spec.Rotation || spec.Pos.Line == 0}
-	if u := c.uses[kr]; u != nil {
-		// The whole key policy at creation, like the console's five steps: root, administrators
-		// who cannot delete, key users, and grants for AWS resources.
-		if text, err := iampolicy.KeyPolicy(u.policySpec(c.st.Account)).JSON(); err == nil {
-			nk.Policy = text
-		}
-	}
+	nk := &NewKey{Alias: kr.Ref, Description: desc, Tags: spec.Tags}
 	ch := &Change{
 		ID: string(CreateKey) + "/" + kr.Region + "/" + kr.Ref, Kind: CreateKey,
 		Alias: kr.Ref, Region: kr.Region, Line: line,
 		Before: "no key", After: "customer managed key " + kr.Ref + ": " + desc,
 		Key: nk,
 	}
-	kc := &keyChange{change: ch}
-	c.keys[kr] = kc
-	return kc
+	if u := c.uses[kr]; u != nil {
+		// The whole key policy at creation, like the console's five steps: root, administrators
+		// who cannot delete, key users, and grants for AWS resources. Every grant is shown.
+		doc := iampolicy.KeyPolicy(u.policySpec(c.st))
+		if text, err := doc.JSON(); err == nil {
+			nk.Policy = text
+			ch.Details = diffText(iampolicy.Diff(nil, doc))
+			ch.Grants = grantsOf(doc)
+		}
+	}
+	create = &keyChange{change: ch}
+	c.keys[kr] = create
+	if spec.Rotation || spec.Pos.Line == 0 {
+		rotate = &keyChange{change: &Change{
+			ID: string(EnableKeyRotation) + "/" + kr.Region + "/" + kr.Ref, Kind: EnableKeyRotation,
+			Alias: kr.Ref, Region: kr.Region, Line: line, DependsOn: []string{ch.ID},
+			Before: "new key", After: "automatic rotation on (yearly)",
+		}}
+		c.rotations[kr] = rotate
+	}
+	return create, rotate
 }
 
 func describeRequired(b policy.Bucket) string {
@@ -481,7 +641,7 @@ func (c *computer) describeObserved(r *observe.Rule) string {
 	}
 	switch r.Algorithm {
 	case AlgAES256:
-		return "SSE-S3 (AES256)"
+		return "SSE-S3 (AES256)" + blockedText(r.BlockedEncryptionTypes)
 	case AlgKMS:
 		s := "SSE-KMS"
 		switch {
@@ -495,10 +655,17 @@ func (c *computer) describeObserved(r *observe.Rule) string {
 		if r.BucketKey {
 			s += " (bucket key)"
 		}
-		return s
+		return s + blockedText(r.BlockedEncryptionTypes)
 	default:
-		return r.Algorithm
+		return r.Algorithm + blockedText(r.BlockedEncryptionTypes)
 	}
+}
+
+func blockedText(types []string) string {
+	if slices.Contains(types, EncryptionTypeSSEC) {
+		return ", SSE-C uploads blocked"
+	}
+	return ""
 }
 
 func (p *Plan) sort() {

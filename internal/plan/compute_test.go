@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -66,24 +68,92 @@ func TestCompute(t *testing.T) {
 			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
 			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256"})},
 				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
-			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "set-default-encryption/b"}},
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "enable-key-rotation/us-east-1/alias/media", "set-default-encryption/b"}},
 		},
 		"two buckets share one new key: created once": {
 			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("a", alias), kmsBucket("b", alias)}},
 			st: state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
 				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
-			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "set-default-encryption/a", "set-default-encryption/b"}},
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "enable-key-rotation/us-east-1/alias/media", "set-default-encryption/a", "set-default-encryption/b"}},
 		},
-		"key named by alias, stored by id: compliant": {
+		"key named by alias, stored by key ARN: compliant": {
 			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
-			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule(keyID, true))},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule(keyARN, true))},
 				map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()}),
 			want: kinds{},
 		},
-		"key named by ARN, stored by alias ARN: compliant": {
+		// The right key, but stored as an id or alias: S3 resolves those in the uploader's
+		// account, so the rule is rewritten with the key ARN.
+		"key named by alias, stored by id: rewritten as the key ARN": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule(keyID, true))},
+				map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()}),
+			want: kinds{Changes: []string{"set-default-encryption/b"}},
+		},
+		"key named by ARN, stored by alias ARN: rewritten as the key ARN": {
 			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", keyARN)}},
 			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule("arn:aws:kms:us-east-1:111122223333:alias/media", true))},
 				map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: keyARN}: enabledKey()}),
+			want: kinds{Changes: []string{"set-default-encryption/b"}},
+		},
+		"enforce_on_upload blocks SSE-C in the rule": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3, EnforceOnUpload: true}}},
+			st:  state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256"})}, nil),
+			// (and the bucket policy statements)
+			want: kinds{Changes: []string{"set-default-encryption/b", "update-bucket-policy/b"}},
+		},
+		"SSE-C already blocked: in sync": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{{Name: "b", Encryption: policy.SSES3}}},
+			st:  state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256", BlockedEncryptionTypes: []string{"SSE-C"}})}, nil),
+		},
+		"transcoder in another account, no account: set": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{func() policy.Bucket {
+				b := kmsBucket("b", alias)
+				b.TranscoderPrincipal = "arn:aws:iam::999988887777:role/Transcoder"
+				return b
+			}()}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
+			want: kinds{Blockers: []string{"principal-other-account/b"}},
+		},
+		"transcoder in a trusted account": {
+			pol: &policy.Policy{TrustedAccounts: []string{"999988887777"}, Buckets: []policy.Bucket{func() policy.Bucket {
+				b := kmsBucket("b", alias)
+				b.TranscoderPrincipal = "arn:aws:iam::999988887777:role/Transcoder"
+				return b
+			}()}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "enable-key-rotation/us-east-1/alias/media", "set-default-encryption/b"}},
+		},
+		"key policy not readable": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key {
+					k := enabledKey()
+					k.PolicyDenied = "kms:GetKeyPolicy on " + keyARN + " was refused: AccessDeniedException"
+					return k
+				}()}),
+			want: kinds{Blockers: []string{"key-unreadable/b"}},
+		},
+		"rotation status not readable, rotation asked": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key {
+					k := enabledKey()
+					k.RotationDenied = "kms:GetKeyRotationStatus refused"
+					return k
+				}()}),
+			want: kinds{Blockers: []string{"key-unreadable/b"}},
+		},
+		"imported key material: no rotation change (a warning instead)": {
+			pol: &policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}},
+			st: state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", kmsRule(keyARN, true))},
+				map[observe.KeyRef]*observe.Key{aliasRef: func() *observe.Key {
+					k := enabledKey()
+					k.Origin, k.Rotation = "EXTERNAL", new(false)
+					return k
+				}()}),
 			want: kinds{},
 		},
 		"bucket key off: enable it only": {
@@ -190,7 +260,7 @@ func TestCompute(t *testing.T) {
 				kmsBucket("b", alias)}},
 			st: state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
 				map[observe.KeyRef]*observe.Key{aliasRef: {Found: false}}),
-			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "set-default-encryption/b"}, Blockers: []string{"region-mismatch/a"}},
+			want: kinds{Changes: []string{"create-key/us-east-1/alias/media", "enable-key-rotation/us-east-1/alias/media", "set-default-encryption/b"}, Blockers: []string{"region-mismatch/a"}},
 		},
 	}
 	for name, tc := range tests {
@@ -224,11 +294,16 @@ func TestComputeRuleUsesKeyARNAndDependsOnNewKey(t *testing.T) {
 		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}, {Region: "us-east-1", Ref: "alias/old"}: enabledKey()})
 	p := Compute(pol, st)
 	create, ok := p.Change("create-key/us-east-1/alias/new")
-	if !ok || create.Key.Description != "d" || !create.Key.Rotation || create.Line != 3 {
+	if !ok || create.Key.Description != "d" || create.Line != 3 {
 		t.Fatalf("create-key change = %+v", create)
 	}
+	// Rotation is a change of its own, after the key: its failure is reported on its own.
+	rot, ok := p.Change("enable-key-rotation/us-east-1/alias/new")
+	if !ok || !slices.Equal(rot.DependsOn, []string{create.ID}) || rot.KeyARN != "" || rot.Alias != "alias/new" {
+		t.Fatalf("enable-key-rotation change = %+v", rot)
+	}
 	b, _ := p.Change("set-default-encryption/b")
-	if diff := cmp.Diff([]string{create.ID}, b.DependsOn); diff != "" || b.Rule.KeyARN != "" || b.Rule.Alias != "alias/new" {
+	if diff := cmp.Diff([]string{create.ID, rot.ID}, b.DependsOn); diff != "" || b.Rule.KeyARN != "" || b.Rule.Alias != "alias/new" {
 		t.Errorf("rule for new key = %+v depends %v", b.Rule, b.DependsOn)
 	}
 	c, _ := p.Change("set-default-encryption/c")
@@ -251,5 +326,67 @@ func TestComputeIsDeterministic(t *testing.T) {
 		if diff := cmp.Diff(first, Compute(pol, state(obs, nil))); diff != "" {
 			t.Fatalf("plans differ:\n%s", diff)
 		}
+	}
+}
+
+func TestComputeSaysWhy(t *testing.T) {
+	t.Parallel()
+	alias := "alias/media"
+	aliasRef := observe.KeyRef{Region: "us-east-1", Ref: alias}
+
+	// A rule stored by alias is rewritten as the key ARN, and the plan says why.
+	st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "aws:kms", KeyRef: alias, KeyARN: keyARN, BucketKey: true})},
+		map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()})
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}}, st)
+	c, ok := p.Change("set-default-encryption/b")
+	if !ok || c.Rule.KeyARN != keyARN || len(c.Details) != 1 || !strings.Contains(c.Details[0], "names the key as alias/media") {
+		t.Errorf("alias rewrite: %+v", c)
+	}
+
+	// A key KMS cannot rotate gets a warning, not a change that would fail.
+	k := keyWith(rootOnly(), false)
+	k.Origin = "EXTERNAL"
+	st = state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "aws:kms", KeyRef: keyARN, KeyARN: keyARN, BucketKey: true})},
+		map[observe.KeyRef]*observe.Key{aliasRef: k})
+	p = Compute(&policy.Policy{Buckets: []policy.Bucket{kmsBucket("b", alias)}}, st)
+	if len(p.Changes) != 0 || len(p.Warnings) != 1 || p.Warnings[0].Code != WarnRotationUnsupported || !strings.Contains(p.Warnings[0].Message, "imported") {
+		t.Errorf("imported key: changes %+v warnings %+v", p.Changes, p.Warnings)
+	}
+
+	// SSE-C blocked in the rule when uploads are enforced; what was observed is written back.
+	st = state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", &observe.Rule{Algorithm: "aws:kms", KeyRef: "other", KeyARN: "arn:aws:kms:us-east-1:111122223333:key/other", BlockedEncryptionTypes: []string{"NONE"}})},
+		map[observe.KeyRef]*observe.Key{aliasRef: enabledKey()})
+	b := kmsBucket("b", alias)
+	p = Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st)
+	if c, _ := p.Change("set-default-encryption/b"); !slices.Equal(c.Rule.BlockedEncryptionTypes, []string{"NONE"}) {
+		t.Errorf("observed BlockedEncryptionTypes not written back: %+v", c.Rule)
+	}
+	b.EnforceOnUpload = true
+	p = Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st)
+	if c, _ := p.Change("set-default-encryption/b"); !slices.Equal(c.Rule.BlockedEncryptionTypes, []string{"SSE-C"}) || !strings.Contains(c.After, "SSE-C uploads blocked") {
+		t.Errorf("enforce_on_upload: rule %+v after %q", c.Rule, c.After)
+	}
+}
+
+// Re-encryption waits for the bucket policy (sseguard's own upload statements judge its copies)
+// and for the key's policy, so a bucket is never switched to a key its transcoder cannot use.
+func TestComputeOrderAndDependencies(t *testing.T) {
+	t.Parallel()
+	alias := "alias/media"
+	b := kmsBucket("b", alias)
+	b.EnforceOnUpload, b.ExistingObjects, b.TranscoderPrincipal = true, policy.ObjectsReencrypt, role
+	ob := existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256"})
+	ob.ObjectsDeferred = true
+	st := state(map[string]*observe.Bucket{"b": ob},
+		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: alias}: keyWith(rootOnly(), true)})
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st)
+	want := []string{"update-key-policy/us-east-1/" + keyARN, "set-default-encryption/b", "update-bucket-policy/b", "reencrypt-objects/b"}
+	if got := view(p).Changes; !slices.Equal(got, want) {
+		t.Fatalf("order = %v, want %v", got, want)
+	}
+	enc, _ := p.Change("set-default-encryption/b")
+	re, _ := p.Change("reencrypt-objects/b")
+	if !slices.Contains(enc.DependsOn, want[0]) || !slices.Contains(re.DependsOn, want[0]) || !slices.Contains(re.DependsOn, "update-bucket-policy/b") {
+		t.Errorf("depends: encryption %v, reencrypt %v", enc.DependsOn, re.DependsOn)
 	}
 }

@@ -30,10 +30,11 @@ const (
 )
 
 var kindOrder = map[Kind]int{
-	CreateKey: 0, UpdateKeyPolicy: 1, EnableKeyRotation: 2, SetDefaultEncryption: 3,
-	// Objects are re-encrypted before the bucket policy is tightened: the copies must not be
-	// refused by a statement being added in the same run.
-	EnableBucketKey: 3, ReencryptObjects: 4, UpdateBucketPolicy: 5,
+	CreateKey: 0, UpdateKeyPolicy: 1, EnableKeyRotation: 2, SetDefaultEncryption: 3, EnableBucketKey: 3,
+	// The bucket policy goes before re-encryption: a copy is authorised as s3:PutObject with the
+	// copy's encryption headers as condition keys, so sseguard's own upload-enforcing statements
+	// apply to its copies and must already name the new key (and refuse the old one).
+	UpdateBucketPolicy: 4, ReencryptObjects: 5,
 }
 
 // Change is one thing apply will do.
@@ -59,10 +60,20 @@ type Change struct {
 
 	// Rule is the encryption rule to write, for SetDefaultEncryption and EnableBucketKey.
 	Rule *Rule `json:"rule,omitempty"`
+	// Grants lists, per statement, who a new or rewritten policy gives access to (create-key,
+	// update-key-policy): every grant sseguard writes is visible in the plan.
+	Grants []Grant `json:"grants,omitempty"`
 	// Key is the key to create, for CreateKey.
 	Key *NewKey `json:"key,omitempty"`
 	// Document is the policy document to write, for UpdateKeyPolicy and UpdateBucketPolicy.
 	Document string `json:"document,omitempty"`
+	// DeleteDocument says the bucket policy is deleted rather than written: it held only
+	// sseguard's statements, and S3 refuses a policy with an empty statement list.
+	DeleteDocument bool `json:"delete_document,omitempty"`
+	// ObservedDocument is the policy as the plan read it ("" when there was none). Apply reads the
+	// policy again right before writing, and writes nothing if it changed in between: someone
+	// else's edit is never overwritten.
+	ObservedDocument string `json:"-"`
 	// KeyARN is the key a key change applies to (empty for a key created in the same run).
 	KeyARN string `json:"key_arn,omitempty"`
 	// Prefixes limit a reencrypt-objects change to these key prefixes.
@@ -78,6 +89,20 @@ type Rule struct {
 	KeyARN    string `json:"kms_key_arn,omitempty"`
 	Alias     string `json:"alias,omitempty"`
 	BucketKey bool   `json:"bucket_key"`
+	// BlockedEncryptionTypes is written as observed unless the policy decides it
+	// (enforce_on_upload blocks SSE-C); nil writes none.
+	BlockedEncryptionTypes []string `json:"blocked_encryption_types,omitempty"`
+}
+
+// Grant is one statement of a policy sseguard writes, as who may (or may not) do what.
+type Grant struct {
+	Sid        string   `json:"sid,omitempty"`
+	Effect     string   `json:"effect"`
+	Principals []string `json:"principals"`
+	Actions    []string `json:"actions"`
+	// Conditions are the statement's conditions in words, e.g.
+	// "Bool kms:GrantIsForAWSResource true".
+	Conditions []string `json:"conditions,omitempty"`
 }
 
 // NewKey is a customer managed key to create.
@@ -87,14 +112,15 @@ type NewKey struct {
 	Tags        map[string]string `json:"tags,omitempty"`
 	// Policy is the whole key policy, set at creation so no moment exists where the key lacks it.
 	Policy string `json:"policy,omitempty"`
-	// Rotation enables automatic rotation after creation.
-	Rotation bool `json:"rotation"`
 }
 
 // Blocker is a reason sseguard refuses to change a bucket (or anything at all).
 type Blocker struct {
 	// Code is stable for scripts, e.g. "key-pending-deletion".
-	Code   string `json:"code"`
+	Code string `json:"code"`
+	// Change, when set, is the one change this blocker stops; the bucket's other changes go on.
+	// Empty means the whole bucket is stopped.
+	Change string `json:"change,omitempty"`
 	Bucket string `json:"bucket,omitempty"`
 	Alias  string `json:"alias,omitempty"`
 	Region string `json:"region,omitempty"`
@@ -118,6 +144,29 @@ const (
 	BlockObserveFailed     = "observe-failed"
 	BlockPrincipalMissing  = "principal-missing"
 	BlockKeyPolicyConflict = "key-policy-conflict"
+	// BlockKeyUnreadable: the key policy or rotation status could not be read (access denied),
+	// so the key cannot be judged.
+	BlockKeyUnreadable = "key-unreadable"
+	// BlockPrincipalOtherAccount: a principal the policy would grant is in an account that is
+	// neither the home account nor trusted.
+	BlockPrincipalOtherAccount = "principal-other-account"
+	// BlockDeletedPrincipal: a policy holds a principal that was deleted (shown as its unique id):
+	// AWS refuses any rewrite of it until the statement is fixed. Blocks that policy change only.
+	BlockDeletedPrincipal = "policy-deleted-principal"
+)
+
+// The warning codes.
+const (
+	WarnObjectsSkipped        = "objects-skipped"
+	WarnNoncurrentVersions    = "noncurrent-versions"
+	WarnObjectsUnreadable     = "objects-unreadable"
+	WarnObjectsNotCompliant   = "objects-not-compliant"
+	WarnObservedKeyPending    = "observed-key-pendingdeletion"
+	WarnObservedKeyReplicaDel = "observed-key-pendingreplicadeletion"
+	WarnObservedKeyDisabled   = "observed-key-disabled"
+	WarnKeyPolicy             = "key-policy"
+	WarnRotationUnsupported   = "rotation-unsupported"
+	WarnBucketPolicy          = "bucket-policy"
 )
 
 // Warning is worth knowing but does not stop anything.

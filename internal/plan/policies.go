@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,9 +24,12 @@ type keyUse struct {
 	// analysed: changes shared by the key's buckets, and blocker messages.
 	changes  []*keyChange
 	blockers []string
-	warnings []string
+	warnings []warning
 	done     bool
 }
+
+// warning is a warning about a key, shown on each bucket that uses it.
+type warning struct{ code, message string }
 
 // keyUses groups the policy's SSE-KMS buckets by the key they must use, so that a key shared
 // by several buckets gets one key policy granting every transcoder.
@@ -62,13 +66,13 @@ func (c *computer) keyUses() map[observe.KeyRef]*keyUse {
 	return uses
 }
 
-func (u *keyUse) policySpec(account string) iampolicy.KeyPolicySpec {
+func (u *keyUse) policySpec(st *observe.State) iampolicy.KeyPolicySpec {
 	users := make([]string, 0, len(u.users))
 	for p := range u.users {
 		users = append(users, p)
 	}
 	sort.Strings(users)
-	return iampolicy.KeyPolicySpec{Account: account, Administrators: u.spec.Administrators,
+	return iampolicy.KeyPolicySpec{Account: st.Account, Administrators: u.spec.Administrators,
 		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users}
 }
 
@@ -79,9 +83,11 @@ func (c *computer) analyse(u *keyUse, line int) {
 	}
 	u.done = true
 	k := u.key
-	spec := u.policySpec(c.st.Account)
+	spec := u.policySpec(c.st)
 	if k.Policy == "" {
-		u.warnings = append(u.warnings, fmt.Sprintf("the key policy of %s could not be read (kms:GetKeyPolicy): its grants were not checked", k.ARN))
+		// A refused read blocks the bucket before analysis (bucketPlan.readable); KMS never
+		// answers an empty policy, so this is a state built without one.
+		u.warnings = append(u.warnings, warning{WarnKeyPolicy, fmt.Sprintf("the key policy of %s was not read: its grants were not checked", k.ARN)})
 	} else if doc, err := iampolicy.Parse(k.Policy); err != nil {
 		u.blockers = append(u.blockers, fmt.Sprintf("the key policy of %s cannot be judged: %v", k.ARN, err))
 	} else {
@@ -93,7 +99,7 @@ func (c *computer) analyse(u *keyUse, line int) {
 			case f.Blocker:
 				u.blockers = append(u.blockers, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message))
 			case f.Code == iampolicy.CodeRootMissing || f.Code == iampolicy.CodeUnjudged:
-				u.warnings = append(u.warnings, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message))
+				u.warnings = append(u.warnings, warning{WarnKeyPolicy, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message)})
 			default:
 				fixable = append(fixable, f)
 			}
@@ -108,13 +114,16 @@ func (c *computer) analyse(u *keyUse, line int) {
 					ID: string(UpdateKeyPolicy) + "/" + u.ref.Region + "/" + k.ARN, Kind: UpdateKeyPolicy,
 					Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
 					Before: findingsText(fixable), After: "sseguard's statements merged in; every other statement kept",
-					Details: diffText(iampolicy.Diff(doc, merged)), Document: text,
+					Details: diffText(iampolicy.Diff(doc, merged)), Document: text, ObservedDocument: k.Policy,
+					Grants: grantsOf(merged),
 				}
 				u.changes = append(u.changes, &keyChange{change: ch})
 			}
 		}
 	}
-	if u.spec.Rotation && k.Rotation != nil && !*k.Rotation {
+	if why := k.NotRotatable(); u.spec.Rotation && why != "" {
+		u.warnings = append(u.warnings, warning{WarnRotationUnsupported, fmt.Sprintf("rotation is asked for key %s, but %s", k.ARN, why)})
+	} else if u.spec.Rotation && k.Rotation != nil && !*k.Rotation {
 		u.changes = append(u.changes, &keyChange{change: &Change{
 			ID: string(EnableKeyRotation) + "/" + u.ref.Region + "/" + k.ARN, Kind: EnableKeyRotation,
 			Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
@@ -156,8 +165,12 @@ func diffText(changes []iampolicy.StatementChange) []string {
 // bucketPolicy plans the statements sseguard owns in the bucket policy: upload enforcement and
 // TLS. It judges the existing policy by evaluation, so a policy that already guarantees the same
 // by other statements is left alone.
-func (bc *bucketPlan) bucketPolicy(keyARN string) {
+func (bc *bucketPlan) bucketPolicy() {
 	b := bc.b
+	keyARN := bc.want.KeyARN
+	if bc.want.Algorithm == AlgKMS && keyARN == "" {
+		keyARN = KeyARNPlaceholder
+	}
 	var doc *iampolicy.Document
 	if bc.observed.Policy != "" {
 		d, err := iampolicy.Parse(bc.observed.Policy)
@@ -195,10 +208,24 @@ func (bc *bucketPlan) bucketPolicy(keyARN string) {
 			return
 		}
 	}
-	text, err := merged.JSON()
-	if err != nil {
-		bc.block(BlockObserveFailed, "render the bucket policy of %s: %v", b.Name, err)
-		return
+	ch := Change{
+		ID: string(UpdateBucketPolicy) + "/" + b.Name, Kind: UpdateBucketPolicy,
+		Bucket: b.Name, Region: bc.region, Line: b.Pos.Line,
+		After: bucketPolicyAfter(b), DependsOn: bc.wantDeps, Rule: bc.want,
+		ObservedDocument: bc.observed.Policy,
+	}
+	if len(merged.Statements) == 0 {
+		// S3 refuses a policy with an empty statement list (MalformedPolicy): the policy held
+		// only sseguard's statements, so it is deleted — the only deletion sseguard ever makes.
+		ch.DeleteDocument = true
+		ch.After = "bucket policy deleted: it held only sseguard's statements, and S3 refuses a policy with none"
+	} else {
+		text, err := merged.JSON()
+		if err != nil {
+			bc.block(BlockObserveFailed, "render the bucket policy of %s: %v", b.Name, err)
+			return
+		}
+		ch.Document = text
 	}
 	before := "no bucket policy"
 	switch {
@@ -209,11 +236,7 @@ func (bc *bucketPlan) bucketPolicy(keyARN string) {
 	case doc != nil:
 		before = "bucket policy without sseguard's statements"
 	}
-	ch := Change{
-		ID: string(UpdateBucketPolicy) + "/" + b.Name, Kind: UpdateBucketPolicy,
-		Bucket: b.Name, Region: bc.region, Line: b.Pos.Line,
-		Before: before, After: bucketPolicyAfter(b), Document: text, DependsOn: bc.wantDeps, Rule: bc.want,
-	}
+	ch.Before = before
 	var prev *iampolicy.Document
 	if doc != nil {
 		prev = doc
@@ -222,6 +245,34 @@ func (bc *bucketPlan) bucketPolicy(keyARN string) {
 	}
 	ch.Details = diffText(iampolicy.Diff(prev, merged))
 	bc.changes = append(bc.changes, ch)
+	bc.policyChange = ch.ID
+}
+
+// grantsOf lists a document's statements as who may (or may not) do what.
+func grantsOf(d *iampolicy.Document) []Grant {
+	var out []Grant
+	for _, s := range d.Statements {
+		g := Grant{Sid: s.Sid, Effect: s.Effect, Actions: s.Action}
+		switch {
+		case s.Principal != nil && s.Principal.Wildcard:
+			g.Principals = []string{"*"}
+		case s.Principal != nil:
+			g.Principals = slices.Concat(s.Principal.AWS, s.Principal.Service, s.Principal.Federated, s.Principal.CanonicalUser)
+		case s.NotPrincipal != nil:
+			g.Principals = []string{"everyone except " + strings.Join(slices.Concat(s.NotPrincipal.AWS, s.NotPrincipal.Service), ", ")}
+		}
+		if s.NotAction != nil {
+			g.Actions = []string{"every action except " + strings.Join(s.NotAction, ", ")}
+		}
+		for op, keys := range s.Condition {
+			for k, v := range keys {
+				g.Conditions = append(g.Conditions, op+" "+k+" "+strings.Join(v, "|"))
+			}
+		}
+		sort.Strings(g.Conditions)
+		out = append(out, g)
+	}
+	return out
 }
 
 func hasOwned(d *iampolicy.Document) bool {

@@ -131,13 +131,18 @@ func TestBucketPolicyPlanning(t *testing.T) {
 		policy           string
 		enforce, tls     bool
 		wantChange       bool
+		wantDelete       bool
 		wantKeptStatemnt string
 	}{
-		"no policy, both asked":              {enforce: true, tls: true, wantChange: true},
-		"someone's policy, both asked":       {policy: cloudfront, enforce: true, tls: true, wantChange: true, wantKeptStatemnt: `"Sid": "CloudFront"`},
-		"already guaranteed":                 {policy: full, enforce: true, tls: true},
-		"nothing asked, nothing there":       {policy: cloudfront},
-		"nothing asked, stale owned removed": {policy: full, wantChange: true},
+		"no policy, both asked":        {enforce: true, tls: true, wantChange: true},
+		"someone's policy, both asked": {policy: cloudfront, enforce: true, tls: true, wantChange: true, wantKeptStatemnt: `"Sid": "CloudFront"`},
+		"already guaranteed":           {policy: full, enforce: true, tls: true},
+		"nothing asked, nothing there": {policy: cloudfront},
+		// S3 refuses an empty statement list: a policy that held only sseguard's statements
+		// is deleted, never written empty.
+		"nothing asked, only stale owned: deleted": {policy: full, wantChange: true, wantDelete: true},
+		"nothing asked, stale owned removed, others kept": {policy: strings.Replace(full, `"Statement": [`, `"Statement": [{"Sid":"CloudFront","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},`, 1),
+			wantChange: true, wantKeptStatemnt: `"Sid": "CloudFront"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -151,6 +156,15 @@ func TestBucketPolicyPlanning(t *testing.T) {
 				t.Fatalf("bucket policy change = %v, want %v (%+v)", ok, tc.wantChange, p.Changes)
 			}
 			if !ok {
+				return
+			}
+			if c.DeleteDocument != tc.wantDelete || (c.DeleteDocument && c.Document != "") {
+				t.Fatalf("delete = %v, document %q; want delete %v", c.DeleteDocument, c.Document, tc.wantDelete)
+			}
+			if c.ObservedDocument != tc.policy {
+				t.Errorf("the change does not carry the policy it was planned from")
+			}
+			if tc.wantDelete {
 				return
 			}
 			if tc.wantKeptStatemnt != "" && !strings.Contains(c.Document, tc.wantKeptStatemnt) {
