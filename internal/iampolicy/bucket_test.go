@@ -205,3 +205,24 @@ func TestPartitions(t *testing.T) {
 		t.Errorf("partition from the key ARN: %s", got)
 	}
 }
+
+func TestKeyNamesOf(t *testing.T) {
+	t.Parallel()
+	got := KeyNamesOf(keyARN, "alias/hls-adaptive-key", aliasARN, "arn:aws:kms:us-east-1:111122223333:alias/second", "not-an-alias", "alias/")
+	want := []string{keyID, "alias/hls-adaptive-key", "alias/second", aliasARN, "arn:aws:kms:us-east-1:111122223333:alias/second"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("KeyNamesOf (-want +got):\n%s", diff)
+	}
+	cn := KeyNamesOf("arn:aws-cn:kms:cn-north-1:111122223333:key/k1", "alias/x")
+	if !slices.Equal(cn, []string{"alias/x", "arn:aws-cn:kms:cn-north-1:111122223333:alias/x", "k1"}) {
+		t.Errorf("aws-cn: %v", cn)
+	}
+	if got := KeyNamesOf("alias/x", "alias/y"); got != nil {
+		t.Errorf("not a key ARN: %v", got)
+	}
+	spec := namedSpec
+	spec.KeyNames = KeyNamesOf(keyARN, "alias/hls-adaptive-key")
+	if fs := CheckBucketPolicy(Merge(nil, BucketStatements(spec)), namedSpec); len(fs) != 0 {
+		t.Errorf("statements from KeyNamesOf: %+v", fs)
+	}
+}

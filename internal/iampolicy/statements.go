@@ -1,6 +1,9 @@
 package iampolicy
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // SidPrefix starts the Sid of every statement sseguard owns. It is alphanumeric because S3 bucket
 // policies accept only alphanumeric Sids. Merge replaces exactly the statements carrying it.
@@ -231,4 +234,30 @@ func BucketStatements(spec BucketSpec) []Statement {
 		})
 	}
 	return out
+}
+
+// KeyNamesOf returns the other names a key answers to, for BucketSpec.KeyNames: its key id (the
+// last part of the key ARN), and for each alias its name (alias/x) and its alias ARN in the key's
+// partition, Region and account. KMS accepts each of them wherever a key id is asked for
+// ("Key identifiers (KeyId)", https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id).
+// Aliases may be given as names or alias ARNs; anything else is ignored.
+func KeyNamesOf(keyARN string, aliases ...string) []string {
+	k, ok := parseARN(keyARN)
+	if !ok || k.service != "kms" {
+		return nil
+	}
+	var out []string
+	if id, ok := strings.CutPrefix(k.resource, "key/"); ok && id != "" {
+		out = append(out, id)
+	}
+	for _, a := range aliases {
+		if p, ok := parseARN(a); ok {
+			a = p.resource
+		}
+		if !strings.HasPrefix(a, "alias/") || len(a) == len("alias/") {
+			continue
+		}
+		out = append(out, a, fmt.Sprintf("arn:%s:kms:%s:%s:%s", k.partition, k.region, k.account, a))
+	}
+	return sortedUnique(out)
 }
