@@ -2,7 +2,6 @@ package iampolicy
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -16,6 +15,17 @@ type Finding struct {
 	Message string
 	// Blocker is true when sseguard cannot (or must not) fix it by adding its own statements.
 	Blocker bool
+	// Exemptions names the statements that deny part of what is required but leave some
+	// principals or requests out, so they do not count as enforcement (bucket policy checks).
+	Exemptions []Exemption
+}
+
+// Exemption is a statement that enforces a protection only in part, and why.
+type Exemption struct {
+	Statement StatementRef
+	// Reasons say in words what the statement leaves out, e.g. "exempts the principals listed in
+	// NotPrincipal: arn:aws:iam::111122223333:role/Admin".
+	Reasons []string
 }
 
 // Finding codes.
@@ -26,6 +36,7 @@ const (
 	CodeAdminMissing        = "admin-missing"
 	CodeAdminCanDelete      = "admin-can-delete"
 	CodePublicKey           = "public-key"
+	CodeOutsiderKey         = "key-open-to-other-account"
 	CodeRootMissing         = "root-missing"
 	CodeUnjudged            = "unjudged-statement"
 	CodeWrongEncryption     = "upload-wrong-encryption-allowed"
@@ -34,6 +45,7 @@ const (
 	CodeInsecureTransport   = "insecure-transport-allowed"
 	CodeHeaderlessDenied    = "headerless-upload-denied"
 	CodeCompliantDenied     = "compliant-upload-denied"
+	CodeKeyNameDenied       = "upload-naming-key-denied"
 	CodeSecureRequestDenied = "secure-request-denied"
 )
 
@@ -60,8 +72,15 @@ var (
 
 // KeyRequirements is what a key policy must give and withhold.
 type KeyRequirements struct {
+	// Partition is the account's partition; empty means the partition of KeyARN when that is an
+	// ARN, else DefaultPartition.
+	Partition string
+	// Account is the home account; empty means the account of KeyARN.
 	Account string
 	KeyARN  string
+	// TrustedAccounts are the accounts besides the home account whose principals may be granted
+	// use or management of the key; a grant to any other account is reported.
+	TrustedAccounts []string
 	// Users must be able to use the key and attach persistent resources (grants) to it.
 	Users          []string
 	Administrators []string
@@ -69,15 +88,19 @@ type KeyRequirements struct {
 	AllowAdminDelete bool
 }
 
-// callerContext is the request context AWS fills in for any authenticated call.
+// callerContext is the request context AWS fills in for any authenticated call: aws:PrincipalArn
+// (the role's ARN for a role session), aws:PrincipalAccount and kms:CallerAccount ("AWS global
+// condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html;
+// "AWS KMS condition keys", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
 func callerContext(principal string, extra map[string][]string) map[string][]string {
 	ctx := map[string][]string{KeySecureTransport: {"true"}}
-	if principal != "" {
-		ctx["aws:PrincipalArn"] = []string{principal}
-		if a := AccountOf(principal); a != "" {
-			ctx["aws:PrincipalAccount"] = []string{a}
-			ctx["kms:CallerAccount"] = []string{a}
-		}
+	c := parseCaller(principal)
+	if arn := c.principalARN(); arn != "" {
+		ctx["aws:PrincipalArn"] = []string{arn}
+	}
+	if c.account != "" && c.kind != callerService {
+		ctx["aws:PrincipalAccount"] = []string{c.account}
+		ctx["kms:CallerAccount"] = []string{c.account}
 	}
 	for k, v := range extra {
 		ctx[k] = v
@@ -123,8 +146,9 @@ func (c *checker) finish() []Finding {
 
 // CheckKeyPolicy judges a key policy by evaluating requests against it: the users can use the key
 // and create grants for AWS resources, nothing explicitly denies them that, administrators are
-// explicitly denied deleting the key unless allowed, the key is not open to everyone, and the
-// account root keeps kms:* (lockout safety). A nil doc is an empty policy.
+// explicitly denied deleting the key unless allowed, no statement opens the key to principals
+// outside the home and trusted accounts (see checkOutsiders), and the account root keeps kms:*
+// (lockout safety). A nil doc is an empty policy.
 func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 	c := &checker{doc: doc, warnings: map[string]bool{}}
 	resource := req.KeyARN
@@ -135,6 +159,7 @@ func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 	if account == "" {
 		account = AccountOf(req.KeyARN)
 	}
+	partition := partitionOr(req.Partition, req.KeyARN)
 	for _, u := range sortedUnique(req.Users) {
 		c.checkUser(u, resource, useActionsConcrete, nil, CodeUserMissingUse, SidKeyUse, "use the key")
 		c.checkUser(u, resource, GrantActions, map[string][]string{KeyGrantIsForAWSResource: {"true"}},
@@ -155,9 +180,9 @@ func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 			c.checkAdminDelete(a, resource)
 		}
 	}
-	c.checkPublic(account, resource)
+	c.checkOutsiders(account, req.TrustedAccounts, req.KeyARN)
 	if account != "" {
-		root := rootARN(account)
+		root := RootARN(partition, account)
 		if missing := c.notAllowed(root, everyKeyAction, resource); len(missing) > 0 {
 			c.findings = append(c.findings, Finding{
 				Code: CodeRootMissing, Principal: root, Actions: missing, Sid: SidRootEnableIAMPermissions,
@@ -219,11 +244,9 @@ func (c *checker) checkAdminDelete(admin, resource string) {
 	direct := false
 	for _, act := range deleteActionsConcrete {
 		r := Request{Principal: admin, Action: act, Resource: resource, Context: callerContext(admin, nil)}
-		if res := c.eval(r, EvalOptions{AccountPrincipalMatchesMembers: true}); !res.DenyIsCertain() {
+		if res := c.eval(r, EvalOptions{}); !res.DenyIsCertain() {
 			open = append(open, act)
-			if c.eval(r, EvalOptions{}).Decision == Allow {
-				direct = true
-			}
+			direct = direct || res.Decision == Allow
 		}
 	}
 	if len(open) == 0 {
@@ -239,60 +262,44 @@ func (c *checker) checkAdminDelete(admin, resource string) {
 	})
 }
 
-// checkPublic asks whether a principal of an unrelated account may use or manage the key.
-func (c *checker) checkPublic(account, resource string) {
-	stranger := "arn:aws:iam::999999999999:role/Stranger"
-	if account == "999999999999" {
-		stranger = "arn:aws:iam::888888888888:role/Stranger"
-	}
-	bySid := map[string][]string{}
-	for _, act := range everyKeyAction {
-		res := c.eval(Request{Principal: stranger, Action: act, Resource: resource, Context: callerContext(stranger, nil)}, EvalOptions{})
-		if res.Decision != Allow {
-			continue
-		}
-		for _, r := range res.Allowed {
-			bySid[r.String()] = append(bySid[r.String()], act)
-		}
-	}
-	refs := make([]string, 0, len(bySid))
-	for r := range bySid {
-		refs = append(refs, r)
-	}
-	sort.Strings(refs)
-	for _, r := range refs {
-		c.findings = append(c.findings, Finding{
-			Code: CodePublicKey, Principal: "*", Actions: bySid[r], Sid: r, Blocker: true,
-			Message: fmt.Sprintf("statement %s lets any AWS principal, in any account, do %s on the key", r, strings.Join(bySid[r], ", ")),
-		})
-	}
-}
-
-// probePrincipal is the caller of the bucket policy probes: any principal of any account.
-const probePrincipal = "arn:aws:iam::111122223333:role/Anyone"
+// probeRole is the caller of the bucket policy probes: a principal of no particular account, with
+// no special standing (not the root, not named in any statement sseguard writes).
+const probeRole = "role/sseguard-probe"
 
 type probe struct {
 	code, sid, what string
 	action          string
 	resource        string
 	ctx             map[string][]string
+	// name, when set, tells apart probes of one code that are each reported (key names).
+	name string
 }
 
 // CheckBucketPolicy judges a bucket policy (nil: none) by evaluating representative requests:
 // uploads that ask for another encryption mode or key, and plain-HTTP requests, must be explicitly
 // denied as spec asks; header-less uploads (and so multipart UploadPart), uploads with the right
-// headers and requests over TLS must never be. Each failed expectation is one Finding naming the
-// protection and the Sid sseguard adds for it (or the Sid in the way).
+// headers (naming the key by its ARN or any of spec.KeyNames) and requests over TLS must never be.
+// Each failed expectation is one Finding naming the protection and the Sid sseguard adds for it (or
+// the Sid in the way).
+//
+// A refusal counts as enforcement only when it comes from a statement that applies to everyone and
+// every object: Principal "*", no NotPrincipal, no condition other than on the encryption headers
+// and aws:SecureTransport, and a Resource covering the whole bucket. A Deny that exempts some
+// principals (NotPrincipal, a Principal that is not everyone, a condition such as aws:PrincipalArn
+// StringNotLike ...), adds other conditions or covers part of the bucket is named in the Finding's
+// Exemptions, and sseguard adds its own statement.
 func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	c := &checker{doc: doc, warnings: map[string]bool{}}
-	objects := fmt.Sprintf("arn:aws:s3:::%s/sseguard-probe", spec.Bucket)
-	bucket := fmt.Sprintf("arn:aws:s3:::%s", spec.Bucket)
-	otherKey := "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
+	partition := spec.partition()
+	objects := spec.bucketARN() + "/sseguard-probe"
+	bucket := spec.bucketARN()
+	otherKey := fmt.Sprintf("arn:%s:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000", partition)
 	if spec.KeyARN == otherKey {
-		otherKey = "arn:aws:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111"
+		otherKey = fmt.Sprintf("arn:%s:kms:us-east-1:111122223333:key/11111111-1111-1111-1111-111111111111", partition)
 	}
+	const otherAlias = "alias/sseguard-probe-other-key"
 	put := func(code, sid, what string, h map[string][]string) probe {
-		return probe{code, sid, what, "s3:PutObject", objects, h}
+		return probe{code: code, sid: sid, what: what, action: "s3:PutObject", resource: objects, ctx: h}
 	}
 	hdr := func(alg, key string) map[string][]string {
 		m := map[string][]string{}
@@ -311,12 +318,14 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	}
 	if spec.EnforceOnUpload {
 		const wrongAlg = "an upload asking for another encryption mode"
+		const wrongKey = "an upload naming another KMS key"
 		switch spec.Algorithm {
 		case AlgorithmKMS:
 			mustDeny = append(mustDeny,
 				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmAES256, "")),
 				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr("aws:kms:dsse", spec.KeyARN)),
-				put(CodeWrongKey, SidDenyWrongKMSKey, "an upload naming another KMS key", hdr(AlgorithmKMS, otherKey)),
+				put(CodeWrongKey, SidDenyWrongKMSKey, wrongKey, hdr(AlgorithmKMS, otherKey)),
+				put(CodeWrongKey, SidDenyWrongKMSKey, wrongKey, hdr(AlgorithmKMS, otherAlias)),
 				put(CodeKMSWithoutKey, SidDenyKMSWithoutKey, "an aws:kms upload naming no key (it would use the AWS managed aws/s3 key)", hdr(AlgorithmKMS, "")))
 		case AlgorithmAES256:
 			mustDeny = append(mustDeny,
@@ -329,36 +338,62 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	if spec.Algorithm != "" {
 		mustAllow = append(mustAllow, put(CodeCompliantDenied, "", "an upload asking for the required encryption", right))
 	}
+	if spec.Algorithm == AlgorithmKMS {
+		for _, n := range spec.keyIDs()[1:] {
+			p := put(CodeKeyNameDenied, SidDenyWrongKMSKey, fmt.Sprintf("an upload naming the required key as %q", n), hdr(AlgorithmKMS, n))
+			p.name = n
+			mustAllow = append(mustAllow, p)
+		}
+	}
 	insecure := map[string][]string{KeySecureTransport: {"false"}}
 	if spec.RequireTLS {
 		const what = "a request over plain HTTP"
 		mustDeny = append(mustDeny,
-			probe{CodeInsecureTransport, SidDenyInsecureTransport, what, "s3:GetObject", objects, insecure},
-			probe{CodeInsecureTransport, SidDenyInsecureTransport, what, "s3:ListBucket", bucket, insecure},
-			probe{CodeInsecureTransport, SidDenyInsecureTransport, what, "s3:PutObject", objects, mergeCtx(right, insecure)})
+			probe{code: CodeInsecureTransport, sid: SidDenyInsecureTransport, what: what, action: "s3:GetObject", resource: objects, ctx: insecure},
+			probe{code: CodeInsecureTransport, sid: SidDenyInsecureTransport, what: what, action: "s3:ListBucket", resource: bucket, ctx: insecure},
+			probe{code: CodeInsecureTransport, sid: SidDenyInsecureTransport, what: what, action: "s3:PutObject", resource: objects, ctx: mergeCtx(right, insecure)})
 	}
 	mustAllow = append(mustAllow,
-		probe{CodeSecureRequestDenied, "", "a GetObject over TLS", "s3:GetObject", objects, nil},
-		probe{CodeSecureRequestDenied, "", "a ListBucket over TLS", "s3:ListBucket", bucket, nil})
+		probe{code: CodeSecureRequestDenied, what: "a GetObject over TLS", action: "s3:GetObject", resource: objects},
+		probe{code: CodeSecureRequestDenied, what: "a ListBucket over TLS", action: "s3:ListBucket", resource: bucket})
 
+	caller := "arn:" + partition + ":iam::111122223333:" + probeRole
 	seen := map[string]bool{}
 	for _, p := range mustDeny {
-		res := c.eval(p.request(), EvalOptions{})
-		if res.DenyIsCertain() || seen[p.code] {
+		if seen[p.code] {
+			continue
+		}
+		res := c.eval(p.request(caller), EvalOptions{})
+		enforced := false
+		for _, r := range res.Denied {
+			if len(c.doc.Statements[r.Index].exemptions(spec, p)) == 0 {
+				enforced = true
+			}
+		}
+		if enforced {
 			continue
 		}
 		seen[p.code] = true
+		exempt := c.partialDeniers(spec, p, caller)
+		msg := fmt.Sprintf("the bucket policy does not deny %s; sseguard adds statement %q for it", p.what, p.sid)
+		if len(exempt) > 0 {
+			var parts []string
+			for _, e := range exempt {
+				parts = append(parts, fmt.Sprintf("statement %s %s", e.Statement, strings.Join(e.Reasons, "; ")))
+			}
+			msg = fmt.Sprintf("the bucket policy denies %s only in part (%s); sseguard adds statement %q, which applies to everyone", p.what, strings.Join(parts, "; "), p.sid)
+		}
 		c.findings = append(c.findings, Finding{
-			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: p.sid,
-			Message: fmt.Sprintf("the bucket policy does not deny %s; sseguard adds statement %q for it", p.what, p.sid),
+			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: p.sid, Message: msg, Exemptions: exempt,
 		})
 	}
 	for _, p := range mustAllow {
-		res := c.eval(p.request(), EvalOptions{})
-		if res.Decision != ExplicitDeny || seen[p.code] {
+		key := p.code + "\x00" + p.name
+		res := c.eval(p.request(caller), EvalOptions{})
+		if res.Decision != ExplicitDeny || seen[key] {
 			continue
 		}
-		seen[p.code] = true
+		seen[key] = true
 		refs := append(append([]StatementRef(nil), res.Denied...), res.MaybeDenied...)
 		blocker := false
 		for _, r := range refs {
@@ -371,8 +406,11 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 			verb = "may deny"
 		}
 		msg := fmt.Sprintf("the bucket policy %s %s (by %s)", verb, p.what, refsString(refs))
-		if p.code == CodeHeaderlessDenied {
+		switch p.code {
+		case CodeHeaderlessDenied:
 			msg += ": a Deny with a negated or ...IfExists operator and no Null check on the same key refuses requests that lack the key"
+		case CodeKeyNameDenied:
+			msg += ": a client naming the key by this name would be refused"
 		}
 		c.findings = append(c.findings, Finding{
 			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: refsString(refs), Blocker: blocker, Message: msg,
@@ -381,8 +419,8 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	return c.finish()
 }
 
-func (p probe) request() Request {
-	return Request{Principal: probePrincipal, Action: p.action, Resource: p.resource, Context: callerContext(probePrincipal, p.ctx)}
+func (p probe) request(caller string) Request {
+	return Request{Principal: caller, Action: p.action, Resource: p.resource, Context: callerContext(caller, p.ctx)}
 }
 
 func mergeCtx(a, b map[string][]string) map[string][]string {

@@ -5,7 +5,8 @@
 // are written back unchanged), evaluates requests following AWS's documented logic (explicit Deny
 // wins, then any Allow, else implicit deny; condition operators with AWS's rules for absent keys),
 // builds the statements sseguard owns, merges them into an existing policy by Sid, and checks a
-// policy semantically (by evaluating representative requests, never by searching its text).
+// policy semantically: by evaluating representative requests and by reasoning over each
+// statement's principals and conditions, never by searching its text.
 package iampolicy
 
 import (
@@ -17,7 +18,7 @@ import (
 	"strings"
 )
 
-// Version2012 is the current IAM policy language version; sseguard writes it.
+// Version2012 is the current IAM policy language version; sseguard writes it in new documents.
 const Version2012 = "2012-10-17"
 
 // version2008 is the legacy policy language version (no policy variables).
@@ -342,7 +343,7 @@ func scalar(v json.RawMessage) (string, error) {
 	return "", errors.New("value must be a string, boolean or number")
 }
 
-// JSON renders the document, indented by two spaces. Statements read by Parse and left unchanged
+// JSON renders the document, indented by two spaces. Version and Id are written when set. Statements read by Parse and left unchanged
 // are written from their original text (same key order, same spelling of values); others are
 // rendered with a fixed element order and sorted condition keys, so the output is stable.
 func (d *Document) JSON() (string, error) {
@@ -351,11 +352,10 @@ func (d *Document) JSON() (string, error) {
 	}
 	var b bytes.Buffer
 	b.WriteString("{\n")
-	version := d.Version
-	if version == "" {
-		version = Version2012
+	// A document read without Version is written back without one (see Merge).
+	if d.Version != "" {
+		writeField(&b, "  ", "Version", d.Version, true)
 	}
-	writeField(&b, "  ", "Version", version, true)
 	if d.ID != "" {
 		writeField(&b, "  ", "Id", d.ID, true)
 	}

@@ -151,6 +151,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Add(`{"Statement":{"Effect":"Deny","Principal":"*","NotAction":"s3:Get?","NotResource":"*","Condition":{"ForAllValues:StringLikeIfExists":{"k":["*",1,true]},"Weird:Op":{"k":"v"}}}}`)
+	f.Add(`{"Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:sts::1:assumed-role/X/s","AROAKSCDLFT9R5DQP782U","111122223333"]},"Action":"*","Resource":"*"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::*:role/X","Service":"s"},"Action":"kms:*","Resource":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:*"}}}]}`)
 	f.Fuzz(func(t *testing.T, src string) {
 		d, err := Parse(src)
 		if err != nil {
@@ -165,8 +166,11 @@ func FuzzParse(f *testing.F) {
 		}
 		d.Explain(Request{Principal: "arn:aws:iam::111122223333:role/X", Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k",
 			Context: map[string][]string{"k": {"v"}, "aws:SecureTransport": {"false"}}}, EvalOptions{AccountPrincipalMatchesMembers: true})
-		CheckKeyPolicy(d, KeyRequirements{Account: "111122223333", Users: []string{"arn:aws:iam::111122223333:role/X"}, Administrators: []string{"arn:aws:iam::111122223333:role/A"}})
-		CheckBucketPolicy(d, BucketSpec{Bucket: "b", Algorithm: AlgorithmKMS, KeyARN: "arn:aws:kms:us-east-1:111122223333:key/k", EnforceOnUpload: true, RequireTLS: true})
+		d.Explain(Request{Principal: "arn:aws:sts::111122223333:assumed-role/X/s", Action: "kms:Decrypt", Resource: "*"}, EvalOptions{})
+		CheckKeyPolicy(d, KeyRequirements{Account: "111122223333", Users: []string{"arn:aws:iam::111122223333:role/X"}, Administrators: []string{"arn:aws:iam::111122223333:role/A"}, TrustedAccounts: []string{"444455556666"}})
+		CheckBucketPolicy(d, BucketSpec{Bucket: "b", Algorithm: AlgorithmKMS, KeyARN: "arn:aws:kms:us-east-1:111122223333:key/k", KeyNames: []string{"alias/k"}, EnforceOnUpload: true, RequireTLS: true})
+		DeletedPrincipals(d)
+		d.Grants()
 		Diff(d, Merge(d, BucketStatements(BucketSpec{Bucket: "b", Algorithm: AlgorithmAES256, EnforceOnUpload: true})))
 	})
 }

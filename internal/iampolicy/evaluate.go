@@ -34,9 +34,11 @@ func (d Decision) String() string {
 
 // Request is one API request to evaluate.
 type Request struct {
-	// Principal is the caller: an IAM ARN (arn:aws:iam::111122223333:role/X, ...:user/U,
-	// ...:root, or an assumed-role session arn:aws:sts::111122223333:assumed-role/X/session), a
-	// service principal (cloudfront.amazonaws.com), or "" for an anonymous caller.
+	// Principal is the caller: an IAM ARN (arn:aws:iam::111122223333:user/U, ...:root, or an
+	// assumed-role session arn:aws:sts::111122223333:assumed-role/X/session), a service principal
+	// (cloudfront.amazonaws.com), or "" for an anonymous caller. A role ARN
+	// (arn:aws:iam::111122223333:role/X) stands for any session of that role: a role never makes a
+	// request itself, its sessions do ("Policy evaluation logic").
 	Principal string
 	// Action is service:Operation, e.g. kms:Decrypt or s3:PutObject.
 	Action string
@@ -50,10 +52,13 @@ type Request struct {
 // EvalOptions changes how principals are matched.
 type EvalOptions struct {
 	// AccountPrincipalMatchesMembers makes an account principal ("111122223333" or
-	// "arn:aws:iam::111122223333:root") match every principal of that account. By default it
-	// matches only the account root itself, which is what a key policy means: the account principal
-	// delegates to IAM, it does not grant a role anything by itself. Set it to ask "could IAM
-	// policies in the account grant (or is this denied even if they do)?".
+	// "arn:aws:iam::111122223333:root") in an Allow statement match every principal of that
+	// account, as if the account's IAM policies granted what the statement delegates. By default
+	// such an Allow matches only the account root itself: the account principal delegates to IAM,
+	// it does not grant a role anything by itself (KMS key policies "must explicitly allow access
+	// for principals", "Policy evaluation logic"). Set it to ask "could IAM policies in the account
+	// grant this?". In a Deny statement an account principal always covers every identity of the
+	// account, whatever the option says.
 	AccountPrincipalMatchesMembers bool
 }
 
@@ -143,13 +148,13 @@ const (
 
 func (s Statement) applies(r Request, ctx map[string][]string, opt EvalOptions, version string) (tri, string) {
 	switch {
-	case s.Principal != nil && !s.Principal.matches(r.Principal, opt):
-		return no, ""
-	case s.NotPrincipal != nil && s.NotPrincipal.matches(r.Principal, opt):
-		return no, ""
 	case s.Action != nil && !anyGlob(s.Action, r.Action, true):
 		return no, ""
 	case s.NotAction != nil && anyGlob(s.NotAction, r.Action, true):
+		return no, ""
+	}
+	who, whoWhy := s.principalApplies(r.Principal, opt)
+	if who == no {
 		return no, ""
 	}
 	// Policy variables (${aws:username}) are substituted by AWS in 2012-10-17 documents; sseguard
@@ -164,7 +169,36 @@ func (s Statement) applies(r Request, ctx map[string][]string, opt EvalOptions, 
 	case s.NotResource != nil && anyGlob(s.NotResource, r.Resource, false):
 		return no, ""
 	}
-	return evalConditions(s.Condition, ctx, vars)
+	cond, why := evalConditions(s.Condition, ctx, vars)
+	switch {
+	case cond == no:
+		return no, ""
+	case who == unknown:
+		return unknown, whoWhy
+	}
+	return cond, why
+}
+
+// principalApplies says whether the statement's Principal or NotPrincipal covers the caller.
+func (s Statement) principalApplies(caller string, opt EvalOptions) (tri, string) {
+	c := parseCaller(caller)
+	switch {
+	case s.Principal != nil:
+		m := s.Principal.match(c, s.Effect, opt)
+		if m == unknown {
+			return unknown, fmt.Sprintf("its Principal names single sessions of the role %s, not all of them", caller)
+		}
+		return m, ""
+	case s.NotPrincipal != nil:
+		switch s.NotPrincipal.exempts(c) {
+		case yes:
+			return no, ""
+		case unknown:
+			return unknown, fmt.Sprintf("its NotPrincipal lists %s but not all of the account, role and session it belongs to; AWS documents that such a statement might apply to it", caller)
+		}
+		return yes, ""
+	}
+	return no, ""
 }
 
 func hasVariable(vals []string) bool {
@@ -219,90 +253,6 @@ func glob(pattern, s string) bool {
 	return pi == len(p)
 }
 
-// matches reports whether the caller is one of the principal element's principals.
-func (p *Principal) matches(caller string, opt EvalOptions) bool {
-	if p.Wildcard {
-		return true
-	}
-	for _, a := range p.AWS {
-		if a == "*" || awsPrincipalMatches(a, caller, opt) {
-			return true
-		}
-	}
-	for _, list := range [][]string{p.Service, p.Federated, p.CanonicalUser} {
-		for _, v := range list {
-			if caller != "" && v == caller {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// awsPrincipalMatches matches one "AWS" principal value against the caller.
-func awsPrincipalMatches(pol, caller string, opt EvalOptions) bool {
-	if caller == "" {
-		return false
-	}
-	if acct, ok := accountPrincipal(pol); ok {
-		if c, ok := parseARN(caller); ok {
-			if c.account != acct {
-				return false
-			}
-			if opt.AccountPrincipalMatchesMembers {
-				return true
-			}
-			return c.service == "iam" && c.resource == "root"
-		}
-		return false
-	}
-	if pol == caller {
-		return true
-	}
-	// A role principal also matches the sessions of that role (the session ARN drops the path).
-	p, ok1 := parseARN(pol)
-	c, ok2 := parseARN(caller)
-	if !ok1 || !ok2 || p.service != "iam" || c.service != "sts" || p.partition != c.partition || p.account != c.account {
-		return false
-	}
-	roleName, ok := strings.CutPrefix(p.resource, "role/")
-	if !ok {
-		return false
-	}
-	if i := strings.LastIndex(roleName, "/"); i >= 0 {
-		roleName = roleName[i+1:]
-	}
-	rest, ok := strings.CutPrefix(c.resource, "assumed-role/")
-	if !ok {
-		return false
-	}
-	name, _, ok := strings.Cut(rest, "/")
-	return ok && name == roleName
-}
-
-// accountPrincipal recognises "111122223333" and "arn:<partition>:iam::111122223333:root".
-func accountPrincipal(v string) (string, bool) {
-	if isAccountID(v) {
-		return v, true
-	}
-	if a, ok := parseARN(v); ok && a.service == "iam" && a.resource == "root" && isAccountID(a.account) {
-		return a.account, true
-	}
-	return "", false
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 type arn struct {
 	partition, service, region, account, resource string
 }
@@ -319,6 +269,60 @@ func parseARN(s string) (arn, bool) {
 func AccountOf(arnStr string) string {
 	a, _ := parseARN(arnStr)
 	return a.account
+}
+
+// DefaultPartition is the partition of AWS's commercial Regions, used when nothing names another.
+const DefaultPartition = "aws"
+
+// PartitionOf returns the partition of an ARN (aws, aws-cn, aws-us-gov, ...), or "" when s is not
+// an ARN. ARNs carry their partition as the second field ("Identify AWS resources with
+// Amazon Resource Names (ARNs)", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html:
+// aws, aws-cn, aws-us-gov; "each AWS account is scoped to one partition").
+func PartitionOf(s string) string {
+	a, _ := parseARN(s)
+	return a.partition
+}
+
+// partitionOr returns partition, else the partition of the first ARN among fallbacks, else
+// DefaultPartition.
+func partitionOr(partition string, fallbacks ...string) string {
+	if partition != "" {
+		return partition
+	}
+	for _, f := range fallbacks {
+		if p := PartitionOf(f); p != "" {
+			return p
+		}
+	}
+	return DefaultPartition
+}
+
+// RootARN returns the account principal's ARN in the partition (DefaultPartition when empty).
+func RootARN(partition, account string) string {
+	return "arn:" + partitionOr(partition) + ":iam::" + account + ":root"
+}
+
+// PrincipalInAccounts reports whether principal (an IAM or STS ARN, or a 12-digit account id)
+// belongs to one of the accounts. Service principals, "*" and ARNs whose account is a wildcard
+// belong to none.
+func PrincipalInAccounts(principal string, accounts []string) bool {
+	acct := principal
+	if !isAccountID(acct) {
+		a, ok := parseARN(principal)
+		if !ok || (a.service != "iam" && a.service != "sts") {
+			return false
+		}
+		acct = a.account
+	}
+	if !isAccountID(acct) {
+		return false
+	}
+	for _, a := range accounts {
+		if a == acct {
+			return true
+		}
+	}
+	return false
 }
 
 func refsString(refs []StatementRef) string {

@@ -144,9 +144,11 @@ func TestEvaluatePrincipals(t *testing.T) {
 			}
 		})
 	}
+	// NotPrincipal listing the role alone leaves the role's sessions (the callers a role ARN stands
+	// for) denied: see TestAWSDocumentedExamples for the documented rules.
 	np := mustParse(t, doc(`{"Effect":"Deny","NotPrincipal":{"AWS":"`+role+`"},"Action":"kms:*","Resource":"*"}`))
-	if got := np.Evaluate(Request{Principal: role, Action: "kms:Decrypt"}); got != ImplicitDeny {
-		t.Errorf("NotPrincipal: listed principal = %v, want ImplicitDeny", got)
+	if got := np.Explain(Request{Principal: role, Action: "kms:Decrypt"}, EvalOptions{}); !got.DenyIsCertain() {
+		t.Errorf("NotPrincipal: sessions of the listed role = %+v, want certainly denied", got)
 	}
 	if got := np.Evaluate(Request{Principal: "arn:aws:iam::111122223333:role/Other", Action: "kms:Decrypt"}); got != ExplicitDeny {
 		t.Errorf("NotPrincipal: other principal = %v, want ExplicitDeny", got)

@@ -11,13 +11,18 @@ import (
 // own access (the root statement) is never removed by sseguard. The owned statements go after the
 // kept ones. A nil existing means "no policy yet". Each statement in owned must carry SidPrefix,
 // or a later Merge would keep it and add it again.
+//
+// The document keeps its Version and Id as found: a policy read without a Version is written back
+// without one. AWS reads a policy without Version as 2008-10-17, where "${...}" is literal text, and
+// as 2012-10-17 it would turn such text in others' statements into policy variables ("IAM JSON
+// policy elements: Version",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html).
+// A policy written from scratch (existing nil) gets Version2012. sseguard's own statements use no
+// policy variables, so they mean the same under either version.
 func Merge(existing *Document, owned []Statement) *Document {
 	out := &Document{Version: Version2012}
 	if existing != nil {
 		out.Version, out.ID = existing.Version, existing.ID
-		if out.Version == "" {
-			out.Version = Version2012
-		}
 		for _, s := range existing.Statements {
 			if !s.Owned() {
 				out.Statements = append(out.Statements, s)

@@ -117,3 +117,117 @@ func TestDiff(t *testing.T) {
 		t.Errorf("Diff removed (-want +got):\n%s", diff)
 	}
 }
+
+// A policy keeps its Version as found: without one, "${...}" in others' statements stays literal
+// text, and writing 2012-10-17 would turn it into a policy variable.
+func TestMergeKeepsVersionAsFound(t *testing.T) {
+	t.Parallel()
+	src := `{"Statement":[{"Sid":"Literal","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::media-hls/${aws:username}/*"}]}`
+	existing := mustParse(t, src)
+	merged := Merge(existing, BucketStatements(bucketSpecs["kms"]))
+	out, err := merged.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, `"Version"`) {
+		t.Errorf("a Version was added:\n%s", out)
+	}
+	back := mustParse(t, out)
+	if back.Version != "" || !strings.Contains(out, `"arn:aws:s3:::media-hls/${aws:username}/*"`) {
+		t.Errorf("Version %q, output:\n%s", back.Version, out)
+	}
+	// Read as 2008-10-17, the text is literal: it matches the object of that exact name.
+	r := Request{Principal: "arn:aws:iam::111122223333:role/R", Action: "s3:GetObject", Resource: "arn:aws:s3:::media-hls/${aws:username}/a"}
+	if got := back.Explain(r, EvalOptions{}); got.Decision != Allow || len(got.Warnings) != 0 {
+		t.Errorf("literal ${...} without Version: %+v", got)
+	}
+	for _, tc := range []struct {
+		name string
+		base *Document
+		want string
+	}{
+		{"2008 kept", mustParse(t, readFixture(t, "bucket-policy-cloudfront-oac.json")), "2008-10-17"},
+		{"2012 kept", mustParse(t, readFixture(t, "key-policy-cloudfront-audit.json")), Version2012},
+		{"new document", nil, Version2012},
+	} {
+		m := Merge(tc.base, BucketStatements(bucketSpecs["aes256"]))
+		out, err := m.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Version != tc.want || !strings.Contains(out, `"Version": "`+tc.want+`"`) {
+			t.Errorf("%s: Version %q\n%s", tc.name, m.Version, out)
+		}
+	}
+	if v := KeyPolicy(keySpec).Version; v != Version2012 {
+		t.Errorf("new key policy Version %q", v)
+	}
+}
+
+// sseguard's own statements use no policy variables, so they mean the same under any Version.
+func TestOwnStatementsUseNoPolicyVariables(t *testing.T) {
+	t.Parallel()
+	var all []Statement
+	for _, p := range []string{"", "aws", "aws-cn", "aws-us-gov"} {
+		for _, del := range []bool{false, true} {
+			spec := KeyPolicySpec{Partition: p, Account: acct, Administrators: []string{keyAdmin}, Users: []string{transcoder}, AllowAdminDelete: del}
+			all = append(all, KeyStatements(spec)...)
+			all = append(all, KeyPolicy(spec).Statements...)
+			all = append(all, RootStatement(p, acct))
+		}
+		for _, spec := range bucketSpecs {
+			spec.Partition = p
+			spec.KeyNames = namedSpec.KeyNames
+			all = append(all, BucketStatements(spec)...)
+		}
+	}
+	if len(all) == 0 {
+		t.Fatal("no statements built")
+	}
+	for _, s := range all {
+		if text := canonical(s); strings.Contains(text, "${") || strings.Contains(text, "$") {
+			t.Errorf("statement %s holds a policy variable: %s", s.Sid, text)
+		}
+	}
+}
+
+func TestGrants(t *testing.T) {
+	t.Parallel()
+	got := KeyPolicy(keySpec).Grants()
+	var summary []string
+	for _, g := range got {
+		var ps []string
+		for _, p := range g.Principals {
+			ps = append(ps, p.Type+":"+p.Value)
+		}
+		line := g.Statement.String() + " " + g.Effect + " " + strings.Join(ps, ",") + " -> " + strings.Join(g.Actions, ",")
+		for _, c := range g.Conditions {
+			line += " when " + c.Operator + " " + c.Key + "=" + strings.Join(c.Values, "|")
+		}
+		summary = append(summary, line)
+	}
+	want := []string{
+		`"Enable IAM User Permissions" Allow AWS:arn:aws:iam::111122223333:root -> kms:*`,
+		`"SseguardKeyAdministration" Allow AWS:` + keyAdmin + ` -> kms:Create*,kms:Describe*,kms:Enable*,kms:List*,kms:Put*,kms:Update*,kms:Revoke*,kms:Disable*,kms:Get*,kms:TagResource,kms:UntagResource,kms:CancelKeyDeletion,kms:RotateKeyOnDemand`,
+		`"SseguardKeyAdministratorsMayNotDelete" Deny AWS:` + keyAdmin + ` -> kms:Delete*,kms:ScheduleKeyDeletion`,
+		`"SseguardKeyUse" Allow AWS:` + transcoder + ` -> kms:Encrypt,kms:Decrypt,kms:ReEncrypt*,kms:GenerateDataKey*,kms:DescribeKey`,
+		`"SseguardKeyPersistentResourceGrants" Allow AWS:` + transcoder + ` -> kms:CreateGrant,kms:ListGrants,kms:RevokeGrant when Bool kms:GrantIsForAWSResource=true`,
+	}
+	if diff := cmp.Diff(want, summary); diff != "" {
+		t.Errorf("Grants (-want +got):\n%s", diff)
+	}
+	np := mustParse(t, doc(`{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333","Service":"s3.amazonaws.com"},"NotAction":"s3:Get*","NotResource":"arn:aws:s3:::b/*"}`, stmt("Allow", `"*"`, `"s3:GetObject"`, `"*"`, "")))
+	g := np.Grants()
+	wantNP := []Grant{
+		{Statement: StatementRef{Index: 0}, Effect: EffectDeny, NotPrincipals: []PrincipalValue{{"AWS", "111122223333"}, {"Service", "s3.amazonaws.com"}},
+			NotActions: []string{"s3:Get*"}, NotResources: []string{"arn:aws:s3:::b/*"}},
+		{Statement: StatementRef{Index: 1}, Effect: EffectAllow, Principals: []PrincipalValue{{"*", "*"}}, Actions: []string{"s3:GetObject"}, Resources: []string{"*"}},
+	}
+	if diff := cmp.Diff(wantNP, g); diff != "" {
+		t.Errorf("Grants (-want +got):\n%s", diff)
+	}
+	var nilDoc *Document
+	if nilDoc.Grants() != nil {
+		t.Error("nil document has grants")
+	}
+}

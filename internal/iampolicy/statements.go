@@ -1,6 +1,9 @@
 package iampolicy
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // SidPrefix starts the Sid of every statement sseguard owns. It is alphanumeric because S3 bucket
 // policies accept only alphanumeric Sids. Merge replaces exactly the statements carrying it.
@@ -50,6 +53,9 @@ var (
 
 // KeyPolicySpec describes the key policy sseguard wants for a customer managed key.
 type KeyPolicySpec struct {
+	// Partition is the partition of the account (aws, aws-cn, aws-us-gov); the root ARN is built in
+	// it. Empty means DefaultPartition.
+	Partition        string
 	Account          string
 	Administrators   []string
 	AllowAdminDelete bool
@@ -59,19 +65,16 @@ type KeyPolicySpec struct {
 
 // RootStatement returns the console's "Enable IAM User Permissions" statement for the account:
 // the account root may do kms:*, which delegates access to the account's IAM policies. sseguard
-// does not own it (its Sid is AWS's), so Merge never removes it.
-func RootStatement(account string) Statement {
+// does not own it (its Sid is AWS's), so Merge never removes it. The root ARN is built in partition
+// (DefaultPartition when empty).
+func RootStatement(partition, account string) Statement {
 	return Statement{
 		Sid:       SidRootEnableIAMPermissions,
 		Effect:    EffectAllow,
-		Principal: &Principal{AWS: []string{rootARN(account)}},
+		Principal: &Principal{AWS: []string{RootARN(partition, account)}},
 		Action:    []string{"kms:*"},
 		Resource:  []string{"*"},
 	}
-}
-
-func rootARN(account string) string {
-	return fmt.Sprintf("arn:aws:iam::%s:root", account)
 }
 
 // KeyPolicy returns a whole key policy for a new key, shaped like the console's: the account root
@@ -80,7 +83,7 @@ func KeyPolicy(spec KeyPolicySpec) *Document {
 	return &Document{
 		Version:    Version2012,
 		ID:         "sseguard-key-policy",
-		Statements: append([]Statement{RootStatement(spec.Account)}, KeyStatements(spec)...),
+		Statements: append([]Statement{RootStatement(spec.Partition, spec.Account)}, KeyStatements(spec)...),
 	}
 }
 
@@ -129,13 +132,45 @@ func KeyStatements(spec KeyPolicySpec) []Statement {
 
 // BucketSpec describes the bucket policy protections sseguard wants for a bucket.
 type BucketSpec struct {
-	Bucket string
+	// Partition is the bucket's partition (aws, aws-cn, aws-us-gov): bucket and object ARNs are
+	// built in it. Empty means the partition of KeyARN when that is an ARN, else DefaultPartition.
+	Partition string
+	Bucket    string
 	// Algorithm is AlgorithmAES256 or AlgorithmKMS.
 	Algorithm string
 	// KeyARN is the customer managed key's ARN (aws:kms only).
-	KeyARN          string
+	KeyARN string
+	// KeyNames are the other names the key answers to, as a client may write them in the
+	// x-amz-server-side-encryption-aws-kms-key-id header: its key id, alias name (alias/x) and
+	// alias ARN. Uploads naming the key by any of them are let through.
+	KeyNames        []string
 	EnforceOnUpload bool
 	RequireTLS      bool
+}
+
+func (spec BucketSpec) partition() string {
+	return partitionOr(spec.Partition, spec.KeyARN)
+}
+
+// bucketARN and objectsARN are the bucket's ARN and the ARN pattern of all its objects.
+func (spec BucketSpec) bucketARN() string {
+	return fmt.Sprintf("arn:%s:s3:::%s", spec.partition(), spec.Bucket)
+}
+
+func (spec BucketSpec) objectsARN() string {
+	return spec.bucketARN() + "/*"
+}
+
+// keyIDs returns the values the upload-enforcing Deny accepts for the key id header: the key ARN
+// first, then the other names sorted, without duplicates or empty values.
+func (spec BucketSpec) keyIDs() []string {
+	out := []string{spec.KeyARN}
+	for _, n := range sortedUnique(spec.KeyNames) {
+		if n != spec.KeyARN {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // BucketStatements returns the bucket policy statements sseguard owns for spec.
@@ -145,10 +180,21 @@ type BucketSpec struct {
 // key, and a Deny that refuses header-less uploads also refuses every multipart UploadPart. No
 // ...IfExists operator is used for the same reason. A header-less upload gets the bucket's default
 // encryption.
+//
+// The key id Deny accepts the key however a client names it. S3's PutObject lets the
+// x-amz-server-side-encryption-aws-kms-key-id header name the key by key id, key ARN or alias
+// ("PutObject", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html: "Key ID, Key
+// ARN, or Key Alias"), and the s3:x-amz-server-side-encryption-aws-kms-key-id condition key is
+// compared with the policy's values as a string. S3's guide asks for the key ARN in such a
+// condition ("Protecting data using server-side encryption with AWS KMS keys (SSE-KMS)", section
+// "Requiring server-side encryption", https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html:
+// "To specify the KMS key, you must use a key Amazon Resource Name (ARN)"), and documents no
+// resolution of an alias or key id in the request before the comparison, so a Deny naming only the
+// ARN can refuse a client that names the key by alias. The StringNotEquals therefore lists the
+// key ARN and every other name of the key (values of one key are ORed).
 func BucketStatements(spec BucketSpec) []Statement {
 	var out []Statement
-	objects := fmt.Sprintf("arn:aws:s3:::%s/*", spec.Bucket)
-	bucket := fmt.Sprintf("arn:aws:s3:::%s", spec.Bucket)
+	objects, bucket := spec.objectsARN(), spec.bucketARN()
 	if spec.EnforceOnUpload && spec.Algorithm != "" {
 		out = append(out, Statement{
 			Sid: SidDenyWrongEncryption, Effect: EffectDeny, Principal: &Principal{Wildcard: true},
@@ -164,7 +210,7 @@ func BucketStatements(spec BucketSpec) []Statement {
 					Sid: SidDenyWrongKMSKey, Effect: EffectDeny, Principal: &Principal{Wildcard: true},
 					Action: []string{"s3:PutObject"}, Resource: []string{objects},
 					Condition: map[string]map[string][]string{
-						"StringNotEquals": {KeySSEKMSKeyIDHeader: {spec.KeyARN}},
+						"StringNotEquals": {KeySSEKMSKeyIDHeader: spec.keyIDs()},
 						"Null":            {KeySSEKMSKeyIDHeader: {"false"}},
 					},
 				},
@@ -188,4 +234,30 @@ func BucketStatements(spec BucketSpec) []Statement {
 		})
 	}
 	return out
+}
+
+// KeyNamesOf returns the other names a key answers to, for BucketSpec.KeyNames: its key id (the
+// last part of the key ARN), and for each alias its name (alias/x) and its alias ARN in the key's
+// partition, Region and account. KMS accepts each of them wherever a key id is asked for
+// ("Key identifiers (KeyId)", https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id).
+// Aliases may be given as names or alias ARNs; anything else is ignored.
+func KeyNamesOf(keyARN string, aliases ...string) []string {
+	k, ok := parseARN(keyARN)
+	if !ok || k.service != "kms" {
+		return nil
+	}
+	var out []string
+	if id, ok := strings.CutPrefix(k.resource, "key/"); ok && id != "" {
+		out = append(out, id)
+	}
+	for _, a := range aliases {
+		if p, ok := parseARN(a); ok {
+			a = p.resource
+		}
+		if !strings.HasPrefix(a, "alias/") || len(a) == len("alias/") {
+			continue
+		}
+		out = append(out, a, fmt.Sprintf("arn:%s:kms:%s:%s:%s", k.partition, k.region, k.account, a))
+	}
+	return sortedUnique(out)
 }
