@@ -260,12 +260,16 @@ func (a *Applier) bucketPolicy(ctx context.Context, c plan.Change, created map[s
 		return "deleted: it held only sseguard's statements", nil
 	}
 	doc := c.Document
-	if strings.Contains(doc, plan.KeyARNPlaceholder) {
+	if strings.Contains(doc, plan.KeyARNPlaceholder) || strings.Contains(doc, plan.KeyIDPlaceholder) {
 		rule, err := resolveRule(c, created)
 		if err != nil {
 			return "", err
 		}
-		doc = strings.ReplaceAll(doc, plan.KeyARNPlaceholder, rule.KeyARN)
+		id := rule.KeyARN[strings.LastIndex(rule.KeyARN, "/")+1:]
+		doc = strings.NewReplacer(plan.KeyARNPlaceholder, rule.KeyARN, plan.KeyIDPlaceholder, id).Replace(doc)
+	}
+	if strings.Contains(doc, "${sseguard:") {
+		return "", fmt.Errorf("the bucket policy of %s still holds a placeholder after substitution: not written", c.Bucket)
 	}
 	if _, err := s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{
 		Bucket: aws.String(c.Bucket), Policy: aws.String(doc), ExpectedBucketOwner: a.owner(),

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -11,9 +10,14 @@ import (
 	"github.com/sseguard/sseguard/internal/policy"
 )
 
-// KeyARNPlaceholder stands for the ARN of a key created earlier in the same apply, in documents
-// written before the key exists (a bucket policy naming the new key). Apply substitutes it.
-const KeyARNPlaceholder = "${sseguard:created-key-arn}"
+// KeyARNPlaceholder and KeyIDPlaceholder stand for the ARN and id of a key created earlier in the
+// same apply, in documents written before the key exists (a bucket policy naming the new key).
+// Apply always substitutes them before writing (they look like policy variables, which a
+// 2012-10-17 document would otherwise try to resolve).
+const (
+	KeyARNPlaceholder = "${sseguard:created-key-arn}"
+	KeyIDPlaceholder  = "${sseguard:created-key-id}"
+)
 
 // keyUse is everything the policy asks of one key, gathered over all the buckets using it.
 type keyUse struct {
@@ -72,7 +76,7 @@ func (u *keyUse) policySpec(st *observe.State) iampolicy.KeyPolicySpec {
 		users = append(users, p)
 	}
 	sort.Strings(users)
-	return iampolicy.KeyPolicySpec{Account: st.Account, Administrators: u.spec.Administrators,
+	return iampolicy.KeyPolicySpec{Partition: st.Partition, Account: st.Account, Administrators: u.spec.Administrators,
 		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users}
 }
 
@@ -91,7 +95,8 @@ func (c *computer) analyse(u *keyUse, line int) {
 	} else if doc, err := iampolicy.Parse(k.Policy); err != nil {
 		u.blockers = append(u.blockers, fmt.Sprintf("the key policy of %s cannot be judged: %v", k.ARN, err))
 	} else {
-		findings := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Account: c.st.Account, KeyARN: k.ARN,
+		findings := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Partition: iampolicy.PartitionOf(k.ARN), Account: c.st.Account,
+			KeyARN: k.ARN, TrustedAccounts: c.pol.TrustedAccounts,
 			Users: spec.Users, Administrators: spec.Administrators, AllowAdminDelete: spec.AllowAdminDelete})
 		var fixable []iampolicy.Finding
 		for _, f := range findings {
@@ -103,6 +108,11 @@ func (c *computer) analyse(u *keyUse, line int) {
 			default:
 				fixable = append(fixable, f)
 			}
+		}
+		if gone := iampolicy.DeletedPrincipals(doc); len(fixable) > 0 && len(gone) > 0 {
+			// The bucket cannot be switched to a key whose policy cannot be fixed: every bucket
+			// using it is blocked, with the statement named.
+			u.blockers = append(u.blockers, deletedText("key policy of "+k.ARN, gone))
 		}
 		if len(fixable) > 0 && len(u.blockers) == 0 {
 			merged := iampolicy.Merge(doc, iampolicy.KeyStatements(spec))
@@ -180,10 +190,20 @@ func (bc *bucketPlan) bucketPolicy() {
 		}
 		doc = d
 	}
-	spec := iampolicy.BucketSpec{Bucket: b.Name, Algorithm: AlgAES256, KeyARN: keyARN,
+	spec := iampolicy.BucketSpec{Partition: bc.c.st.Partition, Bucket: b.Name, Algorithm: AlgAES256, KeyARN: keyARN,
 		EnforceOnUpload: b.EnforceOnUpload, RequireTLS: b.RequireTLS}
 	if b.Encryption == policy.SSEKMS {
 		spec.Algorithm = AlgKMS
+		// Clients may name the key by id, alias or alias ARN: the upload Deny accepts each.
+		var aliases []string
+		if strings.HasPrefix(b.KMSKey, "alias/") || strings.Contains(b.KMSKey, ":alias/") {
+			aliases = append(aliases, b.KMSKey)
+		}
+		if keyARN == KeyARNPlaceholder {
+			spec.KeyNames = newKeyNames(bc.c.st, bc.region, aliases)
+		} else {
+			spec.KeyNames = iampolicy.KeyNamesOf(keyARN, aliases...)
+		}
 	}
 	stale := doc != nil && hasOwned(doc) && !b.EnforceOnUpload && !b.RequireTLS
 	if !b.EnforceOnUpload && !b.RequireTLS && !stale {
@@ -191,6 +211,7 @@ func (bc *bucketPlan) bucketPolicy() {
 	}
 	merged := iampolicy.Merge(doc, iampolicy.BucketStatements(spec))
 	var fixed []iampolicy.Finding
+	var exempt []string
 	if keyARN != KeyARNPlaceholder {
 		// Judge before and after merging: what merging cures is sseguard's to fix (including
 		// its own stale statements); what remains comes from statements it does not own.
@@ -202,6 +223,9 @@ func (bc *bucketPlan) bucketPolicy() {
 		for _, f := range iampolicy.CheckBucketPolicy(doc, spec) {
 			if !after[f.Code] {
 				fixed = append(fixed, f)
+			}
+			for _, e := range f.Exemptions {
+				exempt = append(exempt, fmt.Sprintf("statement %s does not count as enforcement: it %s", e.Statement, strings.Join(e.Reasons, "; ")))
 			}
 		}
 		if len(fixed) == 0 && !stale {
@@ -243,34 +267,60 @@ func (bc *bucketPlan) bucketPolicy() {
 	} else {
 		prev = &iampolicy.Document{}
 	}
-	ch.Details = diffText(iampolicy.Diff(prev, merged))
+	ch.Details = append(exempt, diffText(iampolicy.Diff(prev, merged))...)
+	if gone := iampolicy.DeletedPrincipals(doc); len(gone) > 0 {
+		// AWS refuses to store a policy holding a deleted principal's unique id: nothing
+		// sseguard writes can be stored until the statement is fixed. This change (and what
+		// depends on it) stops; the bucket's other changes go on.
+		bc.blockers = append(bc.blockers, Blocker{Code: BlockDeletedPrincipal, Change: ch.ID, Bucket: b.Name, Region: bc.region,
+			Line: b.Pos.Line, Message: deletedText("bucket policy of "+b.Name, gone)})
+	}
 	bc.changes = append(bc.changes, ch)
 	bc.policyChange = ch.ID
+}
+
+// deletedText names the statements holding deleted principals.
+func deletedText(what string, gone []iampolicy.DeletedPrincipal) string {
+	var parts []string
+	for _, g := range gone {
+		parts = append(parts, fmt.Sprintf("statement %s names %s in %s", g.Statement, g.Value, g.Element))
+	}
+	return fmt.Sprintf("the %s names a principal that was deleted (%s): AWS refuses to store any rewrite of it until that statement is fixed or removed; sseguard leaves it as it is",
+		what, strings.Join(parts, "; "))
+}
+
+// newKeyNames are the names a key created in this apply will answer to, in documents written
+// before it exists: its ARN and id (placeholders apply fills in) and its alias, as name and ARN.
+func newKeyNames(st *observe.State, region string, aliases []string) []string {
+	out := []string{KeyIDPlaceholder}
+	for _, a := range aliases {
+		out = append(out, a, fmt.Sprintf("arn:%s:kms:%s:%s:%s", st.Partition, region, st.Account, a))
+	}
+	return out
 }
 
 // grantsOf lists a document's statements as who may (or may not) do what.
 func grantsOf(d *iampolicy.Document) []Grant {
 	var out []Grant
-	for _, s := range d.Statements {
-		g := Grant{Sid: s.Sid, Effect: s.Effect, Actions: s.Action}
-		switch {
-		case s.Principal != nil && s.Principal.Wildcard:
-			g.Principals = []string{"*"}
-		case s.Principal != nil:
-			g.Principals = slices.Concat(s.Principal.AWS, s.Principal.Service, s.Principal.Federated, s.Principal.CanonicalUser)
-		case s.NotPrincipal != nil:
-			g.Principals = []string{"everyone except " + strings.Join(slices.Concat(s.NotPrincipal.AWS, s.NotPrincipal.Service), ", ")}
+	for _, g := range d.Grants() {
+		pg := Grant{Sid: g.Statement.Sid, Effect: g.Effect, Actions: g.Actions}
+		for _, p := range g.Principals {
+			pg.Principals = append(pg.Principals, p.Value)
 		}
-		if s.NotAction != nil {
-			g.Actions = []string{"every action except " + strings.Join(s.NotAction, ", ")}
-		}
-		for op, keys := range s.Condition {
-			for k, v := range keys {
-				g.Conditions = append(g.Conditions, op+" "+k+" "+strings.Join(v, "|"))
+		if len(g.NotPrincipals) > 0 {
+			var not []string
+			for _, p := range g.NotPrincipals {
+				not = append(not, p.Value)
 			}
+			pg.Principals = []string{"everyone except " + strings.Join(not, ", ")}
 		}
-		sort.Strings(g.Conditions)
-		out = append(out, g)
+		if len(g.NotActions) > 0 {
+			pg.Actions = []string{"every action except " + strings.Join(g.NotActions, ", ")}
+		}
+		for _, c := range g.Conditions {
+			pg.Conditions = append(pg.Conditions, c.Operator+" "+c.Key+" "+strings.Join(c.Values, "|"))
+		}
+		out = append(out, pg)
 	}
 	return out
 }

@@ -203,3 +203,68 @@ func TestOneKeyNamedTwoWaysIsJudgedOnce(t *testing.T) {
 		t.Errorf("the one key policy must grant both buckets' transcoders: %+v", f)
 	}
 }
+
+// A policy that names a deleted principal (AWS shows its unique id) cannot be rewritten: the plan
+// names the statement and blocks that policy change only; the bucket's other changes go on.
+func TestDeletedPrincipalBlocksThatPolicyChangeOnly(t *testing.T) {
+	t.Parallel()
+	withGone := `{"Version":"2012-10-17","Statement":[{"Sid":"OldReader","Effect":"Allow","Principal":{"AWS":"AROAJQABLZS4A7QSYKKNX"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`
+	ob := existing("b", "us-east-1", nil)
+	ob.Policy = withGone
+	pb := policy.Bucket{Name: "b", Encryption: policy.SSES3, RequireTLS: true, ExistingObjects: policy.ObjectsReencrypt}
+	ob.ObjectsDeferred = true
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{pb}}, state(map[string]*observe.Bucket{"b": ob}, nil))
+	got := view(p)
+	want := kinds{Changes: []string{"set-default-encryption/b"}, Blockers: []string{"policy-deleted-principal/b"}}
+	if !equalKinds(got, want) {
+		t.Fatalf("plan = %+v, want %+v (re-encryption waits for the bucket policy, so it stops too)", got, want)
+	}
+	bl := p.Blockers[0]
+	if bl.Change != "update-bucket-policy/b" || !strings.Contains(bl.Message, `"OldReader"`) || !strings.Contains(bl.Message, "AROAJQABLZS4A7QSYKKNX") {
+		t.Errorf("blocker = %+v", bl)
+	}
+	if p.Buckets[0].Status != Blocked {
+		t.Errorf("bucket status = %s", p.Buckets[0].Status)
+	}
+}
+
+// The upload Deny accepts the key by every name a client may use; a new key's names are
+// placeholders that apply fills in; ARNs are built in the caller's partition.
+func TestBucketPolicyNamesTheKeyEveryWayInThePartition(t *testing.T) {
+	t.Parallel()
+	b := kmsBucket("b", "alias/media")
+	b.EnforceOnUpload = true
+	for name, tc := range map[string]struct {
+		key  *observe.Key
+		want []string
+	}{
+		"existing key": {key: keyWith(rootOnly(), true), want: []string{keyARN, keyID, "alias/media", "arn:aws-cn:kms:us-east-1:111122223333:alias/media"}},
+		"new key":      {key: &observe.Key{Found: false}, want: []string{KeyARNPlaceholder, KeyIDPlaceholder, "alias/media", "arn:aws-cn:kms:us-east-1:111122223333:alias/media"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			k := tc.key
+			if k.Found {
+				k.ARN = strings.Replace(keyARN, "arn:aws:", "arn:aws-cn:", 1)
+				tc.want[0] = k.ARN
+			}
+			st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)}, map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/media"}: k})
+			st.Partition = "aws-cn"
+			p := Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st)
+			c, ok := p.Change("update-bucket-policy/b")
+			if !ok {
+				t.Fatalf("no bucket policy change: %+v %+v", p.Changes, p.Blockers)
+			}
+			for _, w := range append(tc.want, "arn:aws-cn:s3:::b/*") {
+				if !strings.Contains(c.Document, `"`+w+`"`) {
+					t.Errorf("bucket policy lacks %s:\n%s", w, c.Document)
+				}
+			}
+			if strings.Contains(c.Document, "arn:aws:") {
+				t.Errorf("an ARN outside the partition:\n%s", c.Document)
+			}
+			if ck, ok := p.Change("create-key/us-east-1/alias/media"); ok && (!strings.Contains(ck.Key.Policy, `"arn:aws-cn:iam::111122223333:root"`) || strings.Contains(ck.Key.Policy, "arn:aws:")) {
+				t.Errorf("new key policy not in the partition:\n%s", ck.Key.Policy)
+			}
+		})
+	}
+}
