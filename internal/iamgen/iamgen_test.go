@@ -112,7 +112,7 @@ func TestApplyScope(t *testing.T) {
 		{"s3:PutEncryptionConfiguration", "arn:aws:s3:::someone-elses-bucket", nil, false},
 		{"s3:PutObject", "arn:aws:s3:::media-hls/videos/seg.ts", nil, true},
 		{"s3:PutObject", "arn:aws:s3:::media-hls/private/seg.ts", nil, false}, // outside prefixes
-		{"s3:PutObject", "arn:aws:s3:::media-thumbnails/x.jpg", nil, false},  // report only
+		{"s3:PutObject", "arn:aws:s3:::media-thumbnails/x.jpg", nil, false},   // report only
 		{"s3:GetObject", "arn:aws:s3:::media-thumbnails/x.jpg", nil, true},
 		{"kms:CreateKey", "*", map[string][]string{"aws:RequestTag/" + AliasTag: {alias}}, true},
 		{"kms:CreateKey", "*", map[string][]string{"aws:RequestTag/" + AliasTag: {"alias/other"}}, false},
