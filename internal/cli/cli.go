@@ -115,7 +115,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	fs.IntVar(&oo.MaxObjects, "max-objects", 0, "object budget")
 	fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "time budget")
 	fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "multipart copy threshold in bytes")
-	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UOEAuto, "auto|always|never")
+	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto, "auto|always|never")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -193,7 +193,7 @@ func checkObjectOptions(o objects.Options) error {
 		return fmt.Errorf("--multipart-threshold %d: want at most 5 GiB (S3's largest single copy)", o.MultipartThreshold)
 	}
 	switch o.UpdateObjectEncryption {
-	case objects.UOEAuto, objects.UOEAlways, objects.UOENever:
+	case objects.UpdateEncryptionAuto, objects.UpdateEncryptionAlways, objects.UpdateEncryptionNever:
 	default:
 		return fmt.Errorf("--update-object-encryption %q: want auto, always or never", o.UpdateObjectEncryption)
 	}

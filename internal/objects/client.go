@@ -3,6 +3,7 @@ package objects
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
@@ -55,17 +57,24 @@ const (
 var opNames = []string{opList, opVersions, opHead, opCopy, opCreateMPU, opPartCopy, opComplete, opAbort, opTagging, opACL, opVersioning, opOwnership, opUOE, opLock, opWebsite}
 
 // client wraps the caller's S3API: it counts requests by operation, applies the optional
-// requests-per-second cap, and gives every request the run's retryer and an attempt counter.
+// requests-per-second cap, gives every request the run's retryer and an attempt counter and, when
+// the owner is known, the expected bucket owner; it asks listings for URL-encoded keys and decodes
+// them.
 type client struct {
 	api      S3API
+	owner    *string // expected bucket owner, nil when not known
 	limiter  *rate.Limiter
+	retryer  aws.Retryer
 	counts   map[string]*atomic.Int64
 	attempts atomic.Int64
 	optFn    func(*s3.Options)
 }
 
-func newClient(api S3API, o Options) *client {
+func newClient(api S3API, o Options, owner string) *client {
 	c := &client{api: api, counts: map[string]*atomic.Int64{}}
+	if owner != "" {
+		c.owner = aws.String(owner)
+	}
 	for _, n := range opNames {
 		c.counts[n] = new(atomic.Int64)
 	}
@@ -80,6 +89,7 @@ func newClient(api S3API, o Options) *client {
 	if retryer == nil {
 		retryer = NewRetryer()
 	}
+	c.retryer = retryer
 	countAttempt := middleware.FinalizeMiddlewareFunc("sseguard/objects/attempts", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		c.attempts.Add(1)
 		return next.HandleFinalize(ctx, in)
@@ -122,12 +132,42 @@ func (c *client) requests() (map[string]int, int) {
 	return m, retries
 }
 
+// Listings ask for URL-encoded keys: an object key may hold characters XML 1.0 cannot carry
+// (control characters), and a response holding one raw cannot be parsed at all. With
+// encoding-type=url, S3 percent-encodes the key-bearing elements of the response — Delimiter,
+// Prefix, Key and StartAfter for ListObjectsV2; KeyMarker, NextKeyMarker, Prefix, Key and
+// Delimiter for ListObjectVersions — and says so in the response's EncodingType, which is what
+// decoding keys on (Amazon S3 API Reference, "ListObjectsV2",
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html, and
+// "ListObjectVersions", https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html).
+// The markers are decoded too, so the paginator sends the real key back as the next key-marker.
+
 func (c *client) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
 	optFns, err := c.before(ctx, opList, optFns)
 	if err != nil {
 		return nil, err
 	}
-	return c.api.ListObjectsV2(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	cp.EncodingType = types.EncodingTypeUrl
+	out, err := c.api.ListObjectsV2(ctx, &cp, optFns...)
+	if err != nil || out.EncodingType != types.EncodingTypeUrl {
+		return out, err
+	}
+	d := decoder{}
+	for i := range out.Contents {
+		d.decode(&out.Contents[i].Key)
+	}
+	for i := range out.CommonPrefixes {
+		d.decode(&out.CommonPrefixes[i].Prefix)
+	}
+	d.decode(&out.Prefix)
+	d.decode(&out.Delimiter)
+	d.decode(&out.StartAfter)
+	if d.err != nil {
+		return nil, fmt.Errorf("decode the URL-encoded keys of a listing: %w", d.err)
+	}
+	return out, nil
 }
 
 func (c *client) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, optFns ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
@@ -135,7 +175,48 @@ func (c *client) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersio
 	if err != nil {
 		return nil, err
 	}
-	return c.api.ListObjectVersions(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	cp.EncodingType = types.EncodingTypeUrl
+	out, err := c.api.ListObjectVersions(ctx, &cp, optFns...)
+	if err != nil || out.EncodingType != types.EncodingTypeUrl {
+		return out, err
+	}
+	d := decoder{}
+	for i := range out.Versions {
+		d.decode(&out.Versions[i].Key)
+	}
+	for i := range out.DeleteMarkers {
+		d.decode(&out.DeleteMarkers[i].Key)
+	}
+	for i := range out.CommonPrefixes {
+		d.decode(&out.CommonPrefixes[i].Prefix)
+	}
+	d.decode(&out.KeyMarker)
+	d.decode(&out.NextKeyMarker)
+	d.decode(&out.Prefix)
+	d.decode(&out.Delimiter)
+	if d.err != nil {
+		return nil, fmt.Errorf("decode the URL-encoded keys of a version listing: %w", d.err)
+	}
+	return out, nil
+}
+
+// decoder decodes URL-encoded keys in place, keeping the first error.
+type decoder struct{ err error }
+
+// decode undoes encoding-type=url: percent-escapes, and "+" for a space as form encoding writes
+// it (a "+" in a key is always sent as %2B).
+func (d *decoder) decode(s **string) {
+	if *s == nil || d.err != nil {
+		return
+	}
+	v, err := url.QueryUnescape(**s)
+	if err != nil {
+		d.err = err
+		return
+	}
+	*s = &v
 }
 
 func (c *client) HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
@@ -143,7 +224,9 @@ func (c *client) HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns 
 	if err != nil {
 		return nil, err
 	}
-	return c.api.HeadObject(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.HeadObject(ctx, &cp, optFns...)
 }
 
 func (c *client) CopyObject(ctx context.Context, in *s3.CopyObjectInput, optFns ...func(*s3.Options)) (*s3.CopyObjectOutput, error) {
@@ -151,7 +234,9 @@ func (c *client) CopyObject(ctx context.Context, in *s3.CopyObjectInput, optFns 
 	if err != nil {
 		return nil, err
 	}
-	return c.api.CopyObject(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner, cp.ExpectedSourceBucketOwner = c.owner, c.owner
+	return c.api.CopyObject(ctx, &cp, optFns...)
 }
 
 func (c *client) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
@@ -159,7 +244,9 @@ func (c *client) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipa
 	if err != nil {
 		return nil, err
 	}
-	return c.api.CreateMultipartUpload(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.CreateMultipartUpload(ctx, &cp, optFns...)
 }
 
 func (c *client) UploadPartCopy(ctx context.Context, in *s3.UploadPartCopyInput, optFns ...func(*s3.Options)) (*s3.UploadPartCopyOutput, error) {
@@ -167,7 +254,9 @@ func (c *client) UploadPartCopy(ctx context.Context, in *s3.UploadPartCopyInput,
 	if err != nil {
 		return nil, err
 	}
-	return c.api.UploadPartCopy(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner, cp.ExpectedSourceBucketOwner = c.owner, c.owner
+	return c.api.UploadPartCopy(ctx, &cp, optFns...)
 }
 
 func (c *client) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {
@@ -175,7 +264,9 @@ func (c *client) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMul
 	if err != nil {
 		return nil, err
 	}
-	return c.api.CompleteMultipartUpload(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.CompleteMultipartUpload(ctx, &cp, optFns...)
 }
 
 func (c *client) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error) {
@@ -183,7 +274,9 @@ func (c *client) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipart
 	if err != nil {
 		return nil, err
 	}
-	return c.api.AbortMultipartUpload(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.AbortMultipartUpload(ctx, &cp, optFns...)
 }
 
 func (c *client) GetObjectTagging(ctx context.Context, in *s3.GetObjectTaggingInput, optFns ...func(*s3.Options)) (*s3.GetObjectTaggingOutput, error) {
@@ -191,7 +284,9 @@ func (c *client) GetObjectTagging(ctx context.Context, in *s3.GetObjectTaggingIn
 	if err != nil {
 		return nil, err
 	}
-	return c.api.GetObjectTagging(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.GetObjectTagging(ctx, &cp, optFns...)
 }
 
 func (c *client) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjectLockConfigurationInput, optFns ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
@@ -199,7 +294,9 @@ func (c *client) GetObjectLockConfiguration(ctx context.Context, in *s3.GetObjec
 	if err != nil {
 		return nil, err
 	}
-	return c.api.GetObjectLockConfiguration(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.GetObjectLockConfiguration(ctx, &cp, optFns...)
 }
 
 func (c *client) GetBucketWebsite(ctx context.Context, in *s3.GetBucketWebsiteInput, optFns ...func(*s3.Options)) (*s3.GetBucketWebsiteOutput, error) {
@@ -207,7 +304,9 @@ func (c *client) GetBucketWebsite(ctx context.Context, in *s3.GetBucketWebsiteIn
 	if err != nil {
 		return nil, err
 	}
-	return c.api.GetBucketWebsite(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.GetBucketWebsite(ctx, &cp, optFns...)
 }
 
 func (c *client) GetObjectAcl(ctx context.Context, in *s3.GetObjectAclInput, optFns ...func(*s3.Options)) (*s3.GetObjectAclOutput, error) {
@@ -215,7 +314,9 @@ func (c *client) GetObjectAcl(ctx context.Context, in *s3.GetObjectAclInput, opt
 	if err != nil {
 		return nil, err
 	}
-	return c.api.GetObjectAcl(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.GetObjectAcl(ctx, &cp, optFns...)
 }
 
 func (c *client) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, optFns ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
@@ -223,7 +324,9 @@ func (c *client) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersio
 	if err != nil {
 		return nil, err
 	}
-	return c.api.GetBucketVersioning(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.GetBucketVersioning(ctx, &cp, optFns...)
 }
 
 func (c *client) GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucketOwnershipControlsInput, optFns ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error) {
@@ -231,7 +334,9 @@ func (c *client) GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucke
 	if err != nil {
 		return nil, err
 	}
-	return c.api.GetBucketOwnershipControls(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.GetBucketOwnershipControls(ctx, &cp, optFns...)
 }
 
 func (c *client) UpdateObjectEncryption(ctx context.Context, in *s3.UpdateObjectEncryptionInput, optFns ...func(*s3.Options)) (*s3.UpdateObjectEncryptionOutput, error) {
@@ -239,7 +344,16 @@ func (c *client) UpdateObjectEncryption(ctx context.Context, in *s3.UpdateObject
 	if err != nil {
 		return nil, err
 	}
-	return c.api.UpdateObjectEncryption(ctx, in, optFns...)
+	cp := *in
+	cp.ExpectedBucketOwner = c.owner
+	return c.api.UpdateObjectEncryption(ctx, &cp, optFns...)
+}
+
+// transient says whether err is one the run's retryer retries (throttling, 5xx, timeouts, a
+// broken connection): it says nothing about the request itself, and it was retried already.
+func (c *client) transient(err error) bool {
+	var maxed *retry.MaxAttemptsError
+	return errors.As(err, &maxed) || c.retryer.IsErrorRetryable(err)
 }
 
 // IsAWSEndpoint reports whether api sends its S3 requests to AWS's own endpoints (the
@@ -291,6 +405,7 @@ func isAWSHost(endpoint string) bool {
 
 // Error codes S3 answers with.
 const (
+	codeAccessDenied        = "AccessDenied"
 	codePreconditionFailed  = "PreconditionFailed"
 	codeConditionalConflict = "ConditionalRequestConflict"
 	codeNotImplemented      = "NotImplemented"

@@ -2,6 +2,7 @@ package objects
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -12,12 +13,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithytime "github.com/aws/smithy-go/time"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/sync/errgroup"
 )
 
+// errGone marks an object deleted while it was being re-encrypted.
+var errGone = errors.New("the object was deleted meanwhile")
+
 // fixObject re-encrypts one object as decided. It answers a skip reason when the object turns out
-// not to be fixable after all, and an error matching isPrecondition when the object changed since
-// it was read (the caller reads it again).
+// not to be fixable after all, an error matching isPrecondition when the object changed since
+// it was read (the caller reads it again), and one matching errGone when it was deleted.
 func (r *runner) fixObject(ctx context.Context, key string, h *s3.HeadObjectOutput, d decision) (string, error) {
 	if d.uoe {
 		done, err := r.updateEncryption(ctx, key, h)
@@ -65,7 +72,11 @@ func (r *runner) copyObject(ctx context.Context, key string, h *s3.HeadObjectOut
 		MetadataDirective: types.MetadataDirectiveCopy,
 		TaggingDirective:  types.TaggingDirectiveCopy,
 		StorageClass:      h.StorageClass,
-		// Not covered by MetadataDirective=COPY: S3 drops it unless it is sent again.
+		// Not covered by MetadataDirective=COPY: "x-amz-website-redirect-location is unique to
+		// each object and is not copied when using the x-amz-metadata-directive header", so S3
+		// drops it unless it is sent again (Amazon S3 API Reference, "CopyObject",
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html). Only HeadObject
+		// shows it: the listing does not.
 		WebsiteRedirectLocation: h.WebsiteRedirectLocation,
 		// No ChecksumAlgorithm: without one, S3 gives the copy the source's checksum algorithm.
 		ServerSideEncryption: types.ServerSideEncryption(r.t.Algorithm),
@@ -86,10 +97,13 @@ func (r *runner) copyObject(ctx context.Context, key string, h *s3.HeadObjectOut
 		in.IfMatch = nil
 		_, err = r.c.CopyObject(ctx, in)
 	}
-	if err != nil {
-		return fmt.Errorf("copy object onto itself: %w", err)
+	switch {
+	case err == nil:
+		return nil
+	case isNotFound(err):
+		return fmt.Errorf("copy object onto itself: %w: %w", errGone, err)
 	}
-	return nil
+	return fmt.Errorf("copy object onto itself: %w%s", err, r.explainRefusal(err, key))
 }
 
 // partSize is the part size for an object: Options.PartSize, raised so the copy needs at most
@@ -113,15 +127,15 @@ func partSize(size, want int64) int64 {
 func (r *runner) multipartCopy(ctx context.Context, key string, h *s3.HeadObjectOutput) (err error) {
 	bucket := aws.String(r.t.Bucket)
 	create := &s3.CreateMultipartUploadInput{
-		Bucket:                  bucket,
-		Key:                     aws.String(key),
-		Metadata:                h.Metadata,
-		ContentType:             h.ContentType,
-		ContentEncoding:         h.ContentEncoding,
-		ContentDisposition:      h.ContentDisposition,
-		ContentLanguage:         h.ContentLanguage,
-		CacheControl:            h.CacheControl,
-		Expires:                 h.Expires,
+		Bucket:             bucket,
+		Key:                aws.String(key),
+		Metadata:           h.Metadata,
+		ContentType:        h.ContentType,
+		ContentEncoding:    h.ContentEncoding,
+		ContentDisposition: h.ContentDisposition,
+		ContentLanguage:    h.ContentLanguage,
+		CacheControl:       h.CacheControl,
+		// Not copied by a multipart upload (nor by CopyObject unless sent again): see copyObject.
 		WebsiteRedirectLocation: h.WebsiteRedirectLocation,
 		StorageClass:            h.StorageClass,
 		ServerSideEncryption:    types.ServerSideEncryption(r.t.Algorithm),
@@ -139,9 +153,11 @@ func (r *runner) multipartCopy(ctx context.Context, key string, h *s3.HeadObject
 			create.Tagging = aws.String(encodeTags(tags.TagSet))
 		}
 	}
-	up, err := r.c.CreateMultipartUpload(ctx, create)
+	var optFns []func(*s3.Options)
+	create.Expires, optFns = expires(h)
+	up, err := r.c.CreateMultipartUpload(ctx, create, optFns...)
 	if err != nil {
-		return fmt.Errorf("start multipart copy: %w", err)
+		return fmt.Errorf("start multipart copy: %w%s", err, r.explainRefusal(err, key))
 	}
 	uploadID := up.UploadId
 	defer func() {
@@ -195,6 +211,22 @@ func (r *runner) multipartCopy(ctx context.Context, key string, h *s3.HeadObject
 	return nil
 }
 
+// expires carries an object's Expires header over to a new upload. It is read as the raw header
+// (the SDK's ExpiresString; its parsed Expires is deprecated and nil for a value that is not an
+// HTTP date): a date is passed as such, anything else is sent back verbatim.
+func expires(h *s3.HeadObjectOutput) (*time.Time, []func(*s3.Options)) {
+	raw := aws.ToString(h.ExpiresString)
+	if raw == "" {
+		return nil, nil
+	}
+	if t, err := smithytime.ParseHTTPDate(raw); err == nil {
+		return &t, nil
+	}
+	return nil, []func(*s3.Options){func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.SetHeaderValue("Expires", raw))
+	}}
+}
+
 // encodeTags renders tags for the x-amz-tagging header (URL query encoding, spaces as %20).
 func encodeTags(tags []types.Tag) string {
 	parts := make([]string, 0, len(tags))
@@ -214,14 +246,23 @@ func queryEscape(s string) string {
 var errDamaged = fmt.Errorf("%w: UpdateObjectEncryption damaged an object", errFatal)
 
 // updateEncryption re-encrypts an object with UpdateObjectEncryption. It answers done=false,
-// err=nil when the endpoint turned out not to implement the operation (the caller copies instead).
+// err=nil when the operation is off for the run, or turns out to be: not implemented by the
+// endpoint, or refused (the caller copies instead).
+//
+// A refusal is any error S3 answers that is neither transient (the retryer's to handle) nor about
+// this object having changed or gone: most often 403 AccessDenied, for want of
+// s3:UpdateObjectEncryption or of the KMS permissions it needs on either key (Amazon S3 API
+// Reference, "UpdateObjectEncryption",
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_UpdateObjectEncryption.html). It damaged
+// nothing, and a copy may well be allowed (s3:PutObject): the gate closes for the run, with the
+// code, and this object and every later one are copied.
 func (r *runner) updateEncryption(ctx context.Context, key string, h *s3.HeadObjectOutput) (done bool, err error) {
 	use, verify := r.gate.acquire()
 	if !use {
 		return false, nil
 	}
-	outcome := gateFailed
-	defer func() { r.gate.release(outcome) }()
+	outcome, code := gateFailed, ""
+	defer func() { r.gate.release(outcome, code) }()
 	in := &s3.UpdateObjectEncryptionInput{
 		Bucket: aws.String(r.t.Bucket),
 		Key:    aws.String(key),
@@ -235,8 +276,14 @@ func (r *runner) updateEncryption(ctx context.Context, key string, h *s3.HeadObj
 		in.VersionId = h.VersionId
 	}
 	if _, err := r.c.UpdateObjectEncryption(ctx, in); err != nil {
-		if isNotImplemented(err) {
+		switch {
+		case isNotImplemented(err):
 			outcome = gateNotImplemented
+			return false, nil
+		case isNotFound(err):
+			return false, fmt.Errorf("update object encryption: %w: %w", errGone, err)
+		case r.refused(ctx, err):
+			outcome, code = gateRefused, errCode(err)
 			return false, nil
 		}
 		return false, fmt.Errorf("update object encryption: %w", err)
@@ -266,9 +313,17 @@ func (r *runner) updateEncryption(ctx context.Context, key string, h *s3.HeadObj
 	return true, nil
 }
 
+// refused says whether err is S3 refusing a request, as opposed to a transient error, the run
+// ending, or a precondition (the object changed: read it again).
+func (r *runner) refused(ctx context.Context, err error) bool {
+	var ae smithy.APIError
+	return ctx.Err() == nil && errors.As(err, &ae) && !r.c.transient(err) && !isPrecondition(err)
+}
+
 // uoeGate lets the first UpdateObjectEncryption of a run go alone: until one call has been read
 // back unchanged, no other is sent, so an endpoint that takes the request for an upload damages
-// one object, not one per worker. The next few calls are verified too.
+// one object, not one per worker. The next few calls are verified too. A refusal closes it too:
+// the calls waiting behind the first one then copy without sending it.
 type uoeGate struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -276,6 +331,7 @@ type uoeGate struct {
 	verified int
 	used     bool
 	why      gateOutcome // why the gate closed, when it did after being tried
+	code     string      // the error code of the refusal that closed it
 }
 
 type gateState int
@@ -295,6 +351,7 @@ const (
 	gateNotImplemented
 	gateUntrusted
 	gateDamaged
+	gateRefused
 )
 
 // verifyCalls is how many UpdateObjectEncryption calls of a run are read back.
@@ -335,7 +392,8 @@ func (g *uoeGate) acquire() (use, verify bool) {
 	return false, false
 }
 
-func (g *uoeGate) release(o gateOutcome) {
+// release records the outcome of a call acquire allowed; code is the error code of a refusal.
+func (g *uoeGate) release(o gateOutcome, code string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	probing := g.state == gateProbing
@@ -350,10 +408,10 @@ func (g *uoeGate) release(o gateOutcome) {
 		if probing {
 			g.state = gateUntested
 		}
-	case gateNotImplemented, gateUntrusted, gateDamaged:
+	case gateNotImplemented, gateUntrusted, gateDamaged, gateRefused:
 		if g.state != gateOff {
 			g.state = gateOff
-			g.why = o
+			g.why, g.code = o, code
 		}
 	}
 	g.cond.Broadcast()
@@ -370,9 +428,32 @@ func (g *uoeGate) String() string {
 		return "untrusted"
 	case gateDamaged:
 		return "damaged"
+	case gateRefused:
+		s := "refused: " + safeCode(g.code)
+		if g.used {
+			s = "used, then " + s
+		}
+		return s
 	}
 	if g.used {
 		return "used"
 	}
 	return "unused"
+}
+
+// safeCode keeps an error code (from the server: untrusted) to the characters error codes use.
+func safeCode(code string) string {
+	var b strings.Builder
+	for _, c := range code {
+		if b.Len() >= 64 {
+			break
+		}
+		if c == '.' || c == '-' || c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
+			b.WriteRune(c)
+		}
+	}
+	if b.Len() == 0 {
+		return "unknown error"
+	}
+	return b.String()
 }

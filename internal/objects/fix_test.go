@@ -243,7 +243,7 @@ func TestUpdateObjectEncryptionWhereImplemented(t *testing.T) {
 		t.Errorf("auto: %s, proxy saw %v", auto.UpdateObjectEncryption, p.Counts())
 	}
 
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UOEAlways, Concurrency: 8})
+	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestUpdateObjectEncryptionNotImplementedFallsBackToCopy(t *testing.T) {
 	defer p.Close()
 	p.UOE = objectstest.UOENotImplemented
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UOEAlways, Concurrency: 8})
+	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestForcedUpdateObjectEncryptionAgainstMotoStopsAtFirstDamage(t *testing.T)
 	}
 	seed(t, c, bucket, specs)
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-	sum, err := Fix(ctx, c, &resolver{kms: k}, target, Options{UpdateObjectEncryption: UOEAlways, Concurrency: 32})
+	sum, err := Fix(ctx, c, &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 32})
 	if err == nil {
 		t.Fatal("Fix with UpdateObjectEncryption forced against moto succeeded; it must stop at the first damaged object")
 	}

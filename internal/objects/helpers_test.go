@@ -130,6 +130,8 @@ type spec struct {
 	BucketKey bool
 	// Kind is what a scan must call it (given target key required and bucket keys on).
 	Kind string
+	// Redirect is the object's x-amz-website-redirect-location, if any.
+	Redirect string
 }
 
 var contentTypes = []string{"text/plain", "application/json", "video/mp4", "image/png", "application/x-mpegURL"}
@@ -206,6 +208,9 @@ func seed(t *testing.T, c *s3.Client, bucket string, specs []spec) {
 			}
 			if s.CacheControl != "" {
 				in.CacheControl = aws.String(s.CacheControl)
+			}
+			if s.Redirect != "" {
+				in.WebsiteRedirectLocation = aws.String(s.Redirect)
 			}
 			if len(s.Tags) > 0 {
 				in.Tagging = aws.String(s.tagging())
@@ -302,11 +307,11 @@ func verifyFixed(t *testing.T, c *s3.Client, bucket string, specs []spec, requir
 		t.Fatal(err)
 	}
 	sort.Strings(problems)
-	if len(problems) > 0 {
-		if len(problems) > 5 {
-			problems = append(problems[:5], fmt.Sprintf("... and %d more", len(problems)-5))
+	if n := len(problems); n > 0 {
+		if n > 5 {
+			problems = append(problems[:5], fmt.Sprintf("... and %d more", n-5))
 		}
-		t.Errorf("%d objects not as required:\n%s", len(problems), strings.Join(problems, "\n"))
+		t.Errorf("%d objects not as required:\n%s", n, strings.Join(problems, "\n"))
 	}
 }
 

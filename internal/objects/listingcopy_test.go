@@ -32,7 +32,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 	ctx := context.Background()
 	required, other := createKey(t, k, "alias/lc-required"), createKey(t, k, "alias/lc-other")
 	target := Target{Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-	opts := Options{Concurrency: 8, ListingCopySample: 40}
+	opts := Options{Concurrency: 8, CopyFromListing: true, CopyFromListingSample: 40}
 
 	t.Run("eligible bucket", func(t *testing.T) {
 		const bucket = "listing-copy"
@@ -57,8 +57,8 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 		}
 		// The sample is read (plus what was in flight when it completed); the rest is copied
 		// straight from the listing.
-		if h := fix.Requests[opHead]; h > o.ListingCopySample+o.Concurrency {
-			t.Errorf("%d HeadObject for %d objects, want at most %d (sample + in flight)", h, len(specs), o.ListingCopySample+o.Concurrency)
+		if h := fix.Requests[opHead]; h > o.CopyFromListingSample+o.Concurrency {
+			t.Errorf("%d HeadObject for %d objects, want at most %d (sample + in flight)", h, len(specs), o.CopyFromListingSample+o.Concurrency)
 		}
 		if unread == 0 || unread+fix.Requests[opHead] < len(specs) {
 			t.Errorf("%d objects copied from the listing, %d read", unread, fix.Requests[opHead])
@@ -87,7 +87,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 		verifyFixed(t, c, bucket, specs, required, false)
 	})
 
-	t.Run("off when asked", func(t *testing.T) {
+	t.Run("off unless asked", func(t *testing.T) {
 		const bucket = "listing-copy-off"
 		createBucket(t, c, bucket, true)
 		specs := allWrong("w", 80, required, other)
@@ -95,7 +95,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 		tg := target
 		tg.Bucket = bucket
 		o := opts
-		o.ListingCopyOff = true
+		o.CopyFromListing = false
 		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, o)
 		if err != nil {
 			t.Fatal(err)
@@ -140,7 +140,7 @@ func TestListingCopyKeepsNewerBytes(t *testing.T) {
 		})
 	}
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{Concurrency: 1, ListingCopySample: 10})
+	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{Concurrency: 1, CopyFromListing: true, CopyFromListingSample: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,23 +4,31 @@
 // resumably (a re-run re-scans and continues where the last one stopped).
 //
 // A run lists the bucket (ListObjectsV2, one prefix after another) into a bounded pool of workers.
-// Each worker reads one object's encryption with HeadObject (the listing carries none), compares it
-// with the Target by resolved key ARN, and, in Fix, re-encrypts it:
+// Listings ask for URL-encoded keys and decode them, so a key holding any character S3 can store
+// (control characters included) is scanned and fixed. Each worker reads one object's encryption
+// with HeadObject (the listing carries none), compares it with the Target by resolved key ARN, and,
+// in Fix, re-encrypts it:
 //
 //   - with UpdateObjectEncryption where the endpoint is known to implement it and the change is one
 //     it supports (SSE-S3 → SSE-KMS, another KMS key → the key, Bucket Key off → on). The first call
 //     runs alone and is verified (ETag and size unchanged) before any other is sent; a server that
-//     takes the request for a PutObject stops the whole run at once with an error naming the object;
-//   - otherwise with CopyObject onto itself (COPY directives, same storage class, If-Match on the
-//     source and the destination), or a multipart UploadPartCopy above Options.MultipartThreshold.
+//     takes the request for a PutObject stops the whole run at once with an error naming the object.
+//     A refusal (AccessDenied, or any other error that is neither transient nor about the object
+//     having changed or gone) turns it off for the rest of the run, and the objects are copied;
+//   - otherwise with CopyObject onto itself (COPY directives, same storage class, the website
+//     redirect sent again, If-Match on the source and the destination), or a multipart
+//     UploadPartCopy above Options.MultipartThreshold.
 //
 // Objects a copy would harm are skipped and reported (see the Reason constants). Nothing is ever
-// deleted. Findings are streamed to Options.OnFinding; the Summary holds counts and a bounded sample.
+// deleted. Every request carries Target.ExpectedBucketOwner when it is set. Findings are streamed to
+// Options.OnFinding; the Summary holds counts and a bounded sample.
 package objects
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -51,7 +59,7 @@ const (
 	// KindDSSEKMS is an object under dual-layer SSE-KMS.
 	KindDSSEKMS = "dsse-kms"
 	// KindUnread is an object re-encrypted straight from the listing, without reading its
-	// encryption first (see Options.ListingCopy).
+	// encryption first (see Options.CopyFromListing).
 	KindUnread = "unread"
 	// KindSkipped marks a finding for an object that cannot be fixed in place; see Finding.Reason.
 	KindSkipped = "skipped"
@@ -82,14 +90,50 @@ const (
 	ActionFailed = "failed"
 )
 
-// UpdateObjectEncryption modes (Options.UpdateObjectEncryption).
+// UpdateObjectEncryption modes (Options.UpdateObjectEncryption). In auto and always alike, a
+// refusal turns the operation off for the rest of the run and the objects are copied instead.
 const (
-	// UOEAuto uses UpdateObjectEncryption only against AWS's own S3 endpoints.
-	UOEAuto = "auto"
-	// UOEAlways uses it against any endpoint (still verified, still stopping at the first damage).
-	UOEAlways = "always"
-	// UOENever always copies.
-	UOENever = "never"
+	// UpdateEncryptionAuto uses UpdateObjectEncryption only against AWS's own S3 endpoints.
+	UpdateEncryptionAuto = "auto"
+	// UpdateEncryptionAlways uses it against any endpoint (still verified, still stopping at the
+	// first damage).
+	UpdateEncryptionAlways = "always"
+	// UpdateEncryptionNever never sends it: every object is copied.
+	UpdateEncryptionNever = "never"
+)
+
+// Defaults for the zero values of Options.
+const (
+	// DefaultConcurrency is the number of objects in flight.
+	DefaultConcurrency = 64
+	// DefaultPartConcurrency is the number of UploadPartCopy requests in flight for one object.
+	DefaultPartConcurrency = 8
+	// DefaultMultipartThreshold is the size above which an object is copied in parts: 5 GiB, the
+	// largest object one CopyObject accepts (Amazon S3 API Reference, "CopyObject",
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+	DefaultMultipartThreshold = 5 << 30
+	// DefaultPartSize is the size of each copied part, raised where an object would need more
+	// than 10,000 parts.
+	DefaultPartSize = 512 << 20
+	// DefaultProgressInterval is how often Options.Progress is called.
+	DefaultProgressInterval = 5 * time.Second
+	// DefaultSampleSize bounds Summary.Sample.
+	DefaultSampleSize = 20
+	// DefaultCopyFromListingSample is how many objects are read before Fix may copy from the
+	// listing (when Options.CopyFromListing allows it).
+	DefaultCopyFromListingSample = 100
+)
+
+// Limits Options.Validate enforces.
+const (
+	// MaxConcurrency is the largest Options.Concurrency accepted.
+	MaxConcurrency = 1024
+	// MaxPartSize is the largest part S3 accepts: 5 GiB (Amazon S3 User Guide, "Amazon S3
+	// multipart upload limits", https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html).
+	MaxPartSize = 5 << 30
+	// MaxMultipartThreshold is the largest Options.MultipartThreshold: no single CopyObject can
+	// copy more.
+	MaxMultipartThreshold = DefaultMultipartThreshold
 )
 
 // Reasons a run stopped early (Summary.Stopped).
@@ -118,6 +162,16 @@ type Target struct {
 	BucketKey bool
 	// Prefixes limits the run to keys under these prefixes; empty means the whole bucket.
 	Prefixes []string
+	// ExpectedBucketOwner, when set, is the account id that must own the bucket: every request of
+	// the run carries it (and copies carry it as the source's expected owner too), so S3 refuses
+	// them with 403 AccessDenied if a bucket of that name belongs to another account (Amazon S3
+	// User Guide, "Verifying bucket ownership with bucket owner condition",
+	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+	ExpectedBucketOwner string
+	// BucketPolicy is the bucket's policy document as observed ("" for none or unknown). It is
+	// read only to explain a copy refused with AccessDenied: the error then names the statements
+	// of this policy that deny it.
+	BucketPolicy string
 }
 
 // KeyResolver resolves any key reference S3 returns (id, ARN, alias name, alias ARN) to the key ARN.
@@ -148,13 +202,16 @@ type S3API interface {
 var _ S3API = (*s3.Client)(nil)
 
 // Options tune a run. The zero value is usable.
+//
+// Validate checks the values; Scan and Fix refuse options it refuses.
 type Options struct {
-	// Concurrency is the number of objects in flight (default 64). Build the S3 client with an
-	// HTTP connection pool at least this large (awsclient.Options{MaxConns: Concurrency +
-	// PartConcurrency}); a smaller pool makes requests queue for connections.
+	// Concurrency is the number of objects in flight (0: DefaultConcurrency; at most
+	// MaxConcurrency). Build the S3 client with an HTTP connection pool at least this large
+	// (awsclient.Options{MaxConns: Concurrency + PartConcurrency}); a smaller pool makes requests
+	// queue for connections.
 	Concurrency int
 	// PartConcurrency is the number of UploadPartCopy requests in flight for one large object
-	// (default 8).
+	// (0: DefaultPartConcurrency).
 	PartConcurrency int
 	// RequestsPerSecond caps the S3 requests the run sends; 0 means no cap.
 	RequestsPerSecond float64
@@ -163,35 +220,103 @@ type Options struct {
 	MaxObjects int
 	// MaxDuration is the budget in time; 0 means no limit.
 	MaxDuration time.Duration
-	// MultipartThreshold is the size above which an object is copied in parts (default 5 GiB,
-	// the largest single CopyObject S3 accepts).
+	// MultipartThreshold is the size above which an object is copied in parts (0:
+	// DefaultMultipartThreshold; at most MaxMultipartThreshold).
 	MultipartThreshold int64
-	// PartSize is the size of each copied part (default 512 MiB, raised so no object needs more
-	// than 10,000 parts).
+	// PartSize is the size of each copied part (0: DefaultPartSize; at most MaxPartSize), raised
+	// so no object needs more than 10,000 parts.
 	PartSize int64
-	// UpdateObjectEncryption is UOEAuto (default), UOEAlways or UOENever.
+	// UpdateObjectEncryption is UpdateEncryptionAuto (the default for ""),
+	// UpdateEncryptionAlways or UpdateEncryptionNever.
 	UpdateObjectEncryption string
 	// Retryer replaces the retryer of every S3 request of the run; nil means NewRetryer().
 	Retryer aws.Retryer
 	// Progress, when set, is called every ProgressInterval and once at the end.
 	Progress func(Progress)
-	// ProgressInterval is how often Progress is called (default 5s).
+	// ProgressInterval is how often Progress is called (0: DefaultProgressInterval).
 	ProgressInterval time.Duration
 	// OnFinding, when set, receives every non-compliant or skipped object as soon as it is
 	// decided (and, in Fix, acted on). Calls never overlap.
 	OnFinding func(Finding)
-	// SampleSize bounds Summary.Sample (default 20; negative: no sample).
+	// SampleSize bounds Summary.Sample (0: DefaultSampleSize; negative: no sample).
 	SampleSize int
-	// ListingCopy lets Fix copy objects straight from the listing, skipping the HeadObject,
-	// once the first ListingCopySample objects read show that nearly all (90%) need fixing:
-	// half the requests on a bucket that is mostly wrong. Only where nothing can be lost that
-	// way: an unversioned bucket, with ACLs disabled, no Object Lock, no website configuration;
-	// only for objects the listing shows in a storage class readable at once and below the
-	// multipart threshold. The copy still carries If-Match with the listing's ETag, and any
-	// failure falls back to reading the object. Default on; ListingCopyOff turns it off.
-	ListingCopyOff bool
-	// ListingCopySample is how many objects are read before deciding (default 100).
-	ListingCopySample int
+	// CopyFromListing lets Fix copy objects straight from the listing, without reading them
+	// first, once the first CopyFromListingSample objects read show that nearly all (90%) need
+	// fixing: half the requests on a bucket that is mostly wrong. Off by default, because an
+	// object that is not read cannot be copied losslessly: a copy drops the object's
+	// x-amz-website-redirect-location unless it is sent again, and only reading the object shows
+	// it, so every object copied from the listing LOSES ITS WEBSITE REDIRECT, whatever the
+	// bucket's website configuration says (any object of any bucket can carry one). Even when
+	// asked, it is used only where nothing else can be lost that way: an unversioned bucket with
+	// ACLs disabled, no Object Lock and no website configuration; only for objects the listing
+	// shows in a storage class readable at once and below the multipart threshold. The copy still
+	// carries If-Match with the listing's ETag, and any failure falls back to reading the object.
+	CopyFromListing bool
+	// CopyFromListingSample is how many objects are read before deciding (0:
+	// DefaultCopyFromListingSample).
+	CopyFromListingSample int
+}
+
+// Names of options in an OptionError, neutral so that a caller can map them to its own flag or
+// input names.
+const (
+	OptionConcurrency            = "concurrency"
+	OptionRequestsPerSecond      = "requests-per-second"
+	OptionMaxObjects             = "max-objects"
+	OptionMaxDuration            = "max-duration"
+	OptionMultipartThreshold     = "multipart-threshold"
+	OptionPartSize               = "part-size"
+	OptionUpdateObjectEncryption = "update-object-encryption"
+)
+
+// OptionError is an option Options.Validate refuses.
+type OptionError struct {
+	// Option is one of the Option constants.
+	Option string
+	// Value is the value refused, as text.
+	Value string
+	// Want says what is accepted, e.g. "0 (the default) to 1024".
+	Want string
+}
+
+// Error renders the problem with the neutral option name, e.g. "concurrency 2000: want 0 (the
+// default) to 1024".
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("%s %s: want %s", e.Option, e.Value, e.Want)
+}
+
+// Validate checks every option and reports each one out of range as an *OptionError (several
+// are joined with errors.Join, in the order of the Option constants). The zero value is valid.
+func (o Options) Validate() error {
+	var errs []error
+	bad := func(option, value, want string) {
+		errs = append(errs, &OptionError{Option: option, Value: value, Want: want})
+	}
+	if o.Concurrency < 0 || o.Concurrency > MaxConcurrency {
+		bad(OptionConcurrency, fmt.Sprint(o.Concurrency), fmt.Sprintf("0 (the default, %d) to %d", DefaultConcurrency, MaxConcurrency))
+	}
+	if o.RequestsPerSecond < 0 || math.IsNaN(o.RequestsPerSecond) || math.IsInf(o.RequestsPerSecond, 0) {
+		bad(OptionRequestsPerSecond, fmt.Sprint(o.RequestsPerSecond), "0 (no cap) or a positive number")
+	}
+	if o.MaxObjects < 0 {
+		bad(OptionMaxObjects, fmt.Sprint(o.MaxObjects), "0 (no limit) or a positive number")
+	}
+	if o.MaxDuration < 0 {
+		bad(OptionMaxDuration, o.MaxDuration.String(), "0 (no limit) or a positive duration")
+	}
+	if o.MultipartThreshold < 0 || o.MultipartThreshold > MaxMultipartThreshold {
+		bad(OptionMultipartThreshold, fmt.Sprint(o.MultipartThreshold), "0 (the default) to 5 GiB (S3's largest single copy)")
+	}
+	if o.PartSize < 0 || o.PartSize > MaxPartSize {
+		bad(OptionPartSize, fmt.Sprint(o.PartSize), "0 (the default) to 5 GiB (S3's largest part)")
+	}
+	switch o.UpdateObjectEncryption {
+	case "", UpdateEncryptionAuto, UpdateEncryptionAlways, UpdateEncryptionNever:
+	default:
+		bad(OptionUpdateObjectEncryption, fmt.Sprintf("%q", o.UpdateObjectEncryption),
+			fmt.Sprintf("%s, %s or %s", UpdateEncryptionAuto, UpdateEncryptionAlways, UpdateEncryptionNever))
+	}
+	return errors.Join(errs...)
 }
 
 // Progress is a snapshot of a running scan or fix.
@@ -275,14 +400,17 @@ type Summary struct {
 	RemainingAtLeast bool
 	// Stopped says why the run stopped early (one of the Stopped constants), "" if it did not.
 	Stopped string
-	// Sample holds the first few findings (Options.SampleSize).
+	// Sample holds a few findings (at most Options.SampleSize): those with the smallest keys,
+	// sorted by key then version id, so that the same bucket gives the same sample on every run.
 	Sample []Finding
 	// Requests counts the S3 requests made, by operation name.
 	Requests map[string]int
 	// Retries counts extra attempts the SDK's retryer made (throttling, transient errors).
 	Retries int
 	// UpdateObjectEncryption says how that API fared: "unused", "used", "not-implemented",
-	// "untrusted" (answered OK without changing the encryption) or "damaged".
+	// "untrusted" (answered OK without changing the encryption), "damaged", or "refused: CODE"
+	// ("used, then refused: CODE" when some calls had succeeded) with the error code of the
+	// refusal that turned it off, e.g. "refused: AccessDenied".
 	UpdateObjectEncryption string
 	// Duration is how long the run took.
 	Duration time.Duration
@@ -292,15 +420,6 @@ type Summary struct {
 func (s Summary) TotalToFix() int {
 	n := 0
 	for _, v := range s.ToFix {
-		n += v
-	}
-	return n
-}
-
-// TotalSkipped is the number of objects skipped.
-func (s Summary) TotalSkipped() int {
-	n := 0
-	for _, v := range s.Skipped {
 		n += v
 	}
 	return n

@@ -17,15 +17,6 @@ import (
 )
 
 const (
-	defaultConcurrency     = 64
-	defaultPartConcurrency = 8
-	defaultThreshold       = 5 << 30
-	defaultPartSize        = 512 << 20
-	defaultInterval        = 5 * time.Second
-	defaultSampleSize      = 20
-	// defaultListingCopySample is how many objects are read before Fix may copy from the listing.
-	defaultListingCopySample = 100
-
 	// maxAttempts bounds how often one object is re-read and decided again after a conditional
 	// write found it changed.
 	maxAttempts = 4
@@ -36,36 +27,33 @@ const (
 	remainingPages = 100
 )
 
-func (o Options) withDefaults() (Options, error) {
+// withDefaults fills in the zero values; the options must have passed Validate.
+func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
-		o.Concurrency = defaultConcurrency
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.PartConcurrency <= 0 {
-		o.PartConcurrency = defaultPartConcurrency
+		o.PartConcurrency = DefaultPartConcurrency
 	}
 	if o.MultipartThreshold <= 0 {
-		o.MultipartThreshold = defaultThreshold
+		o.MultipartThreshold = DefaultMultipartThreshold
 	}
 	if o.PartSize <= 0 {
-		o.PartSize = defaultPartSize
+		o.PartSize = DefaultPartSize
 	}
 	if o.ProgressInterval <= 0 {
-		o.ProgressInterval = defaultInterval
+		o.ProgressInterval = DefaultProgressInterval
 	}
-	if o.ListingCopySample <= 0 {
-		o.ListingCopySample = defaultListingCopySample
+	if o.CopyFromListingSample <= 0 {
+		o.CopyFromListingSample = DefaultCopyFromListingSample
 	}
 	if o.SampleSize == 0 {
-		o.SampleSize = defaultSampleSize
+		o.SampleSize = DefaultSampleSize
 	}
-	switch o.UpdateObjectEncryption {
-	case "":
-		o.UpdateObjectEncryption = UOEAuto
-	case UOEAuto, UOEAlways, UOENever:
-	default:
-		return o, fmt.Errorf("update-object-encryption must be %q, %q or %q, not %q", UOEAuto, UOEAlways, UOENever, o.UpdateObjectEncryption)
+	if o.UpdateObjectEncryption == "" {
+		o.UpdateObjectEncryption = UpdateEncryptionAuto
 	}
-	return o, nil
+	return o
 }
 
 // validate checks the target. A Scan may require aws:kms with no key: the key does not exist yet
@@ -120,12 +108,15 @@ type runner struct {
 	// aclsOff is set once the bucket is known to have ACLs disabled: no per-object ACL check.
 	aclsOff atomic.Bool
 	gate    *uoeGate
-	// destIfMatch is cleared if the endpoint refuses If-Match on CopyObject's destination.
+	// noDestIfMatch is set once the endpoint refuses If-Match on CopyObject's destination.
 	noDestIfMatch atomic.Bool
-	// listingCopyOK says the bucket allows copying from the listing (Options.ListingCopy);
-	// listingCopy is set once the sample shows the bucket is mostly wrong.
+	// listingCopyOK says the bucket allows copying from the listing (Options.CopyFromListing
+	// asked for it and nothing would be lost); listingCopy is set once the sample shows the
+	// bucket is mostly wrong.
 	listingCopyOK, listingCopy atomic.Bool
 	sampledRead, sampledWrong  atomic.Int64
+	// policy is Target.BucketPolicy parsed, once, when a refusal is to be explained.
+	policy *bucketPolicy
 
 	listed, scanned, compliant, toFix, fixed, failed, skipped, gone, remaining atomic.Int64
 	listingDone, remainingAtLeast                                              atomic.Bool
@@ -144,18 +135,19 @@ type runner struct {
 
 func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, fix bool) (Summary, error) {
 	start := time.Now()
-	o, err := o.withDefaults()
-	if err != nil {
-		return Summary{}, err
+	if err := o.Validate(); err != nil {
+		return Summary{}, fmt.Errorf("objects: %w", err)
 	}
+	o = o.withDefaults()
 	if err := t.validate(fix); err != nil {
 		return Summary{}, err
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := &runner{
-		c: newClient(api, o), keys: newKeyCache(keys, t.Region), t: t, o: o, fix: fix, start: start, cancel: cancel,
+		c: newClient(api, o, t.ExpectedBucketOwner), keys: newKeyCache(keys, t.Region), t: t, o: o, fix: fix, start: start, cancel: cancel,
 		stopCh: make(chan struct{}), toFixBy: map[string]int{}, skippedBy: map[string]int{}, gate: newGate(false),
+		policy: newBucketPolicy(t.BucketPolicy),
 	}
 	r.budget.Store(int64(o.MaxObjects))
 	if t.Algorithm == AlgorithmKMS && t.KeyARN != "" && !isKeyARN(t.KeyARN) {
@@ -167,9 +159,9 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	}
 	uoe := false
 	switch o.UpdateObjectEncryption {
-	case UOEAlways:
+	case UpdateEncryptionAlways:
 		uoe = true
-	case UOEAuto:
+	case UpdateEncryptionAuto:
 		uoe = IsAWSEndpoint(ctx, api, t.Bucket, t.Region)
 	}
 	r.gate = newGate(uoe && r.t.Algorithm == AlgorithmKMS)
@@ -180,7 +172,7 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	}
 	r.versioning = string(v.Status)
 	r.probeACLs(ctx)
-	if fix && !o.ListingCopyOff {
+	if fix && o.CopyFromListing {
 		r.listingCopyOK.Store(r.probeListingCopy(ctx))
 	}
 
@@ -246,10 +238,12 @@ func (r *runner) probeACLs(ctx context.Context) {
 	}
 }
 
-// probeListingCopy says whether copying from the listing loses nothing in this bucket: no
-// versions (a needless copy of a compliant object would add one), no ACLs (a copy drops grants),
-// no Object Lock (the copy must not be tried on locked objects), no website configuration (a
-// copy drops x-amz-website-redirect-location, which only a HeadObject reveals).
+// probeListingCopy says whether copying from the listing, once asked for, is allowed in this
+// bucket: no versions (a needless copy of a compliant object would add one), no ACLs (a copy
+// drops grants), no Object Lock (the copy must not be tried on locked objects), no website
+// configuration (where website redirects are served). Redirects on objects of a bucket without a
+// website configuration are still dropped: only a HeadObject reveals them (see
+// Options.CopyFromListing).
 func (r *runner) probeListingCopy(ctx context.Context) bool {
 	if r.versioning != "" || !r.aclsOff.Load() {
 		return false
@@ -274,7 +268,7 @@ func (r *runner) sampleRead(wrong bool) {
 		r.sampledWrong.Add(1)
 	}
 	n := r.sampledRead.Add(1)
-	if n >= int64(r.o.ListingCopySample) && r.sampledWrong.Load()*10 >= n*9 {
+	if n >= int64(r.o.CopyFromListingSample) && r.sampledWrong.Load()*10 >= n*9 {
 		r.listingCopy.Store(true)
 	}
 }
@@ -476,6 +470,10 @@ func (r *runner) handle(ctx context.Context, obj types.Object) error {
 			lastErr = err
 			continue
 		}
+		if errors.Is(err, errGone) {
+			r.gone.Add(1)
+			return nil
+		}
 		r.scanned.Add(1)
 		switch {
 		case errors.Is(err, errFatal):
@@ -540,8 +538,13 @@ func (r *runner) record(f Finding) {
 	} else if f.Kind != "" && f.Kind != KindSkipped {
 		r.toFixBy[f.Kind]++
 	}
-	if r.o.SampleSize > 0 && len(r.sample) < r.o.SampleSize {
+	if r.o.SampleSize > 0 {
+		// Keep the findings with the smallest keys, whatever order they complete in: trimmed
+		// now and then so memory stays bounded.
 		r.sample = append(r.sample, f)
+		if len(r.sample) >= 2*r.o.SampleSize {
+			r.sample = smallestKeys(r.sample, r.o.SampleSize)
+		}
 	}
 	if r.o.OnFinding != nil {
 		r.o.OnFinding(f)
@@ -616,7 +619,7 @@ func (r *runner) summary() Summary {
 		ToFix: map[string]int{}, Skipped: map[string]int{},
 		Fixed: int(r.fixed.Load()), Failed: int(r.failed.Load()), Gone: int(r.gone.Load()),
 		Versioning: r.versioning, Remaining: int(r.remaining.Load()), RemainingAtLeast: r.remainingAtLeast.Load(),
-		Sample: append([]Finding(nil), r.sample...), Duration: time.Since(r.start),
+		Sample: smallestKeys(append([]Finding(nil), r.sample...), r.o.SampleSize), Duration: time.Since(r.start),
 		UpdateObjectEncryption: r.gate.String(),
 	}
 	for k, v := range r.toFixBy {
@@ -630,4 +633,21 @@ func (r *runner) summary() Summary {
 	}
 	s.Requests, s.Retries = r.c.requests()
 	return s
+}
+
+// smallestKeys sorts findings by key (then version id) and keeps the first n.
+func smallestKeys(fs []Finding, n int) []Finding {
+	sort.Slice(fs, func(i, j int) bool {
+		if fs[i].Key != fs[j].Key {
+			return fs[i].Key < fs[j].Key
+		}
+		return fs[i].VersionID < fs[j].VersionID
+	})
+	if n < 0 {
+		n = 0
+	}
+	if len(fs) > n {
+		fs = fs[:n:n]
+	}
+	return fs
 }

@@ -210,15 +210,14 @@ func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (*awsclie
 	if p.Clients != nil {
 		c, err = p.Clients(ctx)
 	} else {
-		// The connection pool matches the objects in flight plus the parts of one large copy
-		// (package objects' defaults are 64 and 8).
+		// The connection pool matches the objects in flight plus the parts of one large copy.
 		conc := p.Objects.Concurrency
 		if conc <= 0 {
-			conc = 64
+			conc = objects.DefaultConcurrency
 		}
 		parts := p.Objects.PartConcurrency
 		if parts <= 0 {
-			parts = 8
+			parts = objects.DefaultPartConcurrency
 		}
 		c, err = awsclient.New(ctx, awsclient.Options{Region: pol.Region, MaxConns: conc + parts})
 	}

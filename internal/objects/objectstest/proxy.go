@@ -7,7 +7,16 @@
 //     the object's current ETag differs (moto ignores them);
 //   - UOE: UpdateObjectEncryption (PUT /bucket/key?encryption) answered as AWS documents it — the
 //     object's bytes, ETag and metadata kept, its encryption changed — or 501 NotImplemented, or
-//     passed through to moto (which stores the request's XML as the object's content).
+//     403 AccessDenied (a caller without s3:UpdateObjectEncryption), or passed through to moto
+//     (which stores the request's XML as the object's content);
+//   - BucketOwner: x-amz-expected-bucket-owner and x-amz-source-expected-bucket-owner checked
+//     against the account that owns every bucket, 403 AccessDenied when they differ (moto ignores
+//     them);
+//   - DropRedirectOnCopy: a CopyObject that does not send x-amz-website-redirect-location again
+//     leaves the copy without the source's redirect, as S3 does (moto keeps it);
+//   - EncodeVersionListings: ListObjectVersions with encoding-type=url answered with URL-encoded
+//     keys and markers, as S3 does (moto ignores the parameter and sends control characters raw,
+//     which no XML parser accepts).
 //
 // Before hooks see each request first, so a test can change an object at exactly the wrong time.
 package objectstest
@@ -16,11 +25,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +46,10 @@ const (
 	UOEImplement = "implement"
 	// UOENotImplemented answers 501 NotImplemented.
 	UOENotImplemented = "not-implemented"
+	// UOEAccessDenied answers 403 AccessDenied, as S3 does for a caller without
+	// s3:UpdateObjectEncryption or the KMS permissions it needs (Amazon S3 API Reference,
+	// "UpdateObjectEncryption", https://docs.aws.amazon.com/AmazonS3/latest/API/API_UpdateObjectEncryption.html).
+	UOEAccessDenied = "access-denied"
 )
 
 // Proxy is a running proxy. Set its fields before the first request.
@@ -49,6 +64,22 @@ type Proxy struct {
 	EnforceIfMatch bool
 	// UOE selects how UpdateObjectEncryption is answered (a UOE constant).
 	UOE string
+	// BucketOwner, when set, is the account id owning every bucket: a request whose
+	// x-amz-expected-bucket-owner (or, on copies, x-amz-source-expected-bucket-owner) names
+	// another account is answered 403 AccessDenied (Amazon S3 User Guide, "Verifying bucket
+	// ownership with bucket owner condition",
+	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+	BucketOwner string
+	// DropRedirectOnCopy makes a CopyObject without x-amz-website-redirect-location drop the
+	// source's redirect: "x-amz-website-redirect-location is unique to each object and is not
+	// copied when using the x-amz-metadata-directive header" (Amazon S3 API Reference,
+	// "CopyObject", https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+	DropRedirectOnCopy bool
+	// EncodeVersionListings answers ListObjectVersions with encoding-type=url as S3 does: Key,
+	// KeyMarker, NextKeyMarker, Prefix and Delimiter URL-encoded, and EncodingType in the response
+	// (Amazon S3 API Reference, "ListObjectVersions",
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html).
+	EncodeVersionListings bool
 	// Before, when set, is called with each request's operation and request before the proxy
 	// handles it (and before any If-Match check).
 	Before func(op string, r *http.Request)
@@ -131,22 +162,130 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	if p.Handle != nil && p.Handle(op, w, r) {
 		return
 	}
+	if p.BucketOwner != "" && !p.checkOwner(w, r) {
+		return
+	}
 	if p.EnforceIfMatch {
 		if ok := p.checkConditions(w, r, op); !ok {
 			return
 		}
 	}
-	if op == "UpdateObjectEncryption" {
-		switch p.UOE {
-		case UOEImplement:
-			p.updateObjectEncryption(w, r)
-			return
-		case UOENotImplemented:
-			writeError(w, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
+	switch {
+	case op == "UpdateObjectEncryption" && p.UOE == UOEImplement:
+		p.updateObjectEncryption(w, r)
+		return
+	case op == "UpdateObjectEncryption" && p.UOE == UOENotImplemented:
+		writeError(w, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
+		return
+	case op == "UpdateObjectEncryption" && p.UOE == UOEAccessDenied:
+		writeError(w, http.StatusForbidden, "AccessDenied", "User is not authorized to perform: s3:UpdateObjectEncryption")
+		return
+	case op == "CopyObject" && p.DropRedirectOnCopy:
+		if !p.dropRedirect(w, r) {
 			return
 		}
+	case op == "ListObjectVersions" && p.EncodeVersionListings && r.URL.Query().Get("encoding-type") == "url":
+		p.encodeVersionListing(w, r)
+		return
 	}
 	p.rp.ServeHTTP(w, r)
+}
+
+// checkOwner answers 403 (and false) when a request expects its bucket, or its copy source's, to
+// belong to another account than BucketOwner.
+func (p *Proxy) checkOwner(w http.ResponseWriter, r *http.Request) bool {
+	for _, h := range []string{"X-Amz-Expected-Bucket-Owner", "X-Amz-Source-Expected-Bucket-Owner"} {
+		if v := r.Header.Get(h); v != "" && v != p.BucketOwner {
+			writeError(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+			return false
+		}
+	}
+	return true
+}
+
+// dropRedirect turns a CopyObject that keeps the source's metadata (COPY) but does not send the
+// website redirect again into one that replaces the metadata with the source's own minus the
+// redirect, which is what S3 stores for such a copy (moto would keep the redirect). It answers
+// false when it answered the request itself (an error).
+func (p *Proxy) dropRedirect(w http.ResponseWriter, r *http.Request) bool {
+	if r.Header.Get("X-Amz-Website-Redirect-Location") != "" || strings.EqualFold(r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
+		return true
+	}
+	src := r.Header.Get("X-Amz-Copy-Source")
+	if i := strings.IndexByte(src, '?'); i >= 0 {
+		src = src[:i]
+	}
+	head, err := p.head("/" + strings.TrimPrefix(src, "/"))
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "InternalError", err.Error())
+		return false
+	}
+	head.Body.Close()
+	if head.StatusCode != http.StatusOK || head.Header.Get("X-Amz-Website-Redirect-Location") == "" {
+		return true
+	}
+	r.Header.Set("X-Amz-Metadata-Directive", "REPLACE")
+	for k, v := range head.Header {
+		switch ck := http.CanonicalHeaderKey(k); {
+		case strings.HasPrefix(ck, "X-Amz-Meta-"), ck == "Content-Type", ck == "Content-Encoding", ck == "Content-Disposition",
+			ck == "Content-Language", ck == "Cache-Control", ck == "Expires":
+			r.Header[ck] = v
+		}
+	}
+	return true
+}
+
+// versionListingFields are the elements of a ListObjectVersions answer that S3 URL-encodes.
+var versionListingFields = regexp.MustCompile(`<(Key|KeyMarker|NextKeyMarker|Prefix|Delimiter)>([^<]*)</(?:Key|KeyMarker|NextKeyMarker|Prefix|Delimiter)>`)
+
+// encodeVersionListing forwards a ListObjectVersions and URL-encodes the key-bearing elements of
+// moto's answer, which holds them raw (XML-escaped, but with control characters as they are).
+func (p *Proxy) encodeVersionListing(w http.ResponseWriter, r *http.Request) {
+	req, err := http.NewRequest(http.MethodGet, p.Upstream+r.URL.RequestURI(), http.NoBody)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
+		return
+	}
+	resp, err := p.do(req)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "InternalError", err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "InternalError", err.Error())
+		return
+	}
+	if resp.StatusCode == http.StatusOK && !bytes.Contains(body, []byte("<EncodingType>")) {
+		body = versionListingFields.ReplaceAllFunc(body, func(m []byte) []byte {
+			sub := versionListingFields.FindSubmatch(m)
+			return []byte(fmt.Sprintf("<%s>%s</%s>", sub[1], urlEncode(html.UnescapeString(string(sub[2]))), sub[1]))
+		})
+		body = bytes.Replace(body, []byte("</ListVersionsResult>"), []byte("<EncodingType>url</EncodingType></ListVersionsResult>"), 1)
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(resp.StatusCode)
+	w.Write(body)
+}
+
+// urlEncode percent-encodes every byte of s but unreserved characters and "/", as S3 encodes
+// keys for encoding-type=url (a space as %20, a "+" as %2B).
+func urlEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }
 
 // Operation names the S3 (or KMS, STS, ...) operation of a path-style request.
@@ -176,6 +315,8 @@ func Operation(r *http.Request) string {
 			return "ListObjectVersions"
 		case r.Method == http.MethodGet && has("uploads"):
 			return "ListMultipartUploads"
+		case r.Method == http.MethodGet && has("object-lock"):
+			return "GetObjectLockConfiguration"
 		case r.Method == http.MethodPost && has("delete"):
 			return "DeleteObjects"
 		case r.Method == http.MethodGet && len(q) == 0:
@@ -377,11 +518,6 @@ func (p *Proxy) updateObjectEncryption(w http.ResponseWriter, r *http.Request) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	w.WriteHeader(http.StatusOK)
-}
-
-// WriteError answers with an S3 error document.
-func WriteError(w http.ResponseWriter, status int, code, msg string) {
-	writeError(w, status, code, msg)
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
