@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,12 +26,27 @@ type fakePipeline struct {
 	plan    *plan.Plan
 	results []plan.Result
 	err     error
+	// progress is written to the progress log during Plan and Apply (after the plan is shown to
+	// the before-apply hook, as the real pipeline does).
+	progress string
 
 	planCalls, applyCalls []string
+	log                   io.Writer
+	beforeApply           func(*plan.Plan)
+}
+
+func (f *fakePipeline) SetProgressLog(w io.Writer)         { f.log = w }
+func (f *fakePipeline) SetBeforeApply(fn func(*plan.Plan)) { f.beforeApply = fn }
+
+func (f *fakePipeline) writeProgress() {
+	if f.log != nil && f.progress != "" {
+		io.WriteString(f.log, f.progress)
+	}
 }
 
 func (f *fakePipeline) Plan(_ context.Context, path string) (*plan.Plan, error) {
 	f.planCalls = append(f.planCalls, path)
+	f.writeProgress()
 	if f.plan == nil {
 		return nil, f.err
 	}
@@ -39,6 +55,10 @@ func (f *fakePipeline) Plan(_ context.Context, path string) (*plan.Plan, error) 
 
 func (f *fakePipeline) Apply(_ context.Context, path string) (*plan.Plan, []plan.Result, error) {
 	f.applyCalls = append(f.applyCalls, path)
+	if f.plan != nil && f.beforeApply != nil {
+		f.beforeApply(clonePlan(f.plan))
+	}
+	f.writeProgress()
 	if f.plan == nil {
 		return nil, nil, f.err
 	}

@@ -50,6 +50,9 @@ type Inputs struct {
 	JSONFileShown string
 	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, rate).
 	Objects objects.Options
+	// RedactAccountID replaces the account id in everything written for people (log, job
+	// summary, annotations); the JSON plan keeps it.
+	RedactAccountID bool
 }
 
 // ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
@@ -93,6 +96,16 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 			errs = append(errs, fmt.Errorf("input fail-on-drift is %q: it must be true or false", v))
 		}
 		in.FailOnDrift = b
+	}
+
+	if v := a.GetInput("redact-account-id"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			// Redact all the same: whoever wrote it wanted the account kept out of the log.
+			b = true
+			errs = append(errs, fmt.Errorf("input redact-account-id is %q: it must be true or false", v))
+		}
+		in.RedactAccountID = b
 	}
 
 	if j := a.GetInput("json-file"); j != "" {

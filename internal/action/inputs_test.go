@@ -152,9 +152,14 @@ func TestReadInputs(t *testing.T) {
 			env:  map[string]string{"INPUT_POLICY": "conf/sseguard.yaml"},
 			want: Inputs{Policy: "conf/sseguard.yaml", PolicyRel: "conf/sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
 		},
-		"invalid mode and bool": {
-			env:   map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes"},
-			error: "input mode is \"force\": it must be auto, plan or apply\ninput fail-on-drift is \"sometimes\": it must be true or false",
+		"redact account id": {
+			env:  map[string]string{"INPUT_REDACT-ACCOUNT-ID": "true"},
+			want: Inputs{Policy: "sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main", RedactAccountID: true},
+		},
+		"invalid mode and bools": {
+			env: map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes", "INPUT_REDACT-ACCOUNT-ID": "yes please"},
+			error: "input mode is \"force\": it must be auto, plan or apply\ninput fail-on-drift is \"sometimes\": it must be true or false\n" +
+				"input redact-account-id is \"yes please\": it must be true or false",
 		},
 	}
 	for name, tc := range tests {
