@@ -2,15 +2,15 @@
 // started the workflow, decides between plan and apply, runs the pipeline, and reports through
 // the job summary, annotations on the policy file and step outputs.
 //
-// Nothing is ever applied from a pull request: a fork's pull request must not be able to change
-// production encryption, whatever the workflow's inputs say.
+// Only push, schedule and workflow_dispatch events of the apply branch ever apply (Decide). Nothing
+// is ever applied from a pull request: a fork's pull request must not be able to change
+// production encryption, whatever the workflow's inputs say. Everything written for people goes
+// through package sanitize (output.go).
 package action
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +25,7 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // Pipeline runs sseguard's stages for one policy file.
@@ -63,6 +64,20 @@ type FindingsProvider interface {
 	ObjectFindings() (io.Reader, error)
 }
 
+// ProgressLogger is implemented by pipelines whose progress lines (apply's per-change lines,
+// object scan progress) go to a writer they are given. The action gives one that redacts and
+// sanitizes every line and writes it to the step's log.
+type ProgressLogger interface {
+	SetProgressLog(io.Writer)
+}
+
+// ApplyHook is implemented by pipelines that call a function with the plan once it is computed
+// and before any change is made. With redact-account-id, the action learns the account id there,
+// so that apply's progress lines are redacted too.
+type ApplyHook interface {
+	SetBeforeApply(func(*plan.Plan))
+}
+
 // Run is the action's entry point: it returns the step's exit code. main calls it when
 // GITHUB_ACTIONS is true and no command-line arguments are given.
 func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
@@ -71,30 +86,48 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 			a.AddMask(v)
 		}
 	}
+	o := newOutput(a)
 	gh, err := a.Context()
 	if gh == nil {
-		return fail(a, "", "could not read the workflow's context", err)
+		return o.fail("", "could not read the workflow's context", err)
 	}
 	if err != nil {
 		// Unparsable numbers (GITHUB_RUN_ID, ...) matter to nothing sseguard does.
-		a.Warningf("%s", "part of the workflow context could not be read: "+oneLine(err.Error()))
+		o.logWarning("part of the workflow context could not be read: " + err.Error())
 	}
 	in, err := ReadInputs(a, gh)
+	if in.RedactAccountID {
+		o.red.Enable()
+		for _, id := range sanitize.PolicyAccounts(in.Policy) {
+			o.learnAccount(id)
+		}
+	}
 	if err != nil {
-		return fail(a, "", "invalid inputs", err)
+		return o.fail("", "invalid inputs", err)
 	}
 	if t, ok := p.(ObjectTuner); ok {
 		t.SetObjectOptions(in.Objects)
 	}
 	doApply, err := Decide(in.Mode, gh.EventName, gh.Ref, in.ApplyBranch)
 	if err != nil {
-		return fail(a, string(ModeApply), "refused to apply", err)
+		// Nothing is read from AWS either: the run is misconfigured or started by an event that
+		// must not apply, and a plan made with the apply role's credentials would help no one.
+		return o.fail(string(ModeApply), "refused to apply", err)
 	}
 	mode := "plan"
 	if doApply {
 		mode = "apply"
 	}
-	a.Infof("%s", oneLine(fmt.Sprintf("sseguard %s: policy %s, event %s, ref %s, apply branch %s", mode, in.PolicyRel, gh.EventName, gh.Ref, in.ApplyBranch)))
+	o.info(fmt.Sprintf("sseguard %s: policy %s, event %s, ref %s, apply branch %s", mode, in.PolicyRel, gh.EventName, gh.Ref, in.ApplyBranch))
+
+	progress := o.progress()
+	defer progress.Flush()
+	if l, ok := p.(ProgressLogger); ok {
+		l.SetProgressLog(progress)
+	}
+	if h, ok := p.(ApplyHook); ok {
+		h.SetBeforeApply(func(pl *plan.Plan) { o.learnAccount(pl.Account) })
+	}
 
 	var (
 		pl      *plan.Plan
@@ -105,42 +138,46 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	} else {
 		pl, err = p.Plan(ctx, in.Policy)
 	}
+	progress.Flush()
 	var perrs policy.Errors
 	if errors.As(err, &perrs) {
-		return invalidPolicy(a, mode, in, perrs)
+		return o.invalidPolicy(mode, in, perrs)
 	}
 	if pl == nil {
 		if err == nil {
 			err = errors.New("the pipeline returned no plan")
 		}
-		return fail(a, mode, "stopped", err)
+		return o.fail(mode, "stopped", err)
 	}
+	o.learnAccount(pl.Account)
 	pl.PolicyPath = in.PolicyRel
 	var findings io.Reader
 	if fp, ok := p.(FindingsProvider); ok {
 		if findings, err = fp.ObjectFindings(); err != nil {
-			a.Warningf("%s", oneLine("the JSON plan will not list objects: "+err.Error()))
+			o.logWarning("the JSON plan will not list objects: " + err.Error())
 			findings, err = nil, nil
 		}
 	}
-	code := publish(a, in, mode, pl, results, findings)
+	code := o.publish(in, mode, pl, results, findings)
 	if err != nil {
 		// Apply may return what it did before the error: it is published above.
-		a.Errorf("%s", oneLine(err.Error()))
-		setSummary(a, report.MarkdownFailure(mode, "stopped", []string{err.Error()}))
+		o.logError(err.Error())
+		o.summary(report.MarkdownFailure(mode, "stopped", []string{o.red.String(err.Error())}))
 		code = ExitFailure
 	}
 	return code
 }
 
 // publish writes everything a run reports (log, JSON file, summary, annotations, outputs) and
-// returns the exit code.
-func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, results []plan.Result, findings io.Reader) int {
+// returns the exit code. The JSON file holds the plan exactly as it is; everything written for
+// people is rendered from a redacted copy when redact-account-id is on.
+func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults []plan.Result, findings io.Reader) int {
+	pl, results := sanitize.Redacted(o.red, exact), sanitize.Redacted(o.red, exactResults)
 	var text bytes.Buffer
 	if err := report.Text(&text, pl); err == nil {
-		a.Group("sseguard plan")
-		logUncommanded(a, strings.TrimRight(text.String(), "\n"))
-		a.EndGroup()
+		o.a.Group("sseguard plan")
+		o.uncommanded(strings.TrimRight(text.String(), "\n"))
+		o.a.EndGroup()
 	}
 	if mode == "apply" {
 		var lines []string
@@ -151,26 +188,26 @@ func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, res
 			} else if r.Detail != "" {
 				line += ": " + r.Detail
 			}
-			lines = append(lines, oneLine(line))
+			lines = append(lines, o.line(line))
 		}
 		if len(lines) > 0 {
-			logUncommanded(a, "Apply results:\n"+strings.Join(lines, "\n"))
+			o.uncommanded("Apply results:\n" + strings.Join(lines, "\n"))
 		}
 	}
 
 	code := ExitOK
-	jsonPath, jsonShown, err := writeJSON(in, mode, pl, results, findings)
+	jsonPath, jsonShown, err := writeJSON(in, mode, exact, exactResults, findings)
 	if err != nil {
-		a.Errorf("%s", oneLine(err.Error()))
+		o.logError(err.Error())
 		code = ExitFailure
 	}
-	setSummary(a, report.Markdown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown}))
+	o.summary(report.Markdown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown}))
 	anns := report.Annotations(pl, in.PolicyRel)
 	if mode == "apply" {
 		anns = report.ApplyAnnotations(pl, results, in.PolicyRel)
 	}
 	for _, an := range anns {
-		annotate(a, an)
+		o.annotate(an)
 	}
 
 	applied, failed, notDone := 0, []string{}, 0
@@ -194,27 +231,27 @@ func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, res
 	if jsonPath != "" {
 		outputs = append(outputs, [2]string{"plan-json", jsonShown})
 	}
-	if err := setOutputs(a, outputs); err != nil {
-		a.Errorf("%s", oneLine(err.Error()))
+	if err := setOutputs(o.a, outputs); err != nil {
+		o.logError(err.Error())
 		code = ExitFailure
 	}
 
 	if n := len(pl.Blockers); n > 0 {
-		a.Infof("Failing the step: %d blocker(s) stop changes to part of the account (see the job summary).", n)
+		o.info(fmt.Sprintf("Failing the step: %d blocker(s) stop changes to part of the account (see the job summary).", n))
 		code = ExitFailure
 	}
 	if len(failed) > 0 {
-		a.Errorf("%s", oneLine(fmt.Sprintf("%d change(s) failed or could not be verified: %s (the job summary has each error)",
-			len(failed), strings.Join(failed, ", "))))
+		o.logError(fmt.Sprintf("%d change(s) failed or could not be verified: %s (the job summary has each error)",
+			len(failed), strings.Join(failed, ", ")))
 		code = ExitFailure
 	}
 	if in.FailOnDrift {
 		if mode == "plan" && len(pl.Changes) > 0 {
-			a.Infof("Failing the step: the account differs from the policy and fail-on-drift is true.")
+			o.info("Failing the step: the account differs from the policy and fail-on-drift is true.")
 			code = ExitFailure
 		}
 		if mode == "apply" && notDone > 0 {
-			a.Infof("Failing the step: %d change(s) were not applied and fail-on-drift is true.", notDone)
+			o.info(fmt.Sprintf("Failing the step: %d change(s) were not applied and fail-on-drift is true.", notDone))
 			code = ExitFailure
 		}
 	}
@@ -222,7 +259,7 @@ func publish(a *githubactions.Action, in Inputs, mode string, pl *plan.Plan, res
 }
 
 // invalidPolicy annotates each problem at its line and column and fails the step.
-func invalidPolicy(a *githubactions.Action, mode string, in Inputs, errs policy.Errors) int {
+func (o *output) invalidPolicy(mode string, in Inputs, errs policy.Errors) int {
 	var anns []report.Annotation
 	var lines []string
 	for _, e := range errs {
@@ -238,73 +275,47 @@ func invalidPolicy(a *githubactions.Action, mode string, in Inputs, errs policy.
 		lines = append(lines, pos+": "+e.Message)
 	}
 	for _, an := range report.Aggregate(anns, report.MaxAnnotations) {
-		annotate(a, an)
+		o.annotate(an)
 	}
 	what := fmt.Sprintf("the policy does not validate (%d problems), nothing was read from or changed in AWS", len(errs))
 	if len(errs) == 1 {
 		what = "the policy does not validate (1 problem), nothing was read from or changed in AWS"
 	}
-	setSummary(a, report.MarkdownFailure(mode, what, lines))
+	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines)))
 	return ExitFailure
 }
 
 // fail reports an error that stops the run before there is a plan.
-func fail(a *githubactions.Action, mode, what string, err error) int {
+func (o *output) fail(mode, what string, err error) int {
 	var lines []string
 	for _, l := range strings.Split(err.Error(), "\n") {
 		lines = append(lines, l)
-		a.Errorf("%s", oneLine("sseguard "+what+": "+l))
+		o.logError("sseguard " + what + ": " + l)
 	}
-	setSummary(a, report.MarkdownFailure(mode, what, lines))
+	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines)))
 	return ExitFailure
-}
-
-// annotate emits one annotation as a workflow command.
-func annotate(a *githubactions.Action, an report.Annotation) {
-	fields := map[string]string{"title": an.Title}
-	if an.File != "" {
-		fields["file"] = an.File
-	}
-	if an.Line > 0 {
-		fields["line"] = strconv.Itoa(an.Line)
-		if an.Column > 0 {
-			fields["col"] = strconv.Itoa(an.Column)
-		}
-	}
-	msg := oneLine(an.Message)
-	switch an.Level {
-	case report.LevelError:
-		a.WithFieldsMap(fields).Errorf("%s", msg)
-	case report.LevelWarning:
-		a.WithFieldsMap(fields).Warningf("%s", msg)
-	default:
-		a.WithFieldsMap(fields).Noticef("%s", msg)
-	}
-}
-
-// logUncommanded prints text that contains values from AWS and the policy with workflow commands
-// turned off, so that no line of it can be taken for one. The token that turns them back on is
-// derived from the text itself: text cannot contain the hash of itself.
-func logUncommanded(a *githubactions.Action, text string) {
-	sum := sha256.Sum256([]byte(text))
-	token := "sseguard-" + hex.EncodeToString(sum[:16])
-	a.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: token})
-	a.Infof("%s", text)
-	a.IssueCommand(&githubactions.Command{Name: token})
 }
 
 // setSummary appends to the job summary, when there is one: SetOutput and AddStepSummary panic
 // when their file is missing or unwritable (and outside a runner there is none).
-func setSummary(a *githubactions.Action, md string) {
-	if a.Getenv("GITHUB_STEP_SUMMARY") == "" {
+func setSummary(o *output, md string) {
+	if o.a.Getenv("GITHUB_STEP_SUMMARY") == "" {
 		return
 	}
-	if err := catch(func() { a.AddStepSummary(md) }); err != nil {
-		a.Warningf("%s", oneLine("could not write the job summary: "+err.Error()))
+	if err := catch(func() { o.a.AddStepSummary(md) }); err != nil {
+		o.logWarning("could not write the job summary: " + err.Error())
 	}
 }
 
+// setOutputs sets the step's outputs. go-githubactions writes each as name<<delimiter, value,
+// delimiter with a fixed delimiter: a value with a line break could end it early and set other
+// outputs, so such a value is refused.
 func setOutputs(a *githubactions.Action, outputs [][2]string) error {
+	for _, o := range outputs {
+		if strings.ContainsAny(o[1], "\r\n") {
+			return fmt.Errorf("output %s is not set: its value holds a line break", o[0])
+		}
+	}
 	if a.Getenv("GITHUB_OUTPUT") == "" {
 		return nil
 	}
@@ -350,7 +361,12 @@ func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, fin
 	if err != nil {
 		return "", "", fmt.Errorf("write the JSON plan: %w", err)
 	}
-	err = report.JSONWithObjects(f, mode, pl, results, findings)
+	// The same JSON value, with no line a workflow command should the file be printed later.
+	jw := sanitize.NewJSONWriter(f)
+	err = report.JSONWithObjects(jw, mode, pl, results, findings)
+	if ferr := jw.Flush(); err == nil {
+		err = ferr
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -358,14 +374,4 @@ func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, fin
 		return "", "", fmt.Errorf("write the JSON plan to %s: %w", path, err)
 	}
 	return path, shown, nil
-}
-
-// oneLine keeps a message on one log line.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,12 +26,27 @@ type fakePipeline struct {
 	plan    *plan.Plan
 	results []plan.Result
 	err     error
+	// progress is written to the progress log during Plan and Apply (after the plan is shown to
+	// the before-apply hook, as the real pipeline does).
+	progress string
 
 	planCalls, applyCalls []string
+	log                   io.Writer
+	beforeApply           func(*plan.Plan)
+}
+
+func (f *fakePipeline) SetProgressLog(w io.Writer)         { f.log = w }
+func (f *fakePipeline) SetBeforeApply(fn func(*plan.Plan)) { f.beforeApply = fn }
+
+func (f *fakePipeline) writeProgress() {
+	if f.log != nil && f.progress != "" {
+		io.WriteString(f.log, f.progress)
+	}
 }
 
 func (f *fakePipeline) Plan(_ context.Context, path string) (*plan.Plan, error) {
 	f.planCalls = append(f.planCalls, path)
+	f.writeProgress()
 	if f.plan == nil {
 		return nil, f.err
 	}
@@ -39,6 +55,10 @@ func (f *fakePipeline) Plan(_ context.Context, path string) (*plan.Plan, error) 
 
 func (f *fakePipeline) Apply(_ context.Context, path string) (*plan.Plan, []plan.Result, error) {
 	f.applyCalls = append(f.applyCalls, path)
+	if f.plan != nil && f.beforeApply != nil {
+		f.beforeApply(clonePlan(f.plan))
+	}
+	f.writeProgress()
 	if f.plan == nil {
 		return nil, nil, f.err
 	}
@@ -213,6 +233,46 @@ func TestRunPullRequestApplyRefused(t *testing.T) {
 			}
 			if s := r.summaryText(t); !strings.Contains(s, "refused to apply") || !strings.Contains(s, "never applies from a pull request") {
 				t.Errorf("summary does not say why:\n%s", s)
+			}
+		})
+	}
+}
+
+// TestRunRefusesApplyOnOtherEvents runs mode apply on the apply branch for every event that must
+// not apply: the step fails saying why, and the pipeline is not called at all (no Apply, and no
+// Plan either: nothing is read from AWS on a run that is refused).
+func TestRunRefusesApplyOnOtherEvents(t *testing.T) {
+	t.Parallel()
+	for _, event := range []string{"workflow_run", "repository_dispatch", "issue_comment", "merge_group", "deployment",
+		"deployment_status", "pull_request_target", "release", "check_suite", "", "some_future_event"} {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			r := newRunner(t, "push")
+			r.env["GITHUB_EVENT_NAME"] = event
+			r.env["INPUT_MODE"] = "apply"
+			fake := &fakePipeline{plan: driftPlan(), results: []plan.Result{{ChangeID: "x", Outcome: plan.Done}}}
+			if code := r.run(t, fake); code != ExitFailure {
+				t.Errorf("exit code %d, want %d", code, ExitFailure)
+			}
+			if len(fake.applyCalls)+len(fake.planCalls) != 0 {
+				t.Errorf("the pipeline was called: plan %v, apply %v", fake.planCalls, fake.applyCalls)
+			}
+			if !strings.Contains(r.out.String(), "::error::sseguard refused to apply: mode is apply but the ") {
+				t.Errorf("stdout does not say why:\n%s", r.out.String())
+			}
+			if s := r.summaryText(t); !strings.Contains(s, "refused to apply") {
+				t.Errorf("summary does not say why:\n%s", s)
+			}
+			if out := r.outputs(t); len(out) != 0 {
+				t.Errorf("a refused run sets outputs: %v", out)
+			}
+
+			// Mode auto plans on the same event.
+			r = newRunner(t, "push")
+			r.env["GITHUB_EVENT_NAME"] = event
+			fake = &fakePipeline{plan: driftPlan()}
+			if code := r.run(t, fake); code != ExitOK || len(fake.applyCalls) != 0 || len(fake.planCalls) != 1 {
+				t.Errorf("mode auto: exit %d, plan %v, apply %v", code, fake.planCalls, fake.applyCalls)
 			}
 		})
 	}

@@ -50,6 +50,9 @@ type Inputs struct {
 	JSONFileShown string
 	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, rate).
 	Objects objects.Options
+	// RedactAccountID replaces the account id in everything written for people (log, job
+	// summary, annotations); the JSON plan keeps it.
+	RedactAccountID bool
 }
 
 // ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
@@ -93,6 +96,16 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 			errs = append(errs, fmt.Errorf("input fail-on-drift is %q: it must be true or false", v))
 		}
 		in.FailOnDrift = b
+	}
+
+	if v := a.GetInput("redact-account-id"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			// Redact all the same: whoever wrote it wanted the account kept out of the log.
+			b = true
+			errs = append(errs, fmt.Errorf("input redact-account-id is %q: it must be true or false", v))
+		}
+		in.RedactAccountID = b
 	}
 
 	if j := a.GetInput("json-file"); j != "" {
@@ -160,32 +173,47 @@ func isDir(path string) bool {
 }
 
 // pullRequestEvents never apply: their code, and with pull_request_target their inputs, can come
-// from a fork.
+// from a fork. They get their own refusal message.
 var pullRequestEvents = map[string]bool{
 	"pull_request": true, "pull_request_target": true,
 	"pull_request_review": true, "pull_request_review_comment": true,
 }
 
-// applyEvents are the events on which mode auto applies (on the apply branch).
-var applyEvents = map[string]bool{"push": true, "workflow_dispatch": true, "schedule": true}
+// applyEvents are the only events that apply, in mode auto or apply, and only on the apply
+// branch: a push (someone with write access changed the branch), a schedule and a manual
+// workflow_dispatch (both run the branch's own workflow file). Every other event is refused by
+// name, unknown and future ones included: workflow_run, repository_dispatch and issue_comment
+// run the default branch's workflow but are started by another workflow (one a fork's pull
+// request can trigger), an API token or any commenter; merge_group and deployment run code that is
+// not the apply branch's yet.
+var applyEvents = map[string]bool{"push": true, "schedule": true, "workflow_dispatch": true}
 
-// Decide says whether a run applies, from the mode, the event that started the workflow, its ref
-// (GITHUB_REF) and the apply branch. It returns an error when mode apply is asked for where
-// applying is not allowed: on a pull request, or on any ref but the apply branch.
+// Decide says whether a run applies, from the mode, the event that started the workflow
+// (GITHUB_EVENT_NAME), its ref (GITHUB_REF) and the apply branch. Mode auto applies on an apply
+// event on the apply branch and plans everywhere else; mode apply returns an error wherever
+// applying is not allowed: on any other event, or on any ref but the apply branch.
 func Decide(mode Mode, event, ref, applyBranch string) (bool, error) {
-	onBranch := ref == "refs/heads/"+applyBranch
+	allowed := applyEvents[event] && ref == "refs/heads/"+applyBranch
 	switch mode {
 	case ModePlan:
 		return false, nil
 	case ModeAuto, "":
-		return !pullRequestEvents[event] && applyEvents[event] && onBranch, nil
+		return allowed, nil
 	case ModeApply:
-		if pullRequestEvents[event] {
+		switch {
+		case pullRequestEvents[event]:
 			return false, fmt.Errorf("mode is apply but the event is %s: sseguard never applies from a pull request, "+
 				"because a pull request (from a fork, too) must not be able to change production encryption; "+
 				"this run only plans in mode auto or plan, and applying happens on a push to %s", event, applyBranch)
-		}
-		if !onBranch {
+		case event == "":
+			return false, errors.New("mode is apply but the event name is empty (GITHUB_EVENT_NAME is not set): " +
+				"sseguard applies only on push, schedule and workflow_dispatch events, and only when it knows which one started the run")
+		case !applyEvents[event]:
+			return false, fmt.Errorf("mode is apply but the event is %s: sseguard applies only on push, schedule and "+
+				"workflow_dispatch events of the apply branch, because other events can be started by someone who "+
+				"cannot push to %s (another workflow, an API call, a comment) or run code that is not on it yet; "+
+				"plan on this event (mode auto or plan) and apply on a push to %s", event, applyBranch, applyBranch)
+		case !allowed:
 			return false, fmt.Errorf("mode is apply but the ref is %s, not refs/heads/%s (the apply-branch input): "+
 				"sseguard applies only what the apply branch says", ref, applyBranch)
 		}

@@ -30,7 +30,8 @@ func TestDecide(t *testing.T) {
 		"empty mode is auto":             {"", "push", "refs/heads/main", true, ""},
 		"plan push main":                 {ModePlan, "push", "refs/heads/main", false, ""},
 		"apply push main":                {ModeApply, "push", "refs/heads/main", true, ""},
-		"apply workflow_run main":        {ModeApply, "workflow_run", "refs/heads/main", true, ""},
+		"apply workflow_run main":        {ModeApply, "workflow_run", "refs/heads/main", false, "applies only on push, schedule and workflow_dispatch"},
+		"apply no event name":            {ModeApply, "", "refs/heads/main", false, "the event name is empty"},
 		"apply push other branch":        {ModeApply, "push", "refs/heads/feature", false, "the ref is refs/heads/feature, not refs/heads/main"},
 		"apply pull_request":             {ModeApply, "pull_request", "refs/pull/1/merge", false, "never applies from a pull request"},
 		"apply pull_request_target main": {ModeApply, "pull_request_target", "refs/heads/main", false, "never applies from a pull request"},
@@ -43,6 +44,65 @@ func TestDecide(t *testing.T) {
 			apply, err := Decide(tc.mode, tc.event, tc.ref, "main")
 			if apply != tc.apply {
 				t.Errorf("apply = %v, want %v", apply, tc.apply)
+			}
+			switch {
+			case tc.err == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Errorf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// TestDecideEvents decides for every event a workflow can be started by (and a few it cannot):
+// only push, schedule and workflow_dispatch on the apply branch ever apply; mode apply refuses
+// every other event, saying why, and mode auto plans.
+func TestDecideEvents(t *testing.T) {
+	t.Parallel()
+	const main, other = "refs/heads/main", "refs/heads/feature"
+	apply := []string{"push", "schedule", "workflow_dispatch"}
+	refused := []string{
+		"workflow_run", "repository_dispatch", "issue_comment", "merge_group", "deployment", "deployment_status",
+		"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment",
+		"workflow_call", "release", "create", "delete", "check_run", "check_suite", "discussion",
+		"discussion_comment", "fork", "gollum", "issues", "label", "milestone", "page_build", "project",
+		"public", "registry_package", "status", "watch", "branch_protection_rule", "dynamic",
+		"", "unknown", "Push", "PUSH", " push", "push ", "push\n", "schedule,push", "workflow-dispatch",
+	}
+	type want struct {
+		apply bool
+		err   string
+	}
+	tests := map[string]want{}
+	for _, e := range apply {
+		tests["auto|"+e+"|"+main] = want{apply: true}
+		tests["apply|"+e+"|"+main] = want{apply: true}
+		tests["plan|"+e+"|"+main] = want{}
+		tests["auto|"+e+"|"+other] = want{}
+		tests["apply|"+e+"|"+other] = want{err: "not refs/heads/main"}
+	}
+	for _, e := range refused {
+		why := "applies only on push, schedule and workflow_dispatch events of the apply branch"
+		switch {
+		case pullRequestEvents[e]:
+			why = "never applies from a pull request"
+		case e == "":
+			why = "the event name is empty"
+		}
+		for _, ref := range []string{main, other} {
+			tests["auto|"+e+"|"+ref] = want{}
+			tests["plan|"+e+"|"+ref] = want{}
+			tests["apply|"+e+"|"+ref] = want{err: why}
+		}
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			parts := strings.Split(name, "|")
+			got, err := Decide(Mode(parts[0]), parts[1], parts[2], "main")
+			if got != tc.apply {
+				t.Errorf("apply = %v, want %v", got, tc.apply)
 			}
 			switch {
 			case tc.err == "" && err != nil:
@@ -92,9 +152,14 @@ func TestReadInputs(t *testing.T) {
 			env:  map[string]string{"INPUT_POLICY": "conf/sseguard.yaml"},
 			want: Inputs{Policy: "conf/sseguard.yaml", PolicyRel: "conf/sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
 		},
-		"invalid mode and bool": {
-			env:   map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes"},
-			error: "input mode is \"force\": it must be auto, plan or apply\ninput fail-on-drift is \"sometimes\": it must be true or false",
+		"redact account id": {
+			env:  map[string]string{"INPUT_REDACT-ACCOUNT-ID": "true"},
+			want: Inputs{Policy: "sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main", RedactAccountID: true},
+		},
+		"invalid mode and bools": {
+			env: map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes", "INPUT_REDACT-ACCOUNT-ID": "yes please"},
+			error: "input mode is \"force\": it must be auto, plan or apply\ninput fail-on-drift is \"sometimes\": it must be true or false\n" +
+				"input redact-account-id is \"yes please\": it must be true or false",
 		},
 	}
 	for name, tc := range tests {

@@ -16,6 +16,7 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // Exit codes, as `terraform plan -detailed-exitcode` uses them.
@@ -31,9 +32,9 @@ const (
 const usage = `sseguard keeps S3 buckets encrypted the way a policy file says.
 
 Usage:
-  sseguard validate [--policy FILE]
-  sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode]
-  sseguard apply    [--policy FILE] [--json FILE]
+  sseguard validate [--policy FILE] [--redact-account-id]
+  sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode] [--redact-account-id]
+  sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
   sseguard demo
 
 Commands:
@@ -53,6 +54,10 @@ Flags:
   --json FILE           also write the plan (and apply results) as JSON to FILE ("-" for stdout);
                         it lists every object found not as required
   --detailed-exitcode   plan exits 0 when in sync, 2 when changes are pending, 1 on error or blocker
+  --redact-account-id   print REDACTED instead of AWS account ids on stdout and stderr: the
+                        policy's account (and its trusted_accounts), the caller's account once
+                        known, and the account field of every ARN; the JSON plan (--json) keeps
+                        them exact
 
 Existing objects (buckets with existing_objects: report or reencrypt):
   --concurrency N       objects in flight (default 64)
@@ -68,11 +73,18 @@ AWS access comes from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..
 identity (GitHub OIDC), instance roles. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 point it at
 another endpoint (S3 then uses path-style addressing).
 
+Everything printed for people is sanitized: control characters are shown escaped (\x1b,
+\u202e), and no line can act as a GitHub Actions workflow command: a leading "::" is printed
+\x3a:, and a '#' between '#' and '[' is printed \x23 (in the JSON plan \u0023, the same JSON
+value).
+
 Exit codes: 0 ok; 1 error, invalid policy, blocker or failed change; 2 changes pending
 (plan --detailed-exitcode).
 `
 
-// Env is what the command line needs from its surroundings.
+// Env is what the command line needs from its surroundings. Everything Main writes to Stdout and
+// Stderr goes through the sanitizer (package sanitize), line by line; the JSON plan on Stdout
+// (--json -) through its JSON form.
 type Env struct {
 	Stdout, Stderr io.Writer
 	// Pipeline runs the stages; nil builds one from the default AWS configuration.
@@ -83,6 +95,19 @@ type Env struct {
 
 // Main runs the command line with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
+	red := sanitize.NewRedactor(false)
+	stdout, stderr := sanitize.NewWriter(env.Stdout, red.String), sanitize.NewWriter(env.Stderr, red.String)
+	defer stderr.Flush()
+	defer stdout.Flush()
+	jsonOut := sanitize.NewJSONWriter(env.Stdout)
+	defer jsonOut.Flush()
+	env.Stdout, env.Stderr = stdout, stderr
+	return runCommand(ctx, args, env, jsonOut, red)
+}
+
+// runCommand is Main with its writers made safe: json is where the JSON plan goes for --json -,
+// and red redacts what goes to env.Stdout and env.Stderr once --redact-account-id turns it on.
+func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red *sanitize.Redactor) int {
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
 		return ExitError
@@ -105,6 +130,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
 	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
 	jsonPath := fs.String("json", "", "write the plan as JSON to this file")
+	redact := fs.Bool("redact-account-id", false, "print REDACTED instead of the account id; the JSON plan keeps it")
 	detailed := false
 	if cmd == "plan" {
 		fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
@@ -122,6 +148,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}
 		return ExitError
 	}
+	if *redact {
+		red.Enable()
+		for _, id := range sanitize.PolicyAccounts(*policyPath) {
+			red.AddAccount(id)
+		}
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "sseguard %s: unexpected argument %q (the policy file goes after --policy)\n", cmd, fs.Arg(0))
 		return ExitError
@@ -130,15 +162,15 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "sseguard %s: %v\n", cmd, err)
 		return ExitError
 	}
-	p := env.Pipeline
-	if p == nil {
-		p = &pipeline.Pipeline{Log: env.Stdout}
-		if *jsonPath == "-" {
-			p.Log = env.Stderr
-		}
+	r := &runner{env: env, jsonPath: *jsonPath, json: json, red: red}
+	r.p = env.Pipeline
+	if r.p == nil {
+		r.p = &pipeline.Pipeline{}
 	}
-	p.Objects = oo
-	r := &runner{env: env, p: p, jsonPath: *jsonPath}
+	if r.p.Log == nil {
+		r.p.Log = r.human()
+	}
+	r.p.Objects = oo
 	if err := r.streamFindings(); err != nil {
 		return r.fail(err)
 	}
@@ -157,6 +189,10 @@ type runner struct {
 	env      Env
 	p        *pipeline.Pipeline
 	jsonPath string
+	// json receives the JSON plan when jsonPath is "-".
+	json io.Writer
+	// red learns the account id from the plan; it redacts env.Stdout and env.Stderr.
+	red *sanitize.Redactor
 }
 
 // streamFindings keeps the pipeline's object findings in a temporary file, when a JSON plan is
@@ -213,7 +249,7 @@ func (r *runner) validate(path string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", path, count(len(pol.Buckets), "bucket"), count(len(pol.Keys), "key"))
+	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", sanitize.Line(path), count(len(pol.Buckets), "bucket"), count(len(pol.Keys), "key"))
 	return ExitOK
 }
 
@@ -222,6 +258,7 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 	if err != nil {
 		return r.fail(err)
 	}
+	r.red.AddAccount(pl.Account)
 	if err := report.Text(r.human(), pl); err != nil {
 		return r.fail(err)
 	}
@@ -240,6 +277,7 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 func (r *runner) apply(ctx context.Context, path string) int {
 	p := *r.p
 	p.BeforeApply = func(pl *plan.Plan) {
+		r.red.AddAccount(pl.Account)
 		_ = report.Text(r.human(), pl)
 		if len(pl.Changes) > 0 {
 			fmt.Fprintln(r.human(), "\nApplying:")
@@ -249,6 +287,7 @@ func (r *runner) apply(ctx context.Context, path string) int {
 	if pl == nil {
 		return r.fail(err)
 	}
+	r.red.AddAccount(pl.Account)
 	code := ExitOK
 	applied, failed := summarize(results)
 	if len(results) == 0 && len(pl.Blockers) == 0 && err == nil {
@@ -258,7 +297,7 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		fmt.Fprintf(r.human(), "\nApplied %d of %d changes, verified by reading the state back.\n", applied, len(results))
 		for _, res := range results {
 			if res.Outcome != plan.Done {
-				fmt.Fprintf(r.human(), "  %s %s: %s\n", res.Outcome, res.ChangeID, res.Error)
+				fmt.Fprintf(r.human(), "  %s %s: %s\n", res.Outcome, res.ChangeID, sanitize.Line(res.Error))
 			}
 		}
 	}
@@ -298,25 +337,33 @@ func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) er
 		return err
 	}
 	if r.jsonPath == "-" {
-		return report.JSONWithObjects(r.env.Stdout, mode, pl, results, objs)
+		return report.JSONWithObjects(r.json, mode, pl, results, objs)
 	}
 	f, err := os.Create(r.jsonPath)
 	if err != nil {
 		return fmt.Errorf("write JSON plan: %w", err)
 	}
-	if err := report.JSONWithObjects(f, mode, pl, results, objs); err != nil {
+	// The same JSON value, with no line a workflow command should the file be printed later.
+	jw := sanitize.NewJSONWriter(f)
+	err = report.JSONWithObjects(jw, mode, pl, results, objs)
+	if ferr := jw.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("write JSON plan to %s: %w", r.jsonPath, err)
 	}
 	return f.Close()
 }
 
-// fail prints err; a policy's errors are printed one per line, file:line:col first.
+// fail prints err; a policy's errors are printed one per line, file:line:col first. Any other
+// error is printed as it is: a line break in it starts a new line (sanitized like every other).
 func (r *runner) fail(err error) int {
 	var perrs policy.Errors
 	if errors.As(err, &perrs) {
 		for _, e := range perrs {
-			fmt.Fprintln(r.env.Stderr, e.Error())
+			// One problem, one line, whatever the path or the message holds.
+			fmt.Fprintln(r.env.Stderr, sanitize.Line(e.Error()))
 		}
 		fmt.Fprintf(r.env.Stderr, "sseguard: the policy has %s; nothing was read from or changed in AWS\n", count(len(perrs), "problem"))
 		return ExitError

@@ -7,6 +7,7 @@ import (
 	"github.com/sseguard/sseguard/internal/demo"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/pipeline"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // runDemo runs plan → apply → plan on the embedded example policy against a local emulator.
@@ -43,7 +44,7 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	}
 	fmt.Fprintf(out, "Emulator at %s holds three drifted buckets for policy.example.yaml.\n", srv.URL)
 
-	r := &runner{env: Env{Stdout: out, Stderr: env.Stderr}, p: p}
+	r := &runner{env: Env{Stdout: out, Stderr: env.Stderr}, p: p, red: sanitize.NewRedactor(false)}
 	demo.Banner(out, "sseguard plan --policy policy.example.yaml")
 	if code := r.plan(ctx, path, true); code == ExitError {
 		return code
