@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,7 +14,6 @@ import (
 	"github.com/sseguard/sseguard/internal/action"
 	"github.com/sseguard/sseguard/internal/cli"
 	"github.com/sseguard/sseguard/internal/pipeline"
-	"github.com/sseguard/sseguard/internal/plan"
 )
 
 // examplePolicy is the policy `sseguard demo` runs against a local emulator.
@@ -32,7 +30,7 @@ func run() int {
 	defer stop()
 	if os.Getenv("GITHUB_ACTIONS") == "true" && len(os.Args) == 1 {
 		// A container action step, configured by INPUT_* and GITHUB_* variables.
-		p := actionPipeline{&pipeline.Pipeline{}}
+		p := &pipeline.Pipeline{}
 		if ff, err := pipeline.NewFindingsFile(); err == nil {
 			p.Findings = ff
 			defer ff.Close()
@@ -41,11 +39,3 @@ func run() int {
 	}
 	return cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, ExamplePolicy: examplePolicy})
 }
-
-// actionPipeline lets the action route the pipeline's progress lines through its sanitizing log
-// (action.ProgressLogger) and see the plan before apply changes anything (action.ApplyHook).
-type actionPipeline struct{ *pipeline.Pipeline }
-
-func (p actionPipeline) SetProgressLog(w io.Writer) { p.Log = w }
-
-func (p actionPipeline) SetBeforeApply(f func(*plan.Plan)) { p.BeforeApply = f }

@@ -78,6 +78,12 @@ type ApplyHook interface {
 	SetBeforeApply(func(*plan.Plan))
 }
 
+// AccountHook is implemented by pipelines that call a function with the caller's account id as
+// soon as it is known, before anything else is read or printed.
+type AccountHook interface {
+	SetOnAccount(func(string))
+}
+
 // Run is the action's entry point: it returns the step's exit code. main calls it when
 // GITHUB_ACTIONS is true and no command-line arguments are given.
 func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
@@ -124,6 +130,9 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	defer progress.Flush()
 	if l, ok := p.(ProgressLogger); ok {
 		l.SetProgressLog(progress)
+	}
+	if h, ok := p.(AccountHook); ok {
+		h.SetOnAccount(o.learnAccount)
 	}
 	if h, ok := p.(ApplyHook); ok {
 		h.SetBeforeApply(func(pl *plan.Plan) { o.learnAccount(pl.Account) })

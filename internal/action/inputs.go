@@ -154,6 +154,17 @@ func readObjectInputs(a *githubactions.Action, o *objects.Options) []error {
 		}
 		o.RequestsPerSecond = f
 	}
+	if len(errs) == 0 {
+		// The engine's own ranges, named by input.
+		if err := o.Validate(); err != nil {
+			var oe *objects.OptionError
+			if errors.As(err, &oe) {
+				errs = append(errs, fmt.Errorf("input %s is %s: want %s", oe.Option, oe.Value, oe.Want))
+			} else {
+				errs = append(errs, err)
+			}
+		}
+	}
 	return errs
 }
 

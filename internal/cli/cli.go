@@ -68,6 +68,11 @@ Existing objects (buckets with existing_objects: report or reencrypt):
   --update-object-encryption auto|always|never
                         use S3 UpdateObjectEncryption (no data copied): auto = only on AWS's own
                         endpoints (default); always = also on others that implement it
+  --copy-from-listing   once a sample shows nearly every object needs fixing, copy objects
+                        straight from the listing without reading each one first (half the
+                        requests). Off by default: an object's website redirect
+                        (x-amz-website-redirect-location) is only seen by reading it, and a copy
+                        made without it drops it. Use only on buckets whose objects carry none.
 
 AWS access comes from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, web
 identity (GitHub OIDC), instance roles. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 point it at
@@ -142,6 +147,7 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "time budget")
 	fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "multipart copy threshold in bytes")
 	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto, "auto|always|never")
+	fs.BoolVar(&oo.CopyFromListing, "copy-from-listing", false, "copy objects without reading them first")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -215,25 +221,35 @@ func (r *runner) closeFindings() {
 	}
 }
 
+// checkObjectOptions validates the object options the way the engine does (objects.Options.Validate),
+// naming each problem by its flag.
 func checkObjectOptions(o objects.Options) error {
-	switch {
-	case o.Concurrency < 0 || o.Concurrency > 1024:
-		return fmt.Errorf("--concurrency %d: want 1 to 1024", o.Concurrency)
-	case o.RequestsPerSecond < 0:
-		return fmt.Errorf("--rps %g: want a positive number", o.RequestsPerSecond)
-	case o.MaxObjects < 0:
-		return fmt.Errorf("--max-objects %d: want a positive number", o.MaxObjects)
-	case o.MaxDuration < 0:
-		return fmt.Errorf("--max-duration %s: want a positive duration", o.MaxDuration)
-	case o.MultipartThreshold < 0 || o.MultipartThreshold > 5<<30:
-		return fmt.Errorf("--multipart-threshold %d: want at most 5 GiB (S3's largest single copy)", o.MultipartThreshold)
+	err := o.Validate()
+	if err == nil {
+		return nil
 	}
-	switch o.UpdateObjectEncryption {
-	case objects.UpdateEncryptionAuto, objects.UpdateEncryptionAlways, objects.UpdateEncryptionNever:
-	default:
-		return fmt.Errorf("--update-object-encryption %q: want auto, always or never", o.UpdateObjectEncryption)
+	var lines []string
+	for _, e := range unjoin(err) {
+		var oe *objects.OptionError
+		if !errors.As(e, &oe) {
+			lines = append(lines, e.Error())
+			continue
+		}
+		flag := "--" + oe.Option
+		if oe.Option == objects.OptionRequestsPerSecond {
+			flag = "--rps"
+		}
+		lines = append(lines, fmt.Sprintf("%s %s: want %s", flag, oe.Value, oe.Want))
 	}
-	return nil
+	return errors.New(strings.Join(lines, "; "))
+}
+
+// unjoin returns the errors errors.Join put together (or err alone).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // human is where text for people goes: stdout, unless stdout carries the JSON plan (--json -).

@@ -137,8 +137,8 @@ func TestRedactOffline(t *testing.T) {
 	}
 }
 
-// TestMotoHostileAndRedacted plans and applies against moto with hostile object keys and an AWS
-// error message built from one, with --redact-account-id: stdout and stderr are safe and hold no
+// TestMotoHostileAndRedacted plans and applies against moto with hostile object keys (one XML 1.0
+// cannot carry), with --redact-account-id: stdout and stderr are safe and hold no
 // account id; the JSON plan (on stdout, and in a file) keeps the account and every key exactly,
 // with "##[" spelled #\u0023[.
 func TestMotoHostileAndRedacted(t *testing.T) {
@@ -152,7 +152,8 @@ func TestMotoHostileAndRedacted(t *testing.T) {
 	s3c := c.S3("us-east-1")
 	keys := map[string][]string{
 		"cli-hostile-keys": {"##[set-output name=a]b", "  ::error::x\u202eevil", "videos/ok.m3u8"},
-		// A key XML 1.0 cannot carry: listing it fails with an error that quotes it.
+		// A key XML 1.0 cannot carry: listed with encoding-type=url, it is scanned like any
+		// other, and printed escaped.
 		"cli-hostile-error": {"\x1b]0;title\x07"},
 	}
 	for bucket, ks := range keys {
@@ -182,8 +183,8 @@ buckets:
 
 	// plan --json -: the JSON on stdout, the text on stderr.
 	code, out, errOut := runOn(t, srv, "plan", "--policy", pol, "--json", "-", "--redact-account-id")
-	if code != ExitError { // the unlistable bucket is a blocker
-		t.Errorf("plan exit %d, want %d\n%s", code, ExitError, errOut)
+	if code != ExitOK {
+		t.Errorf("plan exit %d, want %d\n%s", code, ExitOK, errOut)
 	}
 	checkSafe(t, "plan stdout (JSON)", out)
 	checkSafe(t, "plan stderr", errOut)
@@ -205,11 +206,8 @@ buckets:
 	for _, o := range doc.Objects {
 		got[o.Key] = true
 	}
-	if doc.Plan.Account != motoserver.Account || !got["##[set-output name=a]b"] || !got["  ::error::x\u202eevil"] {
+	if doc.Plan.Account != motoserver.Account || !got["##[set-output name=a]b"] || !got["  ::error::x\u202eevil"] || !got["\x1b]0;title\x07"] {
 		t.Errorf("the JSON plan must keep the account and keys exact: account %q, keys %v", doc.Plan.Account, got)
-	}
-	if !strings.Contains(errOut, `U+001B`) || !strings.Contains(errOut, "[observe-failed]") {
-		t.Errorf("stderr lacks the blocker with AWS's error:\n%s", errOut)
 	}
 	if strings.Contains(out, "REDACTED") {
 		t.Errorf("the JSON plan was redacted:\n%s", out)
@@ -218,8 +216,8 @@ buckets:
 	// apply: creates the key; its ARN is printed redacted.
 	jsonFile := filepath.Join(dir, "apply.json")
 	code, out, errOut = runOn(t, srv, "apply", "--policy", pol, "--json", jsonFile, "--redact-account-id")
-	if code != ExitError {
-		t.Errorf("apply exit %d, want %d (blocker)\n%s%s", code, ExitError, out, errOut)
+	if code != ExitOK {
+		t.Errorf("apply exit %d, want %d\n%s%s", code, ExitOK, out, errOut)
 	}
 	checkSafe(t, "apply stdout", out)
 	checkSafe(t, "apply stderr", errOut)

@@ -90,6 +90,8 @@ type Options struct {
 	// DeferReencrypt leaves the scan of reencrypt buckets to apply (which scans and fixes in
 	// one pass) and marks them ObjectsDeferred.
 	DeferReencrypt bool
+	// OnAccount, when set, is called with the caller's account id as soon as STS answers.
+	OnAccount func(string)
 }
 
 // ScanTarget is what every object of a bucket must be.
@@ -146,6 +148,9 @@ func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*State, er
 	st := &State{Account: aws.ToString(id.Account), Partition: "aws", Buckets: map[string]*Bucket{}, Keys: map[KeyRef]*Key{}}
 	if a, err := arn.Parse(aws.ToString(id.Arn)); err == nil && a.Partition != "" {
 		st.Partition = a.Partition
+	}
+	if ob.o.OnAccount != nil {
+		ob.o.OnAccount(st.Account)
 	}
 	if pol.Account != "" && pol.Account != st.Account {
 		// Nothing more is read from an account the policy is not for.

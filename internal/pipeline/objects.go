@@ -6,6 +6,9 @@ import (
 	"io"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
@@ -38,10 +41,12 @@ func findingOf(bucket string, f objects.Finding) Finding {
 // objectRunner scans and fixes existing objects through package objects, for observe (as its
 // Scanner) and apply (as its ObjectFixer).
 type objectRunner struct {
-	clients  *awsclient.Clients
-	keys     objects.KeyResolver
-	opts     objects.Options
-	log      io.Writer
+	clients *awsclient.Clients
+	keys    objects.KeyResolver
+	opts    objects.Options
+	log     io.Writer
+	// owner is the account that must own every bucket (ExpectedBucketOwner); set for apply.
+	owner    string
 	mu       sync.Mutex
 	onFinder func(Finding)
 	// fixed holds each bucket's counts from Fix.
@@ -72,7 +77,7 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*observe.ObjectCounts, error) {
 	s, err := objects.Scan(ctx, r.clients.S3(t.Region), r.keys, objects.Target{
 		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
-		BucketKey: t.BucketKey, Prefixes: t.Prefixes,
+		BucketKey: t.BucketKey, Prefixes: t.Prefixes, ExpectedBucketOwner: t.Owner, BucketPolicy: t.BucketPolicy,
 	}, r.options(t.Bucket, "scan"))
 	if err != nil {
 		return nil, err
@@ -82,9 +87,20 @@ func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*observe
 
 // Fix implements apply.ObjectFixer.
 func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (*plan.ObjectCounts, error) {
-	s, err := objects.Fix(ctx, r.clients.S3(c.Region), r.keys, objects.Target{
+	s3c := r.clients.S3(c.Region)
+	var owner *string
+	if r.owner != "" {
+		owner = aws.String(r.owner)
+	}
+	// The bucket policy as it stands now (apply may just have changed it), so that a copy it
+	// refuses names the statement that refused it.
+	bp := ""
+	if out, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(c.Bucket), ExpectedBucketOwner: owner}); err == nil {
+		bp = aws.ToString(out.Policy)
+	}
+	s, err := objects.Fix(ctx, s3c, r.keys, objects.Target{
 		Bucket: c.Bucket, Region: c.Region, Algorithm: rule.Algorithm, KeyARN: rule.KeyARN,
-		BucketKey: rule.BucketKey, Prefixes: c.Prefixes,
+		BucketKey: rule.BucketKey, Prefixes: c.Prefixes, ExpectedBucketOwner: r.owner, BucketPolicy: bp,
 	}, r.options(c.Bucket, "re-encrypt"))
 	cs := counts(s)
 	r.mu.Lock()

@@ -26,6 +26,8 @@ type Pipeline struct {
 	// BeforeApply, when set, is called with the plan after it is computed and before any change
 	// is made (the CLI prints it there).
 	BeforeApply func(*plan.Plan)
+	// OnAccount, when set, is called with the caller's account id as soon as STS answers.
+	OnAccount func(string)
 	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, ...).
 	Objects objects.Options
 	// OnFinding, when set, receives every object that is not as required, as it is found
@@ -40,6 +42,16 @@ type Pipeline struct {
 
 	clients *awsclient.Clients
 }
+
+// SetProgressLog sets where progress lines go (the action routes them through its sanitizing log).
+func (p *Pipeline) SetProgressLog(w io.Writer) { p.Log = w }
+
+// SetBeforeApply sets the function called with the plan before apply changes anything.
+func (p *Pipeline) SetBeforeApply(f func(*plan.Plan)) { p.BeforeApply = f }
+
+// SetOnAccount sets the function called with the caller's account id as soon as it is known,
+// before anything else is read (the action masks and redacts it from then on).
+func (p *Pipeline) SetOnAccount(f func(string)) { p.OnAccount = f }
 
 // SetObjectOptions replaces the options for scanning and re-encrypting existing objects.
 func (p *Pipeline) SetObjectOptions(o objects.Options) {
@@ -100,6 +112,7 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 		return pl, []plan.Result{}, nil
 	}
 	runner := p.objectRunner(c, observe.New(observeClients{c}, observe.Options{}))
+	runner.owner = pl.Account
 	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: runner}
 	results := a.Apply(ctx, pl)
 	pl, results = settle(pl, results, runner.fixed)
@@ -181,7 +194,7 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 	if err != nil {
 		return nil, nil, err
 	}
-	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred}
+	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.OnAccount}
 	var runner *objectRunner
 	if scans != scanNone {
 		runner = p.objectRunner(c, nil)
