@@ -35,6 +35,8 @@ Usage:
   sseguard validate [--policy FILE] [--redact-account-id]
   sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode] [--redact-account-id]
   sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
+  sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
+  sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO [--branch B] [--environment E] [--workflow PATH]
   sseguard demo
 
 Commands:
@@ -46,6 +48,12 @@ Commands:
             policies), set default encryption, fix key and bucket policies, re-encrypt existing
             objects where asked; then read everything back and verify. Never deletes or
             disables anything.
+  iam-policy
+            Print the least-privilege IAM policy (JSON) the plan or apply role needs for the
+            policy file's buckets, prefixes and keys; with --trust, the role's trust policy for
+            GitHub's OIDC provider instead (plan: the repository's pull requests and runs on the
+            apply branch; apply: runs on the apply branch, or in --environment, and with
+            --workflow only that workflow file). Offline: no AWS call.
   demo      Start a local AWS emulator (moto_server), create drifted buckets for the example
             policy, plan, apply, and plan again.
 
@@ -125,6 +133,8 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	case "validate", "plan", "apply":
 	case "demo":
 		return runDemo(ctx, rest, env)
+	case "iam-policy":
+		return runIAMPolicy(rest, env)
 	default:
 		fmt.Fprintf(env.Stderr, "sseguard: unknown command %q\n\n%s", cmd, usage)
 		return ExitError
@@ -175,6 +185,10 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	}
 	if r.p.Log == nil {
 		r.p.Log = r.human()
+	}
+	if *redact {
+		// From the moment STS answers: progress lines printed before the plan exists too.
+		r.p.OnAccount = func(id string) { red.AddAccount(id) }
 	}
 	r.p.Objects = oo
 	if err := r.streamFindings(); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,5 +59,35 @@ func TestMainArguments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// iam-policy prints the generated policies as valid JSON, offline, and refuses what it cannot
+// scope.
+func TestIAMPolicyCommand(t *testing.T) {
+	t.Parallel()
+	for _, role := range []string{"plan", "apply"} {
+		code, out, errOut := run(t, "iam-policy", "--role", role, "--policy", "../../policy.example.yaml")
+		want, err := os.ReadFile("../iamgen/testdata/example-" + role + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != ExitOK || out != string(want) {
+			t.Errorf("iam-policy --role %s = %d, output differs from iamgen's golden:\n%s%s", role, code, out, errOut)
+		}
+	}
+	code, out, _ := run(t, "iam-policy", "--role", "apply", "--trust", "--repo", "octo-org/media", "--policy", "../../policy.example.yaml")
+	if code != ExitOK || !json.Valid([]byte(out)) || !strings.Contains(out, `"repo:octo-org/media:ref:refs/heads/main"`) {
+		t.Errorf("trust = %d\n%s", code, out)
+	}
+	for _, args := range [][]string{
+		{"iam-policy", "--role", "admin", "--policy", "../../policy.example.yaml"},
+		{"iam-policy", "--role", "apply", "--policy", "does-not-exist.yaml"},
+		{"iam-policy", "--role", "apply", "--trust", "--repo", "not a repo", "--account", "123456789012"},
+		{"iam-policy", "--role", "plan", "--partition", "mars", "--policy", "../../policy.example.yaml"},
+	} {
+		if code, out, errOut := run(t, args...); code != ExitError || out != "" || errOut == "" {
+			t.Errorf("%v = %d, want 1 with an error on stderr and nothing on stdout\n%s%s", args, code, out, errOut)
+		}
 	}
 }

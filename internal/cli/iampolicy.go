@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/sseguard/sseguard/internal/iamgen"
+	"github.com/sseguard/sseguard/internal/iampolicy"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+// runIAMPolicy prints the IAM policy (or, with --trust, the trust policy) a role needs. It makes
+// no AWS call.
+func runIAMPolicy(args []string, env Env) int {
+	fs := flag.NewFlagSet("sseguard iam-policy", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
+	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
+	role := fs.String("role", "", "plan or apply")
+	account := fs.String("account", "", "account id, when the policy file names none")
+	partition := fs.String("partition", "aws", "aws, aws-cn or aws-us-gov")
+	trust := fs.Bool("trust", false, "print the role's trust policy for GitHub's OIDC provider")
+	repo := fs.String("repo", "", "OWNER/REPO (with --trust)")
+	branch := fs.String("branch", "main", "apply branch (with --trust)")
+	environment := fs.String("environment", "", "GitHub environment of the apply job (with --trust)")
+	workflow := fs.String("workflow", "", "workflow file the role is limited to (with --trust), e.g. .github/workflows/sseguard-apply.yml")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: unexpected argument %q\n", fs.Arg(0))
+		return ExitError
+	}
+	r := iamgen.Role(*role)
+	if r != iamgen.RolePlan && r != iamgen.RoleApply {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan or apply\n", *role)
+		return ExitError
+	}
+	switch *partition {
+	case "aws", "aws-cn", "aws-us-gov":
+	default:
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --partition %q: want aws, aws-cn or aws-us-gov\n", *partition)
+		return ExitError
+	}
+	fail := func(err error) int {
+		(&runner{env: env}).fail(err)
+		return ExitError
+	}
+	var doc *iampolicy.Document
+	if *trust {
+		acct := *account
+		if acct == "" {
+			// The file's account, when it names one (the provider lives there).
+			if pol, err := policy.Load(*policyPath); err == nil {
+				acct = pol.Account
+			}
+		}
+		d, err := iamgen.Trust(iamgen.TrustOptions{Role: r, Account: acct, Partition: *partition, Repo: *repo,
+			Branch: *branch, Environment: *environment, Workflow: *workflow})
+		if err != nil {
+			return fail(err)
+		}
+		if *workflow != "" {
+			fmt.Fprintln(env.Stderr, iamgen.WorkflowNote)
+		}
+		doc = d
+	} else {
+		pol, err := policy.Load(*policyPath)
+		if err != nil {
+			return fail(err)
+		}
+		d, err := iamgen.Policy(pol, iamgen.Options{Role: r, Account: *account, Partition: *partition})
+		if err != nil {
+			return fail(err)
+		}
+		doc = d
+	}
+	text, err := doc.JSON()
+	if err != nil {
+		return fail(err)
+	}
+	fmt.Fprint(env.Stdout, text)
+	return ExitOK
+}
