@@ -109,6 +109,7 @@ func TestConsistencyDelay(t *testing.T) {
 	if err := putPolicy(c, bucket, tlsPolicy(bucket)); err != nil {
 		t.Fatal(err)
 	}
+	written := time.Now()
 	alg, _, _, err := getEncryption(t, c, bucket)
 	_, polErr := c.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
 	if time.Since(start) < delay {
@@ -123,7 +124,7 @@ func TestConsistencyDelay(t *testing.T) {
 	if alg, _, _, err := getEncryption(t, clientsAt(l.Upstream(), "testing"), bucket); err != nil || alg != "aws:kms" {
 		t.Errorf("moto alone: got %q %v, want aws:kms at once", alg, err)
 	}
-	time.Sleep(time.Until(start.Add(delay + 50*time.Millisecond)))
+	time.Sleep(time.Until(written.Add(delay + 50*time.Millisecond)))
 	if alg, _, _, err := getEncryption(t, c, bucket); err != nil || alg != "aws:kms" {
 		t.Errorf("encryption read after the delay: got %q %v, want aws:kms", alg, err)
 	}
