@@ -41,6 +41,7 @@ type requirement struct {
 	bucket   string              // for s3 actions: the bucket whose policy applies
 	keyARN   string              // for kms actions: the key whose key policy applies
 	ctx      map[string][]string // condition keys of this action besides the request's own
+	free     bool                // needs no permission
 	allowed  bool
 	reason   string
 }
@@ -181,7 +182,7 @@ func (l *Layer) baseContext(c *call) map[string][]string {
 // judge decides one requirement.
 func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q *requirement) {
 	q.allowed = true
-	if q.action == "" {
+	if q.action == "" || q.free {
 		return
 	}
 	reqCtx := l.baseContext(c)
@@ -542,7 +543,7 @@ func stsRequirements(c *call) []requirement {
 	case "GetCallerIdentity":
 		// "GetCallerIdentity": no permissions are required to perform this operation
 		// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
-		return []requirement{{action: "sts:GetCallerIdentity", resource: "*", allowed: true}}
+		return []requirement{{action: "sts:GetCallerIdentity", resource: "*", free: true}}
 	case "AssumeRole":
 		return []requirement{{action: "sts:AssumeRole", resource: c.form.Get("RoleArn")}}
 	}
