@@ -3,6 +3,7 @@ package awstest
 import (
 	"context"
 	"net/http"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -141,6 +142,20 @@ func TestIdentityPolicyErrors(t *testing.T) {
 	} {
 		if err := shared.SetIdentityPolicy("AKIAUNUSED", p); err == nil {
 			t.Errorf("%s: SetIdentityPolicy accepted %s", name, p)
+		}
+	}
+}
+
+// TestNotInShippedBinary: the shipped binary (the module's root package) never links the layer.
+func TestNotInShippedBinary(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "github.com/sseguard/sseguard").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "github.com/sseguard/sseguard/internal/awstest" {
+			t.Fatal("the sseguard binary imports internal/awstest; only tests and bench/ may")
 		}
 	}
 }
