@@ -55,7 +55,7 @@ func (l *Layer) record(c *call, reqs []requirement, reason string) {
 			Time: now, AccessKeyID: c.akid, Principal: c.principal, Operation: c.op,
 			Action: q.action, Resource: q.resource, Checked: c.restricted, Allowed: q.allowed, Reason: q.reason,
 		}
-		if reason != "" && a.Reason == "" {
+		if a.Reason == "" {
 			a.Reason = reason
 		}
 		l.seen[a.Action]++

@@ -40,7 +40,8 @@ type call struct {
 // Operation names the S3, KMS, STS or IAM operation of a request as the layer counts it: S3
 // operations by their API name ("PutObject", "GetBucketEncryption", "UpdateObjectEncryption"),
 // KMS ones as "kms:Name", STS and IAM ones as "sts:Name" and "iam:Name". It reads nothing but
-// the method, URL and headers, so it may be called from hooks.
+// the method, URL and headers, so it may be called from hooks; an STS or IAM call whose Action is
+// in the body rather than the URL is named "sts:?" or "iam:?" here (hooks are given the full name).
 func Operation(r *http.Request) string {
 	c := &call{r: r, query: r.URL.Query()}
 	c.akid, c.region, c.service = credential(r)
