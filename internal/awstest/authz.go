@@ -43,7 +43,8 @@ type requirement struct {
 	ctx      map[string][]string // condition keys of this action besides the request's own
 	free     bool                // needs no permission
 	allowed  bool
-	reason   string
+	reason   string // the AccessDenied message, worded as AWS words it
+	detail   string // which statements decided, for the record only (AWS's message has no Sids)
 }
 
 // SetIdentityPolicy gives an access key an IAM identity policy: from now on every request signed
@@ -230,7 +231,7 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 		if ok {
 			if res := bp.doc.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
 				denied("a resource-based policy")
-				q.reason += " (statements " + refs(res.Denied, res.MaybeDenied) + ")"
+				q.detail = "bucket policy statements " + refs(res.Denied, res.MaybeDenied)
 				return
 			}
 			resourceAllows = bp.doc.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
@@ -242,7 +243,7 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 		if kp != nil {
 			if res := kp.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
 				denied("a resource-based policy")
-				q.reason += " (key policy statements " + refs(res.Denied, res.MaybeDenied) + ")"
+				q.detail = "key policy statements " + refs(res.Denied, res.MaybeDenied)
 				return
 			}
 			resourceAllows = kp.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
@@ -260,6 +261,7 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 	switch {
 	case res.Decision == iampolicy.ExplicitDeny:
 		denied("an identity-based policy")
+		q.detail = "identity policy statements " + refs(res.Denied, res.MaybeDenied)
 	case q.keyARN != "":
 		if !resourceAllows && !(keyDelegates && res.Decision == iampolicy.Allow) {
 			if keyDelegates {

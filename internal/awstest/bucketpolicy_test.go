@@ -98,6 +98,15 @@ func TestBucketPolicyConditionKeys(t *testing.T) {
 		})
 	}
 
+	// The record names the statement that refused (AWS's message does not).
+	named := false
+	for _, a := range shared.Refused() {
+		named = named || (strings.Contains(a.Resource, viaLayer) && strings.Contains(a.Reason, `"DenyWrongAlgorithm"`))
+	}
+	if !named {
+		t.Errorf("no refused action for %s names the statement DenyWrongAlgorithm:\n%s", viaLayer, FormatActions(shared.Refused()))
+	}
+
 	// A multipart upload that names the key at CreateMultipartUpload: its UploadPart requests carry
 	// no SSE headers and pass the Null guard.
 	key := unique("mpu")

@@ -27,7 +27,8 @@ type Action struct {
 	Checked bool
 	// Allowed is false when the layer refused the request for this action.
 	Allowed bool
-	// Reason says why it was refused (or, for requests a hook answered, that it was).
+	// Reason says why it was refused, as the AccessDenied message did, followed by the policy
+	// statements that decided (or, for requests a hook answered, that it was).
 	Reason string
 }
 
@@ -57,6 +58,9 @@ func (l *Layer) record(c *call, reqs []requirement, reason string) {
 		}
 		if a.Reason == "" {
 			a.Reason = reason
+		}
+		if q.detail != "" {
+			a.Reason += " [" + q.detail + "]"
 		}
 		l.seen[a.Action]++
 		if len(l.log) >= maxRecords {
