@@ -1,0 +1,610 @@
+package awstest
+
+// Rule 7 — a per-request permission check, and rule 1's enforcement of held bucket policies.
+//
+// Each request is mapped to the IAM actions and resources it needs, following the Service
+// Authorization Reference ("Actions, resources, and condition keys for Amazon S3",
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html; "... for
+// AWS Key Management Service", .../list_awskeymanagementservice.html; "... for AWS Identity and
+// Access Management", .../list_awsidentityandaccessmanagementiam.html; "... for AWS Security Token
+// Service", .../list_awssecuritytokenservice.html) and "Required permissions for Amazon S3 API
+// operations" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html).
+//
+// Each action is then judged as AWS's same-account evaluation logic documents ("Policy evaluation
+// logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+// an explicit Deny in any policy refuses; otherwise an Allow in the identity policy or in the
+// resource policy (the held bucket policy) allows. KMS keys are stricter: IAM policies only count
+// when the key policy allows the account ("Default key policy: Allows access to the AWS account and
+// enables IAM policies", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+// Access keys without an identity policy are unrestricted: only explicit Denies in bucket and key
+// policies refuse them.
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sseguard/sseguard/internal/iampolicy"
+)
+
+// requirement is one IAM action a request needs on one resource, and the verdict.
+type requirement struct {
+	action   string
+	resource string
+	bucket   string              // for s3 actions: the bucket whose policy applies
+	keyARN   string              // for kms actions: the key whose key policy applies
+	ctx      map[string][]string // condition keys of this action besides the request's own
+	free     bool                // needs no permission
+	allowed  bool
+	reason   string // the AccessDenied message, worded as AWS words it
+	detail   string // which statements decided, for the record only (AWS's message has no Sids)
+}
+
+// SetIdentityPolicy gives an access key an IAM identity policy: from now on every request signed
+// with that key is checked against it (and the bucket and key policies), and refused with the
+// service's own AccessDenied error when not allowed. An empty policy removes it (the key is
+// unrestricted again). The policy is an identity policy: statements have no Principal.
+func (l *Layer) SetIdentityPolicy(accessKeyID, policyJSON string) error {
+	if strings.TrimSpace(policyJSON) == "" {
+		l.mu.Lock()
+		delete(l.st.identity, accessKeyID)
+		l.mu.Unlock()
+		return nil
+	}
+	doc, err := parseIdentityPolicy(policyJSON)
+	if err != nil {
+		return fmt.Errorf("identity policy for access key %s: %w", accessKeyID, err)
+	}
+	l.mu.Lock()
+	l.st.identity[accessKeyID] = doc
+	l.mu.Unlock()
+	return nil
+}
+
+// parseIdentityPolicy parses an identity policy with iampolicy, which reads resource policies:
+// each statement gets "Principal": "*" (an identity policy applies to whoever it is attached to).
+func parseIdentityPolicy(src string) (*iampolicy.Document, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(src), &top); err != nil || top == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	raw, ok := top["Statement"]
+	if !ok {
+		return nil, errors.New("no Statement")
+	}
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		var one map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &one); err != nil || one == nil {
+			return nil, errors.New("Statement must be an object or a list of objects")
+		}
+		list = []map[string]json.RawMessage{one}
+	}
+	for i, s := range list {
+		if s == nil {
+			return nil, fmt.Errorf("statement %d is not an object", i+1)
+		}
+		if _, ok := s["Principal"]; ok {
+			return nil, fmt.Errorf("statement %d has a Principal: identity policies have none", i+1)
+		}
+		if _, ok := s["NotPrincipal"]; ok {
+			return nil, fmt.Errorf("statement %d has a NotPrincipal: identity policies have none", i+1)
+		}
+		s["Principal"] = json.RawMessage(`"*"`)
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	top["Statement"] = b
+	full, err := json.Marshal(top)
+	if err != nil {
+		return nil, err
+	}
+	return iampolicy.Parse(string(full))
+}
+
+// identify finds the caller of a request (cached per access key) and whether it is restricted.
+func (l *Layer) identify(ctx context.Context, c *call) *iampolicy.Document {
+	if c.akid != "" {
+		if id, err := l.caller(ctx, c.akid); err == nil {
+			c.id = id
+			c.principal = id.ARN
+		}
+	}
+	l.mu.Lock()
+	idDoc := l.st.identity[c.akid]
+	l.mu.Unlock()
+	c.restricted = idDoc != nil
+	return idDoc
+}
+
+// authorize maps the request to its IAM actions, judges each, records them, and answers
+// AccessDenied (returning false) when one is refused.
+func (l *Layer) authorize(w http.ResponseWriter, c *call) bool {
+	ctx, cancel := ctxTimeout(c.r.Context())
+	defer cancel()
+	idDoc := l.identify(ctx, c)
+	reqs := l.requirements(ctx, c)
+	refused := -1
+	for i := range reqs {
+		l.judge(ctx, c, idDoc, &reqs[i])
+		if !reqs[i].allowed && refused < 0 {
+			refused = i
+		}
+	}
+	l.record(c, reqs, "")
+	if refused >= 0 {
+		writeAccessDenied(w, c, reqs[refused].reason)
+		return false
+	}
+	return true
+}
+
+// recordHooked records the actions of a request a Handle hook answered (unjudged).
+func (l *Layer) recordHooked(c *call) {
+	ctx, cancel := ctxTimeout(c.r.Context())
+	defer cancel()
+	l.identify(ctx, c)
+	reqs := l.requirements(ctx, c)
+	for i := range reqs {
+		reqs[i].allowed = true
+	}
+	l.record(c, reqs, "answered by a test hook")
+}
+
+// baseContext returns the global condition keys of the request ("AWS global condition context
+// keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+func (l *Layer) baseContext(c *call) map[string][]string {
+	secure := "true"
+	if l.options().PlainHTTP {
+		secure = "false"
+	}
+	now := time.Now().UTC()
+	m := map[string][]string{
+		"aws:SecureTransport":        {secure},
+		"aws:CurrentTime":            {now.Format(time.RFC3339)},
+		"aws:EpochTime":              {strconv.FormatInt(now.Unix(), 10)},
+		"aws:RequestedRegion":        {c.region},
+		"aws:ViaAWSService":          {"false"},
+		"aws:MultiFactorAuthPresent": {"false"},
+	}
+	if host, _, err := net.SplitHostPort(c.r.RemoteAddr); err == nil {
+		m["aws:SourceIp"] = []string{host}
+	}
+	if c.id.ARN != "" {
+		m["aws:PrincipalArn"] = []string{c.id.principalARN()}
+		m["aws:PrincipalAccount"] = []string{c.id.Account}
+		m["aws:userid"] = []string{c.id.UserID}
+		a, _ := parseARN(c.id.ARN)
+		switch {
+		case strings.HasPrefix(a.resource, "assumed-role/"):
+			m["aws:PrincipalType"] = []string{"AssumedRole"}
+		case strings.HasPrefix(a.resource, "user/"):
+			m["aws:PrincipalType"] = []string{"User"}
+			m["aws:username"] = []string{a.resource[strings.LastIndexByte(a.resource, '/')+1:]}
+		case a.resource == "root":
+			m["aws:PrincipalType"] = []string{"Account"}
+		}
+	}
+	return m
+}
+
+// judge decides one requirement.
+func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q *requirement) {
+	q.allowed = true
+	if q.action == "" || q.free {
+		return
+	}
+	reqCtx := l.baseContext(c)
+	for k, v := range q.ctx {
+		reqCtx[k] = v
+	}
+	req := iampolicy.Request{Principal: c.principal, Action: q.action, Resource: q.resource, Context: reqCtx}
+	members := iampolicy.EvalOptions{AccountPrincipalMatchesMembers: true}
+	who := c.principal
+	if who == "" {
+		who = "anonymous"
+	}
+	denied := func(kind string) {
+		q.allowed = false
+		q.reason = fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s with an explicit deny in %s", who, q.action, quoteRes(c, q.resource), kind)
+	}
+	notAllowed := func(kind string) {
+		q.allowed = false
+		q.reason = fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no %s allows the %s action", who, q.action, quoteRes(c, q.resource), kind, q.action)
+	}
+
+	// Resource policies: the held bucket policy for S3, the key policy for KMS.
+	resourceAllows := false
+	if q.bucket != "" && strings.HasPrefix(q.action, "s3:") && !bucketPolicyAction(q.action) {
+		l.mu.Lock()
+		bp, ok := l.st.policies[q.bucket]
+		l.mu.Unlock()
+		if ok {
+			if res := bp.doc.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
+				denied("a resource-based policy")
+				q.detail = "bucket policy statements " + refs(res.Denied, res.MaybeDenied)
+				return
+			}
+			resourceAllows = bp.doc.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+		}
+	}
+	keyDelegates := true
+	if q.keyARN != "" {
+		kp := l.keyPolicy(ctx, c, q.keyARN)
+		if kp != nil {
+			if res := kp.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
+				denied("a resource-based policy")
+				q.detail = "key policy statements " + refs(res.Denied, res.MaybeDenied)
+				return
+			}
+			resourceAllows = kp.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+			root := req
+			acct := iampolicy.AccountOf(q.keyARN)
+			a, _ := parseARN(q.keyARN)
+			root.Principal = fmt.Sprintf("arn:%s:iam::%s:root", a.partition, acct)
+			keyDelegates = kp.Explain(root, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+		}
+	}
+	if idDoc == nil {
+		return // unrestricted: only explicit Denies refuse
+	}
+	res := idDoc.Explain(req, iampolicy.EvalOptions{})
+	switch {
+	case res.Decision == iampolicy.ExplicitDeny:
+		denied("an identity-based policy")
+		q.detail = "identity policy statements " + refs(res.Denied, res.MaybeDenied)
+	case q.keyARN != "":
+		if !resourceAllows && !(keyDelegates && res.Decision == iampolicy.Allow) {
+			if keyDelegates {
+				notAllowed("identity-based policy")
+			} else {
+				notAllowed("resource-based policy")
+			}
+		}
+	case res.Decision != iampolicy.Allow && !resourceAllows:
+		notAllowed("identity-based policy")
+	}
+}
+
+func quoteRes(c *call, res string) string {
+	if c.service == "s3" {
+		return strconv.Quote(res)
+	}
+	return res
+}
+
+func refs(lists ...[]iampolicy.StatementRef) string {
+	var s []string
+	for _, l := range lists {
+		for _, r := range l {
+			s = append(s, r.String())
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// bucketPolicyAction reports the actions a bucket policy never refuses, so that a policy that
+// denies everything can still be read, replaced or deleted (as the bucket owner account's root
+// user can: "Bucket policies for Amazon S3",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html).
+func bucketPolicyAction(a string) bool {
+	return a == "s3:GetBucketPolicy" || a == "s3:PutBucketPolicy" || a == "s3:DeleteBucketPolicy"
+}
+
+// requirements maps a request to the IAM actions it needs.
+func (l *Layer) requirements(ctx context.Context, c *call) []requirement {
+	switch c.service {
+	case "kms":
+		return l.kmsRequirements(ctx, c)
+	case "iam":
+		return l.iamRequirements(ctx, c)
+	case "sts":
+		return stsRequirements(c)
+	}
+	return l.s3Requirements(ctx, c)
+}
+
+func (c *call) partition() string {
+	if p := c.id.partition(); p != "" {
+		return p
+	}
+	return "aws"
+}
+
+// s3Context returns the S3 condition keys the request's headers carry ("Actions, resources, and
+// condition keys for Amazon S3", condition keys table).
+func s3Context(c *call) map[string][]string {
+	m := map[string][]string{
+		"s3:signatureversion": {"AWS4-HMAC-SHA256"},
+		"s3:authType":         {"REST-HEADER"},
+	}
+	if c.r.Header.Get("Authorization") == "" {
+		m["s3:authType"] = []string{"REST-QUERY-STRING"}
+	}
+	for key, header := range map[string]string{
+		"s3:x-amz-server-side-encryption":                    "X-Amz-Server-Side-Encryption",
+		"s3:x-amz-server-side-encryption-aws-kms-key-id":     "X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id",
+		"s3:x-amz-server-side-encryption-customer-algorithm": "X-Amz-Server-Side-Encryption-Customer-Algorithm",
+		"s3:x-amz-acl":                       "X-Amz-Acl",
+		"s3:x-amz-copy-source":               "X-Amz-Copy-Source",
+		"s3:x-amz-metadata-directive":        "X-Amz-Metadata-Directive",
+		"s3:x-amz-storage-class":             "X-Amz-Storage-Class",
+		"s3:x-amz-content-sha256":            "X-Amz-Content-Sha256",
+		"s3:x-amz-website-redirect-location": "X-Amz-Website-Redirect-Location",
+	} {
+		if v := c.r.Header.Get(header); v != "" {
+			m[key] = []string{v}
+		}
+	}
+	for key, param := range map[string]string{"s3:prefix": "prefix", "s3:delimiter": "delimiter", "s3:max-keys": "max-keys", "s3:VersionId": "versionId"} {
+		if c.has(param) {
+			m[key] = []string{c.query.Get(param)}
+		}
+	}
+	return m
+}
+
+func (l *Layer) s3Requirements(ctx context.Context, c *call) []requirement {
+	part := c.partition()
+	bucketARN := fmt.Sprintf("arn:%s:s3:::%s", part, c.bucket)
+	objARN := bucketARN + "/" + c.key
+	sctx := s3Context(c)
+	onBucket := func(action string) requirement {
+		return requirement{action: action, resource: bucketARN, bucket: c.bucket, ctx: sctx}
+	}
+	onObject := func(action string) requirement {
+		return requirement{action: action, resource: objARN, bucket: c.bucket, ctx: sctx}
+	}
+	versioned := func(plain, version string) string {
+		if c.versionID() != "" {
+			return version
+		}
+		return plain
+	}
+	if c.bucket == "" {
+		if c.op == "ListBuckets" {
+			return []requirement{{action: "s3:ListAllMyBuckets", resource: "*"}}
+		}
+		return nil
+	}
+	if c.key == "" {
+		if _, sub, ok := c.subresource(); ok {
+			a := map[string]string{http.MethodGet: sub.getAction, http.MethodPut: sub.putAction, http.MethodDelete: sub.delAct}[c.r.Method]
+			if a != "" {
+				return []requirement{onBucket(a)}
+			}
+		}
+		switch c.op {
+		case "CreateBucket", "DeleteBucket":
+			return []requirement{onBucket("s3:" + c.op)}
+		case "HeadBucket", "ListObjects", "ListObjectsV2":
+			return []requirement{onBucket("s3:ListBucket")}
+		case "ListObjectVersions":
+			return []requirement{onBucket("s3:ListBucketVersions")}
+		case "ListMultipartUploads":
+			return []requirement{onBucket("s3:ListBucketMultipartUploads")}
+		case "DeleteObjects":
+			return deleteObjectsRequirements(c, bucketARN, sctx)
+		}
+		return []requirement{onBucket(guessAction(c))}
+	}
+	var reqs []requirement
+	switch c.op {
+	case "HeadObject":
+		reqs = append(reqs, onObject(versioned("s3:GetObject", "s3:GetObjectVersion")))
+	case "GetObject":
+		reqs = append(reqs, onObject(versioned("s3:GetObject", "s3:GetObjectVersion")))
+		if c.restricted {
+			reqs = append(reqs, l.decryptRequirement(ctx, c, c.bucket, c.key, c.versionID())...)
+		}
+	case "PutObject":
+		reqs = append(reqs, onObject("s3:PutObject"))
+		if c.r.Header.Get("X-Amz-Tagging") != "" {
+			reqs = append(reqs, onObject("s3:PutObjectTagging"))
+		}
+		reqs = append(reqs, l.encryptRequirements(ctx, c, false)...)
+	case "CreateMultipartUpload":
+		reqs = append(reqs, onObject("s3:PutObject"))
+		reqs = append(reqs, l.encryptRequirements(ctx, c, true)...)
+	case "UploadPart", "CompleteMultipartUpload":
+		reqs = append(reqs, onObject("s3:PutObject"))
+	case "CopyObject", "UploadPartCopy":
+		reqs = append(reqs, onObject("s3:PutObject"))
+		if sb, sk, sv, ok := copySource(c.r); ok {
+			src := requirement{action: "s3:GetObject", resource: fmt.Sprintf("arn:%s:s3:::%s/%s", part, sb, sk), bucket: sb, ctx: map[string][]string{}}
+			if sv != "" {
+				src.action = "s3:GetObjectVersion"
+			}
+			reqs = append(reqs, src)
+			if c.restricted {
+				reqs = append(reqs, l.decryptRequirement(ctx, c, sb, sk, sv)...)
+			}
+		}
+		if c.op == "CopyObject" {
+			if c.r.Header.Get("X-Amz-Tagging") != "" && strings.EqualFold(c.r.Header.Get("X-Amz-Tagging-Directive"), "REPLACE") {
+				reqs = append(reqs, onObject("s3:PutObjectTagging"))
+			}
+			reqs = append(reqs, l.encryptRequirements(ctx, c, false)...)
+		}
+	case "AbortMultipartUpload":
+		reqs = append(reqs, onObject("s3:AbortMultipartUpload"))
+	case "ListParts":
+		reqs = append(reqs, onObject("s3:ListMultipartUploadParts"))
+	case "DeleteObject":
+		reqs = append(reqs, onObject(versioned("s3:DeleteObject", "s3:DeleteObjectVersion")))
+	case "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging":
+		verb := strings.TrimSuffix(c.op, "ObjectTagging")
+		reqs = append(reqs, onObject(versioned("s3:"+verb+"ObjectTagging", "s3:"+verb+"ObjectVersionTagging")))
+	case "GetObjectAcl", "PutObjectAcl":
+		verb := strings.TrimSuffix(c.op, "ObjectAcl")
+		reqs = append(reqs, onObject(versioned("s3:"+verb+"ObjectAcl", "s3:"+verb+"ObjectVersionAcl")))
+	case "GetObjectAttributes":
+		reqs = append(reqs, onObject(versioned("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes")))
+	case "GetObjectRetention", "PutObjectRetention", "GetObjectLegalHold", "PutObjectLegalHold", "RestoreObject":
+		reqs = append(reqs, onObject("s3:"+c.op))
+	case "UpdateObjectEncryption":
+		reqs = append(reqs, onObject("s3:UpdateObjectEncryption"))
+		reqs = append(reqs, l.uoeKMSRequirements(ctx, c)...)
+	default:
+		reqs = append(reqs, onObject(guessAction(c)))
+	}
+	return reqs
+}
+
+// deleteObjectsRequirements needs s3:DeleteObject (s3:DeleteObjectVersion with a version id) on
+// every object the DeleteObjects request names.
+func deleteObjectsRequirements(c *call, bucketARN string, sctx map[string][]string) []requirement {
+	var body struct {
+		Objects []struct {
+			Key       string `xml:"Key"`
+			VersionID string `xml:"VersionId"`
+		} `xml:"Object"`
+	}
+	_ = xml.Unmarshal(c.body, &body)
+	var reqs []requirement
+	for _, o := range body.Objects {
+		a := "s3:DeleteObject"
+		if o.VersionID != "" {
+			a = "s3:DeleteObjectVersion"
+		}
+		reqs = append(reqs, requirement{action: a, resource: bucketARN + "/" + o.Key, bucket: c.bucket, ctx: sctx})
+	}
+	if len(reqs) == 0 {
+		reqs = append(reqs, requirement{action: "s3:DeleteObject", resource: bucketARN + "/*", bucket: c.bucket, ctx: sctx})
+	}
+	return reqs
+}
+
+// s3KMSContext is the context of a KMS action S3 makes on the caller's behalf.
+func s3KMSContext(c *call, region, bucket, key string) map[string][]string {
+	return map[string][]string{
+		"kms:ViaService":                   {"s3." + region + ".amazonaws.com"},
+		"kms:CallerAccount":                {c.id.Account},
+		"kms:EncryptionContext:aws:s3:arn": {fmt.Sprintf("arn:%s:s3:::%s/%s", c.partition(), bucket, key)},
+		"aws:ViaAWSService":                {"true"},
+	}
+}
+
+// encryptRequirements: an SSE-KMS write needs kms:GenerateDataKey on the key (and, for a
+// multipart upload, kms:Decrypt too) — "Using server-side encryption with AWS KMS keys (SSE-KMS)"
+// and "Multipart upload and permissions"
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+// Without SSE headers the bucket's default encryption decides (looked up for restricted keys).
+func (l *Layer) encryptRequirements(ctx context.Context, c *call, multipart bool) []requirement {
+	alg := c.r.Header.Get("X-Amz-Server-Side-Encryption")
+	keyRef := c.r.Header.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id")
+	if alg == "" && c.restricted {
+		alg, keyRef = l.bucketDefault(ctx, c, c.bucket)
+	}
+	if !strings.HasPrefix(alg, "aws:kms") {
+		return nil
+	}
+	if keyRef == "" {
+		keyRef = "alias/aws/s3"
+	}
+	keyARN := l.keyARN(ctx, c, keyRef)
+	kctx := s3KMSContext(c, c.region, c.bucket, c.key)
+	reqs := []requirement{{action: "kms:GenerateDataKey", resource: keyARN, keyARN: keyARN, ctx: kctx}}
+	if multipart {
+		reqs = append(reqs, requirement{action: "kms:Decrypt", resource: keyARN, keyARN: keyARN, ctx: kctx})
+	}
+	return reqs
+}
+
+// decryptRequirement: reading (or copying from) an SSE-KMS object needs kms:Decrypt on its key.
+func (l *Layer) decryptRequirement(ctx context.Context, c *call, bucket, key, version string) []requirement {
+	alg, keyRef, _ := l.objectEncryption(ctx, c, bucket, key, version)
+	if !strings.HasPrefix(alg, "aws:kms") || keyRef == "" {
+		return nil
+	}
+	keyARN := l.keyARN(ctx, c, keyRef)
+	return []requirement{{action: "kms:Decrypt", resource: keyARN, keyARN: keyARN, ctx: s3KMSContext(c, c.region, bucket, key)}}
+}
+
+// bucketDefault returns a bucket's default encryption algorithm and KMS key as moto holds it.
+func (l *Layer) bucketDefault(ctx context.Context, c *call, bucket string) (alg, key string) {
+	status, _, body, err := l.motoS3(ctx, c.akid, http.MethodGet, "/"+escapeKey(bucket)+"?encryption", nil, nil)
+	if err != nil || status != http.StatusOK {
+		return "AES256", ""
+	}
+	var cfg sseConfig
+	if xml.Unmarshal(body, &cfg) != nil || len(cfg.Rules) == 0 || cfg.Rules[0].Default == nil {
+		return "AES256", ""
+	}
+	return cfg.Rules[0].Default.SSEAlgorithm, cfg.Rules[0].Default.KMSMasterKeyID
+}
+
+// objectEncryption returns an object's encryption algorithm, KMS key and whether it exists.
+func (l *Layer) objectEncryption(ctx context.Context, c *call, bucket, key, version string) (alg, kmsKey string, found bool) {
+	path := objectPath(bucket, key)
+	if version != "" {
+		path += "?versionId=" + version
+	}
+	status, h, _, err := l.motoS3(ctx, c.akid, http.MethodHead, path, nil, nil)
+	if err != nil || status != http.StatusOK {
+		return "", "", false
+	}
+	return h.Get("X-Amz-Server-Side-Encryption"), h.Get("X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"), true
+}
+
+func stsRequirements(c *call) []requirement {
+	switch c.name {
+	case "GetCallerIdentity":
+		// "GetCallerIdentity": no permissions are required to perform this operation
+		// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+		return []requirement{{action: "sts:GetCallerIdentity", resource: "*", free: true}}
+	case "AssumeRole":
+		return []requirement{{action: "sts:AssumeRole", resource: c.form.Get("RoleArn")}}
+	}
+	return []requirement{{action: "sts:" + c.name, resource: "*"}}
+}
+
+func (l *Layer) iamRequirements(ctx context.Context, c *call) []requirement {
+	part, acct := c.partition(), c.id.Account
+	arn := func(kind, name string) string {
+		path := c.form.Get("Path")
+		if path == "" {
+			path = "/"
+		}
+		return fmt.Sprintf("arn:%s:iam::%s:%s%s%s", part, acct, kind, path, name)
+	}
+	res := "*"
+	switch {
+	case c.form.Get("RoleName") != "":
+		res = l.iamARN(ctx, c, "GetRole", "RoleName", c.form.Get("RoleName"))
+		if res == "" {
+			res = arn("role", c.form.Get("RoleName"))
+		}
+	case c.form.Get("UserName") != "":
+		res = l.iamARN(ctx, c, "GetUser", "UserName", c.form.Get("UserName"))
+		if res == "" {
+			res = arn("user", c.form.Get("UserName"))
+		}
+	case c.form.Get("PolicyArn") != "":
+		res = c.form.Get("PolicyArn")
+	case c.form.Get("GroupName") != "":
+		res = arn("group", c.form.Get("GroupName"))
+	case strings.HasSuffix(c.name, "User") || strings.HasSuffix(c.name, "AccessKey") || strings.HasSuffix(c.name, "AccessKeys"):
+		res = c.id.principalARN() // a user acting on itself
+	}
+	return []requirement{{action: "iam:" + c.name, resource: res}}
+}
+
+// iamARN returns the ARN (with its path) of an existing role or user, or "".
+func (l *Layer) iamARN(ctx context.Context, c *call, action, param, name string) string {
+	body, err := l.motoQuery(ctx, c.akid, "iam", map[string][]string{"Action": {action}, param: {name}, "Version": {"2010-05-08"}})
+	if err != nil {
+		return ""
+	}
+	return xmlField(body, "Arn")
+}

@@ -1,0 +1,79 @@
+// Package awstest is the strict AWS layer for sseguard's tests: one loopback HTTP server in front
+// of moto_server (which speaks S3, KMS, STS and IAM on one port) that forwards every request
+// unchanged — path-style S3, KMS's JSON and IAM/STS's query protocols, large and streamed bodies,
+// the aws-chunked uploads of the AWS CLI and boto3 — except where AWS behaves in a documented way
+// that moto does not. Point AWS_ENDPOINT_URL at Layer.URL (Layer.Env does) instead of at moto.
+//
+// It is test support: only _test.go files and bench/ may import it, never the shipped binary
+// (TestNotInShippedBinary checks).
+//
+// Use one layer per test package:
+//
+//	var layer *awstest.Layer
+//
+//	func TestMain(m *testing.M) {
+//		l, stop := awstest.StartMain() // starts moto_server and the layer; exits 1 if it cannot
+//		layer = l
+//		code := m.Run()
+//		stop()
+//		os.Exit(code)
+//	}
+//
+// or ForTest(t, opts) for one test. A second layer over the same moto (Options.Upstream =
+// layer.Upstream()) has settings and state of its own (held bucket policies, blocked encryption
+// types, identity policies): create the buckets a test needs through the layer the test uses.
+//
+// The rules, each in its own file with the AWS documentation it follows, each tested against moto
+// alone to show moto differs:
+//
+//  1. Bucket policies are held by the layer, not moto (bucketpolicy.go, authz.go):
+//     Put/Get/DeleteBucketPolicy answered as S3 does — MalformedPolicy for an empty Statement
+//     list, a resource outside the bucket, a principal that does not exist or a unique id
+//     ("Invalid principal in policy"), the 20 KB limit, NoSuchBucketPolicy — and every S3 request
+//     judged against the held policy with S3's condition keys from the request
+//     (s3:x-amz-server-side-encryption, s3:x-amz-server-side-encryption-aws-kms-key-id as the raw
+//     header value, aws:SecureTransport — true unless Options.PlainHTTP —, aws:PrincipalArn,
+//     aws:PrincipalAccount, ...). An explicit Deny answers 403 AccessDenied.
+//     "Bucket policies for Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html;
+//     "Actions, resources, and condition keys for Amazon S3", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html;
+//     "Troubleshoot access denied (403 Forbidden) errors in Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html.
+//  2. Default encryption (encryption.go): GetBucketEncryption answers SSE-S3 for a bucket never
+//     configured and objects uploaded without headers are SSE-S3; BlockedEncryptionTypes kept per
+//     bucket; buckets created through the layer block SSE-C, and SSE-C writes to them answer 403.
+//     "Using server-side encryption with Amazon S3 managed keys (SSE-S3)", https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html;
+//     "Blocking or unblocking SSE-C for a general purpose bucket", https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html;
+//     "BlockedEncryptionTypes", https://docs.aws.amazon.com/AmazonS3/latest/API/API_BlockedEncryptionTypes.html.
+//  3. KMS errors (kms.go, errors.go): AccessDeniedException in KMS's JSON shape;
+//     UnsupportedOperationException for EnableKeyRotation on keys with imported material, in a
+//     custom key store, or multi-Region replicas (MarkKey; DescribeKey reports the kind);
+//     LimitExceededException over the 32 KB key policy limit; MalformedPolicyDocumentException for
+//     a principal that does not exist, a unique id, a policy that is not JSON or one that would lock
+//     the caller out. "EnableKeyRotation", https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html;
+//     "PutKeyPolicy", https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html.
+//  4. Deleted principals (principals.go): a role or user named in a held bucket policy or a key
+//     policy that no longer exists (or was recreated) is shown by its unique id (AROA…/AIDA…)
+//     in GetBucketPolicy and GetKeyPolicy; a write holding one is refused (rules 1 and 3).
+//     "IAM JSON policy elements: Principal", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html.
+//  5. UpdateObjectEncryption (uoe.go): bytes, ETag, Last-Modified, metadata and tags kept,
+//     encryption changed; only SSE-S3/SSE-KMS sources and SSE-KMS targets (key ARN, same
+//     account); 403 without s3:UpdateObjectEncryption or the KMS permissions (rule 7) or with
+//     DenyUpdateObjectEncryption; UOENotImplemented answers 501, UOEPassThrough shows moto's
+//     overwrite. "UpdateObjectEncryption", https://docs.aws.amazon.com/AmazonS3/latest/API/API_UpdateObjectEncryption.html.
+//  6. Conditional copies and eventual consistency (conditional.go, dispatch.go):
+//     x-amz-copy-source-if-match on CopyObject/UploadPartCopy and If-Match on the destination of
+//     CopyObject/CompleteMultipartUpload answered 412; with Options.ConsistencyDelay, reads of a
+//     bucket configuration answer the previous value for that long after a write.
+//     "CopyObject", https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html;
+//     "Amazon S3 data consistency model", https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel.
+//  7. Permission check (authz.go): SetIdentityPolicy gives an access key an IAM policy; its
+//     requests are mapped to IAM actions and resources per the Service Authorization Reference and
+//     "Required permissions for Amazon S3 API operations", evaluated with iampolicy together with
+//     the held bucket policy or the key policy as AWS's same-account evaluation logic documents,
+//     and refused in the service's own error shape. Every request's actions are recorded
+//     (Actions, Refused, SeenActions, Sent(Destructive...)).
+//     "Policy evaluation logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html;
+//     "Required permissions for Amazon S3 API operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html.
+//
+// Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
+// (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
+package awstest
