@@ -44,13 +44,23 @@ func (r *runner) run(event, ref string, inputs map[string]string) (int, string) 
 	if err := os.WriteFile(eventPath, []byte(payload), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := append([]string{}, r.e.env...)
+	// The step runs with the role the workflow would give it: the apply role on the apply branch's
+	// push, the plan role everywhere else, each with the policy `sseguard iam-policy` generates.
+	role := "plan"
+	if event == "push" && ref == "refs/heads/main" {
+		role = "apply"
+	}
+	if pf := inputs["policy"]; pf != "" && !r.e.ownIAM {
+		r.e.grant(role, filepath.Join(r.ws, pf))
+	}
+	env := r.e.runEnv()
 	env = append(env, "GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME="+event, "GITHUB_REF="+ref,
 		"GITHUB_EVENT_PATH="+eventPath, "GITHUB_STEP_SUMMARY="+r.summary, "GITHUB_OUTPUT="+r.output,
 		"GITHUB_WORKSPACE="+r.ws, "GITHUB_REPOSITORY=acme/media", "RUNNER_TEMP="+dir)
 	for k, v := range inputs {
 		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
 	}
+	// e.sseguard fails the test on any request the layer refuses under the granted policy.
 	return r.e.sseguard(env)
 }
 
@@ -77,26 +87,27 @@ func (r *runner) summaryText() string {
 
 func TestE2EActionPlansOnPullRequestAndAppliesOnMain(t *testing.T) {
 	e := newE2E(t)
-	e.aws("s3api", "create-bucket", "--bucket", "media-hls")
-	e.aws("s3api", "put-bucket-encryption", "--bucket", "media-hls", "--server-side-encryption-configuration",
+	bucket, alias := e.name("media-hls"), e.alias("gha")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
+	e.aws("s3api", "put-bucket-encryption", "--bucket", bucket, "--server-side-encryption-configuration",
 		`{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`)
 	r := newRunner(e)
 	if err := os.MkdirAll(filepath.Join(r.ws, "infra"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	policy := "version: 1\nkeys:\n  - alias: alias/gha\n    description: from the action\nbuckets:\n  - name: media-hls\n    encryption: sse-kms\n    kms_key: alias/gha\n    existing_objects: reencrypt\n"
+	policy := "version: 1\nkeys:\n  - alias: " + alias + "\n    description: from the action\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias + "\n    existing_objects: reencrypt\n"
 	if err := os.WriteFile(filepath.Join(r.ws, "infra", "sseguard.yaml"), []byte(policy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	in := map[string]string{"policy": "infra/sseguard.yaml"}
 	unchanged := func() {
 		t.Helper()
-		if alg := dig(e.aws("s3api", "get-bucket-encryption", "--bucket", "media-hls"),
+		if alg := dig(e.aws("s3api", "get-bucket-encryption", "--bucket", bucket),
 			"ServerSideEncryptionConfiguration", "Rules", 0, "ApplyServerSideEncryptionByDefault", "SSEAlgorithm"); alg != "AES256" {
 			t.Fatalf("bucket encryption changed to %v on a pull request", alg)
 		}
-		if keys := e.aws("kms", "list-keys")["Keys"].([]any); len(keys) != 0 {
-			t.Fatalf("%d keys created on a pull request", len(keys))
+		if n := e.keysTagged(alias); n != 0 {
+			t.Fatalf("%d keys created on a pull request", n)
 		}
 	}
 
@@ -105,13 +116,13 @@ func TestE2EActionPlansOnPullRequestAndAppliesOnMain(t *testing.T) {
 		t.Fatalf("pull_request with drift = %d, want 0\n%s", code, out)
 	}
 	unchanged()
-	if o := r.outputs(); o["drift"] != "true" || o["changes"] != "2" || o["applied"] != "0" {
+	if o := r.outputs(); o["drift"] != "true" || o["changes"] != "3" || o["applied"] != "0" {
 		t.Errorf("outputs = %v", o)
 	}
 	if !strings.Contains(out, "::error file=infra/sseguard.yaml,line=6") {
 		t.Errorf("no error annotation on the bucket's line (6) of infra/sseguard.yaml:\n%s", out)
 	}
-	if s := r.summaryText(); !strings.Contains(s, "media-hls") || !strings.Contains(s, "pending") {
+	if s := r.summaryText(); !strings.Contains(s, bucket) || !strings.Contains(s, "pending") {
 		t.Errorf("summary does not show the drifted bucket:\n%s", s)
 	}
 
@@ -138,10 +149,10 @@ func TestE2EActionPlansOnPullRequestAndAppliesOnMain(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("push to main = %d, want 0\n%s", code, out)
 	}
-	if o := r.outputs(); o["applied"] != "2" {
-		t.Errorf("push to main: outputs = %v, want applied=2", o)
+	if o := r.outputs(); o["applied"] != "3" {
+		t.Errorf("push to main: outputs = %v, want applied=3 (key, rotation, default encryption)", o)
 	}
-	if alg := dig(e.aws("s3api", "get-bucket-encryption", "--bucket", "media-hls"),
+	if alg := dig(e.aws("s3api", "get-bucket-encryption", "--bucket", bucket),
 		"ServerSideEncryptionConfiguration", "Rules", 0, "ApplyServerSideEncryptionByDefault", "SSEAlgorithm"); alg != "aws:kms" {
 		t.Errorf("after push to main, bucket encryption = %v, want aws:kms", alg)
 	}

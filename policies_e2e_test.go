@@ -2,23 +2,23 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
 )
 
-const (
-	transcoder = "arn:aws:iam::123456789012:role/Elastic_Transcoder_Default_Role"
-	keyAdmin   = "arn:aws:iam::123456789012:role/KeyAdmin"
-)
-
-func (e *e2e) roles(names ...string) {
+// roles creates IAM roles with the test's names and returns their ARNs, in order.
+func (e *e2e) roles(names ...string) []string {
 	e.t.Helper()
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"elastictranscoder.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	var arns []string
 	for _, n := range names {
-		e.aws("iam", "create-role", "--role-name", n, "--assume-role-policy-document", trust)
+		out := e.aws("iam", "create-role", "--role-name", e.name(n), "--assume-role-policy-document", trust)
+		arns = append(arns, dig(out, "Role", "Arn").(string))
 	}
+	return arns
 }
 
 // keyPolicy reads a key policy with the AWS CLI and parses it with sseguard's evaluator.
@@ -38,27 +38,29 @@ func allows(doc *iampolicy.Document, principal, action string, ctx map[string][]
 
 func TestE2EKeyPolicyOfExistingKeyIsMergedNotReplaced(t *testing.T) {
 	e := newE2E(t)
-	e.roles("Elastic_Transcoder_Default_Role", "KeyAdmin")
-	e.aws("s3api", "create-bucket", "--bucket", "media-hls")
+	r := e.roles("Elastic_Transcoder_Default_Role", "KeyAdmin", "Auditor")
+	transcoder, keyAdmin, auditor := r[0], r[1], r[2]
+	bucket, alias := e.name("media-hls"), e.alias("hls")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
 	// A bucket policy someone else wrote: it must survive.
-	cloudfront := `{"Sid":"AllowCloudFrontRead","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::media-hls/*"}`
-	e.aws("s3api", "put-bucket-policy", "--bucket", "media-hls", "--policy", `{"Version":"2012-10-17","Statement":[`+cloudfront+`]}`)
+	cloudfront := `{"Sid":"AllowCloudFrontRead","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}`
+	e.aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", `{"Version":"2012-10-17","Statement":[`+cloudfront+`]}`)
 	// An existing key with the account root statement and an audit statement someone else owns.
 	existing := `{"Version":"2012-10-17","Id":"key-default-1","Statement":[
 {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"},
-{"Sid":"AuditReadOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/Auditor"},"Action":["kms:DescribeKey","kms:GetKeyPolicy"],"Resource":"*"}]}`
+{"Sid":"AuditReadOnly","Effect":"Allow","Principal":{"AWS":"` + auditor + `"},"Action":["kms:DescribeKey","kms:GetKeyPolicy"],"Resource":"*"}]}`
 	key := e.aws("kms", "create-key", "--policy", existing, "--description", "existing")
 	keyARN := dig(key, "KeyMetadata", "Arn").(string)
-	e.aws("kms", "create-alias", "--alias-name", "alias/hls", "--target-key-id", keyARN)
+	e.aws("kms", "create-alias", "--alias-name", alias, "--target-key-id", keyARN)
 
 	pol := e.policy(`version: 1
 keys:
-  - alias: alias/hls
+  - alias: ` + alias + `
     administrators: [` + keyAdmin + `]
 buckets:
-  - name: media-hls
+  - name: ` + bucket + `
     encryption: sse-kms
-    kms_key: alias/hls
+    kms_key: ` + alias + `
     transcoder_principal: ` + transcoder + `
     enforce_on_upload: true
     require_tls: true
@@ -112,7 +114,7 @@ buckets:
 	}
 
 	// Bucket policy: judged by sseguard's evaluator (moto cannot evaluate S3's encryption keys).
-	braw, _ := e.aws("s3api", "get-bucket-policy", "--bucket", "media-hls")["Policy"].(string)
+	braw, _ := e.aws("s3api", "get-bucket-policy", "--bucket", bucket)["Policy"].(string)
 	bdoc, err := iampolicy.Parse(braw)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ buckets:
 	put := func(ctx map[string][]string) iampolicy.Decision {
 		ctx["aws:SecureTransport"] = []string{"true"}
 		return bdoc.Evaluate(iampolicy.Request{Principal: "arn:aws:iam::123456789012:role/Uploader", Action: "s3:PutObject",
-			Resource: "arn:aws:s3:::media-hls/a.ts", Context: ctx})
+			Resource: "arn:aws:s3:::" + bucket + "/a.ts", Context: ctx})
 	}
 	if d := put(map[string][]string{"s3:x-amz-server-side-encryption": {"AES256"}}); d != iampolicy.ExplicitDeny {
 		t.Errorf("upload asking for AES256: %s, want refused", d)
@@ -144,7 +146,7 @@ buckets:
 		t.Errorf("upload naming the right key: refused, want allowed")
 	}
 	if d := bdoc.Evaluate(iampolicy.Request{Principal: "arn:aws:iam::123456789012:role/Reader", Action: "s3:GetObject",
-		Resource: "arn:aws:s3:::media-hls/a.ts", Context: map[string][]string{"aws:SecureTransport": {"false"}}}); d != iampolicy.ExplicitDeny {
+		Resource: "arn:aws:s3:::" + bucket + "/a.ts", Context: map[string][]string{"aws:SecureTransport": {"false"}}}); d != iampolicy.ExplicitDeny {
 		t.Errorf("request without TLS: %s, want refused", d)
 	}
 
@@ -166,7 +168,7 @@ buckets:
 	}
 	bp.Statement = kept
 	edited, _ := json.Marshal(bp)
-	e.aws("s3api", "put-bucket-policy", "--bucket", "media-hls", "--policy", string(edited))
+	e.aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", string(edited))
 	code, out = e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode")
 	if code != 2 || !strings.Contains(out, "added statement "+iampolicy.SidDenyInsecureTransport) {
 		t.Fatalf("plan after removing %s = %d, want 2 naming it\n%s", iampolicy.SidDenyInsecureTransport, code, out)
@@ -180,8 +182,7 @@ buckets:
 
 func TestE2EKeyPolicyJudgedByMeaning(t *testing.T) {
 	e := newE2E(t)
-	e.roles("Elastic_Transcoder_Default_Role")
-	e.aws("s3api", "create-bucket", "--bucket", "media-hls")
+	transcoder := e.roles("Elastic_Transcoder_Default_Role")[0]
 	root := `{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}`
 	grants := `{"Sid":"G","Effect":"Allow","Principal":{"AWS":"` + transcoder + `"},"Action":["kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*","Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}`
 	variants := map[string]struct {
@@ -195,16 +196,17 @@ func TestE2EKeyPolicyJudgedByMeaning(t *testing.T) {
 	}
 	i := 0
 	for name, v := range variants {
+		i++
 		t.Run(name, func(t *testing.T) {
-			i++
-			alias := "alias/v" + string(rune('a'+i))
+			alias, bucket := e.alias(fmt.Sprintf("v%d", i)), e.name(fmt.Sprintf("media-v%d", i))
+			e.aws("s3api", "create-bucket", "--bucket", bucket)
 			key := e.aws("kms", "create-key", "--policy", `{"Version":"2012-10-17","Statement":[`+v.statements+`]}`)
 			keyARN := dig(key, "KeyMetadata", "Arn").(string)
 			e.aws("kms", "create-alias", "--alias-name", alias, "--target-key-id", keyARN)
 			e.aws("kms", "enable-key-rotation", "--key-id", keyARN)
-			e.aws("s3api", "put-bucket-encryption", "--bucket", "media-hls", "--server-side-encryption-configuration",
+			e.aws("s3api", "put-bucket-encryption", "--bucket", bucket, "--server-side-encryption-configuration",
 				`{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"`+keyARN+`"},"BucketKeyEnabled":true}]}`)
-			pol := e.policy("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-kms\n    kms_key: " + alias +
+			pol := e.policy("version: 1\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias +
 				"\n    transcoder_principal: " + transcoder + "\n")
 			code, out := e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode")
 			if code != v.want {

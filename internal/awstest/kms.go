@@ -239,6 +239,12 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 	action := "kms:" + c.name
 	onKey := func(a, ref string) requirement {
 		arn, kctx := l.keyContext(ctx, c, ref)
+		if _, ok := l.keyInfo(ctx, c, ref); !ok {
+			// No such key (an alias that names none): KMS answers NotFoundException, there is
+			// no key whose policy could authorise the call (key-resource actions are authorised
+			// on the key, never on the alias: Service Authorization Reference for AWS KMS).
+			return requirement{action: a, resource: arn, free: true}
+		}
 		return requirement{action: a, resource: arn, keyARN: arn, ctx: kctx}
 	}
 	aliasARN := func(name string) string {

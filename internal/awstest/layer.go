@@ -312,7 +312,8 @@ func FormatCounts(m map[string]int) string {
 }
 
 // serve is the layer's handler: count, hooks, the permission check, then the rules and moto.
-func (l *Layer) serve(w http.ResponseWriter, r *http.Request) {
+func (l *Layer) serve(rw http.ResponseWriter, r *http.Request) {
+	w := &metaCaseWriter{ResponseWriter: rw}
 	c, err := l.classify(r)
 	if err != nil {
 		writeS3Error(w, http.StatusBadRequest, "IncompleteBody", "the strict layer could not read the request body: "+err.Error())
@@ -339,3 +340,41 @@ func (l *Layer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 var errBodyTooLarge = errors.New("request body too large for the strict layer to inspect")
+
+// metaCaseWriter writes user-metadata header names in lower case, as S3 returns them ("Working
+// with object metadata": "Amazon S3 stores user-defined metadata keys in lowercase",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html). Go's HTTP client and
+// reverse proxy canonicalise header names (X-Amz-Meta-Episode), which SDKs that keep the
+// header's case (boto3) would otherwise report as the key "Episode".
+type metaCaseWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (m *metaCaseWriter) WriteHeader(code int) {
+	if !m.wrote {
+		m.wrote = true
+		h := m.ResponseWriter.Header()
+		for k, v := range h {
+			if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-meta-") && lk != k {
+				delete(h, k)
+				h[lk] = v // a direct map key keeps its case on the wire
+			}
+		}
+	}
+	m.ResponseWriter.WriteHeader(code)
+}
+
+func (m *metaCaseWriter) Write(b []byte) (int, error) {
+	if !m.wrote {
+		m.WriteHeader(http.StatusOK)
+	}
+	return m.ResponseWriter.Write(b)
+}
+
+// Flush lets streamed answers through.
+func (m *metaCaseWriter) Flush() {
+	if f, ok := m.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

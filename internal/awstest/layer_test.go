@@ -3,6 +3,7 @@ package awstest
 import (
 	"context"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -157,5 +158,28 @@ func TestNotInShippedBinary(t *testing.T) {
 		if dep == "github.com/sseguard/sseguard/internal/awstest" {
 			t.Fatal("the sseguard binary imports internal/awstest; only tests and bench/ may")
 		}
+	}
+}
+
+// S3 returns user-metadata keys in lower case; Go's proxying must not capitalise them.
+func TestMetadataKeysKeepTheirCase(t *testing.T) {
+	env := append(os.Environ(), shared.Env()...)
+	env = append(env, "BUCKET="+unique("meta-case"))
+	script := `
+import boto3, os, json
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+b = os.environ["BUCKET"]
+s3.create_bucket(Bucket=b)
+s3.put_object(Bucket=b, Key="k", Body=b"x", Metadata={"episode": "1"})
+print(json.dumps(s3.head_object(Bucket=b, Key="k")["Metadata"]))
+`
+	cmd := exec.Command("python3", "-c", script)
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("boto3: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != `{"episode": "1"}` {
+		t.Errorf("metadata through the layer = %s, want {\"episode\": \"1\"} (S3 keeps keys lower case)", got)
 	}
 }
