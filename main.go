@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,11 +14,6 @@ import (
 	"github.com/sseguard/sseguard/internal/cli"
 	"github.com/sseguard/sseguard/internal/pipeline"
 )
-
-// examplePolicy is the policy `sseguard demo` runs against a local emulator.
-//
-//go:embed policy.example.yaml
-var examplePolicy []byte
 
 func main() {
 	os.Exit(run())
@@ -37,5 +31,5 @@ func run() int {
 		}
 		return action.Run(ctx, githubactions.New(), p)
 	}
-	return cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, ExamplePolicy: examplePolicy})
+	return cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr})
 }

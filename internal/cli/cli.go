@@ -1,5 +1,6 @@
-// Package cli is sseguard's command line: validate, plan, apply and demo. Main takes its
-// arguments and streams, and returns the exit code; only package main exits the process.
+// Package cli is sseguard's command line: validate, plan, apply and iam-policy, and the steps
+// cmd/demo shows (RunDemoSteps). Main takes its arguments and streams, and returns the exit code;
+// only package main exits the process.
 package cli
 
 import (
@@ -37,7 +38,6 @@ Usage:
   sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
   sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
   sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO [--branch B] [--environment E] [--workflow PATH]
-  sseguard demo
 
 Commands:
   validate  Check the policy file offline (no AWS call). Every problem is printed as
@@ -54,8 +54,9 @@ Commands:
             GitHub's OIDC provider instead (plan: the repository's pull requests and runs on the
             apply branch; apply: runs on the apply branch, or in --environment, and with
             --workflow only that workflow file). Offline: no AWS call.
-  demo      Start a local AWS emulator (moto_server), create drifted buckets for the example
-            policy, plan, apply, and plan again.
+  demo      Not in this binary: run "go run ./cmd/demo" in a clone of the repository. It
+            starts a local AWS emulator (moto_server) behind sseguard's strict AWS layer,
+            creates drifted buckets for policy.example.yaml, plans, applies, and plans again.
 
 Flags:
   --policy FILE         policy file (default sseguard.yaml)
@@ -102,20 +103,27 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// Pipeline runs the stages; nil builds one from the default AWS configuration.
 	Pipeline *pipeline.Pipeline
-	// ExamplePolicy is the embedded example policy the demo runs.
-	ExamplePolicy []byte
 }
 
 // Main runs the command line with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
+	env, jsonOut, red, flush := safeEnv(env)
+	defer flush()
+	return runCommand(ctx, args, env, jsonOut, red)
+}
+
+// safeEnv returns env with Stdout and Stderr going through the sanitizer and the redactor it
+// returns, the writer for a JSON plan on stdout, and the function that flushes all three.
+func safeEnv(env Env) (Env, io.Writer, *sanitize.Redactor, func()) {
 	red := sanitize.NewRedactor(false)
 	stdout, stderr := sanitize.NewWriter(env.Stdout, red.String), sanitize.NewWriter(env.Stderr, red.String)
-	defer stderr.Flush()
-	defer stdout.Flush()
 	jsonOut := sanitize.NewJSONWriter(env.Stdout)
-	defer jsonOut.Flush()
 	env.Stdout, env.Stderr = stdout, stderr
-	return runCommand(ctx, args, env, jsonOut, red)
+	return env, jsonOut, red, func() {
+		jsonOut.Flush()
+		stdout.Flush()
+		stderr.Flush()
+	}
 }
 
 // runCommand is Main with its writers made safe: json is where the JSON plan goes for --json -,
@@ -132,7 +140,7 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 		return ExitOK
 	case "validate", "plan", "apply":
 	case "demo":
-		return runDemo(ctx, rest, env)
+		return runDemo(env)
 	case "iam-policy":
 		return runIAMPolicy(rest, env)
 	default:

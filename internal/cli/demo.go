@@ -3,56 +3,52 @@ package cli
 import (
 	"context"
 	"fmt"
-
-	"github.com/sseguard/sseguard/internal/demo"
-	"github.com/sseguard/sseguard/internal/motoserver"
-	"github.com/sseguard/sseguard/internal/pipeline"
-	"github.com/sseguard/sseguard/internal/sanitize"
+	"io"
+	"path/filepath"
 )
 
-// runDemo runs plan → apply → plan on the embedded example policy against a local emulator.
-func runDemo(ctx context.Context, args []string, env Env) int {
-	if len(args) > 0 {
-		fmt.Fprintf(env.Stderr, "sseguard demo: takes no arguments\n")
-		return ExitError
-	}
-	out := env.Stdout
-	fmt.Fprintln(out, "Starting a local AWS emulator (moto_server) on a free loopback port...")
-	srv, err := motoserver.Start(ctx)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "sseguard demo: %v\n", err)
-		return ExitError
-	}
-	defer srv.Stop()
+// demoMoved is what `sseguard demo` prints: the demo runs an AWS emulator behind test-support code
+// (the strict AWS layer) that the shipped binary must not contain.
+const demoMoved = `sseguard demo: the demo is a command of its own now: run "go run ./cmd/demo" in a clone of the repository (needs moto_server)`
 
-	path, cleanup, err := demo.WritePolicy(env.ExamplePolicy)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "sseguard demo: %v\n", err)
-		return ExitError
-	}
-	defer cleanup()
+// runDemo says where the demo went.
+func runDemo(env Env) int {
+	fmt.Fprintln(env.Stderr, demoMoved)
+	return ExitError
+}
 
-	p := &pipeline.Pipeline{Clients: demo.ClientsFor(srv.URL), Log: out}
-	c, err := p.Clients(ctx)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "sseguard demo: %v\n", err)
+// RunDemoSteps runs what the demo shows once its emulator is seeded: plan, apply, and plan again on
+// the policy file at policyPath, each under a banner naming the command a person would type. It
+// prints as Main does (through the sanitizer) and runs the stages with env.Pipeline, which must be
+// set: the demo's clients point at its emulator, never at the default AWS configuration. It
+// returns the exit code of the first step that fails, else the last plan's as
+// --detailed-exitcode gives it (0 in sync, 2 changes still pending).
+func RunDemoSteps(ctx context.Context, env Env, policyPath string) int {
+	env, _, red, flush := safeEnv(env)
+	defer flush()
+	if env.Pipeline == nil {
+		fmt.Fprintln(env.Stderr, "sseguard demo: no pipeline for the emulator")
 		return ExitError
 	}
-	if err := demo.Seed(ctx, c, motoserver.Account); err != nil {
-		fmt.Fprintf(env.Stderr, "sseguard demo: seed the emulator: %v\n", err)
-		return ExitError
+	p := env.Pipeline
+	if p.Log == nil {
+		p.Log = env.Stdout
 	}
-	fmt.Fprintf(out, "Emulator at %s holds three drifted buckets for policy.example.yaml.\n", srv.URL)
-
-	r := &runner{env: Env{Stdout: out, Stderr: env.Stderr}, p: p, red: sanitize.NewRedactor(false)}
-	demo.Banner(out, "sseguard plan --policy policy.example.yaml")
-	if code := r.plan(ctx, path, true); code == ExitError {
+	r := &runner{env: env, p: p, red: red}
+	name := filepath.Base(policyPath)
+	banner(env.Stdout, "sseguard plan --policy "+name)
+	if code := r.plan(ctx, policyPath, true); code == ExitError {
 		return code
 	}
-	demo.Banner(out, "sseguard apply --policy policy.example.yaml")
-	if code := r.apply(ctx, path); code != ExitOK {
+	banner(env.Stdout, "sseguard apply --policy "+name)
+	if code := r.apply(ctx, policyPath); code != ExitOK {
 		return code
 	}
-	demo.Banner(out, "sseguard plan --policy policy.example.yaml   (again)")
-	return r.plan(ctx, path, true)
+	banner(env.Stdout, "sseguard plan --policy "+name+"   (again)")
+	return r.plan(ctx, policyPath, true)
+}
+
+// banner prints a section heading.
+func banner(w io.Writer, title string) {
+	fmt.Fprintf(w, "\n==> %s\n\n", title)
 }

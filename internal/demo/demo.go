@@ -1,13 +1,12 @@
-// Package demo runs sseguard end to end against a local AWS emulator: it starts moto_server,
-// creates buckets that have drifted from the example policy, and shows plan, apply and the
-// clean re-plan. Nothing outside the emulator is touched.
+// Package demo holds what cmd/demo (and tests) need to show sseguard against a local AWS
+// emulator: clients for it, and the drifted state the example policy is written for. Nothing
+// outside the emulator is touched.
 package demo
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -25,7 +24,8 @@ func ClientsFor(url string) func(ctx context.Context) (*awsclient.Clients, error
 	return func(ctx context.Context) (*awsclient.Clients, error) { return awsclient.ForEndpoint(ctx, url) }
 }
 
-// Seed creates, in the emulator behind c, the drifted state the example policy is written for:
+// Seed creates, in the emulator behind c, the drifted state the example policy is written for (behind
+// the strict AWS layer, c must point at the layer: it holds bucket policies itself):
 //   - media-hls: AES256 default, old objects under videos/ under SSE-S3 (not the CMK), a bucket
 //     policy with a CloudFront read statement that must survive; alias/hls-adaptive-key missing;
 //   - media-thumbnails: encrypted with the AWS managed aws/s3 key, where the policy wants SSE-S3;
@@ -100,17 +100,12 @@ func putRule(ctx context.Context, c *s3.Client, bucket string, alg s3types.Serve
 func WritePolicy(example []byte) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "sseguard-demo-")
 	if err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("write the example policy: %w", err)
 	}
 	path := filepath.Join(dir, "policy.example.yaml")
 	if err := os.WriteFile(path, example, 0o644); err != nil {
 		os.RemoveAll(dir)
-		return "", nil, err
+		return "", nil, fmt.Errorf("write the example policy: %w", err)
 	}
 	return path, func() { os.RemoveAll(dir) }, nil
-}
-
-// Banner prints a section heading.
-func Banner(w io.Writer, title string) {
-	fmt.Fprintf(w, "\n==> %s\n\n", title)
 }
