@@ -533,10 +533,10 @@ func TestE2EPlanJSONOnStdoutIsPureJSON(t *testing.T) {
 		FormatVersion string `json:"format_version"`
 		Summary       struct{ Changes int }
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc.FormatVersion != "1" || doc.Summary.Changes != 2 {
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc.FormatVersion != "1" || doc.Summary.Changes != 1 {
 		t.Fatalf("stdout is not the JSON plan (%v): %s", err, stdout.String())
 	}
-	if !strings.Contains(stderr.String(), "set-default-encryption/"+bucket) {
+	if !strings.Contains(stderr.String(), "update-bucket-policy/"+bucket) {
 		t.Errorf("the text plan should go to stderr:\n%s", stderr.String())
 	}
 	if r := e.refused(); len(r) > 0 {

@@ -4,7 +4,7 @@
 // the aws-chunked uploads of the AWS CLI and boto3 — except where AWS behaves in a documented way
 // that moto does not. Point AWS_ENDPOINT_URL at Layer.URL (Layer.Env does) instead of at moto.
 //
-// It is test support: only _test.go files and bench/ may import it, never the shipped binary
+// It is test support: only _test.go files, bench/ and the local demo (cmd/demo) may import it, never the shipped binary
 // (TestNotInShippedBinary checks).
 //
 // Use one layer per test package:
