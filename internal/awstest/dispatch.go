@@ -58,6 +58,9 @@ func (l *Layer) dispatchS3(w http.ResponseWriter, c *call) {
 	if !l.checkConditions(w, c) {
 		return
 	}
+	if !l.checkExpectedOwner(w, c) {
+		return
+	}
 	switch c.op {
 	case "CreateBucket":
 		l.createBucket(w, c)
@@ -78,11 +81,11 @@ func (l *Layer) dispatchS3(w http.ResponseWriter, c *call) {
 	case "UpdateObjectEncryption":
 		l.updateObjectEncryption(w, c)
 	case "HeadObject", "GetObject":
-		l.forward(w, c, l.keptByUOE(c))
+		l.forward(w, c, chain(l.keptByUOE(c), l.hideDroppedRedirect(c)))
 	case "ListObjectsV2", "ListObjects", "ListObjectVersions":
 		l.forward(w, c, l.listingKeptByUOE(c))
 	default:
-		l.forward(w, c, nil)
+		l.forward(w, c, l.trackRedirect(c))
 	}
 }
 

@@ -79,6 +79,9 @@ func (l *Layer) createBucket(w http.ResponseWriter, c *call) {
 		l.mu.Lock()
 		l.st.createdHere[c.bucket] = true
 		l.st.blocked[c.bucket] = []string{"SSE-C"}
+		if c.id.Account != "" {
+			l.st.owners[c.bucket] = c.id.Account
+		}
 		l.mu.Unlock()
 		return nil
 	})
@@ -94,6 +97,7 @@ func (l *Layer) deleteBucket(w http.ResponseWriter, c *call) {
 		delete(l.st.policies, c.bucket)
 		delete(l.st.blocked, c.bucket)
 		delete(l.st.createdHere, c.bucket)
+		delete(l.st.owners, c.bucket)
 		for k := range l.st.delayed {
 			if b, _, _ := cutLast(k, "?"); b == c.bucket {
 				delete(l.st.delayed, k)

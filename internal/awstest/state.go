@@ -25,6 +25,10 @@ type state struct {
 	identity map[string]*iampolicy.Document
 	// uoe remembers what UpdateObjectEncryption kept of an object, by "bucket/key".
 	uoe map[string]uoeRecord
+	// owners are the accounts that created buckets through the layer, by bucket.
+	owners map[string]string
+	// noRedirect are the objects ("bucket/key") a copy wrote without their website redirect.
+	noRedirect map[string]bool
 }
 
 func newState() *state {
@@ -36,6 +40,8 @@ func newState() *state {
 		keyKinds:    map[string]KeyKind{},
 		identity:    map[string]*iampolicy.Document{},
 		uoe:         map[string]uoeRecord{},
+		owners:      map[string]string{},
+		noRedirect:  map[string]bool{},
 	}
 }
 
