@@ -79,9 +79,9 @@
 //  9. Website redirects on copies (owner.go): a CopyObject that does not send
 //     x-amz-website-redirect-location again leaves the copy without it (HEAD/GET show none).
 //     "CopyObject", https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html.
-//  A key reference that names no key (an alias pointing nowhere) is answered NotFoundException
-//  by moto without an authorization check: KMS authorises key actions on the key, and there is
-//  none. S3 user-metadata header names are written in lower case, as S3 stores them.
+//     A key reference that names no key (an alias pointing nowhere) is answered NotFoundException
+//     by moto without an authorization check: KMS authorises key actions on the key, and there is
+//     none. S3 user-metadata header names are written in lower case, as S3 stores them.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
