@@ -127,6 +127,8 @@ type Observer struct {
 type keyEntry struct {
 	once sync.Once
 	key  *Key
+	// full reads the key's policy and rotation status, once, for keys sseguard must judge.
+	full sync.Once
 }
 
 // New returns an Observer.
@@ -251,7 +253,7 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		Owner: st.Account, BucketPolicy: b.Policy}
 	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
 		kr := DesiredKeyRef(pol, pb, region)
-		k := ob.key(ctx, kr)
+		k := ob.judgedKey(ctx, kr)
 		keys[kr] = k
 		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", k.ARN, pb.BucketKey
 	}
@@ -325,8 +327,26 @@ func ruleFrom(out *s3.GetBucketEncryptionOutput) *Rule {
 	return rule
 }
 
-// Key describes the key ref names in region, once per observer.
+// key describes the key ref names in region (DescribeKey only), once per observer: enough for a
+// key a bucket uses now, whose state is shown but whose policy is not sseguard's to judge.
 func (ob *Observer) key(ctx context.Context, kr KeyRef) *Key {
+	return ob.entry(ctx, kr).key
+}
+
+// judgedKey is key with the key policy and rotation status read too, for a key a bucket must
+// use: the plan judges those. Reading them only where they are judged keeps the plan role's
+// permissions to the policy file's keys.
+func (ob *Observer) judgedKey(ctx context.Context, kr KeyRef) *Key {
+	e := ob.entry(ctx, kr)
+	e.full.Do(func() {
+		if e.key.Found && e.key.Err == "" && e.key.Manager == string(kmstypes.KeyManagerTypeCustomer) {
+			ob.readPolicy(ctx, kr, e.key)
+		}
+	})
+	return e.key
+}
+
+func (ob *Observer) entry(ctx context.Context, kr KeyRef) *keyEntry {
 	ob.mu.Lock()
 	e, ok := ob.keys[kr]
 	if !ok {
@@ -335,7 +355,7 @@ func (ob *Observer) key(ctx context.Context, kr KeyRef) *Key {
 	}
 	ob.mu.Unlock()
 	e.once.Do(func() { e.key = ob.describe(ctx, kr) })
-	return e.key
+	return e
 }
 
 // ResolveKeyARN resolves any key reference to the key's ARN, through the same per-run cache.
@@ -384,9 +404,12 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 	if a, err := arn.Parse(k.ARN); err == nil {
 		k.Region = a.Region
 	}
-	if k.Manager != string(kmstypes.KeyManagerTypeCustomer) {
-		return k
-	}
+	return k
+}
+
+// readPolicy reads a customer managed key's policy and rotation status into k.
+func (ob *Observer) readPolicy(ctx context.Context, kr KeyRef, k *Key) {
+	c := ob.c.KMS(kr.Region)
 	pol, err := c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ID), PolicyName: aws.String("default")})
 	switch {
 	case err == nil:
@@ -397,7 +420,7 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 		k.PolicyDenied = fmt.Sprintf("kms:GetKeyPolicy on %s was refused: %v", k.ARN, err)
 	default:
 		k.Err = fmt.Sprintf("read key policy of %s: %v", k.ARN, err)
-		return k
+		return
 	}
 	rot, err := c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(k.ID)})
 	switch {
@@ -411,7 +434,6 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 	case k.State == string(kmstypes.KeyStateEnabled):
 		k.Err = fmt.Sprintf("read rotation status of %s: %v", k.ARN, err)
 	}
-	return k
 }
 
 // isAccessDenied recognises a refusal by S3 (AccessDenied) or KMS (AccessDeniedException).

@@ -119,13 +119,41 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 
 	// Read everything back with a fresh observer (no cached keys) and plan again: a change that
 	// was done must not be needed any more. Objects were verified by the fix itself, object by
-	// object, and are not scanned again.
-	_, after, err := p.observeAndPlan(ctx, pol, scanNone)
-	if err != nil {
-		return pl, results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
+	// object, and are not scanned again. A change that does not show yet is read again after a
+	// pause: S3 documents bucket configuration as eventually consistent.
+	wait := p.VerifyFor
+	if wait == 0 {
+		wait = DefaultVerifyFor
 	}
-	Verify(results, after)
-	return pl, results, nil
+	deadline := time.Now().Add(wait)
+	pause := time.Second
+	for {
+		_, after, err := p.observeAndPlan(ctx, pol, scanNone)
+		if err != nil {
+			return pl, results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
+		}
+		checked := append([]plan.Result(nil), results...)
+		if Verify(checked, after) == 0 || time.Now().Add(pause).After(deadline) {
+			return pl, checked, nil
+		}
+		fmt.Fprintf(p.log(), "  not visible yet when read back; reading again in %s\n", pause)
+		select {
+		case <-ctx.Done():
+			return pl, checked, nil
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
+}
+
+// DefaultVerifyFor is how long apply waits at most for its changes to show when read back.
+const DefaultVerifyFor = 30 * time.Second
+
+func (p *Pipeline) log() io.Writer {
+	if p.Log == nil {
+		return io.Discard
+	}
+	return p.Log
 }
 
 // settle makes the applied plan say what apply found and did: each bucket's object counts come
