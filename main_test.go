@@ -39,7 +39,7 @@ var (
 	// IAM policies the runs get, whatever binary is tested).
 	binary, genBinary string
 	layer             *awstest.Layer
-	long   = os.Getenv("SSEGUARD_LONG") == "1"
+	long              = os.Getenv("SSEGUARD_LONG") == "1"
 )
 
 func TestMain(m *testing.M) {
