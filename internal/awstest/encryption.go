@@ -67,6 +67,18 @@ func (l *Layer) putMotoSSES3(ctx context.Context, akid, bucket string) {
 	_, _, _, _ = l.motoS3(ctx, akid, http.MethodPut, "/"+escapeKey(bucket)+"?encryption", hdr, aes256Config)
 }
 
+var ownerEnforced = []byte(`<?xml version="1.0" encoding="UTF-8"?><OwnershipControls xmlns="` + s3Namespace + `"><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>`)
+
+// putMotoOwnerEnforced gives a new bucket Object Ownership "bucket owner enforced" (ACLs
+// disabled), the default for every new bucket since April 2023 ("Controlling ownership of objects
+// and disabling ACLs for your bucket", https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html:
+// "By default, Object Ownership is set to the Bucket owner enforced setting, and all ACLs are
+// disabled"). moto leaves new buckets without ownership controls.
+func (l *Layer) putMotoOwnerEnforced(ctx context.Context, akid, bucket string) {
+	hdr := http.Header{"Content-Type": {"application/xml"}}
+	_, _, _, _ = l.motoS3(ctx, akid, http.MethodPut, "/"+escapeKey(bucket)+"?ownershipControls", hdr, ownerEnforced)
+}
+
 func (l *Layer) createBucket(w http.ResponseWriter, c *call) {
 	ctx, cancel := ctxTimeout(c.r.Context())
 	defer cancel()
@@ -76,6 +88,9 @@ func (l *Layer) createBucket(w http.ResponseWriter, c *call) {
 			return nil
 		}
 		l.putMotoSSES3(ctx, c.akid, c.bucket)
+		if c.r.Header.Get("X-Amz-Object-Ownership") == "" {
+			l.putMotoOwnerEnforced(ctx, c.akid, c.bucket)
+		}
 		l.mu.Lock()
 		l.st.createdHere[c.bucket] = true
 		l.st.blocked[c.bucket] = []string{"SSE-C"}
@@ -206,6 +221,9 @@ func (l *Layer) deleteBucketEncryption(w http.ResponseWriter, c *call) {
 			return nil
 		}
 		l.putMotoSSES3(ctx, c.akid, c.bucket)
+		if c.r.Header.Get("X-Amz-Object-Ownership") == "" {
+			l.putMotoOwnerEnforced(ctx, c.akid, c.bucket)
+		}
 		l.mu.Lock()
 		if l.st.createdHere[c.bucket] {
 			l.st.blocked[c.bucket] = []string{"SSE-C"}

@@ -23,10 +23,9 @@ func TestExpectedBucketOwner(t *testing.T) {
 			ExpectedBucketOwner: aws.String("123456789012"), ExpectedSourceBucketOwner: aws.String("999988887777")})
 		switch name {
 		case "moto":
-			if wrong == nil || wrongSrc == nil {
-				continue // moto ignores the headers: the difference the rule exists for
+			if wrong != nil && wrongSrc != nil {
+				t.Errorf("moto alone refuses a wrong expected owner (%v, %v): the rule is no longer needed", wrong, wrongSrc)
 			}
-			t.Logf("moto refused a wrong expected owner itself (%v, %v): the rule may no longer be needed", wrong, wrongSrc)
 		case "layer":
 			if right != nil {
 				t.Errorf("layer: the right owner was refused: %v", right)
@@ -80,5 +79,23 @@ func TestCopyDropsWebsiteRedirect(t *testing.T) {
 	mustPut(t, lay, bucket, "plain", "y", func(in *s3.PutObjectInput) { in.WebsiteRedirectLocation = aws.String("/back") })
 	if got := redirect(lay, "plain"); got != "/back" {
 		t.Errorf("layer: redirect %q after a new upload, want /back", got)
+	}
+}
+
+// New buckets have ACLs disabled (Object Ownership BucketOwnerEnforced) in AWS; moto leaves them
+// without ownership controls.
+func TestNewBucketsHaveACLsDisabled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	moto, lay := both(shared, "AKIAOWNERSHIP")
+	viaLayer, viaMoto := unique("acl-off"), unique("acl-moto")
+	mustBucket(t, lay, viaLayer)
+	mustBucket(t, moto, viaMoto)
+	if _, err := moto.s3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(viaMoto)}); err == nil {
+		t.Errorf("moto alone now sets ownership controls on new buckets: the rule is no longer needed")
+	}
+	out, err := lay.s3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(viaLayer)})
+	if err != nil || out.OwnershipControls == nil || len(out.OwnershipControls.Rules) != 1 || out.OwnershipControls.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
+		t.Errorf("a new bucket through the layer: ownership %+v (%v), want BucketOwnerEnforced", out, err)
 	}
 }
