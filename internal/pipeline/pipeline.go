@@ -113,7 +113,7 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	}
 	runner := p.objectRunner(c, observe.New(observeClients{c}, observe.Options{}))
 	runner.owner = pl.Account
-	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: runner}
+	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: runner, Owner: pl.Account}
 	results := a.Apply(ctx, pl)
 	pl, results = settle(pl, results, runner.fixed)
 
