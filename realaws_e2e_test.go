@@ -446,3 +446,68 @@ func TestE2EPolicyRegionWinsOverAWSRegion(t *testing.T) {
 		t.Errorf("signing regions %v: want the file's us-east-2 for STS and GetBucketLocation, not AWS_REGION", regions)
 	}
 }
+
+// No hard-coded partition: what sseguard would write (key policy, bucket policy, alias ARNs) is
+// built in the caller's partition, as GetCallerIdentity gives it. moto speaks only the aws
+// partition, so the layer answers GetCallerIdentity as AWS GovCloud (US) would; the test plans
+// (nothing it writes could be stored in moto's partition) and reads the documents from the JSON.
+func TestE2EPartitionComesFromTheCaller(t *testing.T) {
+	e := newE2E(t)
+	bucket, alias := e.name("gov"), e.alias("gov")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
+	own, err := awstest.Start(context.Background(), awstest.Options{Upstream: layer.Upstream()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	own.SetHandle(func(op string, w http.ResponseWriter, r *http.Request) bool {
+		if op != "sts:GetCallerIdentity" {
+			return false
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+			`<Arn>arn:aws-us-gov:iam::123456789012:user/gov</Arn><UserId>AIDAGOVEXAMPLE</UserId><Account>123456789012</Account>`+
+			`</GetCallerIdentityResult><ResponseMetadata><RequestId>gov</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+		return true
+	})
+	admin := e.roles("KeyAdmin")[0]
+	pol := e.policy("version: 1\nkeys:\n  - alias: " + alias + "\n    administrators: [" + admin + "]\nbuckets:\n  - name: " + bucket +
+		"\n    encryption: sse-kms\n    kms_key: " + alias + "\n    enforce_on_upload: true\n    require_tls: true\n")
+	jsonPath := e.dir + "/gov.json"
+	if code, out := e.sseguard(append(os.Environ(), own.EnvWithKey("AKIAGOV"+e.ns, "x")...), "plan", "--policy", pol, "--json", jsonPath); code != 0 {
+		t.Fatalf("plan = %d\n%s", code, out)
+	}
+	raw, _ := os.ReadFile(jsonPath)
+	var doc struct {
+		Plan struct {
+			Changes []struct {
+				Kind     string
+				Document string
+				Key      *struct{ Policy string }
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var written []string
+	for _, c := range doc.Plan.Changes {
+		if c.Document != "" {
+			written = append(written, c.Document)
+		}
+		if c.Key != nil {
+			written = append(written, c.Key.Policy)
+		}
+	}
+	all := strings.Join(written, "\n")
+	for _, want := range []string{"arn:aws-us-gov:iam::123456789012:root", "arn:aws-us-gov:s3:::" + bucket + "/*", "arn:aws-us-gov:kms:us-east-1:123456789012:" + alias} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the documents sseguard would write lack %s", want)
+		}
+	}
+	// The administrator's ARN is the file's (it names the aws partition here); nothing else
+	// sseguard builds may be in another partition than the caller's.
+	if rest := strings.ReplaceAll(all, admin, ""); strings.Contains(rest, "arn:aws:") {
+		t.Errorf("an ARN built in the aws partition, not the caller's:\n%s", all)
+	}
+}
