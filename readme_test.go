@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// readmeMarkerRE is a README line that names the `sseguard iam-policy` command whose output is the
+// fenced block right below it: <!-- iam-policy --role plan --policy policy.example.yaml -->.
+var readmeMarkerRE = regexp.MustCompile(`^<!-- (iam-policy(?: [^ ]+)+) -->$`)
+
+// readmeBlock is one generated block of README.md: its command line and the text between its
+// fences.
+type readmeBlock struct {
+	line int // of the marker, 1-based
+	args []string
+	text string
+}
+
+// readmeBlocks finds every marker in text and the ```json block right below it. problems says
+// what is wrong with the markup itself (a marker without its block, a block never closed).
+func readmeBlocks(text string) (blocks []readmeBlock, problems []string) {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		m := readmeMarkerRE.FindStringSubmatch(lines[i])
+		if m == nil {
+			if strings.Contains(lines[i], "<!-- iam-policy") {
+				problems = append(problems, fmt.Sprintf("line %d: %q looks like a marker but is not one (want <!-- iam-policy ARGS --> alone on its line)", i+1, lines[i]))
+			}
+			continue
+		}
+		if i+1 >= len(lines) || lines[i+1] != "```json" {
+			problems = append(problems, fmt.Sprintf("line %d: marker %q is not followed by a ```json line", i+1, lines[i]))
+			continue
+		}
+		end := slices.Index(lines[i+2:], "```")
+		if end < 0 {
+			problems = append(problems, fmt.Sprintf("line %d: the ```json block below marker %q is never closed", i+1, lines[i]))
+			break
+		}
+		end += i + 2
+		blocks = append(blocks, readmeBlock{line: i + 1, args: strings.Fields(m[1]), text: strings.Join(lines[i+2:end], "\n")})
+		i = end
+	}
+	return blocks, problems
+}
+
+// readmeIAMCommands are the blocks the README's IAM section shows: a marker lost in an edit must
+// not let the section drift unnoticed.
+var readmeIAMCommands = []string{
+	"iam-policy --role plan --policy policy.example.yaml",
+	"iam-policy --role apply --policy policy.example.yaml",
+	"iam-policy --role plan --policy policy.example.yaml --trust --repo OWNER/REPO",
+	"iam-policy --role apply --policy policy.example.yaml --trust --repo OWNER/REPO",
+}
+
+// TestREADMEIAMPolicies keeps the README's IAM section equal to what `sseguard iam-policy` prints:
+// each fenced block below <!-- iam-policy ARGS --> must be exactly the standard output of the
+// binary built from this tree (genBinary, built by TestMain), run with those arguments from the
+// repository root.
+func TestREADMEIAMPolicies(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	blocks, problems := readmeBlocks(string(src))
+	for _, p := range problems {
+		t.Errorf("README.md %s", p)
+	}
+	seen := map[string]bool{}
+	for _, b := range blocks {
+		cmdline := strings.Join(b.args, " ")
+		seen[cmdline] = true
+		t.Run(cmdline, func(t *testing.T) {
+			cmd := exec.Command(genBinary, b.args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("README.md:%d: sseguard %s: %v\n%s", b.line, cmdline, err, stderr.String())
+			}
+			if got := strings.TrimRight(stdout.String(), "\n"); got != b.text {
+				t.Errorf("README.md:%d: the ```json block below <!-- %s --> is not what the command prints (%s).\n"+
+					"Refresh it: run `go run . %s` at the repository root and paste its output, unchanged, between the block's fences.",
+					b.line, cmdline, firstDifference(b.text, got), cmdline)
+			}
+		})
+	}
+	for _, c := range readmeIAMCommands {
+		if !seen[c] {
+			t.Errorf("README.md has no ```json block below <!-- %s -->: the IAM section shows that command's output", c)
+		}
+	}
+}
+
+// firstDifference says on which line of the block two texts first differ, and how.
+func firstDifference(readme, printed string) string {
+	a, b := strings.Split(readme, "\n"), strings.Split(printed, "\n")
+	line := func(l []string, i int) string {
+		if i < len(l) {
+			return fmt.Sprintf("%q", l[i])
+		}
+		return "nothing"
+	}
+	for i := 0; i < len(a) || i < len(b); i++ {
+		if i >= len(a) || i >= len(b) || a[i] != b[i] {
+			return fmt.Sprintf("line %d of the block: README has %s, the command prints %s", i+1, line(a, i), line(b, i))
+		}
+	}
+	return "no difference"
+}
+
+// TestREADMEBlocksMarkup checks how markers and their blocks are read, so that a README edit that
+// breaks the markup fails with what to fix rather than passing with fewer blocks checked.
+func TestREADMEBlocksMarkup(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		text     string
+		blocks   []readmeBlock
+		problems int
+	}{
+		{
+			name:   "marker and block",
+			text:   "intro\n<!-- iam-policy --role plan --policy p.yaml -->\n```json\n{\n  \"a\": 1\n}\n```\nafter",
+			blocks: []readmeBlock{{line: 2, args: []string{"iam-policy", "--role", "plan", "--policy", "p.yaml"}, text: "{\n  \"a\": 1\n}"}},
+		},
+		{
+			name: "two blocks",
+			text: "<!-- iam-policy --role plan -->\n```json\n1\n```\n\n<!-- iam-policy --role apply -->\n```json\n2\n```",
+			blocks: []readmeBlock{
+				{line: 1, args: []string{"iam-policy", "--role", "plan"}, text: "1"},
+				{line: 6, args: []string{"iam-policy", "--role", "apply"}, text: "2"},
+			},
+		},
+		{
+			name:   "empty block",
+			text:   "<!-- iam-policy --role plan -->\n```json\n```",
+			blocks: []readmeBlock{{line: 1, args: []string{"iam-policy", "--role", "plan"}, text: ""}},
+		},
+		{name: "blank line between marker and block", text: "<!-- iam-policy --role plan -->\n\n```json\n{}\n```", problems: 1},
+		{name: "block never closed", text: "<!-- iam-policy --role plan -->\n```json\n{}\n", problems: 1},
+		{name: "marker not alone on its line", text: "see <!-- iam-policy --role plan -->\n```json\n{}\n```", problems: 1},
+		{name: "other comments are not markers", text: "<!-- a note -->\n```json\n{}\n```"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			blocks, problems := readmeBlocks(tt.text)
+			if len(problems) != tt.problems {
+				t.Errorf("problems = %q, want %d", problems, tt.problems)
+			}
+			if len(blocks) != len(tt.blocks) {
+				t.Fatalf("blocks = %+v, want %+v", blocks, tt.blocks)
+			}
+			for i := range blocks {
+				if blocks[i].line != tt.blocks[i].line || !slices.Equal(blocks[i].args, tt.blocks[i].args) || blocks[i].text != tt.blocks[i].text {
+					t.Errorf("block %d = %+v, want %+v", i, blocks[i], tt.blocks[i])
+				}
+			}
+		})
+	}
+}
