@@ -123,8 +123,8 @@ func (c *computer) analyse(u *keyUse, line int) {
 				ch := &Change{
 					ID: string(UpdateKeyPolicy) + "/" + u.ref.Region + "/" + k.ARN, Kind: UpdateKeyPolicy,
 					Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
-					Before: findingsText(fixable), After: "sseguard's statements merged in; every other statement kept",
-					Details: diffText(iampolicy.Diff(doc, merged)), Document: text, ObservedDocument: k.Policy,
+					Before: keyFindingsSummary(fixable), After: "sseguard's statements merged in; every other statement kept",
+					Details: append(keyFindingLines(fixable), diffText(iampolicy.Diff(doc, merged))...), Document: text, ObservedDocument: k.Policy,
 					Grants: grantsOf(merged),
 				}
 				u.changes = append(u.changes, &keyChange{change: ch})
@@ -157,6 +157,55 @@ func findingsText(fs []iampolicy.Finding) string {
 	return strings.Join(parts, "; ")
 }
 
+// keyFindingsSummary says in a few words what a key policy lacks; keyFindingLines give the detail,
+// one short line per principal and purpose.
+func keyFindingsSummary(fs []iampolicy.Finding) string {
+	principals := map[string]bool{}
+	for _, f := range fs {
+		principals[f.Principal] = true
+	}
+	if len(principals) == 1 {
+		return "the key policy does not give 1 principal what it needs"
+	}
+	return fmt.Sprintf("the key policy does not give %d principals what they need", len(principals))
+}
+
+// keyFindingPurpose words each key policy finding as what its principal cannot do.
+var keyFindingPurpose = map[string]string{
+	iampolicy.CodeUserMissingUse:   "may not use the key",
+	iampolicy.CodeUserMissingGrant: "may not create grants for AWS resources",
+	iampolicy.CodeAdminMissing:     "may not administer the key",
+	iampolicy.CodeAdminCanDelete:   "is not explicitly denied deleting the key",
+}
+
+func keyFindingLines(fs []iampolicy.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		purpose, ok := keyFindingPurpose[f.Code]
+		if !ok || f.Principal == "" {
+			out = append(out, f.Message)
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s (%s)", f.Principal, purpose, shortList(f.Actions, 3)))
+	}
+	return out
+}
+
+// shortList renders at most n values, then how many more.
+func shortList(vs []string, n int) string {
+	if len(vs) <= n {
+		return strings.Join(vs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(vs[:n], ", "), len(vs)-n)
+}
+
+// displayPlaceholders spells the placeholders of a key created in the same apply as words, for
+// people; documents keep the placeholders, which apply fills in.
+var displayPlaceholders = strings.NewReplacer(
+	KeyARNPlaceholder, "(the new key's ARN, known after apply)",
+	KeyIDPlaceholder, "(the new key's id, known after apply)",
+)
+
 func diffText(changes []iampolicy.StatementChange) []string {
 	var out []string
 	for _, c := range changes {
@@ -166,7 +215,7 @@ func diffText(changes []iampolicy.StatementChange) []string {
 			continue
 		}
 		for _, s := range c.Summary {
-			out = append(out, head+": "+s)
+			out = append(out, displayPlaceholders.Replace(head+": "+s))
 		}
 	}
 	return out

@@ -268,3 +268,47 @@ func TestBucketPolicyNamesTheKeyEveryWayInThePartition(t *testing.T) {
 		})
 	}
 }
+
+// What a person reads: a key policy finding is one short line per principal and purpose, and a
+// key not created yet is spelled in words (the documents keep the placeholders apply fills in).
+func TestPlanReadsWell(t *testing.T) {
+	t.Parallel()
+	b := kmsBucket("b", "alias/media")
+	b.TranscoderPrincipal = role
+	st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", compliantRule())},
+		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/media"}: keyWith(rootOnly(), true)})
+	c, ok := Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st).Change("update-key-policy/us-east-1/" + keyARN)
+	if !ok {
+		t.Fatal("no update-key-policy change")
+	}
+	if c.Before != "the key policy does not give 1 principal what it needs" {
+		t.Errorf("before = %q", c.Before)
+	}
+	want := []string{
+		role + " may not use the key (kms:Encrypt, kms:Decrypt, kms:ReEncryptFrom and 6 more)",
+		role + " may not create grants for AWS resources (kms:CreateGrant, kms:ListGrants, kms:RevokeGrant)",
+	}
+	for i, w := range want {
+		if i >= len(c.Details) || c.Details[i] != w {
+			t.Errorf("details[%d] = %q, want %q", i, c.Details, w)
+		}
+	}
+	for _, d := range c.Details {
+		if len(d) > 200 {
+			t.Errorf("a detail line of %d characters: %q", len(d), d)
+		}
+	}
+
+	nb := kmsBucket("n", "alias/new")
+	nb.EnforceOnUpload = true
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{nb}}, state(map[string]*observe.Bucket{"n": existing("n", "us-east-1", nil)},
+		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}}))
+	bp, _ := p.Change("update-bucket-policy/n")
+	text := strings.Join(bp.Details, "\n")
+	if strings.Contains(text, "${sseguard") || !strings.Contains(text, "(the new key's ARN, known after apply)") {
+		t.Errorf("details:\n%s", text)
+	}
+	if !strings.Contains(bp.Document, KeyARNPlaceholder) {
+		t.Errorf("the document must keep the placeholder apply fills in")
+	}
+}
