@@ -130,7 +130,7 @@ func TestListingCopyKeepsNewerBytes(t *testing.T) {
 			return
 		}
 		once.Do(func() {
-			if _, err := direct.PutObject(r.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced),
+			if _, err := direct.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced),
 				Body: bytes.NewReader(newer), ContentType: aws.String("application/x-newer")}); err != nil {
 				t.Errorf("overwrite: %v", err)
 			}
