@@ -40,8 +40,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/motoserver"
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
 )
 
 // config is read from the environment.
@@ -133,7 +133,7 @@ func main() {
 	}
 	defer srv.Stop()
 	b := &bench{cfg: cfg, srv: srv, s3: s3At(srv.URL), kms: kmsAt(srv.URL)}
-	b.proxy, err = objectstest.New(srv.URL)
+	b.proxy, err = newLatencyProxy(srv.URL)
 	if err != nil {
 		fail("%v", err)
 	}
@@ -164,7 +164,7 @@ func main() {
 type bench struct {
 	cfg   config
 	srv   *motoserver.Server
-	proxy *objectstest.Proxy
+	proxy *latencyProxy
 	s3    *s3.Client
 	kms   *kms.Client
 	// ceilings measured directly against moto, requests per second.
@@ -427,15 +427,15 @@ func (b *bench) compare(ctx context.Context, w io.Writer) {
 			b.createBucket(ctx)
 			logf("%s/%s: seeding %d objects (%d of %d MiB)", scenario, tool, b.cfg.objects+b.cfg.big, b.cfg.big, b.cfg.bigSize>>20)
 			objs := b.seed(ctx, scenario, required, other)
-			b.proxy.Latency = b.cfg.latency
+			b.proxy.SetLatency(b.cfg.latency)
 			b.proxy.ResetCounts()
 			logf("%s/%s: running through the proxy (%s per request)", scenario, tool, b.cfg.latency)
 			r := b.runTool(ctx, tool, required)
 			r.scenario, r.objects, r.requests = scenario, len(objs), b.proxy.Counts()
-			b.proxy.Latency = 0
+			b.proxy.SetLatency(0)
 			r.bad = b.verify(ctx, objs, required)
 			logf("%s/%s: %d objects in %s (%.1f/s), cpu %s, max RSS %d MiB, requests %s, not as required: %v %s",
-				scenario, tool, r.objects, r.wall.Round(time.Millisecond), r.rate(), r.cpu, r.maxRSS>>10, objectstest.FormatCounts(r.requests), r.bad, r.exit)
+				scenario, tool, r.objects, r.wall.Round(time.Millisecond), r.rate(), r.cpu, r.maxRSS>>10, awstest.FormatCounts(r.requests), r.bad, r.exit)
 			results = append(results, r)
 		}
 	}
@@ -607,8 +607,8 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 	b.reset(ctx)
 	b.createKey(ctx, keyAlias)
 	b.createBucket(ctx)
-	b.proxy.Latency = 0
-	b.proxy.Handle = func(op string, rw http.ResponseWriter, r *http.Request) bool {
+	b.proxy.SetLatency(0)
+	b.proxy.SetHandle(func(op string, rw http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasPrefix(r.URL.Path, "/"+bucket) {
 			return false
 		}
@@ -625,8 +625,8 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 			return true
 		}
 		return false
-	}
-	defer func() { b.proxy.Handle = nil }()
+	})
+	defer b.proxy.SetHandle(nil)
 	b.proxy.ResetCounts()
 	dir, err := os.MkdirTemp("", "sseguard-bench-")
 	if err != nil {
@@ -658,7 +658,7 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 		jsonSize = fi.Size()
 	}
 	scanned := strings.Contains(out.String(), fmt.Sprintf("%d scanned", n))
-	logf("scan-memory: %s, max RSS %d MiB, requests %s, JSON %d MiB, all scanned: %v", wall.Round(time.Millisecond), ru.Maxrss>>10, objectstest.FormatCounts(counts), jsonSize>>20, scanned)
+	logf("scan-memory: %s, max RSS %d MiB, requests %s, JSON %d MiB, all scanned: %v", wall.Round(time.Millisecond), ru.Maxrss>>10, awstest.FormatCounts(counts), jsonSize>>20, scanned)
 	fmt.Fprintf(w, "Scan memory: `sseguard plan --json` over **%d objects** (every one reported, all listed in the JSON file, %d MiB): "+
 		"peak RSS **%d MiB**, %.1f s wall, CPU %.1f s (%.2f s per 1,000 objects); %d HeadObject, %d ListObjectsV2 requests; the plan reported all %d scanned: %v.\n\n",
 		n, jsonSize>>20, ru.Maxrss>>10, wall.Seconds(), float64(ru.Utime.Nano()+ru.Stime.Nano())/1e9, float64(ru.Utime.Nano()+ru.Stime.Nano())/1e9/float64(n)*1000,

@@ -3,7 +3,10 @@ package apply_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,9 +16,63 @@ import (
 
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
 )
+
+// One moto_server behind one strict AWS layer serves the whole package; every test uses buckets,
+// keys and aliases of its own (unique), so tests run in parallel.
+var layer *awstest.Layer
+
+func TestMain(m *testing.M) {
+	l, stop := awstest.StartMain()
+	layer = l
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+var seq atomic.Int64
+
+// unique returns base with a suffix no other name in this run has (a bucket name, or an alias).
+func unique(base string) string { return fmt.Sprintf("%s-%d", base, seq.Add(1)) }
+
+// awsClients returns sseguard's clients, through the layer.
+func awsClients(t *testing.T) *awsclient.Clients {
+	t.Helper()
+	c, err := awsclient.ForEndpoint(context.Background(), layer.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// keysTagged returns the ids of the keys tagged AliasTag = alias.
+func keysTagged(t *testing.T, kc *kms.Client, alias string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var ids []string
+	p := kms.NewListKeysPaginator(kc, &kms.ListKeysInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range page.Keys {
+			tags, err := kc.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: k.KeyId})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tg := range tags.Tags {
+				if aws.ToString(tg.TagKey) == apply.AliasTag && aws.ToString(tg.TagValue) == alias {
+					ids = append(ids, aws.ToString(k.KeyId))
+				}
+			}
+		}
+	}
+	return ids
+}
 
 type clients struct{ c *awsclient.Clients }
 
@@ -26,28 +83,30 @@ func (c clients) KMS(r string) apply.KMSAPI { return c.c.KMS(r) }
 // happened to each; a key created before its alias failed is reported with its ARN (it is never
 // deleted).
 func TestApplyReportsEveryChangeAndSkipsDependents(t *testing.T) {
-	srv := motoserver.ForTest(t)
+	t.Parallel()
 	ctx := context.Background()
-	c, err := awsclient.ForEndpoint(ctx, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range []string{"media-hls", "thumbs"} {
+	c := awsClients(t)
+	media, thumbs, alias := unique("media-hls"), unique("thumbs"), unique("alias/race")
+	for _, b := range []string{media, thumbs} {
 		if _, err := c.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Someone else takes the alias between plan and apply.
-	other, _ := c.KMS("us-east-1").CreateKey(ctx, &kms.CreateKeyInput{})
-	if _, err := c.KMS("us-east-1").CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/race"), TargetKeyId: other.KeyMetadata.KeyId}); err != nil {
+	other, err := c.KMS("us-east-1").CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.KMS("us-east-1").CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(alias), TargetKeyId: other.KeyMetadata.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	createID := "create-key/us-east-1/" + alias
 	p := &plan.Plan{Changes: []plan.Change{
-		{ID: "create-key/us-east-1/alias/race", Kind: plan.CreateKey, Alias: "alias/race", Region: "us-east-1",
-			Key: &plan.NewKey{Alias: "alias/race", Description: "d"}},
-		{ID: "set-default-encryption/media-hls", Kind: plan.SetDefaultEncryption, Bucket: "media-hls", Region: "us-east-1",
-			Rule: &plan.Rule{Algorithm: plan.AlgKMS, Alias: "alias/race", BucketKey: true}, DependsOn: []string{"create-key/us-east-1/alias/race"}},
-		{ID: "set-default-encryption/thumbs", Kind: plan.SetDefaultEncryption, Bucket: "thumbs", Region: "us-east-1",
+		{ID: createID, Kind: plan.CreateKey, Alias: alias, Region: "us-east-1",
+			Key: &plan.NewKey{Alias: alias, Description: "d"}},
+		{ID: "set-default-encryption/" + media, Kind: plan.SetDefaultEncryption, Bucket: media, Region: "us-east-1",
+			Rule: &plan.Rule{Algorithm: plan.AlgKMS, Alias: alias, BucketKey: true}, DependsOn: []string{createID}},
+		{ID: "set-default-encryption/" + thumbs, Kind: plan.SetDefaultEncryption, Bucket: thumbs, Region: "us-east-1",
 			Rule: &plan.Rule{Algorithm: plan.AlgAES256}},
 	}}
 	var log bytes.Buffer
@@ -59,54 +118,66 @@ func TestApplyReportsEveryChangeAndSkipsDependents(t *testing.T) {
 		!strings.Contains(r.Error, "left in place") || !strings.HasPrefix(r.Detail, "arn:aws:kms:us-east-1:") {
 		t.Errorf("create-key result = %+v, want failed with the AWS error and the new key's ARN", r)
 	}
-	if r := results[1]; r.Outcome != plan.Skipped || !strings.Contains(r.Error, "create-key/us-east-1/alias/race") {
+	if r := results[1]; r.Outcome != plan.Skipped || !strings.Contains(r.Error, createID) {
 		t.Errorf("dependent result = %+v, want skipped naming the failed change", r)
 	}
 	if r := results[2]; r.Outcome != plan.Done {
 		t.Errorf("unrelated change = %+v, want done", r)
 	}
-	if _, err := c.S3("us-east-1").GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String("media-hls")}); err == nil {
-		t.Error("media-hls got an encryption rule although its key change failed")
+	// Through the layer an untouched bucket reports SSE-S3, as every bucket on AWS does.
+	if enc, err := c.S3("us-east-1").GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(media)}); err != nil ||
+		enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != "AES256" {
+		t.Errorf("%s got an encryption rule although its key change failed: %+v %v", media, enc, err)
 	}
 	for _, id := range []string{"failed", "skipped", "done"} {
 		if !strings.Contains(log.String(), id) {
 			t.Errorf("log lacks a %s line:\n%s", id, log.String())
 		}
 	}
-	// Nothing was deleted: both keys are there.
-	keys, _ := c.KMS("us-east-1").ListKeys(ctx, &kms.ListKeysInput{})
-	if len(keys.Keys) != 2 {
-		t.Errorf("%d keys, want 2 (the other one and the one created before the alias failed)", len(keys.Keys))
+	// Nothing was deleted: the other key and the one created before the alias failed are there,
+	// and no other was created.
+	created := keysTagged(t, c.KMS("us-east-1"), alias)
+	if len(created) != 1 || !strings.Contains(results[0].Detail, created[0]) {
+		t.Errorf("keys tagged for %s: %v, want the one the result names (%s)", alias, created, results[0].Detail)
+	}
+	for _, id := range append(created, aws.ToString(other.KeyMetadata.KeyId)) {
+		d, err := c.KMS("us-east-1").DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+		if err != nil || d.KeyMetadata.KeyState != kmstypes.KeyStateEnabled {
+			t.Errorf("key %s: %v %v, want enabled", id, d, err)
+		}
 	}
 }
 
 // A key an earlier run created but could not name (tagged with its alias, no alias) is adopted,
 // not duplicated.
 func TestCreateKeyAdoptsAnEarlierRunsUnnamedKey(t *testing.T) {
-	srv := motoserver.ForTest(t)
+	t.Parallel()
 	ctx := context.Background()
-	c, err := awsclient.ForEndpoint(ctx, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := awsClients(t)
 	kc := c.KMS("us-east-1")
+	media, other := unique("alias/media"), unique("alias/other")
 	// Decoys: a tagged key that already has an alias, and one tagged for another alias.
-	for _, tag := range []string{"alias/media", "alias/other"} {
-		k, _ := kc.CreateKey(ctx, &kms.CreateKeyInput{Tags: []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String(tag)}}})
-		if tag == "alias/media" {
-			kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/elsewhere"), TargetKeyId: k.KeyMetadata.KeyId})
+	for _, tag := range []string{media, other} {
+		k, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Tags: []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String(tag)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tag == media {
+			if _, err := kc.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(unique("alias/elsewhere")), TargetKeyId: k.KeyMetadata.KeyId}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	orphan, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("from a run that failed"),
-		Tags: []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String("alias/media")}}})
+		Tags: []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String(media)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}`
-	p := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/alias/media", Kind: plan.CreateKey, Alias: "alias/media",
-		Region: "us-east-1", Key: &plan.NewKey{Alias: "alias/media", Description: "d", Policy: policy}},
-		{ID: "enable-key-rotation/us-east-1/alias/media", Kind: plan.EnableKeyRotation, Alias: "alias/media", Region: "us-east-1",
-			DependsOn: []string{"create-key/us-east-1/alias/media"}}}}
+	p := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/" + media, Kind: plan.CreateKey, Alias: media,
+		Region: "us-east-1", Key: &plan.NewKey{Alias: media, Description: "d", Policy: policy}},
+		{ID: "enable-key-rotation/us-east-1/" + media, Kind: plan.EnableKeyRotation, Alias: media, Region: "us-east-1",
+			DependsOn: []string{"create-key/us-east-1/" + media}}}}
 	results := (&apply.Applier{Clients: clients{c}}).Apply(ctx, p)
 	if r := results[1]; r.Outcome != plan.Done {
 		t.Errorf("rotation of the adopted key: %+v", r)
@@ -114,13 +185,12 @@ func TestCreateKeyAdoptsAnEarlierRunsUnnamedKey(t *testing.T) {
 	if r := results[0]; r.Outcome != plan.Done || !strings.Contains(r.Detail, "adopted") || !strings.HasPrefix(r.Detail, aws.ToString(orphan.KeyMetadata.Arn)) {
 		t.Fatalf("result = %+v, want the unnamed key %s adopted", r, aws.ToString(orphan.KeyMetadata.Arn))
 	}
-	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/media")})
+	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(media)})
 	if err != nil || aws.ToString(d.KeyMetadata.KeyId) != aws.ToString(orphan.KeyMetadata.KeyId) {
-		t.Fatalf("alias/media → %v (%v), want the adopted key", d, err)
+		t.Fatalf("%s → %v (%v), want the adopted key", media, d, err)
 	}
-	keys, _ := kc.ListKeys(ctx, &kms.ListKeysInput{})
-	if len(keys.Keys) != 3 {
-		t.Errorf("%d keys, want 3: no new key when one can be adopted", len(keys.Keys))
+	if tagged := keysTagged(t, kc, media); len(tagged) != 2 {
+		t.Errorf("keys tagged for %s: %v, want 2 (the decoy and the adopted key): no new key when one can be adopted", media, tagged)
 	}
 	got, _ := kc.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: orphan.KeyMetadata.KeyId, PolicyName: aws.String("default")})
 	if !strings.Contains(aws.ToString(got.Policy), "Enable IAM User Permissions") {
@@ -136,14 +206,12 @@ func TestCreateKeyAdoptsAnEarlierRunsUnnamedKey(t *testing.T) {
 // it since) is not adopted: a new key is created and the result says which key was passed over
 // and why.
 func TestCreateKeyDoesNotAdoptAPlantedKey(t *testing.T) {
-	srv := motoserver.ForTest(t)
+	t.Parallel()
 	ctx := context.Background()
-	c, err := awsclient.ForEndpoint(ctx, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := awsClients(t)
 	kc := c.KMS("us-east-1")
-	tag := []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String("alias/media")}}
+	media := unique("alias/media")
+	tag := []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String(media)}}
 	// A statement sseguard never writes: an outsider may decrypt.
 	planted := `{"Version":"2012-10-17","Statement":[
 {"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"},
@@ -153,13 +221,16 @@ func TestCreateKeyDoesNotAdoptAPlantedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A key with a grant to someone.
-	k2, _ := kc.CreateKey(ctx, &kms.CreateKeyInput{Tags: tag})
+	k2, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Tags: tag})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := kc.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: k2.KeyMetadata.KeyId, GranteePrincipal: aws.String("arn:aws:iam::123456789012:role/Someone"),
 		Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt}}); err != nil {
 		t.Fatal(err)
 	}
-	p := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/alias/media", Kind: plan.CreateKey, Alias: "alias/media",
-		Region: "us-east-1", Key: &plan.NewKey{Alias: "alias/media", Description: "d"}}}}
+	p := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/" + media, Kind: plan.CreateKey, Alias: media,
+		Region: "us-east-1", Key: &plan.NewKey{Alias: media, Description: "d"}}}}
 	r := (&apply.Applier{Clients: clients{c}}).Apply(ctx, p)[0]
 	if r.Outcome != plan.Done {
 		t.Fatalf("result = %+v", r)
@@ -169,28 +240,28 @@ func TestCreateKeyDoesNotAdoptAPlantedKey(t *testing.T) {
 			t.Errorf("result detail %q does not name %q", r.Detail, want)
 		}
 	}
-	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/media")})
+	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(media)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id := aws.ToString(d.KeyMetadata.KeyId); id == aws.ToString(k1.KeyMetadata.KeyId) || id == aws.ToString(k2.KeyMetadata.KeyId) {
-		t.Errorf("alias/media points at a planted key %s", id)
+		t.Errorf("%s points at a planted key %s", media, id)
 	}
 }
 
 // A policy someone edited after the plan read it is not overwritten; a policy that held only
 // sseguard's statements is deleted rather than written empty (S3 refuses an empty statement list).
 func TestBucketPolicyIsReadAgainAndDeletedNotEmptied(t *testing.T) {
-	srv := motoserver.ForTest(t)
+	t.Parallel()
 	ctx := context.Background()
-	c, err := awsclient.ForEndpoint(ctx, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := awsClients(t)
 	s3c := c.S3("us-east-1")
-	planned := `{"Version":"2012-10-17","Statement":[{"Sid":"SseguardDenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::bucket-a","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
-	edited := `{"Version":"2012-10-17","Statement":[{"Sid":"TheirEdit","Effect":"Deny","Principal":"*","Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::bucket-b","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
-	for b, pol := range map[string]string{"bucket-a": planned, "bucket-b": edited} {
+	bucketA, bucketB := unique("bucket-a"), unique("bucket-b")
+	statement := `{"Version":"2012-10-17","Statement":[{"Sid":%q,"Effect":"Deny","Principal":"*","Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::%s","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+	planned := fmt.Sprintf(statement, "SseguardDenyInsecureTransport", bucketA)
+	plannedB := fmt.Sprintf(statement, "SseguardDenyInsecureTransport", bucketB)
+	edited := fmt.Sprintf(statement, "TheirEdit", bucketB)
+	for b, pol := range map[string]string{bucketA: planned, bucketB: edited} {
 		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatal(err)
 		}
@@ -199,21 +270,21 @@ func TestBucketPolicyIsReadAgainAndDeletedNotEmptied(t *testing.T) {
 		}
 	}
 	p := &plan.Plan{Changes: []plan.Change{
-		{ID: "update-bucket-policy/bucket-a", Kind: plan.UpdateBucketPolicy, Bucket: "bucket-a", Region: "us-east-1", DeleteDocument: true, ObservedDocument: planned},
+		{ID: "update-bucket-policy/" + bucketA, Kind: plan.UpdateBucketPolicy, Bucket: bucketA, Region: "us-east-1", DeleteDocument: true, ObservedDocument: planned},
 		// Planned from what was there before "TheirEdit".
-		{ID: "update-bucket-policy/bucket-b", Kind: plan.UpdateBucketPolicy, Bucket: "bucket-b", Region: "us-east-1", Document: planned, ObservedDocument: ""},
+		{ID: "update-bucket-policy/" + bucketB, Kind: plan.UpdateBucketPolicy, Bucket: bucketB, Region: "us-east-1", Document: plannedB, ObservedDocument: ""},
 	}}
 	results := (&apply.Applier{Clients: clients{c}, Owner: motoserver.Account}).Apply(ctx, p)
 	if r := results[0]; r.Outcome != plan.Done || !strings.Contains(r.Detail, "deleted") {
 		t.Errorf("a: %+v", r)
 	}
-	if _, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("bucket-a")}); err == nil || !strings.Contains(err.Error(), "NoSuchBucketPolicy") {
+	if _, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucketA)}); err == nil || !strings.Contains(err.Error(), "NoSuchBucketPolicy") {
 		t.Errorf("a's policy is still there: %v", err)
 	}
 	if r := results[1]; r.Outcome != plan.Failed || !strings.Contains(r.Error, "changed since the plan") {
 		t.Errorf("b: %+v, want failed: edited since the plan", r)
 	}
-	got, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("bucket-b")})
+	got, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucketB)})
 	if err != nil || !strings.Contains(aws.ToString(got.Policy), "TheirEdit") {
 		t.Errorf("b's policy was overwritten: %v %v", got, err)
 	}

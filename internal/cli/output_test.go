@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"unicode"
 
@@ -15,40 +16,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/demo"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/pipeline"
 )
 
-var (
-	moto     *motoserver.Server
-	motoErr  error
-	motoOnce sync.Once
-)
+// One moto_server behind one strict AWS layer serves the whole package; tests that use it name
+// their buckets and keys uniquely.
+var layer *awstest.Layer
 
 func TestMain(m *testing.M) {
+	l, stop := awstest.StartMain()
+	layer = l
 	code := m.Run()
-	if moto != nil {
-		moto.Stop()
-	}
+	stop()
 	os.Exit(code)
 }
 
-// server is the package's one moto_server, started by the first test that needs it.
-func server(t *testing.T) *motoserver.Server {
-	t.Helper()
-	motoOnce.Do(func() { moto, motoErr = motoserver.Start(context.Background()) })
-	if motoErr != nil {
-		t.Fatalf("moto_server is required for this test: %v", motoErr)
-	}
-	return moto
-}
+var seq atomic.Int64
 
-// runOn runs the command line against the emulator.
-func runOn(t *testing.T, srv *motoserver.Server, args ...string) (int, string, string) {
+// unique returns base with a suffix no other name in this run has (a bucket name, or an alias).
+func unique(base string) string { return fmt.Sprintf("%s-%d", base, seq.Add(1)) }
+
+// runOn runs the command line against the layer.
+func runOn(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	p := &pipeline.Pipeline{Clients: demo.ClientsFor(srv.URL)}
+	p := &pipeline.Pipeline{Clients: demo.ClientsFor(layer.URL)}
 	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errb, Pipeline: p})
 	return code, out.String(), errb.String()
 }
@@ -143,18 +138,19 @@ func TestRedactOffline(t *testing.T) {
 // with "##[" spelled #\u0023[.
 func TestMotoHostileAndRedacted(t *testing.T) {
 	t.Parallel()
-	srv := server(t)
 	ctx := context.Background()
-	c, err := awsclient.ForEndpoint(ctx, srv.URL)
+	c, err := awsclient.ForEndpoint(ctx, layer.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s3c := c.S3("us-east-1")
+	keysBucket, errorBucket, alias := unique("cli-hostile-keys"), unique("cli-hostile-error"), unique("alias/cli-hostile")
 	keys := map[string][]string{
-		"cli-hostile-keys": {"##[set-output name=a]b", "  ::error::x\u202eevil", "videos/ok.m3u8"},
+		keysBucket: {"##[set-output name=a]b", "  ::error::x\u202eevil", "videos/ok.m3u8"},
 		// A key XML 1.0 cannot carry: listed with encoding-type=url, it is scanned like any
-		// other, and printed escaped.
-		"cli-hostile-error": {"\x1b]0;title\x07"},
+		// other, and printed escaped. (Uploaded without headers it is SSE-S3, as on AWS: the
+		// policy asks for SSE-KMS so that it is reported.)
+		errorBucket: {"\x1b]0;title\x07"},
 	}
 	for bucket, ks := range keys {
 		if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
@@ -167,22 +163,23 @@ func TestMotoHostileAndRedacted(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	pol := write(t, filepath.Join(dir, "p.yaml"), `version: 1
+	pol := write(t, filepath.Join(dir, "p.yaml"), fmt.Sprintf(`version: 1
 keys:
-  - alias: alias/cli-hostile
+  - alias: %[1]s
     description: test
 buckets:
-  - name: cli-hostile-keys
+  - name: %[2]s
     encryption: sse-kms
-    kms_key: alias/cli-hostile
+    kms_key: %[1]s
     existing_objects: report
-  - name: cli-hostile-error
-    encryption: sse-s3
+  - name: %[3]s
+    encryption: sse-kms
+    kms_key: %[1]s
     existing_objects: report
-`)
+`, alias, keysBucket, errorBucket))
 
 	// plan --json -: the JSON on stdout, the text on stderr.
-	code, out, errOut := runOn(t, srv, "plan", "--policy", pol, "--json", "-", "--redact-account-id")
+	code, out, errOut := runOn(t, "plan", "--policy", pol, "--json", "-", "--redact-account-id")
 	if code != ExitOK {
 		t.Errorf("plan exit %d, want %d\n%s", code, ExitOK, errOut)
 	}
@@ -215,7 +212,7 @@ buckets:
 
 	// apply: creates the key; its ARN is printed redacted.
 	jsonFile := filepath.Join(dir, "apply.json")
-	code, out, errOut = runOn(t, srv, "apply", "--policy", pol, "--json", jsonFile, "--redact-account-id")
+	code, out, errOut = runOn(t, "apply", "--policy", pol, "--json", jsonFile, "--redact-account-id")
 	if code != ExitOK {
 		t.Errorf("apply exit %d, want %d\n%s%s", code, ExitOK, out, errOut)
 	}

@@ -60,8 +60,35 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func allowed(d *iampolicy.Document, action, resource string, ctx map[string][]string) bool {
-	return d.Explain(iampolicy.Request{Principal: "arn:aws:iam::" + acct + ":role/sseguard", Action: action, Resource: resource, Context: ctx}, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+// allowed evaluates d as the identity policy of the sseguard role. iampolicy judges resource
+// policies, where a statement applies only to the principals it names; an identity policy's
+// statements name none and apply to whoever the policy is attached to, so each is judged as if
+// its Principal were "*".
+func allowed(t *testing.T, d *iampolicy.Document, action, resource string, ctx map[string][]string) bool {
+	t.Helper()
+	src, err := d.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	stmts, _ := doc["Statement"].([]any)
+	for _, st := range stmts {
+		if m, ok := st.(map[string]any); ok {
+			m["Principal"] = "*"
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asResource, err := iampolicy.Parse(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return asResource.Explain(iampolicy.Request{Principal: "arn:aws:iam::" + acct + ":role/sseguard", Action: action, Resource: resource, Context: ctx}, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
 }
 
 // Nothing either role may do destroys anything, and the plan role writes nothing.
@@ -86,7 +113,7 @@ func TestNeverDestroys(t *testing.T) {
 		}
 		for _, a := range deny {
 			for _, r := range resources {
-				if allowed(d, a, r, ctx) {
+				if allowed(t, d, a, r, ctx) {
 					t.Errorf("%s role allows %s on %s", role, a, r)
 				}
 			}
@@ -128,7 +155,7 @@ func TestApplyScope(t *testing.T) {
 		{"kms:Decrypt", key, nil, false}, // not through S3
 		{"iam:GetRole", "arn:aws:iam::" + acct + ":role/Elastic_Transcoder_Default_Role", nil, true},
 	} {
-		if got := allowed(d, c.action, c.resource, c.ctx); got != c.want {
+		if got := allowed(t, d, c.action, c.resource, c.ctx); got != c.want {
 			t.Errorf("%s on %s %v: allowed = %v, want %v", c.action, c.resource, c.ctx, got, c.want)
 		}
 	}

@@ -2,11 +2,14 @@ package objects
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/go-cmp/cmp"
 )
 
 // oldKeyPolicy is a bucket policy whose upload-enforcing statements still name the old key (as
@@ -27,6 +30,7 @@ const oldKeyPolicy = `{
 }`
 
 func TestExplainRefusal(t *testing.T) {
+	t.Parallel()
 	kms := Target{Bucket: "media", Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: arnA}
 	tests := map[string]struct {
 		t    Target
@@ -87,6 +91,7 @@ func (f *mpuFake) CreateMultipartUpload(context.Context, *s3.CreateMultipartUplo
 // TestRefusedCopyNamesTheStatement: a CopyObject and a CreateMultipartUpload refused with
 // AccessDenied fail with an error naming the bucket policy statement that denies them.
 func TestRefusedCopyNamesTheStatement(t *testing.T) {
+	t.Parallel()
 	f := &mpuFake{fake: &fake{keys: []string{"small", "big"}}, createErr: statusErr(403, "AccessDenied")}
 	f.head = func(key string) (*s3.HeadObjectOutput, error) {
 		size := int64(10)
@@ -111,5 +116,48 @@ func TestRefusedCopyNamesTheStatement(t *testing.T) {
 			!strings.HasSuffix(errs[key], `; refused by bucket policy statement "DenyOtherKMSKeys"`) {
 			t.Errorf("%s: error %q; want it to name statement DenyOtherKMSKeys", key, errs[key])
 		}
+	}
+}
+
+// TestRefusedCopyNamesTheStatementThroughTheLayer: the strict layer holds a bucket policy whose
+// upload-enforcing statement still names the old key and refuses sseguard's copies to the new one
+// (403, as S3 judges CopyObject as s3:PutObject with the request's SSE headers); the failures name
+// the statement, and nothing is changed.
+func TestRefusedCopyNamesTheStatementThroughTheLayer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, shared)
+	ctx := context.Background()
+	oldKey, newKey := createKey(t, e.kms, "alias/explain-old"), createKey(t, e.kms, "alias/explain-new")
+	bucket := e.bucket(t, "explain", nil)
+	policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+{"Sid":"DenyOtherKMSKeys","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::%s/*",
+ "Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption-aws-kms-key-id":%q},"Null":{"s3:x-amz-server-side-encryption-aws-kms-key-id":"false"}}}]}`,
+		bucket, oldKey.ARN)
+	if _, err := e.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	specs := []spec{
+		{Key: "a", Body: []byte("a"), SSE: types.ServerSideEncryptionAwsKms, KMSKey: oldKey.ARN},
+		{Key: "b", Body: []byte("b")}, // no headers: SSE-S3, and allowed (the key-id condition is absent)
+	}
+	seed(t, e.s3, bucket, specs)
+	before := snapshot(t, e.s3, bucket)
+
+	errs := map[string]string{}
+	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: newKey.ARN, BucketPolicy: policy}
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{Concurrency: 1, OnFinding: func(f Finding) { errs[f.Key] = f.Err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != len(specs) || sum.Fixed != 0 {
+		t.Errorf("fixed %d failed %d, want every copy refused", sum.Fixed, sum.Failed)
+	}
+	for _, s := range specs {
+		if got := errs[s.Key]; !strings.Contains(got, "AccessDenied") || !strings.HasSuffix(got, `; refused by bucket policy statement "DenyOtherKMSKeys"`) {
+			t.Errorf("%s: error %q; want AccessDenied naming statement DenyOtherKMSKeys", s.Key, got)
+		}
+	}
+	if d := cmp.Diff(before, snapshot(t, e.s3, bucket)); d != "" {
+		t.Errorf("objects changed (-before +after):\n%s", d)
 	}
 }

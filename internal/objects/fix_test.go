@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
+	"github.com/sseguard/sseguard/internal/awstest"
 )
 
 // small returns n small objects cycling through kinds: unencrypted, SSE-S3, the required key
@@ -54,20 +54,21 @@ func small(prefix string, n int, required key, other *key) []spec {
 	return out
 }
 
+// TestBudgetStopsAndARerunFinishes: a budget stops a run cleanly, a run killed while copies are in
+// flight loses nothing, and a re-run finishes the job without doing anything twice. 60 objects
+// (budget 15, killed at 12 fixed), or 150 (40, 30) with SSEGUARD_LONG=1.
 func TestBudgetStopsAndARerunFinishes(t *testing.T) {
-	srv := server(t)
-	c, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	e := newEnv(t, shared)
+	c := e.s3
 	ctx := context.Background()
-	required, other := createKey(t, k, "alias/resume-required"), createKey(t, k, "alias/resume-other")
-	const bucket = "resume"
-	createBucket(t, c, bucket, false)
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
-	specs := small("r", 150, required, &other)
-	seed(t, c, bucket, specs)
-	res := &resolver{kms: k}
+	required, other := createKey(t, e.kms, "alias/resume-required"), createKey(t, e.kms, "alias/resume-other")
+	bucket := e.legacyBucket(t, "resume", false)
+	versioned(t, c, bucket)
+	specs := small("r", scaled(60, 150), required, &other)
+	seed(t, e.moto, bucket, specs)
+	res := e.resolver()
+	budget, killAt := scaled(15, 40), int64(scaled(12, 30))
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
 	toFix := 0
 	for _, s := range specs {
@@ -82,7 +83,7 @@ func TestBudgetStopsAndARerunFinishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	ind := scanWithBoto3(t, srv.URL, bucket, required.ARN, true)
+	ind := scanWithBoto3(t, e, bucket, required.ARN, true)
 	t.Logf("scan %s, boto3 scan %s", scan.Duration, time.Since(start))
 	want := map[string]int{}
 	for k, v := range ind.Kinds {
@@ -98,11 +99,11 @@ func TestBudgetStopsAndARerunFinishes(t *testing.T) {
 	}
 
 	// 1: a budget stops the run cleanly and says what remains.
-	first, err := Fix(ctx, c, res, target, Options{MaxObjects: 40, Concurrency: 16})
+	first, err := Fix(ctx, c, res, target, Options{MaxObjects: budget, Concurrency: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Stopped != StoppedMaxObjects || first.Fixed != 40 || first.Remaining == 0 || first.Scanned+first.Remaining != len(specs) {
+	if first.Stopped != StoppedMaxObjects || first.Fixed != budget || first.Remaining == 0 || first.Scanned+first.Remaining != len(specs) {
 		t.Errorf("budgeted run: stopped %q fixed %d scanned %d remaining %d (of %d)", first.Stopped, first.Fixed, first.Scanned, first.Remaining, len(specs))
 	}
 
@@ -110,11 +111,11 @@ func TestBudgetStopsAndARerunFinishes(t *testing.T) {
 	kctx, kill := context.WithCancel(ctx)
 	var fixedSeen atomic.Int64
 	second, err := Fix(kctx, c, res, target, Options{Concurrency: 16, OnFinding: func(f Finding) {
-		if f.Action == ActionFixed && fixedSeen.Add(1) == 30 {
+		if f.Action == ActionFixed && fixedSeen.Add(1) == killAt {
 			kill()
 		}
 	}})
-	if !errors.Is(err, context.Canceled) || second.Stopped != StoppedError || second.Fixed < 30 {
+	if !errors.Is(err, context.Canceled) || second.Stopped != StoppedError || int64(second.Fixed) < killAt {
 		t.Errorf("killed run: err %v, stopped %q, fixed %d", err, second.Stopped, second.Fixed)
 	}
 	kill()
@@ -133,7 +134,7 @@ func TestBudgetStopsAndARerunFinishes(t *testing.T) {
 		t.Errorf("re-run reports %d noncurrent versions, want %d (one per fixed object)", third.NoncurrentVersions, toFix)
 	}
 	t.Logf("runs: %s %s %s", first.Duration, second.Duration, third.Duration)
-	verifyFixed(t, c, bucket, specs, required, true)
+	verifyFixed(t, e.moto, bucket, specs, required, true)
 	// Nothing lost, nothing done twice: one version more for each object fixed, none for the rest.
 	wantVersions := map[string]int{}
 	for _, s := range specs {
@@ -154,59 +155,57 @@ func TestBudgetStopsAndARerunFinishes(t *testing.T) {
 	}
 }
 
+// TestConcurrentOverwriteKeepsNewerBytes: an object another writer replaces between sseguard's
+// HEAD and its copy (single-part and multipart) keeps the newer bytes: the conditional copy is
+// refused (412), the object read again and the newer bytes encrypted.
 func TestConcurrentOverwriteKeepsNewerBytes(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	l := ownLayer(t, awstest.Options{}) // for its Before hook and counts
+	e := newEnv(t, l)
+	direct := e.moto
 	ctx := context.Background()
-	required := createKey(t, k, "alias/race-required")
-	const bucket = "race"
-	createBucket(t, direct, bucket, true)
+	required := createKey(t, e.kms, "alias/race-required")
+	bucket := e.legacyBucket(t, "race", true)
 	specs := small("race", 10, required, nil)
-	bigOld := make([]byte, 7<<20)
+	bigOld := make([]byte, 5<<20+64<<10)
 	rand.Read(bigOld)
 	specs = append(specs,
 		spec{Key: "race/small", Body: []byte("old bytes"), ContentType: "text/plain"},
 		spec{Key: "race/big", Body: bigOld, ContentType: "video/mp4"})
 	seed(t, direct, bucket, specs)
 
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.EnforceIfMatch = true
 	newer := map[string][]byte{"race/small": []byte("newer bytes, written between HEAD and copy")}
-	newer["race/big"] = make([]byte, 6<<20)
+	newer["race/big"] = make([]byte, 5<<20+32<<10)
 	rand.Read(newer["race/big"])
 	var once sync.Map
-	p.Before = func(op string, r *http.Request) {
+	l.SetBefore(func(op string, r *http.Request) {
 		key := strings.TrimPrefix(r.URL.Path, "/"+bucket+"/")
 		if (op == "CopyObject" && key == "race/small") || (op == "UploadPartCopy" && key == "race/big") {
 			if _, done := once.LoadOrStore(key, true); done {
 				return
 			}
-			// Another writer uploads, unencrypted, after sseguard read the object.
-			if _, err := direct.PutObject(r.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+			// Another writer uploads, unencrypted, after sseguard read the object. (Not with the
+			// request's context: sseguard may cancel this part when the other one is refused.)
+			if _, err := direct.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 				Body: bytes.NewReader(newer[key]), ContentType: aws.String("application/x-newer")}); err != nil {
 				t.Errorf("overwrite %s: %v", key, err)
 			}
 		}
-	}
-	viaProxy := s3At(p.URL)
+	})
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
-	sum, err := Fix(ctx, viaProxy, &resolver{kms: k}, target, Options{MultipartThreshold: 5 << 20, PartSize: 5 << 20})
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{MultipartThreshold: 5 << 20, PartSize: 5 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.Failed != 0 {
 		t.Errorf("failed %d: %+v", sum.Failed, sum.Sample)
 	}
-	counts := p.Counts()
+	counts := l.Counts()
 	if _, ok := once.Load("race/big"); !ok || sum.Requests[opHead] != len(specs)+2 {
 		t.Errorf("the race did not happen as planned: %d HeadObject for %d objects", sum.Requests[opHead], len(specs))
 	}
 	if counts["CopyObject"] != sum.Requests[opCopy] || sum.Requests[opCreateMPU] != 2 || sum.Requests[opAbort] != 1 {
-		t.Errorf("requests: ours %v, proxy %v; want two multipart starts and one abort", sum.Requests, counts)
+		t.Errorf("requests: ours %v, the layer's %v; want two multipart starts and one abort", sum.Requests, counts)
 	}
 	for key, want := range newer {
 		checkNewer(t, direct, bucket, key, want, required.ARN)
@@ -215,52 +214,48 @@ func TestConcurrentOverwriteKeepsNewerBytes(t *testing.T) {
 	verifyFixed(t, direct, bucket, specs[:10], required, true)
 }
 
+// TestUpdateObjectEncryptionWhereImplemented: where the endpoint implements UpdateObjectEncryption
+// (the layer, as AWS documents it), "always" uses it for every object it supports (ETag kept) and
+// copies the rest; "auto" never sends it to an endpoint that is not AWS's own.
 func TestUpdateObjectEncryptionWhereImplemented(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	l := ownLayer(t, awstest.Options{UpdateObjectEncryption: awstest.UOEImplement}) // for its counts
+	e := newEnv(t, l)
 	ctx := context.Background()
-	required, other := createKey(t, k, "alias/uoe-required"), createKey(t, k, "alias/uoe-other")
-	const bucket = "uoe"
-	createBucket(t, direct, bucket, true)
-	specs := small("u", 50, required, &other)
-	seed(t, direct, bucket, specs)
-	before := snapshot(t, direct, bucket)
-
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.UOE = objectstest.UOEImplement
+	required, other := createKey(t, e.kms, "alias/uoe-required"), createKey(t, e.kms, "alias/uoe-other")
+	bucket := e.legacyBucket(t, "uoe", true)
+	specs := small("u", 30, required, &other)
+	seed(t, e.moto, bucket, specs)
+	before := snapshot(t, e.s3, bucket)
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
 
 	// auto: a loopback endpoint is not AWS's own, so the default never sends it.
-	auto, err := Scan(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{})
+	auto, err := Scan(ctx, e.s3, e.resolver(), target, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if auto.UpdateObjectEncryption != "unused" || p.Counts()["UpdateObjectEncryption"] != 0 {
-		t.Errorf("auto: %s, proxy saw %v", auto.UpdateObjectEncryption, p.Counts())
+	if auto.UpdateObjectEncryption != "unused" || l.Counts()["UpdateObjectEncryption"] != 0 {
+		t.Errorf("auto: %s, the layer saw %v", auto.UpdateObjectEncryption, l.Counts())
 	}
 
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := expectedKinds(specs)
 	updatable := kinds[KindSSES3] + kinds[KindOtherKMSKey] + kinds[KindBucketKeyOff]
-	counts := p.Counts()
+	counts := l.Counts()
 	t.Logf("sample: %+v", sum.Sample[:3])
 	if sum.UpdateObjectEncryption != "used" || sum.Requests[opUOE] != updatable || counts["UpdateObjectEncryption"] != updatable ||
 		sum.Requests[opCopy] != kinds[KindUnencrypted] || sum.Fixed != updatable+kinds[KindUnencrypted] {
-		t.Errorf("UpdateObjectEncryption %s; ours %v; proxy %v; want %d updates, %d copies (unencrypted)", sum.UpdateObjectEncryption, sum.Requests, counts, updatable, kinds[KindUnencrypted])
+		t.Errorf("UpdateObjectEncryption %s; ours %v; the layer's %v; want %d updates, %d copies (unencrypted)", sum.UpdateObjectEncryption, sum.Requests, counts, updatable, kinds[KindUnencrypted])
 	}
 	// Verified: the first call alone, then a few more.
 	if sum.Requests[opHead] != len(specs)+verifyCalls {
 		t.Errorf("HeadObject %d, want %d (one per object + %d verifications)", sum.Requests[opHead], len(specs)+verifyCalls, verifyCalls)
 	}
-	verifyFixed(t, direct, bucket, specs, required, true)
-	after := snapshot(t, direct, bucket)
+	verifyFixed(t, e.moto, bucket, specs, required, true)
+	after := snapshot(t, e.s3, bucket)
 	for _, s := range specs {
 		b, a := strings.Fields(before[s.Key])[0], strings.Fields(after[s.Key])[0]
 		if b != a {
@@ -269,53 +264,51 @@ func TestUpdateObjectEncryptionWhereImplemented(t *testing.T) {
 	}
 }
 
+// TestUpdateObjectEncryptionNotImplementedFallsBackToCopy: an endpoint that answers 501 gets one
+// UpdateObjectEncryption; every object is copied instead.
 func TestUpdateObjectEncryptionNotImplementedFallsBackToCopy(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	e := newEnv(t, ownLayer(t, awstest.Options{UpdateObjectEncryption: awstest.UOENotImplemented}))
 	ctx := context.Background()
-	required := createKey(t, k, "alias/uoe501-required")
-	const bucket = "uoe-501"
-	createBucket(t, direct, bucket, true)
-	specs := small("n", 30, required, nil)
-	seed(t, direct, bucket, specs)
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.UOE = objectstest.UOENotImplemented
+	required := createKey(t, e.kms, "alias/uoe501-required")
+	bucket := e.legacyBucket(t, "uoe-501", true)
+	specs := small("n", 20, required, nil)
+	seed(t, e.moto, bucket, specs)
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.UpdateObjectEncryption != "not-implemented" || sum.Requests[opUOE] != 1 || sum.Failed != 0 || sum.Fixed != sum.Requests[opCopy] {
 		t.Errorf("UpdateObjectEncryption %s, requests %v, fixed %d failed %d: want one 501, then copies", sum.UpdateObjectEncryption, sum.Requests, sum.Fixed, sum.Failed)
 	}
-	verifyFixed(t, direct, bucket, specs, required, true)
+	verifyFixed(t, e.moto, bucket, specs, required, true)
 }
 
+// TestForcedUpdateObjectEncryptionAgainstMotoStopsAtFirstDamage: moto takes UpdateObjectEncryption
+// for a PutObject and overwrites the object with the request's XML (the layer passes it through
+// here); forced, the first such update is verified alone, found damaged, and the run stops there.
 func TestForcedUpdateObjectEncryptionAgainstMotoStopsAtFirstDamage(t *testing.T) {
-	srv := server(t)
-	c, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	e := newEnv(t, ownLayer(t, awstest.Options{UpdateObjectEncryption: awstest.UOEPassThrough}))
+	c := e.s3
 	ctx := context.Background()
-	required := createKey(t, k, "alias/damage-required")
-	const bucket = "damage"
-	createBucket(t, c, bucket, true)
+	required := createKey(t, e.kms, "alias/damage-required")
+	bucket := e.bucket(t, "damage", func(in *s3.CreateBucketInput) { in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced })
 	var specs []spec
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 50; i++ {
 		specs = append(specs, spec{Key: fmt.Sprintf("d/%03d", i), Body: []byte(fmt.Sprintf("object %d", i)), ContentType: "text/plain", SSE: types.ServerSideEncryptionAes256})
 	}
 	seed(t, c, bucket, specs)
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-	sum, err := Fix(ctx, c, &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 32})
+	sum, err := Fix(ctx, c, e.resolver(), target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 32})
 	if err == nil {
 		t.Fatal("Fix with UpdateObjectEncryption forced against moto succeeded; it must stop at the first damaged object")
 	}
 	t.Logf("error: %v", err)
 	var damaged []string
 	for _, s := range specs {
-		out, gerr := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(s.Key)})
+		out, gerr := e.moto.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(s.Key)})
 		if gerr != nil {
 			t.Fatal(gerr)
 		}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,34 +25,121 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/awstest"
 )
 
-// One moto_server serves the whole package; every test uses its own buckets and keys.
-var (
-	motoOnce sync.Once
-	moto     *motoserver.Server
-	motoErr  error
-)
+// One moto_server and one strict AWS layer (internal/awstest, with the extra rules of
+// awsrules_test.go) serve the whole package. Every test uses buckets, keys and an access key of
+// its own (unique), so tests run in parallel; a test that needs a layer with other settings or
+// hooks starts its own in front of the same moto (ownLayer).
+var shared *awstest.Layer
 
 func TestMain(m *testing.M) {
+	l, stop := awstest.StartMain()
+	shared = l
+	installAWSRules(l)
 	code := m.Run()
-	if moto != nil {
-		moto.Stop()
-	}
+	stop()
 	os.Exit(code)
 }
 
-func server(t *testing.T) *motoserver.Server {
-	t.Helper()
-	motoOnce.Do(func() { moto, motoErr = motoserver.Start(context.Background()) })
-	if motoErr != nil {
-		t.Fatalf("moto_server is required for this test: %v", motoErr)
+// longTier is the switch for the full-size scenarios (2,000 objects, larger budgets and kills):
+// `SSEGUARD_LONG=1 go test ./internal/objects/`. By default they run small, covering the same
+// behaviour.
+const longTier = "SSEGUARD_LONG"
+
+// scaled returns full when SSEGUARD_LONG=1, small otherwise.
+func scaled(small, full int) int {
+	if os.Getenv(longTier) == "1" {
+		return full
 	}
-	return moto
+	return small
 }
 
-var creds = credentials.NewStaticCredentialsProvider("testing", "testing", "testing")
+var seq atomic.Int64
+
+// unique returns base with a suffix no other name in this test run has: a valid bucket name for a
+// lowercase base, and an alias name for "alias/...".
+func unique(base string) string {
+	return fmt.Sprintf("%s-%d", base, seq.Add(1))
+}
+
+// ownLayer starts a layer with its own settings and hooks in front of the shared moto, with the
+// extra AWS rules installed.
+func ownLayer(t *testing.T, opts awstest.Options) *awstest.Layer {
+	t.Helper()
+	opts.Upstream = shared.Upstream()
+	l, err := awstest.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("start a strict layer: %v", err)
+	}
+	t.Cleanup(l.Close)
+	installAWSRules(l)
+	return l
+}
+
+// env is one test's access to AWS: clients through a layer, signed with an access key of the
+// test's own (so the layer's records tell its requests apart), and a client straight to moto.
+type env struct {
+	layer *awstest.Layer
+	akid  string
+	s3    *s3.Client  // through the layer: what sseguard talks to
+	kms   *kms.Client // through the layer
+	// moto is moto itself, for seeding legacy objects and for showing where moto differs.
+	moto *s3.Client
+}
+
+func newEnv(t *testing.T, l *awstest.Layer) *env {
+	t.Helper()
+	akid := fmt.Sprintf("AKIATEST%08d", seq.Add(1))
+	return &env{layer: l, akid: akid, s3: s3At(l.URL, akid), kms: kmsAt(l.URL, akid), moto: s3At(l.Upstream(), akid)}
+}
+
+// resolver returns a key resolver through the layer.
+func (e *env) resolver() *resolver { return &resolver{kms: e.kms} }
+
+// bucket creates a bucket through the layer, as on AWS today: SSE-S3 default encryption, so an
+// object uploaded without encryption headers is SSE-S3. mod may set other creation options.
+func (e *env) bucket(t *testing.T, base string, mod func(*s3.CreateBucketInput)) string {
+	t.Helper()
+	return createIn(t, e.s3, unique(base), mod)
+}
+
+// legacyBucket creates a bucket as buckets created before January 2023 are: objects written
+// without encryption headers then were stored unencrypted, and they still are. The layer gives
+// every bucket it creates SSE-S3 default encryption ("Using server-side encryption with Amazon S3
+// managed keys (SSE-S3)", https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html),
+// so such a bucket is created in moto itself; requests through the layer then find it as AWS
+// would find an old bucket. enforced turns ACLs off (BucketOwnerEnforced).
+func (e *env) legacyBucket(t *testing.T, base string, enforced bool) string {
+	t.Helper()
+	return createIn(t, e.moto, unique(base), func(in *s3.CreateBucketInput) {
+		if enforced {
+			in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced
+		}
+	})
+}
+
+func createIn(t *testing.T, c *s3.Client, name string, mod func(*s3.CreateBucketInput)) string {
+	t.Helper()
+	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
+	if mod != nil {
+		mod(in)
+	}
+	if _, err := c.CreateBucket(context.Background(), in); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	return name
+}
+
+// versioned turns versioning on.
+func versioned(t *testing.T, c *s3.Client, bucket string) {
+	t.Helper()
+	if _, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatalf("turn versioning on for %s: %v", bucket, err)
+	}
+}
 
 func httpClient() *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
@@ -60,16 +148,20 @@ func httpClient() *awshttp.BuildableClient {
 	})
 }
 
+func credsFor(akid string) aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(akid, "testing", "testing")
+}
+
 // s3At builds an S3 client for a custom endpoint, as awsclient does for AWS_ENDPOINT_URL.
-func s3At(endpoint string) *s3.Client {
+func s3At(endpoint, akid string) *s3.Client {
 	return s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: creds, HTTPClient: httpClient(),
+		Credentials: credsFor(akid), HTTPClient: httpClient(),
 	})
 }
 
-func kmsAt(endpoint string) *kms.Client {
-	return kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds})
+func kmsAt(endpoint, akid string) *kms.Client {
+	return kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: credsFor(akid)})
 }
 
 // resolver resolves key references with KMS DescribeKey, like sseguard's observe package.
@@ -92,9 +184,11 @@ func (r *resolver) ResolveKeyARN(ctx context.Context, region, ref string) (strin
 
 type key struct{ ID, ARN, Alias string }
 
-func createKey(t *testing.T, k *kms.Client, alias string) key {
+// createKey creates a key with a unique alias made from base (e.g. "alias/mixed-required").
+func createKey(t *testing.T, k *kms.Client, base string) key {
 	t.Helper()
 	ctx := context.Background()
+	alias := unique(base)
 	out, err := k.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String(alias)})
 	if err != nil {
 		t.Fatal(err)
@@ -103,17 +197,6 @@ func createKey(t *testing.T, k *kms.Client, alias string) key {
 		t.Fatal(err)
 	}
 	return key{ID: aws.ToString(out.KeyMetadata.KeyId), ARN: aws.ToString(out.KeyMetadata.Arn), Alias: alias}
-}
-
-func createBucket(t *testing.T, c *s3.Client, name string, enforced bool) {
-	t.Helper()
-	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
-	if enforced {
-		in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced
-	}
-	if _, err := c.CreateBucket(context.Background(), in); err != nil {
-		t.Fatalf("create bucket %s: %v", name, err)
-	}
 }
 
 // spec is one seeded object: what it must still be after a fix, and how it starts.

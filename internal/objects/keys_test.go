@@ -7,10 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
 )
 
 // oddKeys are keys S3 stores as they are but XML 1.0 cannot carry raw (control characters, a
@@ -55,10 +52,11 @@ func (s smallPages) ListObjectVersions(ctx context.Context, in *s3.ListObjectVer
 // an unversioned bucket (ListObjectsV2) and a versioned one (ListObjectVersions counts the
 // noncurrent versions the fixes leave).
 func TestAnyKeyIsScannedAndFixed(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	e := newEnv(t, shared)
+	direct := e.moto
 	ctx := context.Background()
-	required := createKey(t, k, "alias/oddkeys-required")
+	required := createKey(t, e.kms, "alias/oddkeys-required")
 	var specs []spec
 	for _, key := range oddKeys {
 		specs = append(specs, spec{Key: key, Body: []byte("bytes of " + key), ContentType: "text/plain", Metadata: map[string]string{"k": "v"}, Kind: KindUnencrypted})
@@ -67,38 +65,22 @@ func TestAnyKeyIsScannedAndFixed(t *testing.T) {
 	sort.Strings(want)
 
 	// moto, like S3, sends a control character raw unless asked for URL-encoded keys: the page
-	// cannot be parsed. (For ListObjectVersions moto ignores encoding-type altogether; the proxy
-	// answers it as S3 does.)
-	const plainBucket, versionedBucket = "odd-keys", "odd-keys-versioned"
-	createBucket(t, direct, plainBucket, true)
-	createBucket(t, direct, versionedBucket, true)
-	if _, err := direct.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(versionedBucket),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	// cannot be parsed. (For ListObjectVersions moto ignores encoding-type altogether; the layer
+	// answers it as S3 does: awsrules_test.go.)
+	plainBucket, versionedBucket := e.legacyBucket(t, "odd-keys", true), e.legacyBucket(t, "odd-keys-versioned", true)
+	versioned(t, direct, versionedBucket)
 	seed(t, direct, plainBucket, specs)
 	seed(t, direct, versionedBucket, specs)
 	if _, err := direct.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(plainBucket)}); err == nil {
 		t.Error("moto answered a listing of control characters without encoding-type=url with XML the SDK parsed; this test no longer shows the need for it")
 	}
-	if _, err := direct.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(versionedBucket), EncodingType: types.EncodingTypeUrl}); err == nil {
-		t.Error("moto now honours encoding-type=url on ListObjectVersions; the proxy's EncodeVersionListings may go")
-	}
 
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.EncodeVersionListings = true
-	p.EnforceIfMatch = true
-
-	for _, bucket := range []string{plainBucket, versionedBucket} {
-		t.Run(bucket, func(t *testing.T) {
-			api := smallPages{S3API: s3At(p.URL), n: 2}
+	for name, bucket := range map[string]string{"unversioned": plainBucket, "versioned": versionedBucket} {
+		t.Run(name, func(t *testing.T) {
+			api := smallPages{S3API: e.s3, n: 2}
 			target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
 			var found []string
-			scan, err := Scan(ctx, api, &resolver{kms: k}, target, Options{Concurrency: 4, OnFinding: func(f Finding) { found = append(found, f.Key) }})
+			scan, err := Scan(ctx, api, e.resolver(), target, Options{Concurrency: 4, OnFinding: func(f Finding) { found = append(found, f.Key) }})
 			if err != nil {
 				t.Fatalf("Scan: %v", err)
 			}
@@ -109,7 +91,7 @@ func TestAnyKeyIsScannedAndFixed(t *testing.T) {
 			if n := scan.Requests[opList]; n < len(oddKeys)/2 {
 				t.Errorf("%d ListObjectsV2 pages for %d keys two a page", n, len(oddKeys))
 			}
-			fix, err := Fix(ctx, api, &resolver{kms: k}, target, Options{Concurrency: 4})
+			fix, err := Fix(ctx, api, e.resolver(), target, Options{Concurrency: 4})
 			if err != nil {
 				t.Fatalf("Fix: %v", err)
 			}

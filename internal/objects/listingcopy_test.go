@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
+	"github.com/sseguard/sseguard/internal/awstest"
 )
 
 // allWrong returns n small objects none of which is under the required key.
@@ -27,17 +27,19 @@ func allWrong(prefix string, n int, required, other key) []spec {
 }
 
 func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
-	srv := server(t)
-	c, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	e := newEnv(t, shared)
+	c := e.s3
 	ctx := context.Background()
-	required, other := createKey(t, k, "alias/lc-required"), createKey(t, k, "alias/lc-other")
+	required, other := createKey(t, e.kms, "alias/lc-required"), createKey(t, e.kms, "alias/lc-other")
 	target := Target{Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-	opts := Options{Concurrency: 8, CopyFromListing: true, CopyFromListingSample: 40}
+	opts := Options{Concurrency: 8, CopyFromListing: true, CopyFromListingSample: 20}
+	enforced := func(in *s3.CreateBucketInput) { in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced }
 
 	t.Run("eligible bucket", func(t *testing.T) {
-		const bucket = "listing-copy"
-		createBucket(t, c, bucket, true) // ACLs disabled, unversioned, no lock, no website
-		specs := allWrong("w", 200, required, other)
+		t.Parallel()
+		bucket := e.bucket(t, "listing-copy", enforced) // ACLs disabled, unversioned, no lock, no website
+		specs := allWrong("w", 100, required, other)
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
@@ -48,7 +50,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 				unread++
 			}
 		}
-		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, o)
+		fix, err := Fix(ctx, c, e.resolver(), tg, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,40 +65,40 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 		if unread == 0 || unread+fix.Requests[opHead] < len(specs) {
 			t.Errorf("%d objects copied from the listing, %d read", unread, fix.Requests[opHead])
 		}
-		verifyFixed(t, c, bucket, specs, required, false)
+		verifyFixed(t, e.moto, bucket, specs, required, false)
 	})
 
 	t.Run("a website bucket is always read first", func(t *testing.T) {
-		const bucket = "listing-copy-website"
-		createBucket(t, c, bucket, true)
+		t.Parallel()
+		bucket := e.bucket(t, "listing-copy-website", enforced)
 		if _, err := c.PutBucketWebsite(ctx, &s3.PutBucketWebsiteInput{Bucket: aws.String(bucket),
 			WebsiteConfiguration: &types.WebsiteConfiguration{IndexDocument: &types.IndexDocument{Suffix: aws.String("index.html")}}}); err != nil {
 			t.Fatal(err)
 		}
-		specs := allWrong("w", 80, required, other)
+		specs := allWrong("w", 40, required, other)
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
-		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, opts)
+		fix, err := Fix(ctx, c, e.resolver(), tg, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if fix.Fixed != len(specs) || fix.Requests[opHead] != len(specs) {
 			t.Errorf("fixed %d with %d HeadObject, want every one of %d read (a copy would drop website redirects)", fix.Fixed, fix.Requests[opHead], len(specs))
 		}
-		verifyFixed(t, c, bucket, specs, required, false)
+		verifyFixed(t, e.moto, bucket, specs, required, false)
 	})
 
 	t.Run("off unless asked", func(t *testing.T) {
-		const bucket = "listing-copy-off"
-		createBucket(t, c, bucket, true)
-		specs := allWrong("w", 80, required, other)
+		t.Parallel()
+		bucket := e.bucket(t, "listing-copy-off", enforced)
+		specs := allWrong("w", 40, required, other)
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
 		o := opts
 		o.CopyFromListing = false
-		fix, err := Fix(ctx, c, &resolver{kms: k}, tg, o)
+		fix, err := Fix(ctx, c, e.resolver(), tg, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,37 +112,32 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 // carries If-Match with the listing's ETag, S3 answers 412, and the object is read and decided
 // again.
 func TestListingCopyKeepsNewerBytes(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	l := ownLayer(t, awstest.Options{}) // for its Before hook
+	e := newEnv(t, l)
+	direct := e.moto
 	ctx := context.Background()
-	required, other := createKey(t, k, "alias/lcr-required"), createKey(t, k, "alias/lcr-other")
-	const bucket = "listing-copy-race"
-	createBucket(t, direct, bucket, true)
-	specs := allWrong("w", 60, required, other)
-	seed(t, direct, bucket, specs)
+	required, other := createKey(t, e.kms, "alias/lcr-required"), createKey(t, e.kms, "alias/lcr-other")
+	bucket := e.bucket(t, "listing-copy-race", func(in *s3.CreateBucketInput) { in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced })
+	specs := allWrong("w", 30, required, other)
+	seed(t, e.s3, bucket, specs)
 
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.EnforceIfMatch = true
-	const raced = "w/0050.txt"
+	const raced = "w/0025.txt"
 	newer := []byte("newer bytes, written after the listing")
 	var once sync.Once
-	p.Before = func(op string, r *http.Request) {
+	l.SetBefore(func(op string, r *http.Request) {
 		if op != "CopyObject" || strings.TrimPrefix(r.URL.Path, "/"+bucket+"/") != raced {
 			return
 		}
 		once.Do(func() {
-			if _, err := direct.PutObject(r.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced),
+			if _, err := direct.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(raced),
 				Body: bytes.NewReader(newer), ContentType: aws.String("application/x-newer")}); err != nil {
 				t.Errorf("overwrite: %v", err)
 			}
 		})
-	}
+	})
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{Concurrency: 1, CopyFromListing: true, CopyFromListingSample: 10})
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{Concurrency: 1, CopyFromListing: true, CopyFromListingSample: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct {
 		o    Options
 		want []string // the options refused, in order
@@ -72,6 +73,7 @@ func TestOptionsValidate(t *testing.T) {
 // TestSampleIsSortedByKey: the sample holds the findings with the smallest keys, sorted, whatever
 // order the objects are finished in (here the first keys finish last).
 func TestSampleIsSortedByKey(t *testing.T) {
+	t.Parallel()
 	const n, slow = 60, 5
 	f := &fake{}
 	for i := 0; i < n; i++ {

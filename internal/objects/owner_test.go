@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -15,53 +16,47 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
+	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/motoserver"
 )
 
-const ownerAccount = "123456789012" // moto's account
+const ownerAccount = motoserver.Account
 
 // TestEveryRequestCarriesTheExpectedBucketOwner: a Fix that uses every kind of request (listing,
 // versions, HEAD, ACLs, tags, UpdateObjectEncryption, CopyObject, multipart copy) sends the
 // expected owner on each, and the source's expected owner on copies; a wrong owner stops the run at
 // its first request, with nothing changed.
 func TestEveryRequestCarriesTheExpectedBucketOwner(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	l := ownLayer(t, awstest.Options{UpdateObjectEncryption: awstest.UOEImplement}) // for its Before hook
+	e := newEnv(t, l)
 	ctx := context.Background()
-	required, other := createKey(t, k, "alias/owner-required"), createKey(t, k, "alias/owner-other")
-	const bucket = "owner"
-	createBucket(t, direct, bucket, false) // ACLs on: every object's ACL is read
-	if _, err := direct.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	required, other := createKey(t, e.kms, "alias/owner-required"), createKey(t, e.kms, "alias/owner-other")
+	bucket := e.legacyBucket(t, "owner", false) // ACLs on: every object's ACL is read
+	versioned(t, e.moto, bucket)
 	specs := small("o", 20, required, &other)
-	big := make([]byte, 6<<20)
+	big := make([]byte, 5<<20+64<<10)
 	rand.Read(big)
 	specs = append(specs, spec{Key: "o/big", Body: big, ContentType: "video/mp4", Tags: map[string]string{"a": "b"}, Kind: KindUnencrypted})
-	seed(t, direct, bucket, specs)
+	seed(t, e.moto, bucket, specs)
 
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.UOE = objectstest.UOEImplement
-	p.BucketOwner = ownerAccount
 	type seen struct{ op, owner, source string }
 	var mu sync.Mutex
 	var requests []seen
-	p.Before = func(op string, r *http.Request) {
+	l.SetBefore(func(op string, r *http.Request) {
+		if strings.Contains(op, ":") {
+			return // KMS (the resolver's DescribeKey), not S3
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		requests = append(requests, seen{op, r.Header.Get("X-Amz-Expected-Bucket-Owner"), r.Header.Get("X-Amz-Source-Expected-Bucket-Owner")})
-	}
+	})
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
 
 	t.Run("wrong owner", func(t *testing.T) {
 		wrong := target
 		wrong.ExpectedBucketOwner = "210987654321"
-		sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, wrong, Options{UpdateObjectEncryption: UpdateEncryptionAlways})
+		sum, err := Fix(ctx, e.s3, e.resolver(), wrong, Options{UpdateObjectEncryption: UpdateEncryptionAlways})
 		if err == nil || errCode(err) != codeAccessDenied || sum.Scanned != 0 {
 			t.Errorf("Fix with another account as the expected owner: err %v, scanned %d; want AccessDenied before any object", err, sum.Scanned)
 		}
@@ -72,7 +67,7 @@ func TestEveryRequestCarriesTheExpectedBucketOwner(t *testing.T) {
 
 	requests = nil
 	target.ExpectedBucketOwner = ownerAccount
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, MultipartThreshold: 5 << 20, PartSize: 5 << 20})
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, MultipartThreshold: 5 << 20, PartSize: 5 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +96,7 @@ func TestEveryRequestCarriesTheExpectedBucketOwner(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("operations seen (-want +got):\n%s", d)
 	}
-	verifyFixed(t, direct, bucket, specs, required, false)
+	verifyFixed(t, e.moto, bucket, specs, required, false)
 }
 
 // errSent stops a request once it is built: the test looks at what would have been sent.
@@ -111,14 +106,15 @@ var errSent = errors.New("request captured")
 // x-amz-expected-bucket-owner (and copies x-amz-source-expected-bucket-owner), as the SDK
 // serialises them; a new operation without it fails here.
 func TestClientSetsTheExpectedOwnerOnEveryOperation(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	headers := map[string]http.Header{}
 	api := s3.New(s3.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"), UsePathStyle: true, Credentials: creds,
+		Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"), UsePathStyle: true, Credentials: credsFor("testing"),
 		HTTPClient: smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			op := objectstest.Operation(r)
+			op := awstest.Operation(r)
 			headers[op] = r.Header.Clone()
 			return nil, errSent
 		}),

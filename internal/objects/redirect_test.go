@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
 )
 
 // redirectOf reads an object's website redirect.
@@ -26,56 +24,36 @@ func redirectOf(t *testing.T, c *s3.Client, bucket, key string) string {
 
 // TestWebsiteRedirectSurvivesReencryption: objects carrying x-amz-website-redirect-location, in a
 // bucket without a website configuration (any object of any bucket can carry one), keep it when
-// re-encrypted by copy and by multipart copy. The proxy drops a redirect a copy does not send
-// again, as S3 does; copying from the listing (opt-in) cannot send it, and loses it.
+// re-encrypted by copy and by multipart copy. The layer drops a redirect a copy does not send
+// again, as S3 does (awsrules_test.go); copying from the listing (opt-in) cannot send it, and
+// loses it.
 func TestWebsiteRedirectSurvivesReencryption(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
+	t.Parallel()
+	e := newEnv(t, shared)
 	ctx := context.Background()
-	required, other := createKey(t, k, "alias/redirect-required"), createKey(t, k, "alias/redirect-other")
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.DropRedirectOnCopy = true
-	p.EnforceIfMatch = true
+	required, other := createKey(t, e.kms, "alias/redirect-required"), createKey(t, e.kms, "alias/redirect-other")
 
-	seedBucket := func(t *testing.T, bucket string) []spec {
-		createBucket(t, direct, bucket, true) // ACLs disabled, unversioned, no lock, no website
-		specs := allWrong("w", 40, required, other)
+	seedBucket := func(t *testing.T, base string) (string, []spec) {
+		// ACLs disabled, unversioned, no lock, no website
+		bucket := e.bucket(t, base, func(in *s3.CreateBucketInput) { in.ObjectOwnership = types.ObjectOwnershipBucketOwnerEnforced })
+		specs := allWrong("w", 20, required, other)
 		for i := range specs {
 			if i%2 == 0 {
 				specs[i].Redirect = fmt.Sprintf("/elsewhere/%d.html", i)
 			}
 		}
-		big := make([]byte, 6<<20)
+		big := make([]byte, 5<<20+64<<10)
 		rand.Read(big)
 		specs = append(specs, spec{Key: "w/big.mp4", Body: big, ContentType: "video/mp4", SSE: types.ServerSideEncryptionAes256, Kind: KindSSES3, Redirect: "https://example.com/big"})
-		seed(t, direct, bucket, specs)
-		return specs
+		seed(t, e.s3, bucket, specs)
+		return bucket, specs
 	}
 
-	t.Run("the proxy drops a redirect a copy does not send, moto alone does not", func(t *testing.T) {
-		const bucket = "redirect-rule"
-		createBucket(t, direct, bucket, true)
-		seed(t, direct, bucket, []spec{{Key: "a", Body: []byte("a"), Redirect: "/x"}, {Key: "b", Body: []byte("b"), Redirect: "/y"}})
-		for c, key := range map[*s3.Client]string{direct: "a", s3At(p.URL): "b"} {
-			if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), CopySource: aws.String(bucket + "/" + key),
-				MetadataDirective: types.MetadataDirectiveCopy, ServerSideEncryption: types.ServerSideEncryptionAes256}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if a, b := redirectOf(t, direct, bucket, "a"), redirectOf(t, direct, bucket, "b"); a != "/x" || b != "" {
-			t.Errorf("after a copy without the header: moto kept %q (want /x), through the proxy %q (want none)", a, b)
-		}
-	})
-
 	t.Run("kept by default", func(t *testing.T) {
-		const bucket = "redirects"
-		specs := seedBucket(t, bucket)
+		t.Parallel()
+		bucket, specs := seedBucket(t, "redirects")
 		target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-		sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{Concurrency: 4, CopyFromListingSample: 10, MultipartThreshold: 5 << 20, PartSize: 5 << 20})
+		sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{Concurrency: 4, CopyFromListingSample: 10, MultipartThreshold: 5 << 20, PartSize: 5 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,28 +61,28 @@ func TestWebsiteRedirectSurvivesReencryption(t *testing.T) {
 			t.Errorf("fixed %d failed %d of %d, requests %v; want every object read, one multipart copy", sum.Fixed, sum.Failed, len(specs), sum.Requests)
 		}
 		for _, s := range specs {
-			if got := redirectOf(t, direct, bucket, s.Key); got != s.Redirect {
+			if got := redirectOf(t, e.moto, bucket, s.Key); got != s.Redirect {
 				t.Errorf("%s: website redirect %q after re-encryption, want %q", s.Key, got, s.Redirect)
 			}
 		}
-		verifyFixed(t, direct, bucket, specs, required, false)
+		verifyFixed(t, e.moto, bucket, specs, required, false)
 	})
 
 	t.Run("lost when copying from the listing is asked for", func(t *testing.T) {
-		const bucket = "redirects-listing-copy"
-		specs := seedBucket(t, bucket)
+		t.Parallel()
+		bucket, specs := seedBucket(t, "redirects-listing-copy")
 		target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN}
-		sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{Concurrency: 1, CopyFromListing: true, CopyFromListingSample: 10, MultipartThreshold: 5 << 20, PartSize: 5 << 20})
+		sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{Concurrency: 1, CopyFromListing: true, CopyFromListingSample: 10, MultipartThreshold: 5 << 20, PartSize: 5 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}
 		lost := 0
 		for _, s := range specs {
-			if s.Redirect != "" && redirectOf(t, direct, bucket, s.Key) == "" {
+			if s.Redirect != "" && redirectOf(t, e.moto, bucket, s.Key) == "" {
 				lost++
 			}
 		}
-		if sum.Fixed != len(specs) || lost == 0 || redirectOf(t, direct, bucket, "w/big.mp4") == "" {
+		if sum.Fixed != len(specs) || lost == 0 || redirectOf(t, e.moto, bucket, "w/big.mp4") == "" {
 			t.Errorf("fixed %d of %d, %d redirects lost; want the ones copied from the listing lost, and the big object's (read first) kept", sum.Fixed, len(specs), lost)
 		}
 	})
@@ -113,6 +91,7 @@ func TestWebsiteRedirectSurvivesReencryption(t *testing.T) {
 // TestExpiresIsCarriedOver: the Expires header goes over to a multipart copy as read (the raw
 // header, ExpiresString): a date as a date, anything else verbatim.
 func TestExpiresIsCarriedOver(t *testing.T) {
+	t.Parallel()
 	date := time.Date(2037, 10, 21, 7, 28, 0, 0, time.UTC)
 	for name, tc := range map[string]struct {
 		raw      *string

@@ -10,30 +10,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/sseguard/sseguard/internal/objects/objectstest"
+	"github.com/sseguard/sseguard/internal/awstest"
 )
 
+// withoutUOE is an identity policy that allows everything but s3:UpdateObjectEncryption.
+const withoutUOE = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+{"Effect":"Deny","Action":"s3:UpdateObjectEncryption","Resource":"*"}]}`
+
 // TestUpdateObjectEncryptionRefusedFallsBackToCopy: S3 answers the first UpdateObjectEncryption
-// 403 AccessDenied (a caller without s3:UpdateObjectEncryption): no other is sent, every object is
-// copied instead, and nothing fails.
+// 403 AccessDenied (a caller whose IAM policy does not allow s3:UpdateObjectEncryption; the layer
+// checks it): no other is sent, every object is copied instead, and nothing fails.
 func TestUpdateObjectEncryptionRefusedFallsBackToCopy(t *testing.T) {
-	srv := server(t)
-	direct, k := s3At(srv.URL), kmsAt(srv.URL)
-	ctx := context.Background()
-	required, other := createKey(t, k, "alias/uoe403-required"), createKey(t, k, "alias/uoe403-other")
-	const bucket = "uoe-403"
-	createBucket(t, direct, bucket, true)
-	specs := small("d", 40, required, &other)
-	seed(t, direct, bucket, specs)
-	p, err := objectstest.New(srv.URL)
-	if err != nil {
+	t.Parallel()
+	l := ownLayer(t, awstest.Options{}) // for its counts
+	e := newEnv(t, l)
+	if err := l.SetIdentityPolicy(e.akid, withoutUOE); err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	p.UOE = objectstest.UOEAccessDenied
-	p.EnforceIfMatch = true
+	ctx := context.Background()
+	required, other := createKey(t, e.kms, "alias/uoe403-required"), createKey(t, e.kms, "alias/uoe403-other")
+	bucket := e.legacyBucket(t, "uoe-403", true)
+	specs := small("d", 25, required, &other)
+	seed(t, e.moto, bucket, specs)
 	target := Target{Bucket: bucket, Region: "us-east-1", Algorithm: AlgorithmKMS, KeyARN: required.ARN, BucketKey: true}
-	sum, err := Fix(ctx, s3At(p.URL), &resolver{kms: k}, target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
+	sum, err := Fix(ctx, e.s3, e.resolver(), target, Options{UpdateObjectEncryption: UpdateEncryptionAlways, Concurrency: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +47,13 @@ func TestUpdateObjectEncryptionRefusedFallsBackToCopy(t *testing.T) {
 		t.Errorf("UpdateObjectEncryption %q, fixed %d failed %d, requests %v; want refused: AccessDenied, %d fixed by copy: %+v",
 			sum.UpdateObjectEncryption, sum.Fixed, sum.Failed, sum.Requests, toFix, sum.Sample)
 	}
-	if n, seen := sum.Requests[opUOE], p.Counts()["UpdateObjectEncryption"]; n != 1 || seen != 1 {
+	if n, seen := sum.Requests[opUOE], l.Counts()["UpdateObjectEncryption"]; n != 1 || seen != 1 {
 		t.Errorf("%d UpdateObjectEncryption sent (%d seen), want exactly one: the first, refused", n, seen)
 	}
-	verifyFixed(t, direct, bucket, specs, required, true)
+	if refused := l.Refused(); len(refused) != 1 || refused[0].Action != "s3:UpdateObjectEncryption" {
+		t.Errorf("the layer refused %v; want the one UpdateObjectEncryption", refused)
+	}
+	verifyFixed(t, e.moto, bucket, specs, required, true)
 }
 
 // awsFake is a fake whose endpoint is AWS's own (so mode auto uses UpdateObjectEncryption) and
@@ -78,6 +81,7 @@ func (f *awsFake) UpdateObjectEncryption(context.Context, *s3.UpdateObjectEncryp
 // auto (against AWS's endpoint) and always alike; never sends none; a transient error is not a
 // refusal (the object fails, the next one tries again).
 func TestUpdateObjectEncryptionRefusalModes(t *testing.T) {
+	t.Parallel()
 	const n = 20
 	tests := map[string]struct {
 		mode      string
@@ -98,6 +102,7 @@ func TestUpdateObjectEncryptionRefusalModes(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := &awsFake{fake: &fake{}, uoeErr: tc.err}
 			for i := 0; i < n; i++ {
 				f.keys = append(f.keys, fmt.Sprintf("k%02d", i))

@@ -24,6 +24,7 @@ const (
 )
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	kms := Target{Algorithm: AlgorithmKMS, KeyARN: arnA, BucketKey: true}
 	kmsNoBK := Target{Algorithm: AlgorithmKMS, KeyARN: arnA}
 	sses3 := Target{Algorithm: AlgorithmAES256}
@@ -61,6 +62,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestArchivedAndLocked(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	tests := map[string]struct {
 		h              s3.HeadObjectOutput
@@ -88,6 +90,7 @@ func TestArchivedAndLocked(t *testing.T) {
 }
 
 func TestIsAWSEndpoint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := map[string]struct {
 		o    s3.Options
@@ -114,6 +117,7 @@ func TestIsAWSEndpoint(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
+	t.Parallel()
 	for key, want := range map[string]string{
 		"a/b c/d+e ü.txt": "b/a/b%20c/d%2Be%20%C3%BC.txt",
 		"x%y?z#w&v=1":     "b/x%25y%3Fz%23w&v=1",
@@ -145,6 +149,7 @@ func TestHelpers(t *testing.T) {
 }
 
 func TestValidation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
 		t Target
@@ -215,6 +220,7 @@ func statusErr(status int, code string) error {
 }
 
 func TestSSECIsSkipped(t *testing.T) {
+	t.Parallel()
 	f := &fake{keys: []string{"ssec-answered", "ssec-refused", "plain"}}
 	f.head = func(key string) (*s3.HeadObjectOutput, error) {
 		switch key {
@@ -248,6 +254,7 @@ func TestSSECIsSkipped(t *testing.T) {
 }
 
 func TestRunOfFailuresStops(t *testing.T) {
+	t.Parallel()
 	f := &fake{}
 	for i := 0; i < 500; i++ {
 		f.keys = append(f.keys, fmt.Sprintf("k%03d", i))
@@ -266,6 +273,7 @@ func TestRunOfFailuresStops(t *testing.T) {
 }
 
 func TestPreconditionRetriesAreBounded(t *testing.T) {
+	t.Parallel()
 	f := &fake{keys: []string{"busy"}}
 	heads := 0
 	f.head = func(string) (*s3.HeadObjectOutput, error) {
@@ -283,6 +291,7 @@ func TestPreconditionRetriesAreBounded(t *testing.T) {
 }
 
 func TestProgressString(t *testing.T) {
+	t.Parallel()
 	p := Progress{Listed: 1000, ListingDone: true, Scanned: 400, ToFix: 100, Fixed: 90, Rate: 40, ETA: 15 * time.Second}
 	if got, want := p.String(), "scanned 400/1000, to fix 100, fixed 90, failed 0, skipped 0, 40.0 objects/s, ETA 15s"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -292,6 +301,7 @@ func TestProgressString(t *testing.T) {
 // A plan that creates the required key scans with no key yet: every KMS object is under another
 // key (TestValidation checks that Fix refuses such a target).
 func TestScanForAKeyNotCreatedYet(t *testing.T) {
+	t.Parallel()
 	f := &fake{keys: []string{"kms", "kms-no-id", "s3"}}
 	f.head = func(key string) (*s3.HeadObjectOutput, error) {
 		h := &s3.HeadObjectOutput{ETag: aws.String(`"e"`), ContentLength: aws.Int64(10)}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSettleDropsChangesThatHadNothingToDo(t *testing.T) {
+	t.Parallel()
 	pl := &plan.Plan{
 		Buckets: []plan.BucketStatus{
 			{Name: "a", Status: plan.Drift, Changes: []string{"reencrypt-objects/a"}},
