@@ -81,11 +81,17 @@ func (l *Layer) dispatchS3(w http.ResponseWriter, c *call) {
 	case "UpdateObjectEncryption":
 		l.updateObjectEncryption(w, c)
 	case "HeadObject", "GetObject":
-		l.forward(w, c, chain(l.keptByUOE(c), l.hideDroppedRedirect(c)))
+		l.forward(w, c, l.keptByUOE(c))
+	case "CopyObject":
+		if err := l.dropRedirectOnCopy(c); err != nil {
+			writeS3Error(w, http.StatusInternalServerError, "InternalError", err.Error())
+			return
+		}
+		l.forward(w, c, nil)
 	case "ListObjectsV2", "ListObjects", "ListObjectVersions":
-		l.forward(w, c, l.listingKeptByUOE(c))
+		l.forward(w, c, chain(l.listingKeptByUOE(c), encodeVersionListing(c)))
 	default:
-		l.forward(w, c, l.trackRedirect(c))
+		l.forward(w, c, nil)
 	}
 }
 

@@ -77,8 +77,13 @@
 //     naming another account than the bucket's owner answers 403 AccessDenied.
 //     "Verifying bucket ownership with bucket owner condition", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html.
 //  9. Website redirects on copies (owner.go): a CopyObject that does not send
-//     x-amz-website-redirect-location again leaves the copy without it (HEAD/GET show none).
+//     x-amz-website-redirect-location again stores the copy without it (the layer rewrites the
+//     copy to replace the metadata with the source's own, minus the redirect).
 //     "CopyObject", https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html.
+//  10. ListObjectVersions with encoding-type=url answers URL-encoded keys and markers (moto sends
+//     them raw, control characters included). New buckets have ACLs disabled (Object Ownership
+//     BucketOwnerEnforced). "ListObjectVersions", https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html;
+//     "Controlling ownership of objects", https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html.
 //     A key reference that names no key (an alias pointing nowhere) is answered NotFoundException
 //     by moto without an authorization check: KMS authorises key actions on the key, and there is
 //     none. S3 user-metadata header names are written in lower case, as S3 stores them.

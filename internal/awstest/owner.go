@@ -1,7 +1,12 @@
 package awstest
 
 import (
+	"bytes"
+	"fmt"
+	"html"
+	"io"
 	"net/http"
+	"regexp"
 	"strings"
 )
 
@@ -21,9 +26,7 @@ func (l *Layer) checkExpectedOwner(w http.ResponseWriter, c *call) bool {
 		if bucket == "" || want == "" {
 			return true
 		}
-		l.mu.Lock()
-		owner, known := l.st.owners[bucket]
-		l.mu.Unlock()
+		owner, known := l.bucketOwner(c, bucket)
 		return !known || owner == want
 	}
 	if !check(c.bucket, c.r.Header.Get("X-Amz-Expected-Bucket-Owner")) {
@@ -46,46 +49,38 @@ func (l *Layer) checkExpectedOwner(w http.ResponseWriter, c *call) bool {
 // copied when using the x-amz-metadata-directive header. Instead, you may opt to provide this
 // header in combination with the x-amz-metadata-directive header."
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html). moto keeps it when the
-// copy does not send it again. The layer remembers each object a copy wrote without the header and
-// drops the redirect from what HEAD and GET show of it, until the object is written again.
+// copy does not send it again. The layer turns such a copy (metadata COPY, no redirect sent, a
+// source that has one) into one that replaces the metadata with the source's own, minus the
+// redirect: what S3 stores for it.
 
-// trackRedirect records what a write does to an object's redirect, once moto accepted it.
-func (l *Layer) trackRedirect(c *call) func(*http.Response) error {
-	switch c.op {
-	case "CopyObject", "PutObject", "CompleteMultipartUpload", "DeleteObject":
-	default:
+// dropRedirectOnCopy rewrites a CopyObject's headers so that moto stores what S3 would.
+func (l *Layer) dropRedirectOnCopy(c *call) error {
+	r := c.r
+	if c.op != "CopyObject" || r.Header.Get("X-Amz-Website-Redirect-Location") != "" || strings.EqualFold(r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
 		return nil
 	}
-	id := c.bucket + "/" + c.key
-	drop := c.op == "CopyObject" && c.r.Header.Get("X-Amz-Website-Redirect-Location") == ""
-	return func(resp *http.Response) error {
-		if resp.StatusCode/100 != 2 {
-			return nil
+	src := r.Header.Get("X-Amz-Copy-Source")
+	if i := strings.IndexByte(src, '?'); i >= 0 {
+		src = src[:i]
+	}
+	ctx, cancel := ctxTimeout(r.Context())
+	defer cancel()
+	status, hdr, _, err := l.motoS3(ctx, c.akid, http.MethodHead, "/"+strings.TrimPrefix(src, "/"), nil, nil)
+	if err != nil {
+		return fmt.Errorf("read the copy source: %w", err)
+	}
+	if status != http.StatusOK || hdr.Get("X-Amz-Website-Redirect-Location") == "" {
+		return nil
+	}
+	r.Header.Set("X-Amz-Metadata-Directive", "REPLACE")
+	for k, v := range hdr {
+		switch ck := http.CanonicalHeaderKey(k); {
+		case strings.HasPrefix(ck, "X-Amz-Meta-"), ck == "Content-Type", ck == "Content-Encoding", ck == "Content-Disposition",
+			ck == "Content-Language", ck == "Cache-Control", ck == "Expires":
+			r.Header[ck] = v
 		}
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if drop {
-			l.st.noRedirect[id] = true
-		} else {
-			delete(l.st.noRedirect, id)
-		}
-		return nil
 	}
-}
-
-// hideDroppedRedirect removes the redirect from HEAD and GET answers about an object a copy wrote
-// without it.
-func (l *Layer) hideDroppedRedirect(c *call) func(*http.Response) error {
-	l.mu.Lock()
-	dropped := l.st.noRedirect[c.bucket+"/"+c.key]
-	l.mu.Unlock()
-	if !dropped || c.versionID() != "" {
-		return nil
-	}
-	return func(resp *http.Response) error {
-		resp.Header.Del("X-Amz-Website-Redirect-Location")
-		return nil
-	}
+	return nil
 }
 
 // chain runs response modifiers in order, skipping nil ones.
@@ -107,4 +102,78 @@ func chain(fs ...func(*http.Response) error) func(*http.Response) error {
 		}
 		return nil
 	}
+}
+
+// bucketOwner returns the account that owns bucket, as far as the layer can tell.
+func (l *Layer) bucketOwner(c *call, bucket string) (string, bool) {
+	l.mu.Lock()
+	owner, known := l.st.owners[bucket]
+	l.mu.Unlock()
+	if known || c.id.Account == "" {
+		return owner, known
+	}
+	ctx, cancel := ctxTimeout(c.r.Context())
+	defer cancel()
+	status, _, body, err := l.motoS3(ctx, c.akid, http.MethodGet, "/", nil, nil)
+	if err != nil || status != http.StatusOK || !bytes.Contains(body, []byte("<Name>"+html.EscapeString(bucket)+"</Name>")) {
+		return "", false
+	}
+	l.mu.Lock()
+	l.st.owners[bucket] = c.id.Account
+	l.mu.Unlock()
+	return c.id.Account, true
+}
+
+// Rule 10 — ListObjectVersions with encoding-type=url.
+//
+// "ListObjectVersions" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html):
+// with encoding-type=url, S3 URL-encodes Key, KeyMarker, NextKeyMarker, Prefix and Delimiter in the
+// answer and says <EncodingType>url</EncodingType>. moto ignores the parameter and sends keys raw,
+// control characters included, which no XML parser accepts.
+
+// versionListingFields are the elements of a ListObjectVersions answer that S3 URL-encodes.
+var versionListingFields = regexp.MustCompile(`(?s)<(Key|KeyMarker|NextKeyMarker|Prefix|Delimiter)>(.*?)</(?:Key|KeyMarker|NextKeyMarker|Prefix|Delimiter)>`)
+
+// encodeVersionListing URL-encodes moto's ListObjectVersions answer when the request asked for it.
+func encodeVersionListing(c *call) func(*http.Response) error {
+	if c.op != "ListObjectVersions" || c.query.Get("encoding-type") != "url" {
+		return nil
+	}
+	return func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(body, []byte("<EncodingType>")) {
+			body = versionListingFields.ReplaceAllFunc(body, func(m []byte) []byte {
+				sub := versionListingFields.FindSubmatch(m)
+				return []byte(fmt.Sprintf("<%s>%s</%s>", sub[1], urlEncodeKey(html.UnescapeString(string(sub[2]))), sub[1]))
+			})
+			body = bytes.Replace(body, []byte("</ListVersionsResult>"), []byte("<EncodingType>url</EncodingType></ListVersionsResult>"), 1)
+		}
+		setBody(resp, resp.StatusCode, body)
+		return nil
+	}
+}
+
+// urlEncodeKey percent-encodes every byte but unreserved characters and "/", as S3 encodes keys
+// for encoding-type=url (a space as %20, a "+" as %2B).
+func urlEncodeKey(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch >= 'a' && ch <= 'z', ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9', ch == '-', ch == '_', ch == '.', ch == '~', ch == '/':
+			b.WriteByte(ch)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[ch>>4])
+			b.WriteByte(hex[ch&15])
+		}
+	}
+	return b.String()
 }

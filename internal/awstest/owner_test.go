@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // Rule 8: S3 refuses a request whose expected bucket owner is another account; moto ignores it.
@@ -51,7 +52,7 @@ func TestCopyDropsWebsiteRedirect(t *testing.T) {
 		}
 		return aws.ToString(h.WebsiteRedirectLocation)
 	}
-	for _, key := range []string{"plain", "resent"} {
+	for _, key := range []string{"plain", "resent", "via-moto"} {
 		mustPut(t, lay, bucket, key, "x", func(in *s3.PutObjectInput) { in.WebsiteRedirectLocation = aws.String("/elsewhere") })
 	}
 	in := func(key string) *s3.CopyObjectInput {
@@ -66,7 +67,10 @@ func TestCopyDropsWebsiteRedirect(t *testing.T) {
 	if _, err := lay.s3.CopyObject(ctx, resent); err != nil {
 		t.Fatal(err)
 	}
-	if got := redirect(moto, "plain"); got != "/elsewhere" {
+	if _, err := moto.s3.CopyObject(ctx, in("via-moto")); err != nil {
+		t.Fatal(err)
+	}
+	if got := redirect(moto, "via-moto"); got != "/elsewhere" {
 		t.Errorf("moto alone: redirect %q after a copy, want it kept (the difference the rule exists for)", got)
 	}
 	if got := redirect(lay, "plain"); got != "" {
@@ -97,5 +101,36 @@ func TestNewBucketsHaveACLsDisabled(t *testing.T) {
 	out, err := lay.s3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(viaLayer)})
 	if err != nil || out.OwnershipControls == nil || len(out.OwnershipControls.Rules) != 1 || out.OwnershipControls.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
 		t.Errorf("a new bucket through the layer: ownership %+v (%v), want BucketOwnerEnforced", out, err)
+	}
+}
+
+// Rule 10: ListObjectVersions with encoding-type=url answers encoded keys; moto sends them raw.
+func TestVersionListingsEncodeKeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	moto, lay := both(shared, "AKIAVERSIONS")
+	bucket := unique("versions")
+	mustBucket(t, lay, bucket)
+	if _, err := lay.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: "Enabled"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"ctl\x01key", "a b+c", "plain"} {
+		mustPut(t, lay, bucket, k, "x")
+	}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), EncodingType: s3types.EncodingTypeUrl}
+	if _, err := moto.s3.ListObjectVersions(ctx, in); err == nil {
+		t.Errorf("moto alone answered a listing with a control character the SDK could parse: the rule is no longer needed")
+	}
+	out, err := lay.s3.ListObjectVersions(ctx, in)
+	if err != nil {
+		t.Fatalf("through the layer: %v", err)
+	}
+	got := map[string]bool{}
+	for _, v := range out.Versions {
+		got[aws.ToString(v.Key)] = true
+	}
+	if out.EncodingType != s3types.EncodingTypeUrl || !got["ctl%01key"] || !got["a%20b%2Bc"] || !got["plain"] {
+		t.Errorf("encoding %q, keys %v", out.EncodingType, got)
 	}
 }

@@ -27,8 +27,6 @@ type state struct {
 	uoe map[string]uoeRecord
 	// owners are the accounts that created buckets through the layer, by bucket.
 	owners map[string]string
-	// noRedirect are the objects ("bucket/key") a copy wrote without their website redirect.
-	noRedirect map[string]bool
 }
 
 func newState() *state {
@@ -41,7 +39,6 @@ func newState() *state {
 		identity:    map[string]*iampolicy.Document{},
 		uoe:         map[string]uoeRecord{},
 		owners:      map[string]string{},
-		noRedirect:  map[string]bool{},
 	}
 }
 

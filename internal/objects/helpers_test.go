@@ -28,16 +28,16 @@ import (
 	"github.com/sseguard/sseguard/internal/awstest"
 )
 
-// One moto_server and one strict AWS layer (internal/awstest, with the extra rules of
-// awsrules_test.go) serve the whole package. Every test uses buckets, keys and an access key of
-// its own (unique), so tests run in parallel; a test that needs a layer with other settings or
-// hooks starts its own in front of the same moto (ownLayer).
+// One moto_server and one strict AWS layer (internal/awstest: among its rules the bucket owner
+// condition, redirects dropped by copies, encoded version listings) serve the whole package. Every
+// test uses buckets, keys and an access key of its own (unique), so tests run in parallel; a test
+// that needs a layer with other settings or hooks starts its own in front of the same moto
+// (ownLayer).
 var shared *awstest.Layer
 
 func TestMain(m *testing.M) {
 	l, stop := awstest.StartMain()
 	shared = l
-	installAWSRules(l)
 	code := m.Run()
 	stop()
 	os.Exit(code)
@@ -65,7 +65,7 @@ func unique(base string) string {
 }
 
 // ownLayer starts a layer with its own settings and hooks in front of the shared moto, with the
-// extra AWS rules installed.
+// same rules.
 func ownLayer(t *testing.T, opts awstest.Options) *awstest.Layer {
 	t.Helper()
 	opts.Upstream = shared.Upstream()
@@ -74,7 +74,6 @@ func ownLayer(t *testing.T, opts awstest.Options) *awstest.Layer {
 		t.Fatalf("start a strict layer: %v", err)
 	}
 	t.Cleanup(l.Close)
-	installAWSRules(l)
 	return l
 }
 

@@ -202,7 +202,12 @@ func TestSkipsWhatACopyWouldHarm(t *testing.T) {
 	c := e.s3
 	ctx := context.Background()
 	required := createKey(t, e.kms, "alias/skips-required")
-	bucket := e.bucket(t, "skips", func(in *s3.CreateBucketInput) { in.ObjectLockEnabledForBucket = aws.Bool(true) })
+	// ACLs enabled (object writer owns its objects): new buckets have them disabled since 2023,
+	// and then no object can carry grants a copy would drop.
+	bucket := e.bucket(t, "skips", func(in *s3.CreateBucketInput) {
+		in.ObjectLockEnabledForBucket = aws.Bool(true)
+		in.ObjectOwnership = "ObjectWriter"
+	})
 	put := func(key string, mod func(*s3.PutObjectInput)) {
 		in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("data of " + key),
 			ChecksumAlgorithm: "CRC32"} // S3 (and moto) want a checksum with Object Lock settings
