@@ -39,10 +39,13 @@ var (
 	// IAM policies the runs get, whatever binary is tested).
 	binary, genBinary string
 	layer             *awstest.Layer
-	long              = os.Getenv("SSEGUARD_LONG") == "1"
+	// long runs the large scenarios at full size (read in TestMain, so that go test's cache
+	// knows the run depends on it).
+	long bool
 )
 
 func TestMain(m *testing.M) {
+	long = os.Getenv("SSEGUARD_LONG") == "1"
 	dir, err := os.MkdirTemp("", "sseguard-e2e-")
 	if err != nil {
 		panic(err)
