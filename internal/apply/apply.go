@@ -20,8 +20,8 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/sseguard/sseguard/internal/awserr"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/plan"
 )
@@ -247,7 +247,7 @@ func (a *Applier) bucketPolicy(ctx context.Context, c plan.Change, created map[s
 	switch {
 	case err == nil:
 		current = aws.ToString(cur.Policy)
-	case errorCode(err) != codeNoSuchBucketPolicy:
+	case !awserr.Is(err, awserr.CodeNoSuchBucketPolicy):
 		return "", fmt.Errorf("read the bucket policy of %s again before writing it: %w", c.Bucket, err)
 	}
 	if current != c.ObservedDocument {
@@ -284,16 +284,6 @@ func (a *Applier) owner() *string {
 		return nil
 	}
 	return aws.String(a.Owner)
-}
-
-const codeNoSuchBucketPolicy = "NoSuchBucketPolicy"
-
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 // createKey creates the CMK with its whole policy at once (so there is no moment where it lacks
@@ -359,7 +349,7 @@ func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			if isAccessDenied(err) {
+			if awserr.IsAccessDenied(err) {
 				// Without kms:ListKeys there is nothing to adopt.
 				return "", "", nil, nil
 			}
@@ -369,7 +359,7 @@ func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID
 			id := aws.ToString(k.KeyId)
 			tagged, err := hasTag(ctx, kc, id, AliasTag, alias)
 			switch {
-			case err != nil && isAccessDenied(err):
+			case err != nil && awserr.IsAccessDenied(err):
 				continue
 			case err != nil:
 				return "", "", nil, fmt.Errorf("read the tags of key %s: %w", id, err)
@@ -457,12 +447,6 @@ func isRootStatement(st iampolicy.Statement, account string) bool {
 	}
 	p := st.Principal.AWS[0]
 	return strings.HasPrefix(p, "arn:") && strings.HasSuffix(p, ":iam::"+account+":root") && strings.Count(p, ":") == 5
-}
-
-// isAccessDenied recognises a refusal by KMS (AccessDeniedException) or S3 (AccessDenied).
-func isAccessDenied(err error) bool {
-	c := errorCode(err)
-	return c == "AccessDeniedException" || c == "AccessDenied"
 }
 
 func hasTag(ctx context.Context, kc KMSAPI, keyID, key, value string) (bool, error) {

@@ -22,9 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sseguard/sseguard/internal/awserr"
 	"github.com/sseguard/sseguard/internal/policy"
 )
 
@@ -63,20 +63,8 @@ type Clients interface {
 	IAM() IAMAPI
 }
 
-// Error codes S3 answers with as generic API errors.
-const (
-	codeSSENotFound  = "ServerSideEncryptionConfigurationNotFoundError"
-	codeNoSuchBucket = "NoSuchBucket"
-	codeNoSuchPolicy = "NoSuchBucketPolicy"
-	codeNotFound     = "NotFound"
-	codeAccessDenied = "AccessDenied"
-	codeKMSNotFound  = "NotFoundException"
-	// KMS's own code for a refused call (S3 says AccessDenied).
-	codeKMSAccessDenied = "AccessDeniedException"
-	codeUnsupported     = "UnsupportedOperationException"
-	codeNoSuchEntity    = "NoSuchEntity"
-	defaultConcurrency  = 16
-)
+// defaultConcurrency is how many buckets are read at once.
+const defaultConcurrency = 16
 
 // Options tune an observation.
 type Options struct {
@@ -219,9 +207,9 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 
 	enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
 	switch {
-	case hasCode(err, codeSSENotFound):
+	case awserr.Is(err, awserr.CodeSSENotFound):
 		// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
-	case hasCode(err, codeNoSuchBucket):
+	case awserr.Is(err, awserr.CodeNoSuchBucket):
 		b.Exists = false
 		return
 	case err != nil:
@@ -241,7 +229,7 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 
 	bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
 	switch {
-	case hasCode(err, codeNoSuchPolicy):
+	case awserr.Is(err, awserr.CodeNoSuchBucketPolicy):
 	case err != nil:
 		b.Err = fmt.Sprintf("read bucket policy: %v", err)
 		return
@@ -288,7 +276,7 @@ func DesiredKeyRef(pol *policy.Policy, pb policy.Bucket, bucketRegion string) Ke
 func (ob *Observer) bucketRegion(ctx context.Context, name string, owner *string) (string, bool, error) {
 	out, err := ob.c.S3(ob.o.HomeRegion).GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(name), ExpectedBucketOwner: owner})
 	switch {
-	case hasCode(err, codeNoSuchBucket), hasCode(err, codeNotFound):
+	case awserr.Is(err, awserr.CodeNoSuchBucket, awserr.CodeNotFound):
 		return "", false, nil
 	case err != nil:
 		return "", false, fmt.Errorf("read location of bucket %s: %w", name, err)
@@ -378,7 +366,7 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 	out, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(kr.Ref)})
 	var nf *kmstypes.NotFoundException
 	switch {
-	case errors.As(err, &nf), hasCode(err, codeKMSNotFound):
+	case errors.As(err, &nf), awserr.Is(err, awserr.CodeKMSNotFound):
 		return &Key{Found: false, Region: kr.Region}
 	case err != nil:
 		return &Key{Err: fmt.Sprintf("describe key %s in %s: %v", kr.Ref, kr.Region, err)}
@@ -414,7 +402,7 @@ func (ob *Observer) readPolicy(ctx context.Context, kr KeyRef, k *Key) {
 	switch {
 	case err == nil:
 		k.Policy = aws.ToString(pol.Policy)
-	case isAccessDenied(err):
+	case awserr.IsAccessDenied(err):
 		// A key in another account, or a role without kms:GetKeyPolicy: the plan decides
 		// whether that matters (it does for any key sseguard must judge).
 		k.PolicyDenied = fmt.Sprintf("kms:GetKeyPolicy on %s was refused: %v", k.ARN, err)
@@ -426,24 +414,14 @@ func (ob *Observer) readPolicy(ctx context.Context, kr KeyRef, k *Key) {
 	switch {
 	case err == nil:
 		k.Rotation = aws.Bool(rot.KeyRotationEnabled)
-	case isAccessDenied(err):
+	case awserr.IsAccessDenied(err):
 		k.RotationDenied = fmt.Sprintf("kms:GetKeyRotationStatus on %s was refused: %v", k.ARN, err)
-	case hasCode(err, codeUnsupported):
+	case awserr.Is(err, awserr.CodeUnsupported):
 		// Keys KMS cannot rotate (imported material, custom key stores) answer this; Rotatable
 		// says why from the key's metadata.
 	case k.State == string(kmstypes.KeyStateEnabled):
 		k.Err = fmt.Sprintf("read rotation status of %s: %v", k.ARN, err)
 	}
-}
-
-// isAccessDenied recognises a refusal by S3 (AccessDenied) or KMS (AccessDeniedException).
-func isAccessDenied(err error) bool {
-	return hasCode(err, codeAccessDenied) || hasCode(err, codeKMSAccessDenied)
-}
-
-func hasCode(err error, code string) bool {
-	var ae smithy.APIError
-	return err != nil && errors.As(err, &ae) && ae.ErrorCode() == code
 }
 
 // PolicyPrincipals lists, sorted and once each, the IAM role and user ARNs the policy names.
@@ -512,7 +490,7 @@ func (ob *Observer) principalExists(ctx context.Context, principal, account stri
 	case err == nil:
 		// The name exists; the ARN (with its path) must be the one the policy wrote.
 		return found == principal, true
-	case hasCode(err, codeNoSuchEntity):
+	case awserr.Is(err, awserr.CodeNoSuchEntity):
 		return false, true
 	}
 	return false, false

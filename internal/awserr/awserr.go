@@ -1,0 +1,71 @@
+// Package awserr reads AWS API errors the one way sseguard reads them: by the error code the
+// service answered (smithy.APIError), never by the message, and by HTTP status where a service
+// gives no code. S3 answers generic API errors (GetBucketEncryption's
+// ServerSideEncryptionConfigurationNotFoundError, NoSuchBucketPolicy, AccessDenied); KMS answers
+// its own codes (NotFoundException, AccessDeniedException, UnsupportedOperationException).
+package awserr
+
+import (
+	"errors"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+)
+
+// Error codes sseguard tells apart.
+const (
+	// S3.
+	CodeAccessDenied        = "AccessDenied"
+	CodeNoSuchBucket        = "NoSuchBucket"
+	CodeNoSuchBucketPolicy  = "NoSuchBucketPolicy"
+	CodeNotFound            = "NotFound"
+	CodeSSENotFound         = "ServerSideEncryptionConfigurationNotFoundError"
+	CodeNoSuchKey           = "NoSuchKey"
+	CodePreconditionFailed  = "PreconditionFailed"
+	CodeConditionalConflict = "ConditionalRequestConflict"
+	CodeNotImplemented      = "NotImplemented"
+	CodeMethodNotAllowed    = "MethodNotAllowed"
+	// KMS.
+	CodeKMSAccessDenied = "AccessDeniedException"
+	CodeKMSNotFound     = "NotFoundException"
+	CodeUnsupported     = "UnsupportedOperationException"
+	// IAM.
+	CodeNoSuchEntity = "NoSuchEntity"
+)
+
+// Code returns the error code AWS answered with, or "" when err is not an API error.
+func Code(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// Is reports whether err is an API error with one of codes.
+func Is(err error, codes ...string) bool {
+	c := Code(err)
+	if c == "" {
+		return false
+	}
+	for _, want := range codes {
+		if c == want {
+			return true
+		}
+	}
+	return false
+}
+
+// HTTPStatus returns the HTTP status of the response err came with, or 0.
+func HTTPStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// IsAccessDenied recognises a refusal by S3 (AccessDenied) or KMS (AccessDeniedException).
+func IsAccessDenied(err error) bool {
+	return Is(err, CodeAccessDenied, CodeKMSAccessDenied)
+}
