@@ -5,7 +5,10 @@
 // separate views of the plan's data.
 package plan
 
-import "github.com/sseguard/sseguard/internal/observe"
+import (
+	"github.com/sseguard/sseguard/internal/iampolicy"
+	"github.com/sseguard/sseguard/internal/observe"
+)
 
 // Kind is what a change does.
 type Kind string
@@ -166,8 +169,32 @@ const (
 	WarnObservedKeyDisabled   = "observed-key-disabled"
 	WarnKeyPolicy             = "key-policy"
 	WarnRotationUnsupported   = "rotation-unsupported"
-	WarnBucketPolicy          = "bucket-policy"
+	// Bucket policy findings that statements sseguard does not own leave after merging.
+	WarnBucketPolicyWrongEncryption = "bucket-policy-upload-wrong-encryption-allowed"
+	WarnBucketPolicyWrongKey        = "bucket-policy-upload-wrong-key-allowed"
+	WarnBucketPolicyKMSWithoutKey   = "bucket-policy-upload-kms-without-key-allowed"
+	WarnBucketPolicyInsecure        = "bucket-policy-insecure-transport-allowed"
+	WarnBucketPolicyHeaderless      = "bucket-policy-headerless-upload-denied"
+	WarnBucketPolicyCompliantDenied = "bucket-policy-compliant-upload-denied"
+	WarnBucketPolicyKeyNameDenied   = "bucket-policy-upload-naming-key-denied"
+	WarnBucketPolicySecureDenied    = "bucket-policy-secure-request-denied"
+	WarnBucketPolicyUnjudged        = "bucket-policy-unjudged-statement"
+	// WarnBucketPolicyOther is a bucket policy finding of a kind not listed above.
+	WarnBucketPolicyOther = "bucket-policy-finding"
 )
+
+// bucketPolicyWarning maps iampolicy's bucket policy finding codes to warning codes.
+var bucketPolicyWarning = map[string]string{
+	iampolicy.CodeWrongEncryption:     WarnBucketPolicyWrongEncryption,
+	iampolicy.CodeWrongKey:            WarnBucketPolicyWrongKey,
+	iampolicy.CodeKMSWithoutKey:       WarnBucketPolicyKMSWithoutKey,
+	iampolicy.CodeInsecureTransport:   WarnBucketPolicyInsecure,
+	iampolicy.CodeHeaderlessDenied:    WarnBucketPolicyHeaderless,
+	iampolicy.CodeCompliantDenied:     WarnBucketPolicyCompliantDenied,
+	iampolicy.CodeKeyNameDenied:       WarnBucketPolicyKeyNameDenied,
+	iampolicy.CodeSecureRequestDenied: WarnBucketPolicySecureDenied,
+	iampolicy.CodeUnjudged:            WarnBucketPolicyUnjudged,
+}
 
 // Warning is worth knowing but does not stop anything.
 type Warning struct {

@@ -267,7 +267,11 @@ func (bc *bucketPlan) bucketPolicy() {
 		after := map[string]bool{}
 		for _, f := range iampolicy.CheckBucketPolicy(merged, spec) {
 			after[f.Code] = true
-			bc.warn("bucket-policy-"+f.Code, "bucket policy of %s: %s (from a statement sseguard does not own; left as it is)", b.Name, f.Message)
+			code, ok := bucketPolicyWarning[f.Code]
+			if !ok {
+				code = WarnBucketPolicyOther
+			}
+			bc.warn(code, "bucket policy of %s: %s (from a statement sseguard does not own; left as it is)", b.Name, f.Message)
 		}
 		for _, f := range iampolicy.CheckBucketPolicy(doc, spec) {
 			if !after[f.Code] {
