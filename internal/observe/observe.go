@@ -26,6 +26,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/awserr"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // S3API is the part of the S3 client observe uses.
@@ -100,7 +101,7 @@ type ScanTarget struct {
 
 // Scanner reads a bucket's existing objects.
 type Scanner interface {
-	Scan(ctx context.Context, t ScanTarget) (*ObjectCounts, error)
+	Scan(ctx context.Context, t ScanTarget) (*state.ObjectCounts, error)
 }
 
 // Observer reads state through its clients. It caches keys for its lifetime: use a new
@@ -109,12 +110,12 @@ type Observer struct {
 	c    Clients
 	o    Options
 	mu   sync.Mutex
-	keys map[KeyRef]*keyEntry
+	keys map[state.KeyRef]*keyEntry
 }
 
 type keyEntry struct {
 	once sync.Once
-	key  *Key
+	key  *state.Key
 	// full reads the key's policy and rotation status, once, for keys sseguard must judge.
 	full sync.Once
 }
@@ -124,18 +125,18 @@ func New(c Clients, o Options) *Observer {
 	if o.Concurrency <= 0 {
 		o.Concurrency = defaultConcurrency
 	}
-	return &Observer{c: c, o: o, keys: map[KeyRef]*keyEntry{}}
+	return &Observer{c: c, o: o, keys: map[state.KeyRef]*keyEntry{}}
 }
 
 // Observe reads everything the policy refers to. Problems with one bucket or key are recorded
 // in the State (and become blockers in the plan); the error is for failures that make the whole
 // observation meaningless, such as credentials that do not work.
-func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*State, error) {
+func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*state.State, error) {
 	id, err := ob.c.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("find the AWS account of these credentials (sts:GetCallerIdentity): %w", err)
 	}
-	st := &State{Account: aws.ToString(id.Account), Partition: "aws", Buckets: map[string]*Bucket{}, Keys: map[KeyRef]*Key{}}
+	st := &state.State{Account: aws.ToString(id.Account), Partition: "aws", Buckets: map[string]*state.Bucket{}, Keys: map[state.KeyRef]*state.Key{}}
 	if a, err := arn.Parse(aws.ToString(id.Arn)); err == nil && a.Partition != "" {
 		st.Partition = a.Partition
 	}
@@ -178,9 +179,9 @@ func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*State, er
 	return st, nil
 }
 
-func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bucket, st *State, mu *sync.Mutex) {
-	b := &Bucket{Name: pb.Name}
-	keys := map[KeyRef]*Key{}
+func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bucket, st *state.State, mu *sync.Mutex) {
+	b := &state.Bucket{Name: pb.Name}
+	keys := map[state.KeyRef]*state.Key{}
 	defer func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -219,7 +220,7 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		b.Encryption = ruleFrom(enc)
 	}
 	if b.Encryption != nil && b.Encryption.KeyRef != "" {
-		kr := KeyRef{Region: region, Ref: b.Encryption.KeyRef}
+		kr := state.KeyRef{Region: region, Ref: b.Encryption.KeyRef}
 		k := ob.key(ctx, kr)
 		keys[kr] = k
 		if k.Found {
@@ -240,7 +241,7 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes,
 		Owner: st.Account, BucketPolicy: b.Policy}
 	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
-		kr := DesiredKeyRef(pol, pb, region)
+		kr := state.DesiredKeyRef(pol, pb, region)
 		k := ob.judgedKey(ctx, kr)
 		keys[kr] = k
 		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", k.ARN, pb.BucketKey
@@ -258,18 +259,6 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		}
 		b.Objects = counts
 	}
-}
-
-// DesiredKeyRef is where and by which name the key a bucket must use is looked up: an ARN in
-// its own region, an alias in the region the policy pins it to, else in the bucket's region.
-func DesiredKeyRef(pol *policy.Policy, pb policy.Bucket, bucketRegion string) KeyRef {
-	if a, err := arn.Parse(pb.KMSKey); err == nil {
-		return KeyRef{Region: a.Region, Ref: pb.KMSKey}
-	}
-	if k, ok := pol.KeyByAlias(pb.KMSKey); ok && k.Region != "" {
-		return KeyRef{Region: k.Region, Ref: pb.KMSKey}
-	}
-	return KeyRef{Region: bucketRegion, Ref: pb.KMSKey}
 }
 
 // bucketRegion answers the bucket's region and whether it exists.
@@ -296,12 +285,12 @@ func normalizeLocation(c s3types.BucketLocationConstraint) string {
 	return string(c)
 }
 
-func ruleFrom(out *s3.GetBucketEncryptionOutput) *Rule {
+func ruleFrom(out *s3.GetBucketEncryptionOutput) *state.Rule {
 	if out.ServerSideEncryptionConfiguration == nil || len(out.ServerSideEncryptionConfiguration.Rules) == 0 {
 		return nil
 	}
 	r := out.ServerSideEncryptionConfiguration.Rules[0]
-	rule := &Rule{BucketKey: aws.ToBool(r.BucketKeyEnabled)}
+	rule := &state.Rule{BucketKey: aws.ToBool(r.BucketKeyEnabled)}
 	if d := r.ApplyServerSideEncryptionByDefault; d != nil {
 		rule.Algorithm = string(d.SSEAlgorithm)
 		rule.KeyRef = aws.ToString(d.KMSMasterKeyID)
@@ -317,14 +306,14 @@ func ruleFrom(out *s3.GetBucketEncryptionOutput) *Rule {
 
 // key describes the key ref names in region (DescribeKey only), once per observer: enough for a
 // key a bucket uses now, whose state is shown but whose policy is not sseguard's to judge.
-func (ob *Observer) key(ctx context.Context, kr KeyRef) *Key {
+func (ob *Observer) key(ctx context.Context, kr state.KeyRef) *state.Key {
 	return ob.entry(ctx, kr).key
 }
 
 // judgedKey is key with the key policy and rotation status read too, for a key a bucket must
 // use: the plan judges those. Reading them only where they are judged keeps the plan role's
 // permissions to the policy file's keys.
-func (ob *Observer) judgedKey(ctx context.Context, kr KeyRef) *Key {
+func (ob *Observer) judgedKey(ctx context.Context, kr state.KeyRef) *state.Key {
 	e := ob.entry(ctx, kr)
 	e.full.Do(func() {
 		if e.key.Found && e.key.Err == "" && e.key.Manager == string(kmstypes.KeyManagerTypeCustomer) {
@@ -334,7 +323,7 @@ func (ob *Observer) judgedKey(ctx context.Context, kr KeyRef) *Key {
 	return e.key
 }
 
-func (ob *Observer) entry(ctx context.Context, kr KeyRef) *keyEntry {
+func (ob *Observer) entry(ctx context.Context, kr state.KeyRef) *keyEntry {
 	ob.mu.Lock()
 	e, ok := ob.keys[kr]
 	if !ok {
@@ -351,7 +340,7 @@ func (ob *Observer) ResolveKeyARN(ctx context.Context, region, ref string) (stri
 	if a, err := arn.Parse(ref); err == nil && strings.HasPrefix(a.Resource, "key/") {
 		return ref, nil
 	}
-	k := ob.key(ctx, KeyRef{Region: region, Ref: ref})
+	k := ob.key(ctx, state.KeyRef{Region: region, Ref: ref})
 	if k.Err != "" {
 		return "", errors.New(k.Err)
 	}
@@ -361,18 +350,18 @@ func (ob *Observer) ResolveKeyARN(ctx context.Context, region, ref string) (stri
 	return k.ARN, nil
 }
 
-func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
+func (ob *Observer) describe(ctx context.Context, kr state.KeyRef) *state.Key {
 	c := ob.c.KMS(kr.Region)
 	out, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(kr.Ref)})
 	var nf *kmstypes.NotFoundException
 	switch {
 	case errors.As(err, &nf), awserr.Is(err, awserr.CodeKMSNotFound):
-		return &Key{Found: false, Region: kr.Region}
+		return &state.Key{Found: false, Region: kr.Region}
 	case err != nil:
-		return &Key{Err: fmt.Sprintf("describe key %s in %s: %v", kr.Ref, kr.Region, err)}
+		return &state.Key{Err: fmt.Sprintf("describe key %s in %s: %v", kr.Ref, kr.Region, err)}
 	}
 	m := out.KeyMetadata
-	k := &Key{
+	k := &state.Key{
 		Found:            true,
 		ARN:              aws.ToString(m.Arn),
 		ID:               aws.ToString(m.KeyId),
@@ -396,7 +385,7 @@ func (ob *Observer) describe(ctx context.Context, kr KeyRef) *Key {
 }
 
 // readPolicy reads a customer managed key's policy and rotation status into k.
-func (ob *Observer) readPolicy(ctx context.Context, kr KeyRef, k *Key) {
+func (ob *Observer) readPolicy(ctx context.Context, kr state.KeyRef, k *state.Key) {
 	c := ob.c.KMS(kr.Region)
 	pol, err := c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ID), PolicyName: aws.String("default")})
 	switch {

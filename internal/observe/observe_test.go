@@ -18,6 +18,7 @@ import (
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // One moto_server behind one strict AWS layer serves the whole package; every test uses buckets
@@ -165,7 +166,7 @@ func TestObserveAgainstTheLayer(t *testing.T) {
 	if m := cc.maxInFlight.Load(); m > 4 || m < 2 {
 		t.Errorf("max buckets read at once = %d, want between 2 and the bound 4", m)
 	}
-	k := st.Keys[observe.KeyRef{Region: "us-east-1", Ref: alias}]
+	k := st.Keys[state.KeyRef{Region: "us-east-1", Ref: alias}]
 	if k == nil || !k.Found || k.State != "Enabled" || k.Manager != "CUSTOMER" || k.Policy == "" || k.Rotation == nil {
 		t.Errorf("%s = %+v, want found, enabled, customer managed, with policy and rotation read", alias, k)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Finding is one object that is not as required (or cannot be fixed in place), as the JSON
@@ -50,7 +51,7 @@ type objectRunner struct {
 	mu       sync.Mutex
 	onFinder func(Finding)
 	// fixed holds each bucket's counts from Fix.
-	fixed map[string]*observe.ObjectCounts
+	fixed map[string]*state.ObjectCounts
 }
 
 func (r *objectRunner) options(bucket, verb string) objects.Options {
@@ -74,7 +75,7 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 }
 
 // Scan implements observe.Scanner.
-func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*observe.ObjectCounts, error) {
+func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*state.ObjectCounts, error) {
 	s, err := objects.Scan(ctx, r.clients.S3(t.Region), r.keys, objects.Target{
 		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
 		BucketKey: t.BucketKey, Prefixes: t.Prefixes, ExpectedBucketOwner: t.Owner, BucketPolicy: t.BucketPolicy,
@@ -109,8 +110,8 @@ func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (
 	return cs, err
 }
 
-func counts(s objects.Summary) *observe.ObjectCounts {
-	c := &observe.ObjectCounts{
+func counts(s objects.Summary) *state.ObjectCounts {
+	c := &state.ObjectCounts{
 		Scanned: s.Scanned, Compliant: s.Compliant, ToFix: s.ToFix, Skipped: s.Skipped,
 		Noncurrent: s.NoncurrentVersions, Fixed: s.Fixed, Failed: s.Failed, Remaining: s.Remaining,
 	}
@@ -119,7 +120,7 @@ func counts(s objects.Summary) *observe.ObjectCounts {
 		if f.Reason != "" {
 			kind += " (" + f.Reason + ")"
 		}
-		c.Sample = append(c.Sample, observe.ObjectSample{Key: f.Key, Kind: kind, Observed: f.Observed})
+		c.Sample = append(c.Sample, state.ObjectSample{Key: f.Key, Kind: kind, Observed: f.Observed})
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Pipeline holds what every stage needs.
@@ -283,7 +284,7 @@ func (p *Pipeline) objectRunner(c *awsclient.Clients, keys objects.KeyResolver) 
 			p.Findings.Add(f)
 		}
 	}
-	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: on, fixed: map[string]*observe.ObjectCounts{}}
+	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: on, fixed: map[string]*state.ObjectCounts{}}
 }
 
 // observeClients and applyClients adapt awsclient's concrete clients to each stage's narrow

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
-	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Algorithms as S3 names them.
@@ -20,9 +20,9 @@ const (
 )
 
 // Compute returns the plan that makes the account match the policy. It does no I/O.
-func Compute(pol *policy.Policy, st *observe.State) *Plan {
-	c := &computer{pol: pol, st: st, p: &Plan{PolicyPath: pol.Path, Account: st.Account}, keys: map[observe.KeyRef]*keyChange{},
-		rotations: map[observe.KeyRef]*keyChange{}}
+func Compute(pol *policy.Policy, st *state.State) *Plan {
+	c := &computer{pol: pol, st: st, p: &Plan{PolicyPath: pol.Path, Account: st.Account}, keys: map[state.KeyRef]*keyChange{},
+		rotations: map[state.KeyRef]*keyChange{}}
 	c.uses = c.keyUses()
 	c.run()
 	c.p.sort()
@@ -31,12 +31,12 @@ func Compute(pol *policy.Policy, st *observe.State) *Plan {
 
 type computer struct {
 	pol  *policy.Policy
-	st   *observe.State
+	st   *state.State
 	p    *Plan
-	keys map[observe.KeyRef]*keyChange // create-key changes, by region and alias, shared by buckets
+	keys map[state.KeyRef]*keyChange // create-key changes, by region and alias, shared by buckets
 	// rotations are the enable-key-rotation changes of keys created in this plan.
-	rotations map[observe.KeyRef]*keyChange
-	uses      map[observe.KeyRef]*keyUse // what the policy asks of each key, over all its buckets
+	rotations map[state.KeyRef]*keyChange
+	uses      map[state.KeyRef]*keyUse // what the policy asks of each key, over all its buckets
 }
 
 func (c *computer) run() {
@@ -292,7 +292,7 @@ type bucketPlan struct {
 	policyChange string
 	b            policy.Bucket
 	region       string
-	observed     *observe.Bucket
+	observed     *state.Bucket
 	changes      []Change
 	keyChanges   []*keyChange
 	// want is the rule the bucket must end up with, and the changes it depends on.
@@ -432,7 +432,7 @@ func (bc *bucketPlan) warnObservedKey() {
 	if r == nil || r.KeyRef == "" {
 		return
 	}
-	k := bc.c.st.Keys[observe.KeyRef{Region: bc.region, Ref: r.KeyRef}]
+	k := bc.c.st.Keys[state.KeyRef{Region: bc.region, Ref: r.KeyRef}]
 	if k == nil || !k.Found {
 		return
 	}
@@ -482,7 +482,7 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 		lookupRegion = k.Region
 	}
 
-	kr := observe.KeyRef{Region: lookupRegion, Ref: ref}
+	kr := state.KeyRef{Region: lookupRegion, Ref: ref}
 	k := bc.c.st.Keys[kr]
 	if k == nil {
 		bc.block(BlockObserveFailed, "key %s in %s was not observed", ref, lookupRegion)
@@ -537,7 +537,7 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 
 // readable blocks the bucket when the key's policy or rotation status could not be read: the key
 // cannot be judged (its grants, anyone it is open to), so nothing is switched to it.
-func (bc *bucketPlan) readable(k *observe.Key, ref string) bool {
+func (bc *bucketPlan) readable(k *state.Key, ref string) bool {
 	ok := true
 	if k.PolicyDenied != "" {
 		bc.block(BlockKeyUnreadable, "the key policy of %s (%s) cannot be read, so the key cannot be judged: %s; allow kms:GetKeyPolicy on the key to the role sseguard runs as",
@@ -553,7 +553,7 @@ func (bc *bucketPlan) readable(k *observe.Key, ref string) bool {
 }
 
 // usable checks a found key can serve as this bucket's CMK, recording blockers.
-func (bc *bucketPlan) usable(k *observe.Key, ref string) bool {
+func (bc *bucketPlan) usable(k *state.Key, ref string) bool {
 	switch {
 	case k.Manager == "AWS":
 		bc.block(BlockKeyAWSManaged, "%s is an AWS managed key: its key policy cannot be changed, so the transcoder principal cannot be granted use of it; use a customer managed key", ref)
@@ -581,7 +581,7 @@ func (bc *bucketPlan) usable(k *observe.Key, ref string) bool {
 // turns on its rotation (nil when the policy turns rotation off). Rotation is a change of its own:
 // if EnableKeyRotation fails right after CreateKey, the key and its alias still exist and are
 // reported as such, and the rotation failure is reported on its own.
-func (c *computer) createKey(kr observe.KeyRef, b policy.Bucket) (create, rotate *keyChange) {
+func (c *computer) createKey(kr state.KeyRef, b policy.Bucket) (create, rotate *keyChange) {
 	if kc, ok := c.keys[kr]; ok {
 		return kc, c.rotations[kr]
 	}
@@ -635,7 +635,7 @@ func describeRequired(b policy.Bucket) string {
 	return s
 }
 
-func (c *computer) describeObserved(r *observe.Rule) string {
+func (c *computer) describeObserved(r *state.Rule) string {
 	if r == nil {
 		return "none"
 	}

@@ -7,7 +7,7 @@ package plan
 
 import (
 	"github.com/sseguard/sseguard/internal/iampolicy"
-	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Kind is what a change does.
@@ -229,11 +229,11 @@ type BucketStatus struct {
 	Objects *ObjectCounts `json:"objects,omitempty"`
 }
 
-// ObjectCounts summarises a bucket's existing objects (see observe.ObjectCounts).
-type ObjectCounts = observe.ObjectCounts
+// ObjectCounts summarises a bucket's existing objects (see state.ObjectCounts).
+type ObjectCounts = state.ObjectCounts
 
 // ObjectSample is one object in a sample.
-type ObjectSample = observe.ObjectSample
+type ObjectSample = state.ObjectSample
 
 // Plan is everything that differs between the policy and the account.
 type Plan struct {

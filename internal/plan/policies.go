@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
-	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // KeyARNPlaceholder and KeyIDPlaceholder stand for the ARN and id of a key created earlier in the
@@ -21,8 +21,8 @@ const (
 
 // keyUse is everything the policy asks of one key, gathered over all the buckets using it.
 type keyUse struct {
-	ref   observe.KeyRef
-	key   *observe.Key
+	ref   state.KeyRef
+	key   *state.Key
 	spec  policy.Key // the keys entry; zero when the policy has none
 	users map[string]bool
 	// analysed: changes shared by the key's buckets, and blocker messages.
@@ -38,15 +38,15 @@ type warning struct{ code, message string }
 // keyUses groups the policy's SSE-KMS buckets by the key they must use, so that a key shared
 // by several buckets gets one key policy granting every transcoder.
 // Buckets naming one key differently (alias, key ARN, alias ARN) share one keyUse.
-func (c *computer) keyUses() map[observe.KeyRef]*keyUse {
-	uses := map[observe.KeyRef]*keyUse{}
+func (c *computer) keyUses() map[state.KeyRef]*keyUse {
+	uses := map[state.KeyRef]*keyUse{}
 	byARN := map[string]*keyUse{}
 	for _, b := range c.pol.Buckets {
 		ob := c.st.Buckets[b.Name]
 		if b.Encryption != policy.SSEKMS || ob == nil || !ob.Exists {
 			continue
 		}
-		kr := observe.DesiredKeyRef(c.pol, b, ob.Region)
+		kr := state.DesiredKeyRef(c.pol, b, ob.Region)
 		u := uses[kr]
 		if k := c.st.Keys[kr]; u == nil && k != nil && k.Found {
 			u = byARN[k.ARN]
@@ -70,7 +70,7 @@ func (c *computer) keyUses() map[observe.KeyRef]*keyUse {
 	return uses
 }
 
-func (u *keyUse) policySpec(st *observe.State) iampolicy.KeyPolicySpec {
+func (u *keyUse) policySpec(st *state.State) iampolicy.KeyPolicySpec {
 	users := make([]string, 0, len(u.users))
 	for p := range u.users {
 		users = append(users, p)
@@ -344,7 +344,7 @@ func deletedText(what string, gone []iampolicy.DeletedPrincipal) string {
 
 // newKeyNames are the names a key created in this apply will answer to, in documents written
 // before it exists: its ARN and id (placeholders apply fills in) and its alias, as name and ARN.
-func newKeyNames(st *observe.State, region string, aliases []string) []string {
+func newKeyNames(st *state.State, region string, aliases []string) []string {
 	out := []string{KeyIDPlaceholder}
 	for _, a := range aliases {
 		out = append(out, a, fmt.Sprintf("arn:%s:kms:%s:%s:%s", st.Partition, region, st.Account, a))

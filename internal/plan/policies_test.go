@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
-	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 const role = "arn:aws:iam::111122223333:role/Transcoder"
@@ -22,11 +22,11 @@ func fullKeyPolicy(users ...string) string {
 	return s
 }
 
-func compliantRule() *observe.Rule {
-	return &observe.Rule{Algorithm: "aws:kms", KeyRef: keyARN, KeyARN: keyARN, BucketKey: true}
+func compliantRule() *state.Rule {
+	return &state.Rule{Algorithm: "aws:kms", KeyRef: keyARN, KeyARN: keyARN, BucketKey: true}
 }
 
-func keyWith(policyJSON string, rotation bool) *observe.Key {
+func keyWith(policyJSON string, rotation bool) *state.Key {
 	k := enabledKey()
 	k.Policy = policyJSON
 	k.Rotation = &rotation
@@ -35,7 +35,7 @@ func keyWith(policyJSON string, rotation bool) *observe.Key {
 
 func TestKeyPolicyPlanning(t *testing.T) {
 	t.Parallel()
-	aliasRef := observe.KeyRef{Region: "us-east-1", Ref: "alias/media"}
+	aliasRef := state.KeyRef{Region: "us-east-1", Ref: "alias/media"}
 	bucket := func() policy.Bucket {
 		b := kmsBucket("b", "alias/media")
 		b.TranscoderPrincipal = role
@@ -44,7 +44,7 @@ func TestKeyPolicyPlanning(t *testing.T) {
 	denyDecrypt := strings.Replace(fullKeyPolicy(role), `"Statement": [`,
 		`"Statement": [{"Sid":"NoDecrypt","Effect":"Deny","Principal":{"AWS":"`+role+`"},"Action":"kms:Decrypt","Resource":"*"},`, 1)
 	tests := map[string]struct {
-		key  *observe.Key
+		key  *state.Key
 		want kinds
 	}{
 		"root only: the transcoder's statements are added": {
@@ -72,8 +72,8 @@ func TestKeyPolicyPlanning(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", compliantRule())},
-				map[observe.KeyRef]*observe.Key{aliasRef: tc.key})
+			st := newState(map[string]*state.Bucket{"b": existing("b", "us-east-1", compliantRule())},
+				map[state.KeyRef]*state.Key{aliasRef: tc.key})
 			p := Compute(&policy.Policy{Buckets: []policy.Bucket{bucket()}}, st)
 			if got := view(p); !equalKinds(got, tc.want) {
 				t.Fatalf("plan = %+v, want %+v\n%+v", got, tc.want, p.Blockers)
@@ -102,8 +102,8 @@ func TestSharedKeyGrantsEveryTranscoder(t *testing.T) {
 	other := "arn:aws:iam::111122223333:role/MediaConvert"
 	a, b := kmsBucket("a", "alias/new"), kmsBucket("b", "alias/new")
 	a.TranscoderPrincipal, b.TranscoderPrincipal = role, other
-	st := state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
-		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}})
+	st := newState(map[string]*state.Bucket{"a": existing("a", "us-east-1", nil), "b": existing("b", "us-east-1", nil)},
+		map[state.KeyRef]*state.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}})
 	pol := &policy.Policy{Keys: []policy.Key{{Alias: "alias/new", Administrators: []string{"arn:aws:iam::111122223333:role/Admin"}, Rotation: true, Pos: policy.Pos{Line: 2}}},
 		Buckets: []policy.Bucket{a, b}}
 	p := Compute(pol, st)
@@ -147,10 +147,10 @@ func TestBucketPolicyPlanning(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ob := existing("b", "us-east-1", &observe.Rule{Algorithm: "AES256"})
+			ob := existing("b", "us-east-1", &state.Rule{Algorithm: "AES256"})
 			ob.Policy = tc.policy
 			pb := policy.Bucket{Name: "b", Encryption: policy.SSES3, EnforceOnUpload: tc.enforce, RequireTLS: tc.tls}
-			p := Compute(&policy.Policy{Buckets: []policy.Bucket{pb}}, state(map[string]*observe.Bucket{"b": ob}, nil))
+			p := Compute(&policy.Policy{Buckets: []policy.Bucket{pb}}, newState(map[string]*state.Bucket{"b": ob}, nil))
 			c, ok := p.Change("update-bucket-policy/b")
 			if ok != tc.wantChange {
 				t.Fatalf("bucket policy change = %v, want %v (%+v)", ok, tc.wantChange, p.Changes)
@@ -191,8 +191,8 @@ func TestOneKeyNamedTwoWaysIsJudgedOnce(t *testing.T) {
 	a, b := kmsBucket("a", "alias/media"), kmsBucket("b", keyARN)
 	a.TranscoderPrincipal, b.TranscoderPrincipal = role, "arn:aws:iam::111122223333:role/Other"
 	k := keyWith(rootOnly(), false)
-	st := state(map[string]*observe.Bucket{"a": existing("a", "us-east-1", compliantRule()), "b": existing("b", "us-east-1", compliantRule())},
-		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/media"}: k, {Region: "us-east-1", Ref: keyARN}: k})
+	st := newState(map[string]*state.Bucket{"a": existing("a", "us-east-1", compliantRule()), "b": existing("b", "us-east-1", compliantRule())},
+		map[state.KeyRef]*state.Key{{Region: "us-east-1", Ref: "alias/media"}: k, {Region: "us-east-1", Ref: keyARN}: k})
 	p := Compute(&policy.Policy{Buckets: []policy.Bucket{a, b}}, st)
 	want := kinds{Changes: []string{"update-key-policy/us-east-1/" + keyARN, "enable-key-rotation/us-east-1/" + keyARN}}
 	if got := view(p); !equalKinds(got, want) {
@@ -213,7 +213,7 @@ func TestDeletedPrincipalBlocksThatPolicyChangeOnly(t *testing.T) {
 	ob.Policy = withGone
 	pb := policy.Bucket{Name: "b", Encryption: policy.SSES3, RequireTLS: true, ExistingObjects: policy.ObjectsReencrypt}
 	ob.ObjectsDeferred = true
-	p := Compute(&policy.Policy{Buckets: []policy.Bucket{pb}}, state(map[string]*observe.Bucket{"b": ob}, nil))
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{pb}}, newState(map[string]*state.Bucket{"b": ob}, nil))
 	got := view(p)
 	want := kinds{Changes: []string{"set-default-encryption/b"}, Blockers: []string{"policy-deleted-principal/b"}}
 	if !equalKinds(got, want) {
@@ -235,11 +235,11 @@ func TestBucketPolicyNamesTheKeyEveryWayInThePartition(t *testing.T) {
 	b := kmsBucket("b", "alias/media")
 	b.EnforceOnUpload = true
 	for name, tc := range map[string]struct {
-		key  *observe.Key
+		key  *state.Key
 		want []string
 	}{
 		"existing key": {key: keyWith(rootOnly(), true), want: []string{keyARN, keyID, "alias/media", "arn:aws-cn:kms:us-east-1:111122223333:alias/media"}},
-		"new key":      {key: &observe.Key{Found: false}, want: []string{KeyARNPlaceholder, KeyIDPlaceholder, "alias/media", "arn:aws-cn:kms:us-east-1:111122223333:alias/media"}},
+		"new key":      {key: &state.Key{Found: false}, want: []string{KeyARNPlaceholder, KeyIDPlaceholder, "alias/media", "arn:aws-cn:kms:us-east-1:111122223333:alias/media"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			k := tc.key
@@ -247,7 +247,7 @@ func TestBucketPolicyNamesTheKeyEveryWayInThePartition(t *testing.T) {
 				k.ARN = strings.Replace(keyARN, "arn:aws:", "arn:aws-cn:", 1)
 				tc.want[0] = k.ARN
 			}
-			st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", nil)}, map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/media"}: k})
+			st := newState(map[string]*state.Bucket{"b": existing("b", "us-east-1", nil)}, map[state.KeyRef]*state.Key{{Region: "us-east-1", Ref: "alias/media"}: k})
 			st.Partition = "aws-cn"
 			p := Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st)
 			c, ok := p.Change("update-bucket-policy/b")
@@ -275,8 +275,8 @@ func TestPlanReadsWell(t *testing.T) {
 	t.Parallel()
 	b := kmsBucket("b", "alias/media")
 	b.TranscoderPrincipal = role
-	st := state(map[string]*observe.Bucket{"b": existing("b", "us-east-1", compliantRule())},
-		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/media"}: keyWith(rootOnly(), true)})
+	st := newState(map[string]*state.Bucket{"b": existing("b", "us-east-1", compliantRule())},
+		map[state.KeyRef]*state.Key{{Region: "us-east-1", Ref: "alias/media"}: keyWith(rootOnly(), true)})
 	c, ok := Compute(&policy.Policy{Buckets: []policy.Bucket{b}}, st).Change("update-key-policy/us-east-1/" + keyARN)
 	if !ok {
 		t.Fatal("no update-key-policy change")
@@ -301,8 +301,8 @@ func TestPlanReadsWell(t *testing.T) {
 
 	nb := kmsBucket("n", "alias/new")
 	nb.EnforceOnUpload = true
-	p := Compute(&policy.Policy{Buckets: []policy.Bucket{nb}}, state(map[string]*observe.Bucket{"n": existing("n", "us-east-1", nil)},
-		map[observe.KeyRef]*observe.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}}))
+	p := Compute(&policy.Policy{Buckets: []policy.Bucket{nb}}, newState(map[string]*state.Bucket{"n": existing("n", "us-east-1", nil)},
+		map[state.KeyRef]*state.Key{{Region: "us-east-1", Ref: "alias/new"}: {Found: false}}))
 	bp, _ := p.Change("update-bucket-policy/n")
 	text := strings.Join(bp.Details, "\n")
 	if strings.Contains(text, "${sseguard") || !strings.Contains(text, "(the new key's ARN, known after apply)") {

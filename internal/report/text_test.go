@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // update is declared in fixtures_test.go.
@@ -24,21 +24,21 @@ func samplePlans() map[string]*plan.Plan {
 			{Name: "gone", Encryption: policy.SSES3, Pos: policy.Pos{Line: 17}},
 			{Name: "archive", Encryption: policy.SSEKMS, KMSKey: "alias/old", BucketKey: true, Pos: policy.Pos{Line: 20}},
 		}}
-	drift := &observe.State{Account: acct,
-		Buckets: map[string]*observe.Bucket{
-			"media-hls": {Name: "media-hls", Exists: true, Region: "us-east-1", Encryption: &observe.Rule{Algorithm: "AES256"}},
-			"thumbs":    {Name: "thumbs", Exists: true, Region: "us-east-1", Encryption: &observe.Rule{Algorithm: "aws:kms"}},
+	drift := &state.State{Account: acct,
+		Buckets: map[string]*state.Bucket{
+			"media-hls": {Name: "media-hls", Exists: true, Region: "us-east-1", Encryption: &state.Rule{Algorithm: "AES256"}},
+			"thumbs":    {Name: "thumbs", Exists: true, Region: "us-east-1", Encryption: &state.Rule{Algorithm: "aws:kms"}},
 			"gone":      {Name: "gone"},
 			"archive":   {Name: "archive", Exists: true, Region: "us-east-1"},
 		},
-		Keys: map[observe.KeyRef]*observe.Key{
+		Keys: map[state.KeyRef]*state.Key{
 			{Region: "us-east-1", Ref: "alias/hls"}: {Found: false},
 			{Region: "us-east-1", Ref: "alias/old"}: {Found: true, ARN: keyARN, ID: "1234abcd-12ab-34cd-56ef-1234567890ab", Account: acct,
 				Region: "us-east-1", State: "PendingDeletion", Manager: "CUSTOMER"},
 		}}
 	inSyncPol := &policy.Policy{Path: "sseguard.yaml", Buckets: pol.Buckets[1:2]}
-	inSync := &observe.State{Account: acct, Buckets: map[string]*observe.Bucket{
-		"thumbs": {Name: "thumbs", Exists: true, Region: "us-east-1", Encryption: &observe.Rule{Algorithm: "AES256"}}}}
+	inSync := &state.State{Account: acct, Buckets: map[string]*state.Bucket{
+		"thumbs": {Name: "thumbs", Exists: true, Region: "us-east-1", Encryption: &state.Rule{Algorithm: "AES256"}}}}
 	return map[string]*plan.Plan{
 		"drift":   plan.Compute(pol, drift),
 		"in-sync": plan.Compute(inSyncPol, inSync),

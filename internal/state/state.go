@@ -1,4 +1,13 @@
-package observe
+// Package state is what sseguard saw in an account, as plain data: package observe fills it,
+// package plan reads it. It holds no clients and does no I/O (as terraform's states beside its
+// plans), so plans are computed, and tested, from a literal State.
+package state
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/sseguard/sseguard/internal/policy"
+)
 
 // State is what sseguard saw in the account: the data the plan is computed from. It holds no
 // clients and does no I/O, so plans can be computed (and tested) from a literal State.
@@ -143,4 +152,16 @@ func (o *ObjectCounts) TotalToFix() int {
 		n += v
 	}
 	return n
+}
+
+// DesiredKeyRef is where and by which name the key a bucket must use is looked up: an ARN in
+// its own region, an alias in the region the policy pins it to, else in the bucket's region.
+func DesiredKeyRef(pol *policy.Policy, pb policy.Bucket, bucketRegion string) KeyRef {
+	if a, err := arn.Parse(pb.KMSKey); err == nil {
+		return KeyRef{Region: a.Region, Ref: pb.KMSKey}
+	}
+	if k, ok := pol.KeyByAlias(pb.KMSKey); ok && k.Region != "" {
+		return KeyRef{Region: k.Region, Ref: pb.KMSKey}
+	}
+	return KeyRef{Region: bucketRegion, Ref: pb.KMSKey}
 }
