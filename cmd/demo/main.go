@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/cli"
 	"github.com/sseguard/sseguard/internal/demo"
 	"github.com/sseguard/sseguard/internal/motoserver"
@@ -62,11 +63,11 @@ func show(ctx context.Context, layer *awstest.Layer, stdout, stderr io.Writer) i
 	}
 	defer cleanup()
 
-	p := &pipeline.Pipeline{Clients: demo.ClientsFor(layer.URL)}
-	c, err := p.Clients(ctx)
+	c, err := awsclient.ForEndpoint(ctx, layer.URL)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("connect to the emulator: %w", err))
 	}
+	p := &pipeline.Pipeline{AWS: pipeline.Static(pipeline.FromClients(c))}
 	if err := demo.Seed(ctx, c, motoserver.Account); err != nil {
 		return fail(stderr, fmt.Errorf("seed the emulator: %w", err))
 	}

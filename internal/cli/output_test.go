@@ -17,7 +17,6 @@ import (
 
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/awstest"
-	"github.com/sseguard/sseguard/internal/demo"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/pipeline"
 )
@@ -43,7 +42,11 @@ func unique(base string) string { return fmt.Sprintf("%s-%d", base, seq.Add(1)) 
 func runOn(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	p := &pipeline.Pipeline{Clients: demo.ClientsFor(layer.URL)}
+	c, err := awsclient.ForEndpoint(context.Background(), layer.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pipeline.Pipeline{AWS: pipeline.Static(pipeline.FromClients(c))}
 	code := Main(context.Background(), args, Env{Stdout: &out, Stderr: &errb, Pipeline: p})
 	return code, out.String(), errb.String()
 }

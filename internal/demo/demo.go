@@ -19,10 +19,6 @@ import (
 	"github.com/sseguard/sseguard/internal/awsclient"
 )
 
-// ClientsFor returns a function building clients for the emulator at url.
-func ClientsFor(url string) func(ctx context.Context) (*awsclient.Clients, error) {
-	return func(ctx context.Context) (*awsclient.Clients, error) { return awsclient.ForEndpoint(ctx, url) }
-}
 
 // Seed creates, in the emulator behind c, the drifted state the example policy is written for (behind
 // the strict AWS layer, c must point at the layer: it holds bucket policies itself):

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
@@ -42,14 +41,14 @@ func findingOf(bucket string, f objects.Finding) Finding {
 // objectRunner scans and fixes existing objects through package objects, for observe (as its
 // Scanner) and apply (as its ObjectFixer).
 type objectRunner struct {
-	clients *awsclient.Clients
+	clients AWS
 	keys    objects.KeyResolver
 	opts    objects.Options
 	log     io.Writer
 	// owner is the account that must own every bucket (ExpectedBucketOwner); set for apply.
-	owner    string
-	mu       sync.Mutex
-	onFinder func(Finding)
+	owner     string
+	mu        sync.Mutex
+	onFinding func(Finding)
 	// fixed holds each bucket's counts from Fix.
 	fixed map[string]*state.ObjectCounts
 }
@@ -64,11 +63,11 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 		defer r.mu.Unlock()
 		fmt.Fprintf(r.log, "  objects %s (%s): %s\n", bucket, verb, p)
 	}
-	if r.onFinder != nil {
+	if r.onFinding != nil {
 		o.OnFinding = func(f objects.Finding) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.onFinder(findingOf(bucket, f))
+			r.onFinding(findingOf(bucket, f))
 		}
 	}
 	return o
@@ -76,7 +75,7 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 
 // Scan implements observe.Scanner.
 func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*state.ObjectCounts, error) {
-	s, err := objects.Scan(ctx, r.clients.S3(t.Region), r.keys, objects.Target{
+	s, err := objects.Scan(ctx, r.clients.Objects(t.Region), r.keys, objects.Target{
 		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
 		BucketKey: t.BucketKey, Prefixes: t.Prefixes, ExpectedBucketOwner: t.Owner, BucketPolicy: t.BucketPolicy,
 	}, r.options(t.Bucket, "scan"))
@@ -88,7 +87,6 @@ func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*state.O
 
 // Fix implements apply.ObjectFixer.
 func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (*plan.ObjectCounts, error) {
-	s3c := r.clients.S3(c.Region)
 	var owner *string
 	if r.owner != "" {
 		owner = aws.String(r.owner)
@@ -96,10 +94,10 @@ func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (
 	// The bucket policy as it stands now (apply may just have changed it), so that a copy it
 	// refuses names the statement that refused it.
 	bp := ""
-	if out, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(c.Bucket), ExpectedBucketOwner: owner}); err == nil {
+	if out, err := r.clients.Observe().S3(c.Region).GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(c.Bucket), ExpectedBucketOwner: owner}); err == nil {
 		bp = aws.ToString(out.Policy)
 	}
-	s, err := objects.Fix(ctx, s3c, r.keys, objects.Target{
+	s, err := objects.Fix(ctx, r.clients.Objects(c.Region), r.keys, objects.Target{
 		Bucket: c.Bucket, Region: c.Region, Algorithm: rule.Algorithm, KeyARN: rule.KeyARN,
 		BucketKey: rule.BucketKey, Prefixes: c.Prefixes, ExpectedBucketOwner: r.owner, BucketPolicy: bp,
 	}, r.options(c.Bucket, "re-encrypt"))

@@ -19,9 +19,10 @@ import (
 
 // Pipeline holds what every stage needs.
 type Pipeline struct {
-	// Clients are the AWS clients. They are created on first use, so that a policy that does
-	// not validate never reaches AWS (nor needs credentials).
-	Clients func(ctx context.Context) (*awsclient.Clients, error)
+	// AWS gives the stages their clients. It is called on first use, so that a policy that does
+	// not validate never reaches AWS (nor needs credentials); nil builds clients from the SDK's
+	// default configuration and the policy's region.
+	AWS func(ctx context.Context) (AWS, error)
 	// Log receives progress lines (apply's per-change lines).
 	Log io.Writer
 	// BeforeApply, when set, is called with the plan after it is computed and before any change
@@ -41,7 +42,7 @@ type Pipeline struct {
 	// consistent. Zero means DefaultVerifyFor; negative reads back once.
 	VerifyFor time.Duration
 
-	clients *awsclient.Clients
+	aws AWS
 }
 
 // SetProgressLog sets where progress lines go (the action routes them through its sanitizing log).
@@ -112,9 +113,9 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	if len(pl.Changes) == 0 {
 		return pl, []plan.Result{}, nil
 	}
-	runner := p.objectRunner(c, observe.New(observeClients{c}, observe.Options{}))
+	runner := p.objectRunner(c, observe.New(c.Observe(), observe.Options{}))
 	runner.owner = pl.Account
-	a := &apply.Applier{Clients: applyClients{c}, Log: p.Log, Objects: runner, Owner: pl.Account}
+	a := &apply.Applier{Clients: c.Apply(), Log: p.Log, Objects: runner, Owner: pl.Account}
 	results := a.Apply(ctx, pl)
 	pl, results = settle(pl, results, runner.fixed)
 
@@ -134,7 +135,7 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 			return pl, results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
 		}
 		checked := append([]plan.Result(nil), results...)
-		if Verify(checked, after) == 0 || time.Now().Add(pause).After(deadline) {
+		if plan.Verify(checked, after) == 0 || time.Now().Add(pause).After(deadline) {
 			return pl, checked, nil
 		}
 		fmt.Fprintf(p.log(), "  not visible yet when read back; reading again in %s\n", pause)
@@ -200,25 +201,7 @@ func settle(pl *plan.Plan, results []plan.Result, fixed map[string]*plan.ObjectC
 	return &out, kept
 }
 
-// Verify marks done results whose change is still needed in the re-computed plan as unverified,
-// and answers how many it marked. Re-encryption of objects is verified object by object as it is
-// done, not here.
-func Verify(results []plan.Result, after *plan.Plan) int {
-	n := 0
-	for i, r := range results {
-		if r.Outcome != plan.Done {
-			continue
-		}
-		if c, still := after.Change(r.ChangeID); still && c.Kind != plan.ReencryptObjects {
-			results[i].Outcome = plan.Unverified
-			results[i].Error = "the call succeeded but reading back still shows the old state"
-			n++
-		}
-	}
-	return n
-}
-
-func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans scanMode) (*awsclient.Clients, *plan.Plan, error) {
+func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans scanMode) (AWS, *plan.Plan, error) {
 	c, err := p.awsClients(ctx, pol)
 	if err != nil {
 		return nil, nil, err
@@ -229,7 +212,7 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 		runner = p.objectRunner(c, nil)
 		o.Scanner = runner
 	}
-	ob := observe.New(observeClients{c}, o)
+	ob := observe.New(c.Observe(), o)
 	if runner != nil {
 		// Object key ids resolve through the observer's cache: each key is described once.
 		runner.keys = ob
@@ -241,16 +224,16 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 	return c, plan.Compute(pol, st), nil
 }
 
-func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (*awsclient.Clients, error) {
-	if p.clients != nil {
-		return p.clients, nil
+func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (AWS, error) {
+	if p.aws != nil {
+		return p.aws, nil
 	}
 	var (
-		c   *awsclient.Clients
+		c   AWS
 		err error
 	)
-	if p.Clients != nil {
-		c, err = p.Clients(ctx)
+	if p.AWS != nil {
+		c, err = p.AWS(ctx)
 	} else {
 		// The connection pool matches the objects in flight plus the parts of one large copy.
 		conc := p.Objects.Concurrency
@@ -261,16 +244,20 @@ func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (*awsclie
 		if parts <= 0 {
 			parts = objects.DefaultPartConcurrency
 		}
-		c, err = awsclient.New(ctx, awsclient.Options{Region: pol.Region, MaxConns: conc + parts})
+		var sdk *awsclient.Clients
+		sdk, err = awsclient.New(ctx, awsclient.Options{Region: pol.Region, MaxConns: conc + parts})
+		if err == nil {
+			c = FromClients(sdk)
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	p.clients = c
+	p.aws = c
 	return c, nil
 }
 
-func (p *Pipeline) objectRunner(c *awsclient.Clients, keys objects.KeyResolver) *objectRunner {
+func (p *Pipeline) objectRunner(c AWS, keys objects.KeyResolver) *objectRunner {
 	log := p.Log
 	if log == nil {
 		log = io.Discard
@@ -284,19 +271,5 @@ func (p *Pipeline) objectRunner(c *awsclient.Clients, keys objects.KeyResolver) 
 			p.Findings.Add(f)
 		}
 	}
-	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinder: on, fixed: map[string]*state.ObjectCounts{}}
+	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinding: on, fixed: map[string]*state.ObjectCounts{}}
 }
-
-// observeClients and applyClients adapt awsclient's concrete clients to each stage's narrow
-// interfaces.
-type observeClients struct{ c *awsclient.Clients }
-
-func (o observeClients) S3(region string) observe.S3API   { return o.c.S3(region) }
-func (o observeClients) KMS(region string) observe.KMSAPI { return o.c.KMS(region) }
-func (o observeClients) STS() observe.STSAPI              { return o.c.STS() }
-func (o observeClients) IAM() observe.IAMAPI              { return o.c.IAM() }
-
-type applyClients struct{ c *awsclient.Clients }
-
-func (a applyClients) S3(region string) apply.S3API   { return a.c.S3(region) }
-func (a applyClients) KMS(region string) apply.KMSAPI { return a.c.KMS(region) }

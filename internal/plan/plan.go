@@ -284,3 +284,21 @@ type Result struct {
 	// Detail says what was done, e.g. the ARN of a created key.
 	Detail string `json:"detail,omitempty"`
 }
+
+// Verify marks the done results whose change is still needed in after (the plan computed again
+// from the state read back) as unverified, and answers how many it marked. Re-encryption of
+// objects is verified object by object as it is done, not here.
+func Verify(results []Result, after *Plan) int {
+	n := 0
+	for i, r := range results {
+		if r.Outcome != Done {
+			continue
+		}
+		if c, still := after.Change(r.ChangeID); still && c.Kind != ReencryptObjects {
+			results[i].Outcome = Unverified
+			results[i].Error = "the call succeeded but reading back still shows the old state"
+			n++
+		}
+	}
+	return n
+}
