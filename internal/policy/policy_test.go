@@ -83,7 +83,7 @@ func TestExample(t *testing.T) {
 				Tags:           map[string]string{"team": "media", "data-class": "internal"},
 				Rotation:       true,
 				Administrators: []string{"arn:aws:iam::123456789012:role/KeyAdmin"},
-				Pos:            Pos{Line: 8, Column: 5},
+				Pos:            Pos{Line: 9, Column: 5},
 			},
 			{
 				Alias:       "alias/archive-key",
@@ -91,7 +91,7 @@ func TestExample(t *testing.T) {
 				Description: "Masters archive in Ireland",
 				Tags:        map[string]string{"team": "media"},
 				Rotation:    true,
-				Pos:         Pos{Line: 15, Column: 5},
+				Pos:         Pos{Line: 16, Column: 5},
 			},
 		},
 		Buckets: []Bucket{
@@ -104,14 +104,14 @@ func TestExample(t *testing.T) {
 				EnforceOnUpload:     true,
 				ExistingObjects:     ObjectsReencrypt,
 				Prefixes:            []string{"videos/"},
-				Pos:                 Pos{Line: 21, Column: 5},
+				Pos:                 Pos{Line: 22, Column: 5},
 			},
 			{
 				Name:            "media-thumbnails",
 				Encryption:      SSES3,
 				RequireTLS:      true,
 				ExistingObjects: ObjectsReport,
-				Pos:             Pos{Line: 30, Column: 5},
+				Pos:             Pos{Line: 31, Column: 5},
 			},
 			{
 				Name:                "media-masters-eu",
@@ -121,7 +121,7 @@ func TestExample(t *testing.T) {
 				TranscoderPrincipal: "arn:aws:iam::123456789012:role/MediaConvert_Default_Role",
 				BucketKey:           true,
 				ExistingObjects:     ObjectsIgnore,
-				Pos:                 Pos{Line: 35, Column: 5},
+				Pos:                 Pos{Line: 36, Column: 5},
 			},
 		},
 	}
