@@ -64,13 +64,20 @@ type Clients interface {
 	IAM() IAMAPI
 }
 
-// defaultConcurrency is how many buckets are read at once.
-const defaultConcurrency = 16
+// Default bounds: buckets read at once (each read is a few small requests, so an account's
+// observation is bound by round trips, not by S3), and buckets whose objects are scanned at once
+// (each scan has its own pool of objects in flight).
+const (
+	defaultConcurrency     = 64
+	defaultScanConcurrency = 2
+)
 
 // Options tune an observation.
 type Options struct {
-	// Concurrency bounds how many buckets are read at once (default 16).
+	// Concurrency bounds how many buckets are read at once (default 64).
 	Concurrency int
+	// ScanConcurrency bounds how many buckets' objects are scanned at once (default 2).
+	ScanConcurrency int
 	// HomeRegion is where bucket-location calls go (GetBucketLocation works from any region).
 	HomeRegion string
 	// Scanner reads existing objects for buckets whose policy says report or reencrypt; nil
@@ -107,10 +114,11 @@ type Scanner interface {
 // Observer reads state through its clients. It caches keys for its lifetime: use a new
 // Observer for each run that must see fresh key state.
 type Observer struct {
-	c    Clients
-	o    Options
-	mu   sync.Mutex
-	keys map[state.KeyRef]*keyEntry
+	c     Clients
+	o     Options
+	scans chan struct{}
+	mu    sync.Mutex
+	keys  map[state.KeyRef]*keyEntry
 }
 
 type keyEntry struct {
@@ -125,7 +133,10 @@ func New(c Clients, o Options) *Observer {
 	if o.Concurrency <= 0 {
 		o.Concurrency = defaultConcurrency
 	}
-	return &Observer{c: c, o: o, keys: map[state.KeyRef]*keyEntry{}}
+	if o.ScanConcurrency <= 0 {
+		o.ScanConcurrency = defaultScanConcurrency
+	}
+	return &Observer{c: c, o: o, scans: make(chan struct{}, o.ScanConcurrency), keys: map[state.KeyRef]*keyEntry{}}
 }
 
 // Observe reads everything the policy refers to. Problems with one bucket or key are recorded
@@ -206,45 +217,75 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	b.Region = region
 	s3c := ob.c.S3(region)
 
-	enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
+	// The bucket's reads that depend on nothing but its region go out together: its default
+	// encryption (then the key it names), its policy, and the key the policy file wants.
+	var (
+		wg                sync.WaitGroup
+		encErr, policyErr error
+		gone              bool
+		usedRef, wantRef  state.KeyRef
+		usedKey, wantKey  *state.Key
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
+		switch {
+		case awserr.Is(err, awserr.CodeSSENotFound):
+			// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
+		case awserr.Is(err, awserr.CodeNoSuchBucket):
+			gone = true
+			return
+		case err != nil:
+			encErr = err
+			return
+		default:
+			b.Encryption = ruleFrom(enc)
+		}
+		if b.Encryption != nil && b.Encryption.KeyRef != "" {
+			usedRef = state.KeyRef{Region: region, Ref: b.Encryption.KeyRef}
+			usedKey = ob.key(ctx, usedRef)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
+		switch {
+		case awserr.Is(err, awserr.CodeNoSuchBucketPolicy):
+		case err != nil:
+			policyErr = err
+		default:
+			b.Policy = aws.ToString(bp.Policy)
+		}
+	}()
+	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
+		wantRef = state.DesiredKeyRef(pol, pb, region)
+		wantKey = ob.judgedKey(ctx, wantRef)
+	}
+	wg.Wait()
 	switch {
-	case awserr.Is(err, awserr.CodeSSENotFound):
-		// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
-	case awserr.Is(err, awserr.CodeNoSuchBucket):
+	case gone:
 		b.Exists = false
 		return
-	case err != nil:
-		b.Err = fmt.Sprintf("read default encryption: %v", err)
+	case encErr != nil:
+		b.Err = fmt.Sprintf("read default encryption: %v", encErr)
 		return
-	default:
-		b.Encryption = ruleFrom(enc)
+	case policyErr != nil:
+		b.Err = fmt.Sprintf("read bucket policy: %v", policyErr)
+		return
 	}
-	if b.Encryption != nil && b.Encryption.KeyRef != "" {
-		kr := state.KeyRef{Region: region, Ref: b.Encryption.KeyRef}
-		k := ob.key(ctx, kr)
-		keys[kr] = k
-		if k.Found {
-			b.Encryption.KeyARN = k.ARN
+	if usedKey != nil {
+		keys[usedRef] = usedKey
+		if usedKey.Found {
+			b.Encryption.KeyARN = usedKey.ARN
 		}
-	}
-
-	bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
-	switch {
-	case awserr.Is(err, awserr.CodeNoSuchBucketPolicy):
-	case err != nil:
-		b.Err = fmt.Sprintf("read bucket policy: %v", err)
-		return
-	default:
-		b.Policy = aws.ToString(bp.Policy)
 	}
 
 	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes,
 		Owner: st.Account, BucketPolicy: b.Policy}
-	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
-		kr := state.DesiredKeyRef(pol, pb, region)
-		k := ob.judgedKey(ctx, kr)
-		keys[kr] = k
-		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", k.ARN, pb.BucketKey
+	if wantKey != nil {
+		keys[wantRef] = wantKey
+		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", wantKey.ARN, pb.BucketKey
 	}
 
 	switch {
@@ -252,7 +293,15 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	case pb.ExistingObjects == policy.ObjectsReencrypt && ob.o.DeferReencrypt:
 		b.ObjectsDeferred = true
 	default:
+		// A scan has its own pool of objects in flight: only a few buckets are scanned at once.
+		select {
+		case ob.scans <- struct{}{}:
+		case <-ctx.Done():
+			b.Err = fmt.Sprintf("scan existing objects: %v", ctx.Err())
+			return
+		}
 		counts, err := ob.o.Scanner.Scan(ctx, target)
+		<-ob.scans
 		if err != nil {
 			b.Err = fmt.Sprintf("scan existing objects: %v", err)
 			return
@@ -387,7 +436,18 @@ func (ob *Observer) describe(ctx context.Context, kr state.KeyRef) *state.Key {
 // readPolicy reads a customer managed key's policy and rotation status into k.
 func (ob *Observer) readPolicy(ctx context.Context, kr state.KeyRef, k *state.Key) {
 	c := ob.c.KMS(kr.Region)
+	// Both reads at once: an account's observation is bound by round trips.
+	var (
+		rot    *kms.GetKeyRotationStatusOutput
+		rotErr error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		rot, rotErr = c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(k.ID)})
+	}()
 	pol, err := c.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(k.ID), PolicyName: aws.String("default")})
+	<-done
 	switch {
 	case err == nil:
 		k.Policy = aws.ToString(pol.Policy)
@@ -399,7 +459,7 @@ func (ob *Observer) readPolicy(ctx context.Context, kr state.KeyRef, k *state.Ke
 		k.Err = fmt.Sprintf("read key policy of %s: %v", k.ARN, err)
 		return
 	}
-	rot, err := c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(k.ID)})
+	err = rotErr
 	switch {
 	case err == nil:
 		k.Rotation = aws.Bool(rot.KeyRotationEnabled)
