@@ -20,8 +20,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/cli"
 	"github.com/sseguard/sseguard/internal/demo"
 	"github.com/sseguard/sseguard/internal/motoserver"

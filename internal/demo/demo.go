@@ -19,7 +19,6 @@ import (
 	"github.com/sseguard/sseguard/internal/awsclient"
 )
 
-
 // Seed creates, in the emulator behind c, the drifted state the example policy is written for (behind
 // the strict AWS layer, c must point at the layer: it holds bucket policies itself):
 //   - media-hls: AES256 default, old objects under videos/ under SSE-S3 (not the CMK), a bucket
