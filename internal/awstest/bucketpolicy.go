@@ -96,35 +96,9 @@ func resourceInBucket(r, bucket string) bool {
 		return false
 	}
 	b, _, _ := strings.Cut(a.resource, "/")
-	return glob(b, bucket)
+	return iampolicy.Glob(b, bucket)
 }
 
-// glob matches s against a pattern where * matches any run of characters and ? exactly one, as
-// IAM matches resources.
-func glob(pattern, s string) bool {
-	p, t := []rune(pattern), []rune(s)
-	pi, ti, star, mark := 0, 0, -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
-			pi++
-			ti++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
-}
 
 func (l *Layer) getBucketPolicy(w http.ResponseWriter, c *call) {
 	ctx, cancel := ctxTimeout(c.r.Context())

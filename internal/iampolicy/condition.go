@@ -28,8 +28,8 @@ var baseOperators = map[string]struct {
 	"StringNotEquals":           {true, func(p, r string) bool { return p == r }},
 	"StringEqualsIgnoreCase":    {false, strings.EqualFold},
 	"StringNotEqualsIgnoreCase": {true, strings.EqualFold},
-	"StringLike":                {false, glob},
-	"StringNotLike":             {true, glob},
+	"StringLike":                {false, Glob},
+	"StringNotLike":             {true, Glob},
 	"ArnEquals":                 {false, arnLike},
 	"ArnLike":                   {false, arnLike},
 	"ArnNotEquals":              {true, arnLike},
@@ -180,7 +180,7 @@ func arnLike(policy, request string) bool {
 		return false
 	}
 	for i := range pp {
-		if !glob(pp[i], rp[i]) {
+		if !Glob(pp[i], rp[i]) {
 			return false
 		}
 	}

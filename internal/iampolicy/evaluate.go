@@ -218,16 +218,16 @@ func anyGlob(patterns []string, s string, fold bool) bool {
 		if fold {
 			p = strings.ToLower(p)
 		}
-		if glob(p, s) {
+		if Glob(p, s) {
 			return true
 		}
 	}
 	return false
 }
 
-// glob matches s against a pattern where * matches any run of characters (also none) and ?
+// Glob matches s against a pattern where * matches any run of characters (also none) and ?
 // exactly one, as IAM does for actions, resources and StringLike.
-func glob(pattern, s string) bool {
+func Glob(pattern, s string) bool {
 	p, t := []rune(pattern), []rune(s)
 	pi, ti := 0, 0
 	star, mark := -1, 0

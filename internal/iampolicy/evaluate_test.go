@@ -267,8 +267,8 @@ func TestGlob(t *testing.T) {
 		{"kms:ReEncrypt*", "kms:ReEncryptFrom", true}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false},
 		{"", "", true}, {"", "a", false}, {"ünï*", "ünïcode", true},
 	} {
-		if got := glob(tc.p, tc.s); got != tc.want {
-			t.Errorf("glob(%q, %q) = %v, want %v", tc.p, tc.s, got, tc.want)
+		if got := Glob(tc.p, tc.s); got != tc.want {
+			t.Errorf("Glob(%q, %q) = %v, want %v", tc.p, tc.s, got, tc.want)
 		}
 	}
 }
