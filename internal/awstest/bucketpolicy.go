@@ -99,7 +99,6 @@ func resourceInBucket(r, bucket string) bool {
 	return iampolicy.Glob(b, bucket)
 }
 
-
 func (l *Layer) getBucketPolicy(w http.ResponseWriter, c *call) {
 	ctx, cancel := ctxTimeout(c.r.Context())
 	defer cancel()
