@@ -205,7 +205,7 @@ func TestRunPullRequestDriftPlansOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &doc); err != nil || doc.Mode != "plan" || doc.Summary.Changes != 2 || doc.Plan.PolicyPath != "infra/sseguard.yaml" {
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Mode != "plan" || doc.Summary.Changes != 2 || doc.Plan.Policy != "infra/sseguard.yaml" {
 		t.Errorf("JSON plan: err %v, mode %q, summary %+v", err, doc.Mode, doc.Summary)
 	}
 	goldenStdout(t, "pull_request-drift.txt", r.out.String())

@@ -2,8 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/plan"
@@ -57,47 +55,8 @@ func TestTextGolden(t *testing.T) {
 	}
 }
 
-func TestJSONGolden(t *testing.T) {
-	for name, p := range samplePlans() {
-		t.Run(name, func(t *testing.T) {
-			var buf bytes.Buffer
-			results := []plan.Result{}
-			if name == "drift" {
-				results = []plan.Result{{ChangeID: p.Changes[0].ID, Outcome: plan.Done, Detail: "arn:aws:kms:..."},
-					{ChangeID: p.Changes[1].ID, Outcome: plan.Failed, Error: "AccessDenied"}}
-			}
-			if err := JSON(&buf, "plan", p, results); err != nil {
-				t.Fatal(err)
-			}
-			mdGolden(t, "json", name+".json", buf.String())
-		})
-	}
-}
-
 func TestOneLineEscapesControlCharacters(t *testing.T) {
 	if got, want := oneLine("a\nb\x1b[31mc"), `a\x0ab\x1b[31mc`; got != want {
 		t.Errorf("oneLine = %q, want %q", got, want)
-	}
-}
-
-func TestJSONWithObjectsStreamsTheArray(t *testing.T) {
-	p := samplePlans()["in-sync"]
-	stream := strings.NewReader("{\"bucket\":\"b\",\"Key\":\"a\"}\n\n{\"bucket\":\"b\",\"Key\":\"c|\\n\"}\n")
-	var buf bytes.Buffer
-	if err := JSONWithObjects(&buf, "plan", p, nil, stream); err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		FormatVersion string           `json:"format_version"`
-		Objects       []map[string]any `json:"objects"`
-	}
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, buf.String())
-	}
-	if doc.FormatVersion != FormatVersion || len(doc.Objects) != 2 || doc.Objects[1]["Key"] != "c|\n" {
-		t.Errorf("doc = %+v", doc)
-	}
-	if err := JSONWithObjects(&bytes.Buffer{}, "plan", p, nil, strings.NewReader("{broken\n")); err == nil {
-		t.Error("a broken finding line was copied into the JSON document")
 	}
 }

@@ -1,0 +1,403 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// The JSON plan is a public contract: scripts and workflows read it. Its types are declared here,
+// apart from package plan's, and filled by converting the plan (as terraform's command/jsonplan
+// does), so the internal types can change without changing the document. The document is
+// described field by field in docs/plan-format.md and by the JSON Schema docs/plan.schema.json;
+// a test validates every golden against that schema and checks that these types and the schema
+// name the same fields.
+
+// FormatVersion is the version of the JSON plan's shape. Fields may be added without changing
+// it; renaming or removing a field, or changing its meaning, bumps it.
+const FormatVersion = "1"
+
+// The modes a JSON plan is written in (JSONPlan.Mode).
+const (
+	ModePlan  = "plan"
+	ModeApply = "apply"
+)
+
+// JSONPlan is the JSON document `--json FILE` writes.
+type JSONPlan struct {
+	FormatVersion string `json:"format_version"`
+	// Mode is ModePlan or ModeApply.
+	Mode    string       `json:"mode"`
+	Summary JSONSummary  `json:"summary"`
+	Plan    JSONPlanBody `json:"plan"`
+	// Results are the outcomes of apply, one per change attempted (apply only).
+	Results []JSONResult `json:"results,omitempty"`
+	// Objects is every object found not as required. JSONWithObjects streams it from a reader
+	// and never fills this field; it is here for programs that decode the document.
+	Objects []JSONObjectFinding `json:"objects,omitempty"`
+}
+
+// JSONSummary is the counts at a glance.
+type JSONSummary struct {
+	InSync   bool `json:"in_sync"`
+	Buckets  int  `json:"buckets"`
+	Changes  int  `json:"changes"`
+	Blockers int  `json:"blockers"`
+	Warnings int  `json:"warnings"`
+	// Applied counts results done; Failed counts results failed or unverified.
+	Applied int `json:"applied"`
+	Failed  int `json:"failed"`
+}
+
+// JSONPlanBody is the plan itself: every bucket's verdict, the changes, and what stands in
+// their way.
+type JSONPlanBody struct {
+	// Policy is the policy file the plan was computed from.
+	Policy   string        `json:"policy"`
+	Account  string        `json:"account"`
+	Buckets  []JSONBucket  `json:"buckets"`
+	Changes  []JSONChange  `json:"changes"`
+	Blockers []JSONBlocker `json:"blockers"`
+	Warnings []JSONWarning `json:"warnings"`
+}
+
+// JSONBucket is one bucket of the policy and its verdict.
+type JSONBucket struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	Line   int    `json:"line"`
+	// Status is in-sync, drift or blocked.
+	Status string `json:"status"`
+	// Required and Observed describe the default encryption for people.
+	Required string `json:"required"`
+	Observed string `json:"observed"`
+	// Changes are the IDs of the bucket's changes, the keys it needs included.
+	Changes []string `json:"changes,omitempty"`
+	// Objects is the existing-objects scan, when the policy asked for one.
+	Objects *JSONObjectCounts `json:"objects,omitempty"`
+}
+
+// JSONObjectCounts summarises a bucket's existing objects.
+type JSONObjectCounts struct {
+	Scanned   int `json:"scanned"`
+	Compliant int `json:"compliant"`
+	// ToFix counts the objects to re-encrypt by what they are now (an object kind).
+	ToFix map[string]int `json:"to_fix"`
+	// Skipped counts the objects that cannot be re-encrypted in place, by reason.
+	Skipped    map[string]int `json:"skipped"`
+	Noncurrent int            `json:"noncurrent_versions"`
+	// Fixed, Failed and Remaining are apply's counts: re-encrypted, failed, left for a later run.
+	Fixed     int                `json:"fixed"`
+	Failed    int                `json:"failed"`
+	Remaining int                `json:"remaining"`
+	Sample    []JSONObjectSample `json:"sample,omitempty"`
+}
+
+// JSONObjectSample is one object of a bucket's sample.
+type JSONObjectSample struct {
+	Key      string `json:"key"`
+	Kind     string `json:"kind"`
+	Observed string `json:"observed,omitempty"`
+}
+
+// JSONChange is one thing apply does.
+type JSONChange struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Bucket string `json:"bucket,omitempty"`
+	Alias  string `json:"alias,omitempty"`
+	Region string `json:"region"`
+	Line   int    `json:"line"`
+	// Before and After describe the change for people.
+	Before string `json:"before"`
+	After  string `json:"after"`
+	// BeforeValue and AfterValue are the same in structure; their shape depends on Kind (see
+	// docs/plan-format.md). Absent when the plan does not know the value; JSON null when the
+	// thing does not exist (no key yet, no bucket policy, a bucket policy deleted).
+	BeforeValue json.RawMessage `json:"before_value,omitempty"`
+	AfterValue  json.RawMessage `json:"after_value,omitempty"`
+	Details     []string        `json:"details,omitempty"`
+	DependsOn   []string        `json:"depends_on,omitempty"`
+	// Rule is the encryption rule written (or, for update-bucket-policy and reencrypt-objects,
+	// the rule the bucket ends up with).
+	Rule   *JSONRule   `json:"rule,omitempty"`
+	Grants []JSONGrant `json:"grants,omitempty"`
+	// Key is the key to create (create-key).
+	Key *JSONKey `json:"key,omitempty"`
+	// Document is the policy document written (update-key-policy, update-bucket-policy).
+	Document       string   `json:"document,omitempty"`
+	DeleteDocument bool     `json:"delete_document,omitempty"`
+	KeyARN         string   `json:"key_arn,omitempty"`
+	Prefixes       []string `json:"prefixes,omitempty"`
+}
+
+// JSONRule is a bucket's default encryption rule.
+type JSONRule struct {
+	Algorithm string `json:"algorithm"`
+	// KeyARN is the key's ARN; absent when the key is created by this plan (then Alias names it).
+	KeyARN                 string   `json:"kms_key_arn,omitempty"`
+	Alias                  string   `json:"alias,omitempty"`
+	BucketKey              bool     `json:"bucket_key"`
+	BlockedEncryptionTypes []string `json:"blocked_encryption_types,omitempty"`
+}
+
+// JSONGrant is one statement of a key policy sseguard writes.
+type JSONGrant struct {
+	Sid        string   `json:"sid,omitempty"`
+	Effect     string   `json:"effect"`
+	Principals []string `json:"principals"`
+	Actions    []string `json:"actions"`
+	Conditions []string `json:"conditions,omitempty"`
+}
+
+// JSONKey is a customer managed key to create.
+type JSONKey struct {
+	Alias       string            `json:"alias"`
+	Description string            `json:"description"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	Policy      string            `json:"policy,omitempty"`
+}
+
+// JSONBlocker is a reason sseguard refuses to change a bucket, or one change of it.
+type JSONBlocker struct {
+	Code string `json:"code"`
+	// Change is the one change the blocker stops; absent, the whole bucket is stopped.
+	Change  string `json:"change,omitempty"`
+	Bucket  string `json:"bucket,omitempty"`
+	Alias   string `json:"alias,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// JSONWarning is worth knowing but stops nothing.
+type JSONWarning struct {
+	Code    string `json:"code"`
+	Bucket  string `json:"bucket,omitempty"`
+	Alias   string `json:"alias,omitempty"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// JSONResult is the outcome of one change.
+type JSONResult struct {
+	Change  string `json:"change"`
+	Outcome string `json:"outcome"`
+	Error   string `json:"error,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// JSONObjectFinding is one object found not as required (one element of "objects").
+type JSONObjectFinding struct {
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"version_id,omitempty"`
+	Kind      string `json:"kind"`
+	Reason    string `json:"reason,omitempty"`
+	Observed  string `json:"observed,omitempty"`
+	Size      int64  `json:"size"`
+	ETag      string `json:"etag,omitempty"`
+	Action    string `json:"action"`
+	Error     string `json:"error,omitempty"`
+}
+
+// JSONPolicyValue is the before or after value of update-key-policy and update-bucket-policy:
+// the whole policy document, as text.
+type JSONPolicyValue struct {
+	Policy string `json:"policy"`
+}
+
+// JSONRotationValue is the before or after value of enable-key-rotation.
+type JSONRotationValue struct {
+	Rotation bool `json:"rotation"`
+}
+
+// JSONObjectsValue is the before or after value of reencrypt-objects: the bucket's objects
+// under the change's prefixes, by state.
+type JSONObjectsValue struct {
+	Scanned   int            `json:"scanned"`
+	Compliant int            `json:"compliant"`
+	ToFix     map[string]int `json:"to_fix"`
+	Skipped   map[string]int `json:"skipped"`
+}
+
+// NewJSONPlan converts a plan (and apply's results, if any) into the JSON document, without
+// the streamed objects.
+func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, error) {
+	if mode != ModePlan && mode != ModeApply {
+		return nil, fmt.Errorf("JSON plan mode %q is neither %q nor %q", mode, ModePlan, ModeApply)
+	}
+	doc := &JSONPlan{FormatVersion: FormatVersion, Mode: mode,
+		Summary: JSONSummary{InSync: p.InSync(), Buckets: len(p.Buckets), Changes: len(p.Changes),
+			Blockers: len(p.Blockers), Warnings: len(p.Warnings)},
+		Plan: JSONPlanBody{Policy: p.PolicyPath, Account: p.Account,
+			Buckets:  make([]JSONBucket, 0, len(p.Buckets)),
+			Changes:  make([]JSONChange, 0, len(p.Changes)),
+			Blockers: make([]JSONBlocker, 0, len(p.Blockers)),
+			Warnings: make([]JSONWarning, 0, len(p.Warnings))}}
+	objects := map[string]*plan.ObjectCounts{}
+	for _, b := range p.Buckets {
+		doc.Plan.Buckets = append(doc.Plan.Buckets, jsonBucket(b))
+		objects[b.Name] = b.Objects
+	}
+	for _, c := range p.Changes {
+		jc, err := jsonChange(c, objects[c.Bucket])
+		if err != nil {
+			return nil, fmt.Errorf("convert change %s for the JSON plan: %w", c.ID, err)
+		}
+		doc.Plan.Changes = append(doc.Plan.Changes, jc)
+	}
+	for _, b := range p.Blockers {
+		doc.Plan.Blockers = append(doc.Plan.Blockers, JSONBlocker{Code: b.Code, Change: b.Change, Bucket: b.Bucket,
+			Alias: b.Alias, Region: b.Region, Line: b.Line, Message: b.Message})
+	}
+	for _, w := range p.Warnings {
+		doc.Plan.Warnings = append(doc.Plan.Warnings, JSONWarning{Code: w.Code, Bucket: w.Bucket, Alias: w.Alias,
+			Line: w.Line, Message: w.Message})
+	}
+	for _, r := range results {
+		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail})
+		switch r.Outcome {
+		case plan.Done:
+			doc.Summary.Applied++
+		case plan.Failed, plan.Unverified:
+			doc.Summary.Failed++
+		}
+	}
+	return doc, nil
+}
+
+func jsonBucket(b plan.BucketStatus) JSONBucket {
+	out := JSONBucket{Name: b.Name, Region: b.Region, Line: b.Line, Status: string(b.Status),
+		Required: b.Required, Observed: b.Observed, Changes: b.Changes}
+	if o := b.Objects; o != nil {
+		out.Objects = &JSONObjectCounts{Scanned: o.Scanned, Compliant: o.Compliant, ToFix: counts(o.ToFix),
+			Skipped: counts(o.Skipped), Noncurrent: o.Noncurrent, Fixed: o.Fixed, Failed: o.Failed, Remaining: o.Remaining}
+		for _, s := range o.Sample {
+			out.Objects.Sample = append(out.Objects.Sample, JSONObjectSample{Key: s.Key, Kind: s.Kind, Observed: s.Observed})
+		}
+	}
+	return out
+}
+
+// counts copies a count map; never nil, so the document has {} rather than null.
+func counts(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// jsonChange converts a change; objects are its bucket's object counts (nil when not counted).
+func jsonChange(c plan.Change, objects *plan.ObjectCounts) (JSONChange, error) {
+	out := JSONChange{ID: c.ID, Kind: string(c.Kind), Bucket: c.Bucket, Alias: c.Alias, Region: c.Region, Line: c.Line,
+		Before: c.Before, After: c.After, Details: c.Details, DependsOn: c.DependsOn, Rule: jsonRule(c.Rule),
+		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes}
+	for _, g := range c.Grants {
+		out.Grants = append(out.Grants, JSONGrant{Sid: g.Sid, Effect: g.Effect, Principals: nonNil(g.Principals),
+			Actions: nonNil(g.Actions), Conditions: g.Conditions})
+	}
+	if c.Key != nil {
+		out.Key = &JSONKey{Alias: c.Key.Alias, Description: c.Key.Description, Tags: c.Key.Tags, Policy: c.Key.Policy}
+	}
+	before, after := values(c, out, objects)
+	var err error
+	if out.BeforeValue, err = marshalValue(before); err != nil {
+		return JSONChange{}, err
+	}
+	if out.AfterValue, err = marshalValue(after); err != nil {
+		return JSONChange{}, err
+	}
+	return out, nil
+}
+
+func jsonRule(r *plan.Rule) *JSONRule {
+	if r == nil {
+		return nil
+	}
+	return &JSONRule{Algorithm: r.Algorithm, KeyARN: r.KeyARN, Alias: r.Alias, BucketKey: r.BucketKey,
+		BlockedEncryptionTypes: r.BlockedEncryptionTypes}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// unknown marks a value the plan does not know: the field is left out of the document.
+type unknown struct{}
+
+// values returns a change's structured before and after values: unknown{} when the plan does
+// not know one, nil when the thing does not exist.
+func values(c plan.Change, out JSONChange, objects *plan.ObjectCounts) (before, after any) {
+	switch c.Kind {
+	case plan.CreateKey:
+		if out.Key == nil {
+			return nil, unknown{}
+		}
+		return nil, out.Key
+	case plan.UpdateKeyPolicy:
+		// A key always has a policy: an empty observed document means the plan did not keep it.
+		before, after = unknown{}, unknown{}
+		if c.ObservedDocument != "" {
+			before = JSONPolicyValue{Policy: c.ObservedDocument}
+		}
+		if c.Document != "" {
+			after = JSONPolicyValue{Policy: c.Document}
+		}
+		return before, after
+	case plan.UpdateBucketPolicy:
+		// No observed document is no bucket policy; a deleted one is none after.
+		if c.ObservedDocument != "" {
+			before = JSONPolicyValue{Policy: c.ObservedDocument}
+		}
+		switch {
+		case c.DeleteDocument:
+		case c.Document != "":
+			after = JSONPolicyValue{Policy: c.Document}
+		default:
+			after = unknown{}
+		}
+		return before, after
+	case plan.EnableKeyRotation:
+		// A key is created with rotation off, so a new key's rotation is off before this change too.
+		return JSONRotationValue{Rotation: false}, JSONRotationValue{Rotation: true}
+	case plan.SetDefaultEncryption:
+		// The plan keeps the rule it replaces only as the prose Before.
+		if out.Rule == nil {
+			return unknown{}, unknown{}
+		}
+		return unknown{}, out.Rule
+	case plan.EnableBucketKey:
+		// An enable-bucket-key change replaces a rule that differs from the new one in its
+		// bucket key alone (see plan.EnableBucketKey): anything else is a set-default-encryption.
+		if out.Rule == nil {
+			return unknown{}, unknown{}
+		}
+		was := *out.Rule
+		was.BucketKey = false
+		return &was, out.Rule
+	case plan.ReencryptObjects:
+		o := objects
+		if o == nil {
+			// Apply scans and re-encrypts in one pass: the counts are not known when planning.
+			return unknown{}, unknown{}
+		}
+		b := JSONObjectsValue{Scanned: o.Scanned, Compliant: o.Compliant, ToFix: counts(o.ToFix), Skipped: counts(o.Skipped)}
+		a := JSONObjectsValue{Scanned: o.Scanned, Compliant: o.Compliant + o.TotalToFix(), ToFix: map[string]int{}, Skipped: counts(o.Skipped)}
+		return b, a
+	}
+	return unknown{}, unknown{}
+}
+
+// marshalValue renders a structured value: nothing for unknown{}, null for nil.
+func marshalValue(v any) (json.RawMessage, error) {
+	if _, ok := v.(unknown); ok {
+		return nil, nil
+	}
+	return json.Marshal(v)
+}
