@@ -177,7 +177,7 @@ func (bc *bucketPlan) sseS3() {
 		ID: string(SetDefaultEncryption) + "/" + bc.b.Name, Kind: SetDefaultEncryption,
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
 		Before: bc.c.describeObserved(r), After: describeRule(rule, ""), Details: why,
-		Rule: rule,
+		Rule: rule, ObservedRule: r,
 	})
 }
 
@@ -218,7 +218,7 @@ func (bc *bucketPlan) sseKMS() {
 	rule := &Rule{Algorithm: AlgKMS, KeyARN: want.arn, BucketKey: bc.b.BucketKey, BlockedEncryptionTypes: bc.blockedTypes()}
 	ch := Change{
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
-		Before: bc.c.describeObserved(r), After: describeRule(rule, bc.b.KMSKey), Rule: rule,
+		Before: bc.c.describeObserved(r), After: describeRule(rule, bc.b.KMSKey), Rule: rule, ObservedRule: r,
 		// The bucket is switched to the key only once the key is as required: created, its
 		// policy granting the transcoder, rotation on where asked.
 		DependsOn: want.deps,

@@ -63,6 +63,9 @@ type Change struct {
 
 	// Rule is the encryption rule to write, for SetDefaultEncryption and EnableBucketKey.
 	Rule *Rule `json:"rule,omitempty"`
+	// ObservedRule is the rule the change replaces, as read (nil: the bucket had none), for
+	// SetDefaultEncryption and EnableBucketKey.
+	ObservedRule *state.Rule `json:"-"`
 	// Grants lists, per statement, who a new or rewritten policy gives access to (create-key,
 	// update-key-policy): every grant sseguard writes is visible in the plan.
 	Grants []Grant `json:"grants,omitempty"`

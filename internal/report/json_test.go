@@ -416,7 +416,7 @@ func TestJSONStructuredValues(t *testing.T) {
 		"enable-bucket-key/build-logs": {`{"algorithm":"aws:kms","kms_key_arn":"` + fxKeyARN + `","bucket_key":false}`,
 			`{"algorithm":"aws:kms","kms_key_arn":"` + fxKeyARN + `","bucket_key":true}`},
 		// The plan keeps the replaced rule as prose only.
-		"set-default-encryption/media-hls": {absent,
+		"set-default-encryption/media-hls": {`{"algorithm":"AES256","bucket_key":false}`,
 			`{"algorithm":"aws:kms","alias":"alias/hls-adaptive-key","bucket_key":true,"blocked_encryption_types":["SSE-C"]}`},
 		"update-bucket-policy/build-logs": {`{"policy":` + quote(fxBucketPolicyBefore) + `}`, "null"},
 		"update-bucket-policy/media-hls":  {"null", `{"policy":` + quote(fxBucketPolicyAfter) + `}`},

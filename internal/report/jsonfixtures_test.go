@@ -1,6 +1,9 @@
 package report
 
-import "github.com/sseguard/sseguard/internal/plan"
+import (
+	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
+)
 
 const (
 	fxBucketPolicyBefore = `{"Version":"2012-10-17","Statement":[{"Sid":"SseguardDenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::build-logs","arn:aws:s3:::build-logs/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
@@ -109,7 +112,7 @@ func fxPolicies() *plan.Plan {
 				Before: "SSE-KMS " + fxKeyARN, After: "SSE-KMS alias/logs-key (bucket key)", Rule: logsRule, DependsOn: []string{keyPolicyID}},
 			{ID: "set-default-encryption/media-hls", Kind: plan.SetDefaultEncryption, Bucket: "media-hls", Region: "us-east-1", Line: 14,
 				Before: "SSE-S3 (AES256)", After: "SSE-KMS alias/hls-adaptive-key (bucket key), SSE-C uploads blocked", Rule: newRule,
-				DependsOn: []string{createID, rotateNewID}},
+				ObservedRule: &state.Rule{Algorithm: "AES256"}, DependsOn: []string{createID, rotateNewID}},
 			{ID: "update-bucket-policy/build-logs", Kind: plan.UpdateBucketPolicy, Bucket: "build-logs", Region: "us-east-1", Line: 30,
 				Before: "statements sseguard added earlier, no longer asked for",
 				After:  "bucket policy deleted: it held only sseguard's statements, and S3 refuses a policy with none",

@@ -3,8 +3,10 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // The JSON plan is a public contract: scripts and workflows read it. Its types are declared here,
@@ -321,6 +323,19 @@ func jsonRule(r *plan.Rule) *JSONRule {
 		BlockedEncryptionTypes: r.BlockedEncryptionTypes}
 }
 
+// observedRule renders a rule as read: the key as resolved, else as the rule names it.
+func observedRule(r *state.Rule) *JSONRule {
+	out := &JSONRule{Algorithm: r.Algorithm, KeyARN: r.KeyARN, BucketKey: r.BucketKey, BlockedEncryptionTypes: r.BlockedEncryptionTypes}
+	if out.KeyARN == "" && r.KeyRef != "" {
+		if strings.HasPrefix(r.KeyRef, "alias/") {
+			out.Alias = r.KeyRef
+		} else {
+			out.KeyARN = r.KeyRef
+		}
+	}
+	return out
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -367,11 +382,14 @@ func values(c plan.Change, out JSONChange, objects *plan.ObjectCounts) (before, 
 		// A key is created with rotation off, so a new key's rotation is off before this change too.
 		return JSONRotationValue{Rotation: false}, JSONRotationValue{Rotation: true}
 	case plan.SetDefaultEncryption:
-		// The plan keeps the rule it replaces only as the prose Before.
 		if out.Rule == nil {
 			return unknown{}, unknown{}
 		}
-		return unknown{}, out.Rule
+		if c.ObservedRule == nil {
+			// No rule was configured (an emulator says so; AWS reports SSE-S3 since 2023).
+			return nil, out.Rule
+		}
+		return observedRule(c.ObservedRule), out.Rule
 	case plan.EnableBucketKey:
 		// An enable-bucket-key change replaces a rule that differs from the new one in its
 		// bucket key alone (see plan.EnableBucketKey): anything else is a set-default-encryption.
