@@ -25,6 +25,15 @@ const (
 	CodeConditionalConflict = "ConditionalRequestConflict"
 	CodeNotImplemented      = "NotImplemented"
 	CodeMethodNotAllowed    = "MethodNotAllowed"
+	// S3, about objects (Amazon S3 API Reference, "Error responses",
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html): an archived object
+	// not restored (either of the first two), ACLs disabled on the bucket (Object Ownership
+	// BucketOwnerEnforced), no Object Lock configuration, no website configuration.
+	CodeNotInActiveTier    = "ObjectNotInActiveTierError"
+	CodeInvalidObjectState = "InvalidObjectState"
+	CodeACLNotSupported    = "AccessControlListNotSupported"
+	CodeNoLockConfig       = "ObjectLockConfigurationNotFoundError"
+	CodeNoWebsite          = "NoSuchWebsiteConfiguration"
 	// KMS.
 	CodeKMSAccessDenied = "AccessDeniedException"
 	CodeKMSNotFound     = "NotFoundException"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -13,19 +12,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
 )
 
-// NewRetryer is the retryer a run gives every S3 request unless Options.Retryer says otherwise:
+// newRetryer is the retryer a run gives every S3 request unless Options.Retryer says otherwise:
 // the SDK's adaptive mode (client-side rate limiting once S3 answers SlowDown or another
 // throttling error) over the standard exponential backoff, with more attempts and no retry quota,
 // since a bulk job would otherwise run out of retry tokens under sustained throttling.
-func NewRetryer() aws.Retryer {
+func newRetryer() aws.Retryer {
 	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
 			so.MaxAttempts = 10
@@ -37,24 +34,24 @@ func NewRetryer() aws.Retryer {
 
 // Operation names as counted in Summary.Requests.
 const (
-	opList       = "ListObjectsV2"
-	opVersions   = "ListObjectVersions"
-	opHead       = "HeadObject"
-	opCopy       = "CopyObject"
-	opCreateMPU  = "CreateMultipartUpload"
-	opPartCopy   = "UploadPartCopy"
-	opComplete   = "CompleteMultipartUpload"
-	opAbort      = "AbortMultipartUpload"
-	opTagging    = "GetObjectTagging"
-	opACL        = "GetObjectAcl"
-	opVersioning = "GetBucketVersioning"
-	opOwnership  = "GetBucketOwnershipControls"
-	opUOE        = "UpdateObjectEncryption"
-	opLock       = "GetObjectLockConfiguration"
-	opWebsite    = "GetBucketWebsite"
+	opList             = "ListObjectsV2"
+	opVersions         = "ListObjectVersions"
+	opHead             = "HeadObject"
+	opCopy             = "CopyObject"
+	opCreateMPU        = "CreateMultipartUpload"
+	opPartCopy         = "UploadPartCopy"
+	opComplete         = "CompleteMultipartUpload"
+	opAbort            = "AbortMultipartUpload"
+	opTagging          = "GetObjectTagging"
+	opACL              = "GetObjectAcl"
+	opVersioning       = "GetBucketVersioning"
+	opOwnership        = "GetBucketOwnershipControls"
+	opUpdateEncryption = "UpdateObjectEncryption"
+	opLock             = "GetObjectLockConfiguration"
+	opWebsite          = "GetBucketWebsite"
 )
 
-var opNames = []string{opList, opVersions, opHead, opCopy, opCreateMPU, opPartCopy, opComplete, opAbort, opTagging, opACL, opVersioning, opOwnership, opUOE, opLock, opWebsite}
+var opNames = []string{opList, opVersions, opHead, opCopy, opCreateMPU, opPartCopy, opComplete, opAbort, opTagging, opACL, opVersioning, opOwnership, opUpdateEncryption, opLock, opWebsite}
 
 // client wraps the caller's S3API: it counts requests by operation, applies the optional
 // requests-per-second cap, gives every request the run's retryer and an attempt counter and, when
@@ -87,7 +84,7 @@ func newClient(api S3API, o Options, owner string) *client {
 	}
 	retryer := o.Retryer
 	if retryer == nil {
-		retryer = NewRetryer()
+		retryer = newRetryer()
 	}
 	c.retryer = retryer
 	countAttempt := middleware.FinalizeMiddlewareFunc("sseguard/objects/attempts", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
@@ -340,7 +337,7 @@ func (c *client) GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucke
 }
 
 func (c *client) UpdateObjectEncryption(ctx context.Context, in *s3.UpdateObjectEncryptionInput, optFns ...func(*s3.Options)) (*s3.UpdateObjectEncryptionOutput, error) {
-	optFns, err := c.before(ctx, opUOE, optFns)
+	optFns, err := c.before(ctx, opUpdateEncryption, optFns)
 	if err != nil {
 		return nil, err
 	}
@@ -356,10 +353,10 @@ func (c *client) transient(err error) bool {
 	return errors.As(err, &maxed) || c.retryer.IsErrorRetryable(err)
 }
 
-// IsAWSEndpoint reports whether api sends its S3 requests to AWS's own endpoints (the
+// isAWSEndpoint reports whether api sends its S3 requests to AWS's own endpoints (the
 // *.amazonaws.com, *.amazonaws.com.cn or *.api.aws hosts), as resolved by the client's endpoint
 // resolver for region. Anything it cannot tell (a test double, a resolver error) is not AWS.
-func IsAWSEndpoint(ctx context.Context, api S3API, bucket, region string) bool {
+func isAWSEndpoint(ctx context.Context, api S3API, bucket, region string) bool {
 	c, ok := api.(interface{ Options() s3.Options })
 	if !ok {
 		return false
@@ -399,75 +396,6 @@ func isAWSHost(endpoint string) bool {
 		if strings.HasSuffix(h, suffix) {
 			return true
 		}
-	}
-	return false
-}
-
-// Error codes S3 answers with.
-const (
-	codeAccessDenied        = "AccessDenied"
-	codePreconditionFailed  = "PreconditionFailed"
-	codeConditionalConflict = "ConditionalRequestConflict"
-	codeNotImplemented      = "NotImplemented"
-	codeMethodNotAllowed    = "MethodNotAllowed"
-	codeNoSuchKey           = "NoSuchKey"
-	codeNotFound            = "NotFound"
-	codeNotInActiveTier     = "ObjectNotInActiveTierError"
-	codeInvalidObjectState  = "InvalidObjectState"
-	codeACLNotSupported     = "AccessControlListNotSupported"
-	codeOwnershipNotFound   = "OwnershipControlsNotFoundError"
-	codeLockNotFound        = "ObjectLockConfigurationNotFoundError"
-	codeNoWebsite           = "NoSuchWebsiteConfiguration"
-)
-
-func errCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
-func httpStatus(err error) int {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode()
-	}
-	return 0
-}
-
-// isPrecondition: the object changed since it was read (412), or a concurrent conditional write
-// collided with ours (409).
-func isPrecondition(err error) bool {
-	switch errCode(err) {
-	case codePreconditionFailed, codeConditionalConflict:
-		return true
-	}
-	s := httpStatus(err)
-	return s == http.StatusPreconditionFailed || s == http.StatusConflict
-}
-
-func isNotFound(err error) bool {
-	switch errCode(err) {
-	case codeNoSuchKey, codeNotFound:
-		return true
-	}
-	return httpStatus(err) == http.StatusNotFound
-}
-
-func isNotImplemented(err error) bool {
-	switch errCode(err) {
-	case codeNotImplemented, codeMethodNotAllowed:
-		return true
-	}
-	s := httpStatus(err)
-	return s == http.StatusNotImplemented || s == http.StatusMethodNotAllowed
-}
-
-func isArchived(err error) bool {
-	switch errCode(err) {
-	case codeNotInActiveTier, codeInvalidObjectState:
-		return true
 	}
 	return false
 }

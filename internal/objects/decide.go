@@ -2,15 +2,15 @@ package objects
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/sseguard/sseguard/internal/awserr"
 )
 
 // decision is what to do with one object.
@@ -21,8 +21,8 @@ type decision struct {
 	observed string
 	// reason is set when the object must be skipped; note may say more.
 	reason, note string
-	// uoe: fix with UpdateObjectEncryption rather than a copy.
-	uoe bool
+	// inPlace: fix with UpdateObjectEncryption rather than a copy.
+	inPlace bool
 }
 
 // encryption is an object's encryption as S3 reports it, with the key resolved.
@@ -80,9 +80,9 @@ func classify(e encryption, t Target) string {
 	return "other-" + strings.ToLower(string(e.sse))
 }
 
-// uoeSupports says whether UpdateObjectEncryption can make this change: it starts only from
+// updateSupports says whether UpdateObjectEncryption can make this change: it starts only from
 // SSE-S3 or SSE-KMS, and it only ever writes SSE-KMS.
-func uoeSupports(kind string, t Target) bool {
+func updateSupports(kind string, t Target) bool {
 	if t.Algorithm != AlgorithmKMS {
 		return false
 	}
@@ -110,8 +110,8 @@ func (r *runner) encryptionOf(ctx context.Context, h *s3.HeadObjectOutput) encry
 }
 
 // decide classifies an object and, when it is not compliant, finds out whether it can be fixed
-// and how. allowUOE is false once UpdateObjectEncryption is known not to work on this endpoint.
-func (r *runner) decide(ctx context.Context, key string, h *s3.HeadObjectOutput, allowUOE bool) (decision, error) {
+// and how. allowUpdate is false once UpdateObjectEncryption is known not to work on this endpoint.
+func (r *runner) decide(ctx context.Context, key string, h *s3.HeadObjectOutput, allowUpdate bool) (decision, error) {
 	e := r.encryptionOf(ctx, h)
 	d := decision{observed: e.String()}
 	if e.sseC {
@@ -126,9 +126,9 @@ func (r *runner) decide(ctx context.Context, key string, h *s3.HeadObjectOutput,
 		d.note = fmt.Sprintf("object lock: mode %q until %v, legal hold %q", h.ObjectLockMode, aws.ToTime(h.ObjectLockRetainUntilDate), h.ObjectLockLegalHoldStatus)
 		return d, nil
 	}
-	if allowUOE && uoeSupports(d.kind, r.t) {
+	if allowUpdate && updateSupports(d.kind, r.t) {
 		// Keeps storage class and ACL: neither archives nor grants are in the way.
-		d.uoe = true
+		d.inPlace = true
 		return d, nil
 	}
 	if archived(h) {
@@ -167,13 +167,13 @@ func archived(h *s3.HeadObjectOutput) bool {
 // foreignGrants describes the grants in the object's ACL beyond its owner's full control, which
 // a copy (written private) would drop; "" when there are none or ACLs are disabled.
 func (r *runner) foreignGrants(ctx context.Context, key string, h *s3.HeadObjectOutput) (string, error) {
-	if r.aclsOff.Load() {
+	if r.aclsDisabled.Load() {
 		return "", nil
 	}
 	out, err := r.c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(key), VersionId: h.VersionId})
 	if err != nil {
-		if errCode(err) == codeACLNotSupported {
-			r.aclsOff.Store(true)
+		if awserr.Is(err, awserr.CodeACLNotSupported) {
+			r.aclsDisabled.Store(true)
 			return "", nil
 		}
 		return "", fmt.Errorf("read object ACL: %w", err)
@@ -199,50 +199,4 @@ func (r *runner) foreignGrants(ctx context.Context, key string, h *s3.HeadObject
 		extra = append(extra, fmt.Sprintf("%s to %s", g.Permission, who))
 	}
 	return strings.Join(extra, ", "), nil
-}
-
-func isKeyARN(ref string) bool {
-	return strings.HasPrefix(ref, "arn:") && strings.Contains(ref, ":key/")
-}
-
-// keyCache resolves each key reference once per run.
-type keyCache struct {
-	r      KeyResolver
-	region string
-	mu     sync.Mutex
-	m      map[string]*keyEntry
-}
-
-type keyEntry struct {
-	once sync.Once
-	arn  string
-	err  error
-}
-
-func newKeyCache(r KeyResolver, region string) *keyCache {
-	return &keyCache{r: r, region: region, m: map[string]*keyEntry{}}
-}
-
-func (c *keyCache) resolve(ctx context.Context, ref string) (string, error) {
-	if isKeyARN(ref) {
-		return ref, nil
-	}
-	c.mu.Lock()
-	e, ok := c.m[ref]
-	if !ok {
-		e = &keyEntry{}
-		c.m[ref] = e
-	}
-	c.mu.Unlock()
-	e.once.Do(func() {
-		if c.r == nil {
-			e.err = errors.New("no key resolver")
-			return
-		}
-		e.arn, e.err = c.r.ResolveKeyARN(ctx, c.region, ref)
-		if e.err == nil && !isKeyARN(e.arn) {
-			e.err = fmt.Errorf("resolver answered %q, not a key ARN", e.arn)
-		}
-	})
-	return e.arn, e.err
 }

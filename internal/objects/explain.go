@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sseguard/sseguard/internal/awserr"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 )
 
@@ -48,7 +49,7 @@ func (p *bucketPolicy) document() *iampolicy.Document {
 // made by no particular principal: statements for everyone ("*") apply, those naming principals
 // do not.
 func (r *runner) explainRefusal(err error, key string) string {
-	if errCode(err) != codeAccessDenied {
+	if !awserr.Is(err, awserr.CodeAccessDenied) {
 		return ""
 	}
 	doc := r.policy.document()

@@ -246,7 +246,7 @@ func TestUpdateObjectEncryptionWhereImplemented(t *testing.T) {
 	updatable := kinds[KindSSES3] + kinds[KindOtherKMSKey] + kinds[KindBucketKeyOff]
 	counts := l.Counts()
 	t.Logf("sample: %+v", sum.Sample[:3])
-	if sum.UpdateObjectEncryption != "used" || sum.Requests[opUOE] != updatable || counts["UpdateObjectEncryption"] != updatable ||
+	if sum.UpdateObjectEncryption != "used" || sum.Requests[opUpdateEncryption] != updatable || counts["UpdateObjectEncryption"] != updatable ||
 		sum.Requests[opCopy] != kinds[KindUnencrypted] || sum.Fixed != updatable+kinds[KindUnencrypted] {
 		t.Errorf("UpdateObjectEncryption %s; ours %v; the layer's %v; want %d updates, %d copies (unencrypted)", sum.UpdateObjectEncryption, sum.Requests, counts, updatable, kinds[KindUnencrypted])
 	}
@@ -279,7 +279,7 @@ func TestUpdateObjectEncryptionNotImplementedFallsBackToCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.UpdateObjectEncryption != "not-implemented" || sum.Requests[opUOE] != 1 || sum.Failed != 0 || sum.Fixed != sum.Requests[opCopy] {
+	if sum.UpdateObjectEncryption != "not-implemented" || sum.Requests[opUpdateEncryption] != 1 || sum.Failed != 0 || sum.Fixed != sum.Requests[opCopy] {
 		t.Errorf("UpdateObjectEncryption %s, requests %v, fixed %d failed %d: want one 501, then copies", sum.UpdateObjectEncryption, sum.Requests, sum.Fixed, sum.Failed)
 	}
 	verifyFixed(t, e.moto, bucket, specs, required, true)
@@ -324,7 +324,7 @@ func TestForcedUpdateObjectEncryptionAgainstMotoStopsAtFirstDamage(t *testing.T)
 	if !errors.Is(err, errDamaged) || !strings.Contains(err.Error(), "s3://"+bucket+"/"+damaged[0]+" ") {
 		t.Errorf("error does not name the damaged object %s: %v", damaged[0], err)
 	}
-	if sum.Stopped != StoppedError || sum.UpdateObjectEncryption != "damaged" || sum.Requests[opUOE] != 1 || sum.Requests[opCopy] != 0 || sum.Fixed != 0 {
+	if sum.Stopped != StoppedError || sum.UpdateObjectEncryption != "damaged" || sum.Requests[opUpdateEncryption] != 1 || sum.Requests[opCopy] != 0 || sum.Fixed != 0 {
 		t.Errorf("summary: stopped %q, UpdateObjectEncryption %s, requests %v, fixed %d", sum.Stopped, sum.UpdateObjectEncryption, sum.Requests, sum.Fixed)
 	}
 }

@@ -229,7 +229,9 @@ type Options struct {
 	// UpdateObjectEncryption is UpdateEncryptionAuto (the default for ""),
 	// UpdateEncryptionAlways or UpdateEncryptionNever.
 	UpdateObjectEncryption string
-	// Retryer replaces the retryer of every S3 request of the run; nil means NewRetryer().
+	// Retryer replaces the retryer of every S3 request of the run. nil means the SDK's adaptive
+	// mode (client-side rate limiting once S3 throttles) with 10 attempts, backoff up to 20
+	// seconds and no retry quota.
 	Retryer aws.Retryer
 	// Progress, when set, is called every ProgressInterval and once at the end.
 	Progress func(Progress)

@@ -121,7 +121,7 @@ func TestScanThenFixMixedBucket(t *testing.T) {
 	if len(scan.Sample) != DefaultSampleSize || scan.Stopped != "" || scan.Remaining != 0 {
 		t.Errorf("Scan: sample %d, stopped %q, remaining %d", len(scan.Sample), scan.Stopped, scan.Remaining)
 	}
-	for _, op := range []string{opCopy, opUOE, opCreateMPU, opACL} {
+	for _, op := range []string{opCopy, opUpdateEncryption, opCreateMPU, opACL} {
 		if scan.Requests[op] != 0 {
 			t.Errorf("Scan sent %d %s", scan.Requests[op], op)
 		}
@@ -147,8 +147,8 @@ func TestScanThenFixMixedBucket(t *testing.T) {
 	if fix.Fixed != scan.TotalToFix() || fix.Failed != 0 || len(fix.Skipped) != 0 {
 		t.Errorf("Fix: fixed %d failed %d skipped %v, want %d fixed", fix.Fixed, fix.Failed, fix.Skipped, scan.TotalToFix())
 	}
-	if fix.Requests[opUOE] != 0 || fix.UpdateObjectEncryption != "unused" {
-		t.Errorf("Fix against moto sent %d UpdateObjectEncryption (%s); auto must never send it to a non-AWS endpoint", fix.Requests[opUOE], fix.UpdateObjectEncryption)
+	if fix.Requests[opUpdateEncryption] != 0 || fix.UpdateObjectEncryption != "unused" {
+		t.Errorf("Fix against moto sent %d UpdateObjectEncryption (%s); auto must never send it to a non-AWS endpoint", fix.Requests[opUpdateEncryption], fix.UpdateObjectEncryption)
 	}
 	if fix.Requests[opCreateMPU] == 0 || fix.Requests[opCreateMPU] != fix.Requests[opComplete] || fix.Requests[opAbort] != 0 {
 		t.Errorf("Fix multipart requests: %v", fix.Requests)

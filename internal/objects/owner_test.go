@@ -16,6 +16,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sseguard/sseguard/internal/awserr"
 	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/motoserver"
 )
@@ -57,7 +58,7 @@ func TestEveryRequestCarriesTheExpectedBucketOwner(t *testing.T) {
 		wrong := target
 		wrong.ExpectedBucketOwner = "210987654321"
 		sum, err := Fix(ctx, e.s3, e.resolver(), wrong, Options{UpdateObjectEncryption: UpdateEncryptionAlways})
-		if err == nil || errCode(err) != codeAccessDenied || sum.Scanned != 0 {
+		if err == nil || !awserr.Is(err, awserr.CodeAccessDenied) || sum.Scanned != 0 {
 			t.Errorf("Fix with another account as the expected owner: err %v, scanned %d; want AccessDenied before any object", err, sum.Scanned)
 		}
 		if len(requests) != 1 || requests[0].op != "GetBucketVersioning" || requests[0].owner != wrong.ExpectedBucketOwner {
@@ -162,7 +163,7 @@ func TestClientSetsTheExpectedOwnerOnEveryOperation(t *testing.T) {
 			_, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: b})
 			return err
 		},
-		opUOE: func() error {
+		opUpdateEncryption: func() error {
 			_, err := c.UpdateObjectEncryption(ctx, &s3.UpdateObjectEncryptionInput{Bucket: b, Key: key,
 				ObjectEncryption: &types.ObjectEncryptionMemberSSEKMS{Value: types.SSEKMSEncryption{KMSKeyArn: aws.String(arnA)}}})
 			return err

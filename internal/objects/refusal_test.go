@@ -13,8 +13,8 @@ import (
 	"github.com/sseguard/sseguard/internal/awstest"
 )
 
-// withoutUOE is an identity policy that allows everything but s3:UpdateObjectEncryption.
-const withoutUOE = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+// withoutUpdateEncryption is an identity policy that allows everything but s3:UpdateObjectEncryption.
+const withoutUpdateEncryption = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
 {"Effect":"Deny","Action":"s3:UpdateObjectEncryption","Resource":"*"}]}`
 
 // TestUpdateObjectEncryptionRefusedFallsBackToCopy: S3 answers the first UpdateObjectEncryption
@@ -24,7 +24,7 @@ func TestUpdateObjectEncryptionRefusedFallsBackToCopy(t *testing.T) {
 	t.Parallel()
 	l := ownLayer(t, awstest.Options{}) // for its counts
 	e := newEnv(t, l)
-	if err := l.SetIdentityPolicy(e.akid, withoutUOE); err != nil {
+	if err := l.SetIdentityPolicy(e.akid, withoutUpdateEncryption); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -47,7 +47,7 @@ func TestUpdateObjectEncryptionRefusedFallsBackToCopy(t *testing.T) {
 		t.Errorf("UpdateObjectEncryption %q, fixed %d failed %d, requests %v; want refused: AccessDenied, %d fixed by copy: %+v",
 			sum.UpdateObjectEncryption, sum.Fixed, sum.Failed, sum.Requests, toFix, sum.Sample)
 	}
-	if n, seen := sum.Requests[opUOE], l.Counts()["UpdateObjectEncryption"]; n != 1 || seen != 1 {
+	if n, seen := sum.Requests[opUpdateEncryption], l.Counts()["UpdateObjectEncryption"]; n != 1 || seen != 1 {
 		t.Errorf("%d UpdateObjectEncryption sent (%d seen), want exactly one: the first, refused", n, seen)
 	}
 	if refused := l.Refused(); len(refused) != 1 || refused[0].Action != "s3:UpdateObjectEncryption" {
@@ -57,12 +57,12 @@ func TestUpdateObjectEncryptionRefusedFallsBackToCopy(t *testing.T) {
 }
 
 // awsFake is a fake whose endpoint is AWS's own (so mode auto uses UpdateObjectEncryption) and
-// whose UpdateObjectEncryption answers uoeErr.
+// whose UpdateObjectEncryption answers updateErr.
 type awsFake struct {
 	*fake
-	mu     sync.Mutex
-	uoe    int
-	uoeErr error
+	mu        sync.Mutex
+	updates   int
+	updateErr error
 }
 
 func (f *awsFake) Options() s3.Options {
@@ -72,8 +72,8 @@ func (f *awsFake) Options() s3.Options {
 func (f *awsFake) UpdateObjectEncryption(context.Context, *s3.UpdateObjectEncryptionInput, ...func(*s3.Options)) (*s3.UpdateObjectEncryptionOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.uoe++
-	return nil, f.uoeErr
+	f.updates++
+	return nil, f.updateErr
 }
 
 // TestUpdateObjectEncryptionRefusalModes: a refusal (any error S3 answers that is not transient,
@@ -84,11 +84,11 @@ func TestUpdateObjectEncryptionRefusalModes(t *testing.T) {
 	t.Parallel()
 	const n = 20
 	tests := map[string]struct {
-		mode      string
-		err       error
-		wantUOE   int
-		wantState string
-		wantFixed int
+		mode        string
+		err         error
+		wantUpdates int
+		wantState   string
+		wantFixed   int
 	}{
 		"auto, 403":               {UpdateEncryptionAuto, statusErr(403, "AccessDenied"), 1, "refused: AccessDenied", n},
 		"always, 403":             {UpdateEncryptionAlways, statusErr(403, "AccessDenied"), 1, "refused: AccessDenied", n},
@@ -103,7 +103,7 @@ func TestUpdateObjectEncryptionRefusalModes(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			f := &awsFake{fake: &fake{}, uoeErr: tc.err}
+			f := &awsFake{fake: &fake{}, updateErr: tc.err}
 			for i := 0; i < n; i++ {
 				f.keys = append(f.keys, fmt.Sprintf("k%02d", i))
 			}
@@ -123,8 +123,8 @@ func TestUpdateObjectEncryptionRefusalModes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f.uoe != tc.wantUOE || sum.UpdateObjectEncryption != tc.wantState || sum.Fixed != tc.wantFixed || copies != tc.wantFixed {
-				t.Errorf("UpdateObjectEncryption sent %d (%q), fixed %d by %d copies; want %d (%q), %d", f.uoe, sum.UpdateObjectEncryption, sum.Fixed, copies, tc.wantUOE, tc.wantState, tc.wantFixed)
+			if f.updates != tc.wantUpdates || sum.UpdateObjectEncryption != tc.wantState || sum.Fixed != tc.wantFixed || copies != tc.wantFixed {
+				t.Errorf("UpdateObjectEncryption sent %d (%q), fixed %d by %d copies; want %d (%q), %d", f.updates, sum.UpdateObjectEncryption, sum.Fixed, copies, tc.wantUpdates, tc.wantState, tc.wantFixed)
 			}
 			if tc.wantFixed == 0 && sum.Failed+sum.Gone != n {
 				t.Errorf("failed %d, gone %d of %d", sum.Failed, sum.Gone, n)

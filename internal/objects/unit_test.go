@@ -16,6 +16,8 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sseguard/sseguard/internal/awserr"
 )
 
 const (
@@ -52,11 +54,11 @@ func TestClassify(t *testing.T) {
 		}
 	}
 	for kind, want := range map[string]bool{KindSSES3: true, KindOtherKMSKey: true, KindBucketKeyOff: true, KindUnencrypted: false, KindDSSEKMS: false, KindSSEKMS: false} {
-		if got := uoeSupports(kind, kms); got != want {
-			t.Errorf("uoeSupports(%s) = %v", kind, got)
+		if got := updateSupports(kind, kms); got != want {
+			t.Errorf("updateSupports(%s) = %v", kind, got)
 		}
-		if uoeSupports(kind, sses3) {
-			t.Errorf("uoeSupports(%s) toward SSE-S3", kind)
+		if updateSupports(kind, sses3) {
+			t.Errorf("updateSupports(%s) toward SSE-S3", kind)
 		}
 	}
 }
@@ -89,7 +91,7 @@ func TestArchivedAndLocked(t *testing.T) {
 	}
 }
 
-func TestIsAWSEndpoint(t *testing.T) {
+func TestAWSEndpoint(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tests := map[string]struct {
@@ -107,11 +109,11 @@ func TestIsAWSEndpoint(t *testing.T) {
 		"plain http aws":         {s3.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://s3.amazonaws.com")}, false},
 	}
 	for name, tc := range tests {
-		if got := IsAWSEndpoint(ctx, s3.New(tc.o), "bucket", ""); got != tc.want {
-			t.Errorf("%s: IsAWSEndpoint = %v, want %v", name, got, tc.want)
+		if got := isAWSEndpoint(ctx, s3.New(tc.o), "bucket", ""); got != tc.want {
+			t.Errorf("%s: isAWSEndpoint = %v, want %v", name, got, tc.want)
 		}
 	}
-	if IsAWSEndpoint(ctx, &fake{}, "bucket", "us-east-1") {
+	if isAWSEndpoint(ctx, &fake{}, "bucket", "us-east-1") {
 		t.Error("a test double is AWS")
 	}
 }
@@ -155,11 +157,11 @@ func TestValidation(t *testing.T) {
 		t Target
 		o Options
 	}{
-		"no bucket":      {Target{Algorithm: AlgorithmAES256}, Options{}},
-		"aes with key":   {Target{Bucket: "b", Algorithm: AlgorithmAES256, KeyARN: arnA}, Options{}},
-		"bad algorithm":  {Target{Bucket: "b", Algorithm: "sse-kms"}, Options{}},
-		"bad uoe mode":   {Target{Bucket: "b", Algorithm: AlgorithmAES256}, Options{UpdateObjectEncryption: "sometimes"}},
-		"alias, no keys": {Target{Bucket: "b", Algorithm: AlgorithmKMS, KeyARN: "alias/x"}, Options{}},
+		"no bucket":       {Target{Algorithm: AlgorithmAES256}, Options{}},
+		"aes with key":    {Target{Bucket: "b", Algorithm: AlgorithmAES256, KeyARN: arnA}, Options{}},
+		"bad algorithm":   {Target{Bucket: "b", Algorithm: "sse-kms"}, Options{}},
+		"bad update mode": {Target{Bucket: "b", Algorithm: AlgorithmAES256}, Options{UpdateObjectEncryption: "sometimes"}},
+		"alias, no keys":  {Target{Bucket: "b", Algorithm: AlgorithmKMS, KeyARN: "alias/x"}, Options{}},
 	} {
 		if _, err := Scan(ctx, &fake{}, nil, tc.t, tc.o); err == nil {
 			t.Errorf("%s: Scan accepted it", name)
@@ -174,10 +176,9 @@ func TestValidation(t *testing.T) {
 // fake is an S3API double for cases moto cannot produce (SSE-C answers, refusals).
 type fake struct {
 	S3API
-	keys  []string
-	head  func(key string) (*s3.HeadObjectOutput, error)
-	copy  func(in *s3.CopyObjectInput) error
-	calls map[string]int
+	keys []string
+	head func(key string) (*s3.HeadObjectOutput, error)
+	copy func(in *s3.CopyObjectInput) error
 }
 
 func (f *fake) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
@@ -197,11 +198,11 @@ func (f *fake) GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershi
 }
 
 func (f *fake) GetObjectLockConfiguration(context.Context, *s3.GetObjectLockConfigurationInput, ...func(*s3.Options)) (*s3.GetObjectLockConfigurationOutput, error) {
-	return nil, statusErr(404, codeLockNotFound)
+	return nil, statusErr(404, awserr.CodeNoLockConfig)
 }
 
 func (f *fake) GetBucketWebsite(context.Context, *s3.GetBucketWebsiteInput, ...func(*s3.Options)) (*s3.GetBucketWebsiteOutput, error) {
-	return nil, statusErr(404, codeNoWebsite)
+	return nil, statusErr(404, awserr.CodeNoWebsite)
 }
 
 func (f *fake) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {

@@ -1,0 +1,116 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// applyVerdict counts the outcomes of an apply: "3 applied, 1 failed, 1 blocker".
+func (r *mdRenderer) applyVerdict() (string, bool) {
+	n := map[plan.Outcome]int{}
+	for _, res := range r.opts.Results {
+		n[res.Outcome]++
+	}
+	var parts []string
+	if n[plan.Done] > 0 || len(r.p.Changes) > 0 {
+		parts = append(parts, fmt.Sprintf("%d applied", n[plan.Done]))
+	}
+	if n[plan.Failed] > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n[plan.Failed]))
+	}
+	if n[plan.Unverified] > 0 {
+		parts = append(parts, fmt.Sprintf("%d unverified", n[plan.Unverified]))
+	}
+	if n[plan.Skipped] > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", n[plan.Skipped]))
+	}
+	if k := len(r.p.Blockers); k > 0 {
+		parts = append(parts, mdPlural(k, "blocker", "blockers"))
+	}
+	failed := n[plan.Failed]+n[plan.Unverified] > 0
+	if len(parts) == 0 {
+		verb := "match"
+		if len(r.p.Buckets) == 1 {
+			verb = "matches"
+		}
+		return fmt.Sprintf("In sync, nothing to apply: %s %s the policy.", mdPlural(len(r.p.Buckets), "bucket", "buckets"), verb), false
+	}
+	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", mdPlural(len(r.p.Buckets), "bucket", "buckets")), failed
+}
+
+// applyResults is the table of every change with its outcome; results for changes the plan does
+// not hold come last.
+func (r *mdRenderer) applyResults(b *strings.Builder) {
+	if len(r.p.Changes) == 0 && len(r.opts.Results) == 0 {
+		return
+	}
+	b.WriteString("#### Apply results\n\n| change | before | after | outcome | detail |\n|---|---|---|---|---|\n")
+	seen := map[string]bool{}
+	for _, c := range r.p.Changes {
+		seen[c.ID] = true
+		res, ok := r.results[c.ID]
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdText(c.ID), mdOr(c.Before), mdOr(c.After), mdOutcome(res, ok), mdResultDetail(res))
+	}
+	for _, res := range r.opts.Results {
+		if !seen[res.ChangeID] {
+			fmt.Fprintf(b, "| %s | — | — | %s | %s |\n", mdText(res.ChangeID), mdOutcome(res, true), mdResultDetail(res))
+		}
+	}
+	b.WriteString("\n")
+}
+
+// failures lists the changes that failed, for the compact summary.
+func (r *mdRenderer) failures(b *strings.Builder, budget int) {
+	var bad []plan.Result
+	for _, res := range r.opts.Results {
+		if res.Outcome == plan.Failed || res.Outcome == plan.Unverified {
+			bad = append(bad, res)
+		}
+	}
+	if len(bad) == 0 {
+		return
+	}
+	start := b.Len()
+	b.WriteString("#### ❌ Failed changes\n\n| change | outcome | error |\n|---|---|---|\n")
+	for i, res := range bad {
+		row := fmt.Sprintf("| %s | %s | %s |\n", mdText(res.ChangeID), mdOutcome(res, true), mdResultDetail(res))
+		if b.Len()-start+len(row) > budget {
+			fmt.Fprintf(b, "| … | %d more in the JSON plan | |\n", len(bad)-i)
+			break
+		}
+		b.WriteString(row)
+	}
+	b.WriteString("\n")
+}
+
+// mdOutcome is a result's outcome with its icon; ok is false for a change never attempted.
+func mdOutcome(res plan.Result, ok bool) string {
+	if !ok {
+		return "not attempted"
+	}
+	switch res.Outcome {
+	case plan.Done:
+		return "✅ done"
+	case plan.Failed:
+		return "❌ failed"
+	case plan.Unverified:
+		return "⚠️ unverified"
+	case plan.Skipped:
+		return "⏭️ skipped"
+	}
+	return mdText(string(res.Outcome))
+}
+
+// mdResultDetail is a result's error (in bold) and detail.
+func mdResultDetail(res plan.Result) string {
+	var parts []string
+	if res.Error != "" {
+		parts = append(parts, "**"+mdText(res.Error)+"**")
+	}
+	if res.Detail != "" {
+		parts = append(parts, mdText(res.Detail))
+	}
+	return strings.Join(parts, "<br>")
+}
