@@ -188,21 +188,6 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 		o.uncommanded(strings.TrimRight(text.String(), "\n"))
 		o.a.EndGroup()
 	}
-	if mode == "apply" {
-		var lines []string
-		for _, r := range results {
-			line := fmt.Sprintf("%-10s %s", r.Outcome, r.ChangeID)
-			if r.Error != "" {
-				line += ": " + r.Error
-			} else if r.Detail != "" {
-				line += ": " + r.Detail
-			}
-			lines = append(lines, o.line(line))
-		}
-		if len(lines) > 0 {
-			o.uncommanded("Apply results:\n" + strings.Join(lines, "\n"))
-		}
-	}
 
 	code := ExitOK
 	jsonPath, jsonShown, err := writeJSON(in, mode, exact, exactResults, findings)
@@ -219,23 +204,19 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 		o.annotate(an)
 	}
 
-	applied, failed, notDone := 0, []string{}, 0
+	// One count of the outcomes (plan.TallyOf) and one exit policy (plan.Exit) for every view.
+	tally := plan.TallyOf(results)
+	var failed []string
 	for _, r := range results {
-		switch r.Outcome {
-		case plan.Done:
-			applied++
-		case plan.Failed, plan.Unverified:
+		if r.Outcome == plan.Failed || r.Outcome == plan.Unverified {
 			failed = append(failed, r.ChangeID)
-		}
-		if r.Outcome != plan.Done && r.Outcome != plan.Unchanged {
-			notDone++
 		}
 	}
 	outputs := [][2]string{
-		{"drift", strconv.FormatBool(!pl.InSync())},
-		{"changes", strconv.Itoa(len(pl.Changes))},
+		{"drift", strconv.FormatBool(!pl.InSyncWith(results))},
+		{"changes", strconv.Itoa(len(pl.Needed(results)))},
 		{"blockers", strconv.Itoa(len(pl.Blockers))},
-		{"applied", strconv.Itoa(applied)},
+		{"applied", strconv.Itoa(tally.Done)},
 	}
 	if jsonPath != "" {
 		outputs = append(outputs, [2]string{"plan-json", jsonShown})
@@ -245,24 +226,22 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 		code = ExitFailure
 	}
 
+	// Why the step fails, when it does.
 	if n := len(pl.Blockers); n > 0 {
 		o.info(fmt.Sprintf("Failing the step: %d blocker(s) stop changes to part of the account (see the job summary).", n))
-		code = ExitFailure
 	}
 	if len(failed) > 0 {
 		o.logError(fmt.Sprintf("%d change(s) failed or could not be verified: %s (the job summary has each error)",
 			len(failed), strings.Join(failed, ", ")))
-		code = ExitFailure
 	}
-	if in.FailOnDrift {
-		if mode == "plan" && len(pl.Changes) > 0 {
-			o.info("Failing the step: the account differs from the policy and fail-on-drift is true.")
-			code = ExitFailure
-		}
-		if mode == "apply" && notDone > 0 {
-			o.info(fmt.Sprintf("Failing the step: %d change(s) were not applied and fail-on-drift is true.", notDone))
-			code = ExitFailure
-		}
+	if n := tally.Skipped; n > 0 {
+		o.info(fmt.Sprintf("Failing the step: %d change(s) were skipped (a change they depend on did not take, or the run was stopped).", n))
+	}
+	if in.FailOnDrift && mode == "plan" && len(pl.Needed(nil)) > 0 {
+		o.info("Failing the step: the account differs from the policy and fail-on-drift is true.")
+	}
+	if plan.Exit(pl, results, mode == "apply", false, in.FailOnDrift) != plan.ExitOK {
+		code = ExitFailure
 	}
 	return code
 }

@@ -58,6 +58,13 @@ func (f *fakePipeline) Apply(_ context.Context, path string) (*plan.Plan, []plan
 	if f.plan != nil && f.beforeApply != nil {
 		f.beforeApply(clonePlan(f.plan))
 	}
+	// Each result as the real pipeline prints it while apply goes (report.ResultLine), then the
+	// rest of the progress (which may end without a newline: the action flushes it).
+	for _, r := range f.results {
+		if f.log != nil {
+			io.WriteString(f.log, report.ResultLine(r)+"\n")
+		}
+	}
 	f.writeProgress()
 	if f.plan == nil {
 		return nil, nil, f.err

@@ -88,7 +88,6 @@ func TestRunHostileContentCannotCommand(t *testing.T) {
 	}
 	checkLog(t, r.out.String(), []string{
 		"group", "stop-commands", "sseguard-<token>", "endgroup", // the text plan
-		"stop-commands", "sseguard-<token>", // the apply results
 		"error", "warning", "warning", "error", // annotations
 	})
 	out := r.out.String()

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -77,18 +76,15 @@ type Applier struct {
 	Owner string
 	// Objects re-encrypts existing objects; nil refuses reencrypt-objects changes.
 	Objects ObjectFixer
-	// Log receives one line per change as it happens.
-	Log io.Writer
+	// OnResult, when set, is called with each change and its result as soon as it is known (the
+	// pipeline renders them as they happen through package report).
+	OnResult func(plan.Change, plan.Result)
 }
 
 // Apply executes every change of p in order and returns one result per change, in order. A
 // failed change skips the changes that depend on it; unrelated changes still run. Apply does
 // not verify: read the state back and compare (package pipeline does).
 func (a *Applier) Apply(ctx context.Context, p *plan.Plan) []plan.Result {
-	log := a.Log
-	if log == nil {
-		log = io.Discard
-	}
 	created := map[string]string{} // create-key change ID → key ARN
 	outcome := map[string]plan.Outcome{}
 	results := make([]plan.Result, 0, len(p.Changes))
@@ -99,7 +95,7 @@ func (a *Applier) Apply(ctx context.Context, p *plan.Plan) []plan.Result {
 		} else if err := ctx.Err(); err != nil {
 			r.Outcome, r.Error = plan.Skipped, "not attempted: "+err.Error()
 		} else {
-			detail, err := a.one(ctx, c, created)
+			detail, err := a.one(ctx, c, created, &r)
 			r.Detail = detail
 			if errors.Is(err, errUnchanged) {
 				r.Outcome = plan.Unchanged
@@ -110,14 +106,9 @@ func (a *Applier) Apply(ctx context.Context, p *plan.Plan) []plan.Result {
 			}
 		}
 		outcome[c.ID] = r.Outcome
-		line := fmt.Sprintf("%-10s %s", r.Outcome, c.ID)
-		if r.Detail != "" {
-			line += ": " + r.Detail
+		if a.OnResult != nil {
+			a.OnResult(c, r)
 		}
-		if r.Error != "" {
-			line += ": " + r.Error
-		}
-		fmt.Fprintln(log, line)
 		results = append(results, r)
 	}
 	return results
@@ -154,7 +145,7 @@ func failedDependency(c plan.Change, outcome map[string]plan.Outcome) string {
 	return ""
 }
 
-func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]string) (string, error) {
+func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]string, res *plan.Result) (string, error) {
 	switch c.Kind {
 	case plan.CreateKey:
 		arn, note, err := a.createKey(ctx, c)
@@ -213,6 +204,7 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 			return "", err
 		}
 		counts, err := a.Objects.Fix(ctx, c, rule)
+		res.Objects = counts
 		if counts != nil && err == nil && counts.Fixed == 0 && counts.Failed == 0 && counts.TotalToFix() == 0 {
 			return fmt.Sprintf("%d scanned, all as required", counts.Scanned), errUnchanged
 		}

@@ -20,14 +20,11 @@ import (
 	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
-// Exit codes, as `terraform plan -detailed-exitcode` uses them.
+// Exit codes, as `terraform plan -detailed-exitcode` uses them: the one policy of package plan.
 const (
-	// ExitOK: nothing to do, or everything applied.
-	ExitOK = 0
-	// ExitError: an error, an invalid policy, a blocker, or a change that failed.
-	ExitError = 1
-	// ExitDrift: changes are pending (plan --detailed-exitcode only).
-	ExitDrift = 2
+	ExitOK    = plan.ExitOK
+	ExitError = plan.ExitError
+	ExitDrift = plan.ExitDrift
 )
 
 const usage = `sseguard keeps S3 buckets encrypted the way a policy file says.
@@ -303,13 +300,7 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 	if err := r.writeJSON("plan", pl, nil); err != nil {
 		return r.fail(err)
 	}
-	switch {
-	case len(pl.Blockers) > 0:
-		return ExitError
-	case detailed && len(pl.Changes) > 0:
-		return ExitDrift
-	}
-	return ExitOK
+	return plan.Exit(pl, nil, false, detailed, false)
 }
 
 func (r *runner) apply(ctx context.Context, path string) int {
@@ -326,22 +317,15 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		return r.fail(err)
 	}
 	r.red.AddAccount(pl.Account)
-	code := ExitOK
-	applied, failed := summarize(results)
-	if len(results) == 0 && len(pl.Blockers) == 0 && err == nil {
-		fmt.Fprintf(r.human(), "\nNothing needed changing: %s\n", report.Verdict(pl))
+	// Each change's result was printed as it happened; the verdict counts them once.
+	verdict, _ := report.ApplyVerdict(pl, results)
+	switch {
+	case pl.InSyncWith(results) && err == nil:
+		fmt.Fprintf(r.human(), "\nNothing needed changing: %s\n", verdict)
+	case len(results) > 0:
+		fmt.Fprintf(r.human(), "\n%s Verified by reading the state back.\n", verdict)
 	}
-	if len(results) > 0 {
-		fmt.Fprintf(r.human(), "\nApplied %d of %d changes, verified by reading the state back.\n", applied, len(results))
-		for _, res := range results {
-			if res.Outcome != plan.Done {
-				fmt.Fprintf(r.human(), "  %s %s: %s\n", res.Outcome, res.ChangeID, sanitize.Line(res.Error))
-			}
-		}
-	}
-	if failed > 0 || len(pl.Blockers) > 0 {
-		code = ExitError
-	}
+	code := plan.Exit(pl, results, true, false, false)
 	if jerr := r.writeJSON("apply", pl, results); jerr != nil {
 		r.fail(jerr)
 		code = ExitError
@@ -351,19 +335,6 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		code = ExitError
 	}
 	return code
-}
-
-func summarize(results []plan.Result) (applied, failed int) {
-	for _, res := range results {
-		switch res.Outcome {
-		case plan.Done:
-			applied++
-		case plan.Unchanged:
-		default:
-			failed++
-		}
-	}
-	return applied, failed
 }
 
 func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) error {

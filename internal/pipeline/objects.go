@@ -12,26 +12,13 @@ import (
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/state"
 )
 
-// Finding is one object that is not as required (or cannot be fixed in place), as the JSON
-// plan lists it.
-type Finding struct {
-	Bucket    string `json:"bucket"`
-	Key       string `json:"key"`
-	VersionID string `json:"version_id,omitempty"`
-	// Kind is unencrypted, sse-s3, other-kms-key, bucket-key-off, dsse-kms or skipped.
-	Kind string `json:"kind"`
-	// Reason says why a skipped object was skipped.
-	Reason   string `json:"reason,omitempty"`
-	Observed string `json:"observed,omitempty"`
-	Size     int64  `json:"size"`
-	ETag     string `json:"etag,omitempty"`
-	// Action is would-fix (plan), fixed, skipped or failed.
-	Action string `json:"action"`
-	Error  string `json:"error,omitempty"`
-}
+// Finding is one object that is not as required (or cannot be fixed in place), exactly as the
+// JSON plan lists it: the document's own type, so the two cannot drift apart.
+type Finding = report.JSONObjectFinding
 
 func findingOf(bucket string, f objects.Finding) Finding {
 	return Finding{Bucket: bucket, Key: f.Key, VersionID: f.VersionID, Kind: f.Kind, Reason: f.Reason,
@@ -49,8 +36,6 @@ type objectRunner struct {
 	owner     string
 	mu        sync.Mutex
 	onFinding func(Finding)
-	// fixed holds each bucket's counts from Fix.
-	fixed map[string]*state.ObjectCounts
 }
 
 func (r *objectRunner) options(bucket, verb string) objects.Options {
@@ -101,11 +86,7 @@ func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (
 		Bucket: c.Bucket, Region: c.Region, Algorithm: rule.Algorithm, KeyARN: rule.KeyARN,
 		BucketKey: rule.BucketKey, Prefixes: c.Prefixes, ExpectedBucketOwner: r.owner, BucketPolicy: bp,
 	}, r.options(c.Bucket, "re-encrypt"))
-	cs := counts(s)
-	r.mu.Lock()
-	r.fixed[c.Bucket] = cs
-	r.mu.Unlock()
-	return cs, err
+	return counts(s), err
 }
 
 func counts(s objects.Summary) *state.ObjectCounts {

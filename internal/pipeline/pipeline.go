@@ -14,7 +14,7 @@ import (
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
-	"github.com/sseguard/sseguard/internal/state"
+	"github.com/sseguard/sseguard/internal/report"
 )
 
 // Pipeline holds what every stage needs.
@@ -115,9 +115,13 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	}
 	runner := p.objectRunner(c, observe.New(c.Observe(), observe.Options{}))
 	runner.owner = pl.Account
-	a := &apply.Applier{Clients: c.Apply(), Log: p.Log, Objects: runner, Owner: pl.Account}
+	log := p.log()
+	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account,
+		// Each result is rendered once, by package report, as it happens.
+		OnResult: func(_ plan.Change, r plan.Result) { fmt.Fprintln(log, report.ResultLine(r)) }}
+	// The plan stays the plan that was computed; what apply found and did is in the results
+	// beside it (a re-encryption that found nothing to fix is Unchanged, with its counts).
 	results := a.Apply(ctx, pl)
-	pl, results = settle(pl, results, runner.fixed)
 
 	// Read everything back with a fresh observer (no cached keys) and plan again: a change that
 	// was done must not be needed any more. Objects were verified by the fix itself, object by
@@ -156,49 +160,6 @@ func (p *Pipeline) log() io.Writer {
 		return io.Discard
 	}
 	return p.Log
-}
-
-// settle makes the applied plan say what apply found and did: each bucket's object counts come
-// from its fix, and a change that turned out to have nothing to do (a scan that found every
-// object already right) is dropped, so an account that was in sync reads as in sync.
-func settle(pl *plan.Plan, results []plan.Result, fixed map[string]*plan.ObjectCounts) (*plan.Plan, []plan.Result) {
-	unchanged := map[string]bool{}
-	kept := results[:0:0]
-	for _, r := range results {
-		if r.Outcome == plan.Unchanged {
-			unchanged[r.ChangeID] = true
-			continue
-		}
-		kept = append(kept, r)
-	}
-	out := *pl
-	out.Changes = nil
-	for _, c := range pl.Changes {
-		if !unchanged[c.ID] {
-			out.Changes = append(out.Changes, c)
-		}
-	}
-	if out.Changes == nil {
-		out.Changes = []plan.Change{}
-	}
-	out.Buckets = make([]plan.BucketStatus, len(pl.Buckets))
-	for i, b := range pl.Buckets {
-		if counts := fixed[b.Name]; counts != nil {
-			b.Objects = counts
-		}
-		var ids []string
-		for _, id := range b.Changes {
-			if !unchanged[id] {
-				ids = append(ids, id)
-			}
-		}
-		b.Changes = ids
-		if b.Status == plan.Drift && len(ids) == 0 {
-			b.Status = plan.InSync
-		}
-		out.Buckets[i] = b
-	}
-	return &out, kept
 }
 
 func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans scanMode) (AWS, *plan.Plan, error) {
@@ -271,5 +232,5 @@ func (p *Pipeline) objectRunner(c AWS, keys objects.KeyResolver) *objectRunner {
 			p.Findings.Add(f)
 		}
 	}
-	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinding: on, fixed: map[string]*state.ObjectCounts{}}
+	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinding: on}
 }

@@ -286,6 +286,9 @@ type Result struct {
 	Error    string  `json:"error,omitempty"`
 	// Detail says what was done, e.g. the ARN of a created key.
 	Detail string `json:"detail,omitempty"`
+	// Objects are a re-encryption's counts (objects scanned, fixed, failed, left), as the fix
+	// found them.
+	Objects *ObjectCounts `json:"objects,omitempty"`
 }
 
 // Verify marks the done results whose change is still needed in after (the plan computed again

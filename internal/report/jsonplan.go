@@ -231,7 +231,7 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 		return nil, fmt.Errorf("JSON plan mode %q is neither %q nor %q", mode, ModePlan, ModeApply)
 	}
 	doc := &JSONPlan{FormatVersion: FormatVersion, Mode: mode,
-		Summary: JSONSummary{InSync: p.InSync(), Buckets: len(p.Buckets), Changes: len(p.Changes),
+		Summary: JSONSummary{InSync: p.InSyncWith(results), Buckets: len(p.Buckets), Changes: len(p.Changes),
 			Blockers: len(p.Blockers), Warnings: len(p.Warnings)},
 		Plan: JSONPlanBody{Policy: p.PolicyPath, Account: p.Account,
 			Buckets:  make([]JSONBucket, 0, len(p.Buckets)),
@@ -260,13 +260,9 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 	}
 	for _, r := range results {
 		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail})
-		switch r.Outcome {
-		case plan.Done:
-			doc.Summary.Applied++
-		case plan.Failed, plan.Unverified:
-			doc.Summary.Failed++
-		}
 	}
+	t := plan.TallyOf(results)
+	doc.Summary.Applied, doc.Summary.Failed = t.Done, t.Failed+t.Unverified
 	return doc, nil
 }
 

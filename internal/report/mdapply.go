@@ -7,37 +7,10 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
-// applyVerdict counts the outcomes of an apply: "3 applied, 1 failed, 1 blocker".
+// applyVerdict is the apply's verdict line (ApplyVerdict), in markdown.
 func (r *mdRenderer) applyVerdict() (string, bool) {
-	n := map[plan.Outcome]int{}
-	for _, res := range r.opts.Results {
-		n[res.Outcome]++
-	}
-	var parts []string
-	if n[plan.Done] > 0 || len(r.p.Changes) > 0 {
-		parts = append(parts, fmt.Sprintf("%d applied", n[plan.Done]))
-	}
-	if n[plan.Failed] > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", n[plan.Failed]))
-	}
-	if n[plan.Unverified] > 0 {
-		parts = append(parts, fmt.Sprintf("%d unverified", n[plan.Unverified]))
-	}
-	if n[plan.Skipped] > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped", n[plan.Skipped]))
-	}
-	if k := len(r.p.Blockers); k > 0 {
-		parts = append(parts, mdPlural(k, "blocker", "blockers"))
-	}
-	failed := n[plan.Failed]+n[plan.Unverified] > 0
-	if len(parts) == 0 {
-		verb := "match"
-		if len(r.p.Buckets) == 1 {
-			verb = "matches"
-		}
-		return fmt.Sprintf("In sync, nothing to apply: %s %s the policy.", mdPlural(len(r.p.Buckets), "bucket", "buckets"), verb), false
-	}
-	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", mdPlural(len(r.p.Buckets), "bucket", "buckets")), failed
+	v, failed := ApplyVerdict(r.p, r.opts.Results)
+	return mdText(v), failed
 }
 
 // applyResults is the table of every change with its outcome; results for changes the plan does
@@ -99,6 +72,8 @@ func mdOutcome(res plan.Result, ok bool) string {
 		return "⚠️ unverified"
 	case plan.Skipped:
 		return "⏭️ skipped"
+	case plan.Unchanged:
+		return "✅ unchanged"
 	}
 	return mdText(string(res.Outcome))
 }

@@ -24,10 +24,13 @@ func (r *mdRenderer) buckets(b *strings.Builder) {
 // bucketStatus is a bucket's status cell: in sync, blocked by which blockers, or its changes
 // (with their outcomes, in apply).
 func (r *mdRenderer) bucketStatus(bs plan.BucketStatus) string {
-	switch bs.Status {
-	case plan.InSync:
+	switch {
+	case bs.Status == plan.InSync:
 		return "✅ in sync"
-	case plan.Blocked:
+	case r.applying() && r.p.BucketInSync(bs, r.opts.Results):
+		// Apply found its changes had nothing to do (a scan found every object right).
+		return "✅ in sync"
+	case bs.Status == plan.Blocked:
 		var codes []string
 		for _, bl := range r.p.Blockers {
 			if bl.Bucket == bs.Name {

@@ -13,7 +13,7 @@ import (
 func (r *mdRenderer) objects(b *strings.Builder) {
 	var rows []plan.BucketStatus
 	for _, bs := range r.p.Buckets {
-		if bs.Objects != nil {
+		if objectsOf(bs, r.opts.Results) != nil {
 			rows = append(rows, bs)
 		}
 	}
@@ -29,7 +29,7 @@ func (r *mdRenderer) objects(b *strings.Builder) {
 	total := map[string]int{}
 	var samples []string
 	for _, bs := range rows {
-		o := bs.Objects
+		o := objectsOf(bs, r.opts.Results)
 		fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %d |", mdText(bs.Name), o.Scanned, o.Compliant,
 			mdCounts(o.TotalToFix(), o.ToFix), mdCounts(mdSum(o.Skipped), o.Skipped), o.Noncurrent)
 		if r.applying() {

@@ -80,10 +80,7 @@ func Verdict(p *plan.Plan) string {
 		parts = append(parts, plural(n, "change", "changes")+" pending")
 	}
 	if len(parts) == 0 {
-		if len(p.Buckets) == 1 {
-			return "In sync: 1 bucket matches the policy."
-		}
-		return fmt.Sprintf("In sync: %d buckets match the policy.", len(p.Buckets))
+		return "In sync: " + bucketsMatch(len(p.Buckets))
 	}
 	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", plural(len(p.Buckets), "bucket", "buckets"))
 }
