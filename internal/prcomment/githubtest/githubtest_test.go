@@ -73,7 +73,7 @@ func TestWrites(t *testing.T) {
 	}{
 		"create":             {"POST", comments, "w", `{"body":"hello"}`, 201, ""},
 		"read-only create":   {"POST", comments, "r", `{"body":"hello"}`, 403, "Resource not accessible by integration"},
-		"anonymous create":   {"POST", comments, "", `{"body":"hello"}`, 403, "Resource not accessible by integration"},
+		"anonymous create":   {"POST", comments, "", `{"body":"hello"}`, 401, "Requires authentication"},
 		"bad token":          {"GET", comments, "nope", "", 401, "Bad credentials"},
 		"empty body":         {"POST", comments, "w", `{"body":""}`, 422, "Validation Failed"},
 		"too long":           {"POST", comments, "w", `{"body":"` + strings.Repeat("é", 65537) + `"}`, 422, "Validation Failed"},
