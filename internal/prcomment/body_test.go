@@ -127,7 +127,7 @@ func TestKeepSections(t *testing.T) {
 // anyone, no HTML, no link, no new line or heading, and the hidden lines stay sseguard's own.
 func TestPlanBodyEscapesHostileValues(t *testing.T) {
 	t.Parallel()
-	hostile := "@octocat <img src=x onerror=alert(1)> [click](https://evil.example) https://evil.example\n#### Cost\n<!-- sseguard:status:in-sync -->"
+	hostile := "@octocat <img src=x onerror=alert(1)> [click](https://evil.example) https://evil.example\n#### Cost\n<!-- sseguard:status:in-sync --> see #42, gh-7 and acme/infra#9"
 	p := &plan.Plan{Account: "@admins",
 		Buckets: []plan.BucketStatus{{Name: hostile, Region: "us-east-1", Line: 3, Status: plan.Drift, Required: hostile, Observed: "@team/security",
 			Changes: []string{"set-default-encryption/x"}}},
@@ -148,12 +148,14 @@ func TestPlanBodyEscapesHostileValues(t *testing.T) {
 		}
 	}
 	for _, re := range []string{
-		`@[A-Za-z0-9]`,            // a mention (report puts a word joiner after every @)
-		`<(img|script|a )`,        // raw HTML
-		`\]\(https://evil`,        // a link
-		`https?://evil`,           // an autolink
-		"(?m)^#### Cost",          // a heading of its own
-		"(?m)^[^|#<>\\-`*0-9 \n]", // a line that is not sseguard's own markup
+		`@[A-Za-z0-9]`,                // a mention (report puts a word joiner after every @)
+		`<(img|script|a )`,            // raw HTML
+		`\]\(https://evil`,            // a link
+		`https?://evil`,               // an autolink
+		"(?m)^#### Cost",              // a heading of its own
+		`(?:^|[^&])#[0-9]|&#35;[0-9]`, // an issue reference (#42, acme/infra#9)
+		`(?i)\bgh-[0-9]`,              // an issue reference (GH-7)
+		"(?m)^[^|#<>\\-`*0-9 \n]",     // a line that is not sseguard's own markup
 	} {
 		if m := regexp.MustCompile(re).FindString(body); m != "" {
 			t.Errorf("the comment holds %q (matching %s):\n%s", m, re, body)

@@ -119,8 +119,10 @@ type Error struct {
 	Err    error
 }
 
+// Error says what was being done and what GitHub answered.
 func (e *Error) Error() string { return e.Op + ": " + e.Err.Error() }
 
+// Unwrap returns go-github's error (a *github.ErrorResponse when GitHub answered).
 func (e *Error) Unwrap() error { return e.Err }
 
 // Denied reports whether GitHub refused the token: 401, 403 (a read-only token, such as a pull
