@@ -102,6 +102,9 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 		o.logWarning("part of the workflow context could not be read: " + err.Error())
 	}
 	in, err := ReadInputs(a, gh)
+	if in.Comment.Token != "" {
+		a.AddMask(in.Comment.Token)
+	}
 	if in.RedactAccountID {
 		o.red.Enable()
 		for _, id := range sanitize.PolicyAccounts(in.Policy) {
@@ -150,13 +153,17 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	progress.Flush()
 	var perrs policy.Errors
 	if errors.As(err, &perrs) {
-		return o.invalidPolicy(mode, in, perrs)
+		code := o.invalidPolicy(mode, in, perrs)
+		o.commentFailure(ctx, in, gh, invalidPolicyComment(len(perrs)))
+		return code
 	}
 	if pl == nil {
 		if err == nil {
 			err = errors.New("the pipeline returned no plan")
 		}
-		return o.fail(mode, "stopped", err)
+		code := o.fail(mode, "stopped", err)
+		o.commentFailure(ctx, in, gh, "stopped before it had a plan")
+		return code
 	}
 	o.learnAccount(pl.Account)
 	pl.PolicyPath = in.PolicyRel
@@ -172,8 +179,11 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 		// Apply may return what it did before the error: it is published above.
 		o.logError(err.Error())
 		o.summary(report.MarkdownFailure(mode, "stopped", []string{o.red.String(err.Error())}))
-		code = ExitFailure
+		o.commentFailure(ctx, in, gh, "stopped before the plan was complete")
+		return ExitFailure
 	}
+	// On a pull request's run, the plan as a comment too; a warning at worst, never a failure.
+	o.commentPlan(ctx, in, gh, pl)
 	return code
 }
 

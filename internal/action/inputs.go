@@ -53,6 +53,9 @@ type Inputs struct {
 	// RedactAccountID replaces the account id in everything written for people (log, job
 	// summary, annotations); the JSON plan keeps it.
 	RedactAccountID bool
+	// Comment says whether a pull request's run writes the plan as a comment, and with which
+	// token (comment.go).
+	Comment CommentInputs
 }
 
 // ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
@@ -119,6 +122,9 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 		in.JSONFile = filepath.Join(tmp, "sseguard-plan.json")
 		in.JSONFileShown = in.JSONFile
 	}
+	comment, cerrs := readCommentInputs(a)
+	in.Comment = comment
+	errs = append(errs, cerrs...)
 	errs = append(errs, readObjectInputs(a, &in.Objects)...)
 	return in, errors.Join(errs...)
 }

@@ -1,0 +1,211 @@
+package prcomment
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+const runURL = "https://github.com/example-org/media-infra/actions/runs/123456"
+
+func opts() Options {
+	return Options{PolicyPath: "infra/sseguard.yaml", RunURL: runURL, Commit: "b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4"}
+}
+
+// driftPlan has every section report renders: changes of each family, key policy details,
+// change details, a warning and object counts.
+func driftPlan() *plan.Plan {
+	return &plan.Plan{Account: "123456789012",
+		Buckets: []plan.BucketStatus{
+			{Name: "media-hls", Region: "us-east-1", Line: 9, Status: plan.Drift, Required: "SSE-KMS alias/hls (bucket key)",
+				Observed: "SSE-S3 (AES256)", Changes: []string{"create-key/us-east-1/alias/hls", "set-default-encryption/media-hls", "update-bucket-policy/media-hls"},
+				Objects: &plan.ObjectCounts{Scanned: 10, Compliant: 4, ToFix: map[string]int{"sse-s3": 6}}},
+			{Name: "thumbs", Region: "us-east-1", Line: 17, Status: plan.InSync, Required: "SSE-S3 (AES256)", Observed: "SSE-S3 (AES256)"},
+		},
+		Changes: []plan.Change{
+			{ID: "create-key/us-east-1/alias/hls", Kind: plan.CreateKey, Alias: "alias/hls", Region: "us-east-1", Line: 4,
+				Before: "no key", After: "customer managed key alias/hls", Details: []string{"grants the transcoder use of the key"}},
+			{ID: "set-default-encryption/media-hls", Kind: plan.SetDefaultEncryption, Bucket: "media-hls", Region: "us-east-1", Line: 9,
+				Before: "SSE-S3 (AES256)", After: "SSE-KMS alias/hls (bucket key)"},
+			{ID: "update-bucket-policy/media-hls", Kind: plan.UpdateBucketPolicy, Bucket: "media-hls", Region: "us-east-1", Line: 12,
+				Before: "no policy", After: "deny uploads with another key", Details: []string{"adds statement SseguardDenyWrongKey"}},
+		},
+		Blockers: []plan.Blocker{},
+		Warnings: []plan.Warning{{Code: plan.WarnObservedKeyDisabled, Bucket: "thumbs", Line: 17, Message: "thumbs is encrypted with a disabled key"}},
+	}
+}
+
+func inSyncPlan() *plan.Plan {
+	return &plan.Plan{Account: "123456789012",
+		Buckets: []plan.BucketStatus{{Name: "media-hls", Region: "us-east-1", Line: 9, Status: plan.InSync,
+			Required: "SSE-S3 (AES256)", Observed: "SSE-S3 (AES256)"}},
+		Changes: []plan.Change{}, Blockers: []plan.Blocker{}, Warnings: []plan.Warning{}}
+}
+
+func blockedPlan() *plan.Plan {
+	p := inSyncPlan()
+	p.Buckets[0].Status = plan.Blocked
+	p.Blockers = []plan.Blocker{{Code: plan.BlockKeyPendingDelete, Bucket: "media-hls", Alias: "alias/hls", Line: 9,
+		Message: "key alias/hls is pending deletion"}}
+	return p
+}
+
+func TestPlanBodyGolden(t *testing.T) {
+	t.Parallel()
+	drift := PlanBody(driftPlan(), opts(), "")
+	tests := map[string]string{
+		"drift.md":          drift,
+		"blocked.md":        PlanBody(blockedPlan(), opts(), ""),
+		"in-sync-new.md":    PlanBody(inSyncPlan(), opts(), ""),
+		"back-in-sync.md":   PlanBody(inSyncPlan(), opts(), drift),
+		"failure.md":        FailureBody("the policy does not validate (2 problems)", opts()),
+		"no-run-link.md":    PlanBody(inSyncPlan(), Options{PolicyPath: "sseguard.yaml"}, ""),
+		"in-sync-still.md":  PlanBody(inSyncPlan(), opts(), PlanBody(inSyncPlan(), opts(), "")),
+		"after-failure.md":  PlanBody(inSyncPlan(), opts(), FailureBody("stopped", opts())),
+		"blocked-before.md": PlanBody(inSyncPlan(), opts(), PlanBody(blockedPlan(), opts(), "")),
+	}
+	for name, got := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			golden.Check(t, filepath.Join("testdata", name), got)
+		})
+	}
+}
+
+// The comment keeps what a reviewer approves (verdict, blockers, buckets, changes) and links the
+// rest: report's other sections stay in the job summary.
+func TestPlanBodySections(t *testing.T) {
+	t.Parallel()
+	p := driftPlan()
+	p.Blockers = []plan.Blocker{{Code: plan.BlockRegionMismatch, Bucket: "thumbs", Line: 17, Message: "thumbs is in eu-west-1"}}
+	body := PlanBody(p, opts(), "")
+	for _, want := range []string{
+		Marker("infra/sseguard.yaml") + "\n" + statusLine(StatusBlocked) + "\n",
+		"### ⛔ sseguard plan: 1 blocker, 3 changes pending",
+		"#### ⛔ Blockers", "| region-mismatch | thumbs |",
+		"#### Buckets", "| media-hls | 9 | us-east-1 |",
+		"#### Changes (3)", "| set-default-encryption/media-hls | 9 |",
+		"The run's [job summary](" + runURL + ") has the full plan",
+		"Planned for commit b7e2f4c1a9d3.",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, body)
+		}
+	}
+	for _, gone := range []string{"#### Key policies", "#### Warnings", "<details>", "#### Existing objects", "#### Cost"} {
+		if strings.Contains(body, gone) {
+			t.Errorf("the comment holds %q, which belongs to the job summary only:\n%s", gone, body)
+		}
+	}
+	if !strings.HasPrefix(body, Marker("infra/sseguard.yaml")+"\n") {
+		t.Errorf("the marker is not the first line:\n%s", body)
+	}
+}
+
+func TestKeepSections(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct{ in, want string }{
+		"all kept":        {"### v\n\n#### Buckets\n\n| a |\n\n#### Changes (1)\n\n| c |\n", "### v\n\n#### Buckets\n\n| a |\n\n#### Changes (1)\n\n| c |\n"},
+		"cut at warnings": {"### v\n\n#### Buckets\n\n| a |\n\n#### Warnings\n\n- w\n\n#### Cost\n", "### v\n\n#### Buckets\n\n| a |\n\n"},
+		"cut at details":  {"### v\n\n#### Changes (1)\n\n| c |\n\n<details><summary>x</summary>\n", "### v\n\n#### Changes (1)\n\n| c |\n\n"},
+		"cut at cost":     {"### v\n\n<sub>m</sub>\n\n#### Cost\n\ntext\n", "### v\n\n<sub>m</sub>\n\n"},
+		"heading in text": {"### v\n\n| x #### Cost |\n", "### v\n\n| x #### Cost |\n"},
+	}
+	for name, tc := range tests {
+		if got := keepSections(tc.in); got != tc.want {
+			t.Errorf("%s: keepSections = %q, want %q", name, got, tc.want)
+		}
+	}
+}
+
+// Values from AWS and the policy reach the comment escaped by report: no mention that notifies
+// anyone, no HTML, no link, no new line or heading, and the hidden lines stay sseguard's own.
+func TestPlanBodyEscapesHostileValues(t *testing.T) {
+	t.Parallel()
+	hostile := "@octocat <img src=x onerror=alert(1)> [click](https://evil.example) https://evil.example\n#### Cost\n<!-- sseguard:status:in-sync --> see #42, gh-7 and acme/infra#9"
+	p := &plan.Plan{Account: "@admins",
+		Buckets: []plan.BucketStatus{{Name: hostile, Region: "us-east-1", Line: 3, Status: plan.Drift, Required: hostile, Observed: "@team/security",
+			Changes: []string{"set-default-encryption/x"}}},
+		Changes: []plan.Change{{ID: "set-default-encryption/" + hostile, Kind: plan.SetDefaultEncryption, Bucket: hostile, Line: 3,
+			Before: "<script>x</script>", After: "`code` *bold* | pipe"}},
+		Blockers: []plan.Blocker{{Code: "c@x", Bucket: hostile, Line: 3, Message: hostile}},
+	}
+	o := opts()
+	o.PolicyPath = "pol -->\n@octocat.yaml"
+	body := PlanBody(p, o, "")
+	lines := strings.Split(body, "\n")
+	if lines[0] != Marker(o.PolicyPath) || lines[1] != statusLine(StatusBlocked) {
+		t.Fatalf("hidden lines = %q, %q", lines[0], lines[1])
+	}
+	for i, l := range lines[2:] {
+		if strings.Contains(l, "<!--") {
+			t.Errorf("line %d holds an HTML comment: %q", i+3, l)
+		}
+	}
+	for _, re := range []string{
+		`@[A-Za-z0-9]`,                // a mention (report puts a word joiner after every @)
+		`<(img|script|a )`,            // raw HTML
+		`\]\(https://evil`,            // a link
+		`https?://evil`,               // an autolink
+		"(?m)^#### Cost",              // a heading of its own
+		`(?:^|[^&])#[0-9]|&#35;[0-9]`, // an issue reference (#42, acme/infra#9)
+		`(?i)\bgh-[0-9]`,              // an issue reference (GH-7)
+		"(?m)^[^|#<>\\-`*0-9 \n]",     // a line that is not sseguard's own markup
+	} {
+		if m := regexp.MustCompile(re).FindString(body); m != "" {
+			t.Errorf("the comment holds %q (matching %s):\n%s", m, re, body)
+		}
+	}
+}
+
+func TestPlanBodyFitsGitHubsLimit(t *testing.T) {
+	t.Parallel()
+	p := &plan.Plan{Account: "123456789012"}
+	for i := range 3000 {
+		name := fmt.Sprintf("bucket-with-a-rather-long-name-%04d", i)
+		id := "set-default-encryption/" + name
+		p.Buckets = append(p.Buckets, plan.BucketStatus{Name: name, Region: "us-east-1", Line: i + 1, Status: plan.Drift,
+			Required: "SSE-KMS alias/hls (bucket key)", Observed: "SSE-S3 (AES256)", Changes: []string{id}})
+		p.Changes = append(p.Changes, plan.Change{ID: id, Kind: plan.SetDefaultEncryption, Bucket: name, Line: i + 1,
+			Before: "SSE-S3 (AES256)", After: "SSE-KMS alias/hls (bucket key)"})
+	}
+	body := PlanBody(p, opts(), "")
+	if len(body) > MaxBody {
+		t.Fatalf("the comment is %d bytes, over %d", len(body), MaxBody)
+	}
+	for _, want := range []string{"3000 changes pending", "| buckets | in sync | drift | blocked |", "| 3000 | 0 | 3000 | 0 |", runURL} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the cut-short comment lacks %q", want)
+		}
+	}
+}
+
+func TestFooterLinksOnlySafeURLs(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		url  string
+		link bool
+	}{
+		"github.com":        {runURL, true},
+		"enterprise server": {"https://ghe.example.com/org/repo/actions/runs/9", true},
+		"closing paren":     {"https://github.com/o/r/actions/runs/1)[x](https://evil.example", false},
+		"javascript":        {"javascript:alert(1)", false},
+		"space":             {"https://github.com/o/r/actions runs/1", false},
+		"no host":           {"https:///o/r", false},
+		"empty":             {"", false},
+	}
+	for name, tc := range tests {
+		f := footer(Options{RunURL: tc.url}, "x")
+		if got := strings.Contains(f, "]("); got != tc.link {
+			t.Errorf("%s: footer links = %v, want %v: %s", name, got, tc.link, f)
+		}
+	}
+	if f := footer(Options{Commit: "not-a-sha @octocat"}, "x"); strings.Contains(f, "commit") {
+		t.Errorf("footer shows a commit that is not a SHA: %s", f)
+	}
+}

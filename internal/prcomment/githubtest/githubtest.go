@@ -1,0 +1,394 @@
+// Package githubtest is a stand-in for the part of GitHub's REST API that sseguard's pull-request
+// comment uses, answering as GitHub documents it, for tests (unit and end-to-end):
+//
+//   - GET /repos/{owner}/{repo}/issues/{number}/comments lists a pull request's comments, oldest
+//     first, 30 a page by default and at most 100 (per_page), with a Link header naming the
+//     next, last, first and prev pages ("REST API endpoints for issue comments",
+//     https://docs.github.com/en/rest/issues/comments; "Using pagination in the REST API",
+//     https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api);
+//   - POST the same path creates a comment (201, with a Location header), PATCH
+//     /repos/{owner}/{repo}/issues/comments/{id} updates one (200); a body over 65,536 characters
+//     is refused with 422 "Body is too long (maximum is 65536 characters)";
+//   - a token that may only read (a pull request's GITHUB_TOKEN from a fork: "GITHUB_TOKEN
+//     reference", https://docs.github.com/en/actions/reference/github_token-reference) gets 403
+//     "Resource not accessible by integration" on writes; an unknown token gets 401 "Bad
+//     credentials"; a repository or comment it does not know, 404 "Not Found";
+//   - GET /user answers an installation token (GITHUB_TOKEN, a GitHub App's) 403 "Resource not
+//     accessible by integration" and a personal token its account ("Get the authenticated user",
+//     https://docs.github.com/en/rest/users/users#get-the-authenticated-user).
+//
+// A token with write access may edit any comment of the repository, as on GitHub ("You must be
+// the author or have write access to this repository to edit this comment", GraphQL enum
+// CommentCannotEditReason, https://docs.github.com/en/graphql/reference/enums#commentcannoteditreason):
+// the tests check that sseguard leaves comments that are not its own alone.
+package githubtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// Token is what a token may do.
+type Token struct {
+	// Login and Type ("User" or "Bot") are the account the token writes as.
+	Login, Type string
+	// Write: the token may create and update comments.
+	Write bool
+	// Personal: GET /user answers with the account (a personal access token); an installation
+	// token gets 403 there.
+	Personal bool
+}
+
+// Installation is GITHUB_TOKEN with pull-requests: write.
+var Installation = Token{Login: "github-actions[bot]", Type: "Bot", Write: true}
+
+// ReadOnly is GITHUB_TOKEN on a pull request from a fork.
+var ReadOnly = Token{Login: "github-actions[bot]", Type: "Bot"}
+
+// Comment is one issue comment the server holds.
+type Comment struct {
+	ID        int64
+	PR        int
+	Body      string
+	Login     string
+	Type      string
+	Created   time.Time
+	Updated   time.Time
+	EditCount int
+}
+
+// Request is one request the server answered.
+type Request struct {
+	Method, Path, Query string
+	Status              int
+}
+
+// Server is the stand-in. Its zero value is not usable: call Start.
+type Server struct {
+	// URL is the API's base URL, what GITHUB_API_URL would hold.
+	URL         string
+	owner, repo string
+
+	mu       sync.Mutex
+	tokens   map[string]Token
+	comments []*Comment
+	nextID   int64
+	clock    time.Time
+	requests []Request
+}
+
+// Start starts a stand-in for the repository owner/repo, closed when tb ends.
+func Start(tb testing.TB, owner, repo string) *Server {
+	s := &Server{owner: owner, repo: repo, tokens: map[string]Token{}, nextID: 1000,
+		clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	srv := httptest.NewServer(http.HandlerFunc(s.serve))
+	tb.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// AddToken makes token known to the server.
+func (s *Server) AddToken(token string, t Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[token] = t
+}
+
+// Seed adds a comment by login (of type userType) to pull request pr and returns its id.
+func (s *Server) Seed(pr int, login, userType, body string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.add(pr, login, userType, body).ID
+}
+
+func (s *Server) add(pr int, login, userType, body string) *Comment {
+	s.nextID++
+	s.clock = s.clock.Add(time.Minute)
+	c := &Comment{ID: s.nextID, PR: pr, Body: body, Login: login, Type: userType, Created: s.clock, Updated: s.clock}
+	s.comments = append(s.comments, c)
+	return c
+}
+
+// Comments returns copies of pull request pr's comments, oldest first.
+func (s *Server) Comments(pr int) []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Comment
+	for _, c := range s.comments {
+		if c.PR == pr {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// Requests returns the requests answered so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Count returns how many requests had method and a path starting with prefix.
+func (s *Server) Count(method, prefix string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method == method && strings.HasPrefix(r.Path, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+type apiError struct {
+	Message          string       `json:"message"`
+	Errors           []fieldError `json:"errors,omitempty"`
+	DocumentationURL string       `json:"documentation_url,omitempty"`
+	Status           string       `json:"status"`
+}
+
+type fieldError struct {
+	Resource string `json:"resource"`
+	Code     string `json:"code"`
+	Field    string `json:"field"`
+	Message  string `json:"message"`
+}
+
+type userJSON struct {
+	Login string `json:"login"`
+	ID    int64  `json:"id"`
+	Type  string `json:"type"`
+}
+
+type commentJSON struct {
+	ID                int64    `json:"id"`
+	NodeID            string   `json:"node_id"`
+	URL               string   `json:"url"`
+	HTMLURL           string   `json:"html_url"`
+	IssueURL          string   `json:"issue_url"`
+	Body              string   `json:"body"`
+	User              userJSON `json:"user"`
+	CreatedAt         string   `json:"created_at"`
+	UpdatedAt         string   `json:"updated_at"`
+	AuthorAssociation string   `json:"author_association"`
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.route(rec, r)
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: rec.status})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+const (
+	docsComments = "https://docs.github.com/rest/issues/comments"
+	docsUser     = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+)
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.auth(r)
+	if !ok {
+		writeError(w, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest", nil)
+		return
+	}
+	if r.Header.Get("Authorization") == "" && (r.Method != http.MethodGet || r.URL.Path == "/user") {
+		writeError(w, http.StatusUnauthorized, "Requires authentication", "https://docs.github.com/rest", nil)
+		return
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/user":
+		if !tok.Personal {
+			writeError(w, http.StatusForbidden, "Resource not accessible by integration", docsUser, nil)
+			return
+		}
+		writeJSON(w, http.StatusOK, userJSON{Login: tok.Login, ID: 1, Type: tok.Type})
+	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[5] == "comments":
+		if parts[1] != s.owner || parts[2] != s.repo {
+			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
+			return
+		}
+		pr, err := strconv.Atoi(parts[4])
+		if err != nil || pr <= 0 {
+			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
+			return
+		}
+		switch r.Method {
+		case http.MethodGet:
+			s.list(w, r, pr)
+		case http.MethodPost:
+			if !tok.Write {
+				writeError(w, http.StatusForbidden, "Resource not accessible by integration", docsComments+"#create-an-issue-comment", nil)
+				return
+			}
+			body, ok := readBody(w, r)
+			if !ok {
+				return
+			}
+			c := s.add(pr, tok.Login, tok.Type, body)
+			w.Header().Set("Location", s.commentJSON(c).URL)
+			writeJSON(w, http.StatusCreated, s.commentJSON(c))
+		default:
+			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
+		}
+	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[4] == "comments" && r.Method == http.MethodPatch:
+		if parts[1] != s.owner || parts[2] != s.repo {
+			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
+			return
+		}
+		if !tok.Write {
+			writeError(w, http.StatusForbidden, "Resource not accessible by integration", docsComments+"#update-an-issue-comment", nil)
+			return
+		}
+		id, _ := strconv.ParseInt(parts[5], 10, 64)
+		var c *Comment
+		for _, cm := range s.comments {
+			if cm.ID == id {
+				c = cm
+			}
+		}
+		if c == nil {
+			writeError(w, http.StatusNotFound, "Not Found", docsComments+"#update-an-issue-comment", nil)
+			return
+		}
+		body, ok := readBody(w, r)
+		if !ok {
+			return
+		}
+		s.clock = s.clock.Add(time.Minute)
+		c.Body, c.Updated = body, s.clock
+		c.EditCount++
+		writeJSON(w, http.StatusOK, s.commentJSON(c))
+	default:
+		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest", nil)
+	}
+}
+
+// auth reads "Authorization: Bearer TOKEN" (or "token TOKEN"); no header is an anonymous reader.
+func (s *Server) auth(r *http.Request) (Token, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return Token{}, true
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || (!strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token")) {
+		return Token{}, false
+	}
+	t, ok := s.tokens[tok]
+	return t, ok
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, pr int) {
+	q := r.URL.Query()
+	per, page := 30, 1
+	if v := q.Get("per_page"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			per = min(n, 100)
+		}
+	}
+	if v := q.Get("page"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			page = n
+		}
+	}
+	var all []*Comment
+	for _, c := range s.comments {
+		if c.PR == pr {
+			all = append(all, c)
+		}
+	}
+	last := max(1, (len(all)+per-1)/per)
+	var links []string
+	link := func(p int, rel string) {
+		u := *r.URL
+		v := u.Query()
+		v.Set("page", strconv.Itoa(p))
+		v.Set("per_page", strconv.Itoa(per))
+		u.RawQuery = v.Encode()
+		links = append(links, fmt.Sprintf("<%s%s>; rel=%q", s.URL, u.RequestURI(), rel))
+	}
+	if page > 1 {
+		link(page-1, "prev")
+	}
+	if page < last {
+		link(page+1, "next")
+		link(last, "last")
+	}
+	if page > 1 {
+		link(1, "first")
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	out := []commentJSON{}
+	for i := (page - 1) * per; i < len(all) && i < page*per; i++ {
+		out = append(out, s.commentJSON(all[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in struct {
+		Body *string `json:"body"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "Problems parsing JSON", docsComments, nil)
+		return "", false
+	}
+	if in.Body == nil || *in.Body == "" {
+		writeError(w, http.StatusUnprocessableEntity, "Validation Failed", docsComments,
+			[]fieldError{{Resource: "IssueComment", Code: "missing_field", Field: "body"}})
+		return "", false
+	}
+	if utf8.RuneCountInString(*in.Body) > 65536 {
+		writeError(w, http.StatusUnprocessableEntity, "Validation Failed", docsComments,
+			[]fieldError{{Resource: "IssueComment", Code: "unprocessable", Field: "data", Message: "Body is too long (maximum is 65536 characters)"}})
+		return "", false
+	}
+	return *in.Body, true
+}
+
+func (s *Server) commentJSON(c *Comment) commentJSON {
+	api := fmt.Sprintf("%s/repos/%s/%s/issues", s.URL, s.owner, s.repo)
+	return commentJSON{
+		ID: c.ID, NodeID: "IC_" + strconv.FormatInt(c.ID, 36),
+		URL:               fmt.Sprintf("%s/comments/%d", api, c.ID),
+		HTMLURL:           fmt.Sprintf("https://github.example/%s/%s/pull/%d#issuecomment-%d", url.PathEscape(s.owner), url.PathEscape(s.repo), c.PR, c.ID),
+		IssueURL:          fmt.Sprintf("%s/%d", api, c.PR),
+		Body:              c.Body,
+		User:              userJSON{Login: c.Login, ID: int64(len(c.Login)), Type: c.Type},
+		CreatedAt:         c.Created.Format(time.RFC3339),
+		UpdatedAt:         c.Updated.Format(time.RFC3339),
+		AuthorAssociation: "NONE",
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg, doc string, errs []fieldError) {
+	writeJSON(w, status, apiError{Message: msg, Errors: errs, DocumentationURL: doc, Status: strconv.Itoa(status)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

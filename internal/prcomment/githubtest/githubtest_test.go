@@ -1,0 +1,101 @@
+package githubtest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func do(t *testing.T, method, url, token, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// The list answers page by page with the Link header GitHub documents: absolute URLs in angle
+// brackets, each with its rel, and no "next" on the last page.
+func TestListPagination(t *testing.T) {
+	t.Parallel()
+	s := Start(t, "acme", "media")
+	for range 250 {
+		s.Seed(3, "someone", "User", "hi")
+	}
+	s.Seed(4, "someone", "User", "another pull request")
+	base := s.URL + "/repos/acme/media/issues/3/comments"
+	tests := map[string]struct {
+		query string
+		n     int
+		link  string
+	}{
+		"default 30": {"", 30, `<` + base + `?page=2&per_page=30>; rel="next", <` + base + `?page=9&per_page=30>; rel="last"`},
+		"100 a page": {"?per_page=100", 100, `<` + base + `?page=2&per_page=100>; rel="next", <` + base + `?page=3&per_page=100>; rel="last"`},
+		"capped at 100": {"?per_page=500&page=2", 100, `<` + base + `?page=1&per_page=100>; rel="prev", <` + base +
+			`?page=3&per_page=100>; rel="next", <` + base + `?page=3&per_page=100>; rel="last", <` + base + `?page=1&per_page=100>; rel="first"`},
+		"last page":    {"?per_page=100&page=3", 50, `<` + base + `?page=2&per_page=100>; rel="prev", <` + base + `?page=1&per_page=100>; rel="first"`},
+		"past the end": {"?per_page=100&page=9", 0, `<` + base + `?page=8&per_page=100>; rel="prev", <` + base + `?page=1&per_page=100>; rel="first"`},
+	}
+	for name, tc := range tests {
+		resp, body := do(t, http.MethodGet, base+tc.query, "", "")
+		var got []map[string]any
+		if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v %s", name, resp.StatusCode, err, body)
+		}
+		if len(got) != tc.n || resp.Header.Get("Link") != tc.link {
+			t.Errorf("%s: %d comments, Link %q; want %d, %q", name, len(got), resp.Header.Get("Link"), tc.n, tc.link)
+		}
+	}
+}
+
+func TestWrites(t *testing.T) {
+	t.Parallel()
+	s := Start(t, "acme", "media")
+	s.AddToken("w", Installation)
+	s.AddToken("r", ReadOnly)
+	comments := s.URL + "/repos/acme/media/issues/3/comments"
+	tests := map[string]struct {
+		method, url, token, body string
+		status                   int
+		message                  string
+	}{
+		"create":             {"POST", comments, "w", `{"body":"hello"}`, 201, ""},
+		"read-only create":   {"POST", comments, "r", `{"body":"hello"}`, 403, "Resource not accessible by integration"},
+		"anonymous create":   {"POST", comments, "", `{"body":"hello"}`, 401, "Requires authentication"},
+		"bad token":          {"GET", comments, "nope", "", 401, "Bad credentials"},
+		"empty body":         {"POST", comments, "w", `{"body":""}`, 422, "Validation Failed"},
+		"too long":           {"POST", comments, "w", `{"body":"` + strings.Repeat("é", 65537) + `"}`, 422, "Validation Failed"},
+		"other repository":   {"GET", s.URL + "/repos/acme/other/issues/3/comments", "w", "", 404, "Not Found"},
+		"update missing":     {"PATCH", s.URL + "/repos/acme/media/issues/comments/99", "w", `{"body":"x"}`, 404, "Not Found"},
+		"read-only update":   {"PATCH", s.URL + "/repos/acme/media/issues/comments/1001", "r", `{"body":"x"}`, 403, "Resource not accessible by integration"},
+		"installation /user": {"GET", s.URL + "/user", "w", "", 403, "Resource not accessible by integration"},
+	}
+	for name, tc := range tests {
+		resp, body := do(t, tc.method, tc.url, tc.token, tc.body)
+		var e struct{ Message string }
+		json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != tc.status || (tc.message != "" && e.Message != tc.message) {
+			t.Errorf("%s: %d %q, want %d %q", name, resp.StatusCode, e.Message, tc.status, tc.message)
+		}
+	}
+	// The comment created above, updated.
+	resp, body := do(t, "PATCH", s.URL+"/repos/acme/media/issues/comments/1001", "w", `{"body":"edited"}`)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"body":"edited"`) || s.Comments(3)[0].EditCount != 1 {
+		t.Errorf("update: %d %s", resp.StatusCode, body)
+	}
+	if n := s.Count("PATCH", "/repos/"); n != 3 {
+		t.Errorf("Count(PATCH) = %d, want 3", n)
+	}
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sseguard/sseguard/internal/prcomment"
+	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+)
+
+// prcPR is the pull request of prcRun's payload.
+const prcPR = 7
+
+// prcRun is runner.run with more of the runner's environment (GITHUB_API_URL, ...) and a payload
+// that carries the pull request's number and head commit, as GitHub's pull_request payload does.
+func (r *runner) prcRun(event, ref string, inputs map[string]string, extraEnv []string) (int, string) {
+	t := r.e.t
+	t.Helper()
+	payload := `{"repository":{"default_branch":"main","full_name":"acme/media"}}`
+	if strings.HasPrefix(event, "pull_request") {
+		payload = `{"action":"synchronize","number":7,"pull_request":{"number":7,"head":{"ref":"change","sha":"b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4"},"base":{"ref":"main"}},"repository":{"default_branch":"main","full_name":"acme/media"}}`
+	}
+	dir := t.TempDir()
+	eventPath := filepath.Join(dir, "event.json")
+	r.summary = filepath.Join(dir, "summary.md")
+	r.output = filepath.Join(dir, "output")
+	for _, f := range []string{r.summary, r.output} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(eventPath, []byte(payload), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	role := "plan"
+	if event == "push" && ref == "refs/heads/main" {
+		role = "apply"
+	}
+	if pf := inputs["policy"]; pf != "" && !r.e.ownIAM {
+		r.e.grant(role, filepath.Join(r.ws, pf))
+	}
+	env := r.e.runEnv()
+	env = append(env, "GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME="+event, "GITHUB_REF="+ref,
+		"GITHUB_EVENT_PATH="+eventPath, "GITHUB_STEP_SUMMARY="+r.summary, "GITHUB_OUTPUT="+r.output,
+		"GITHUB_WORKSPACE="+r.ws, "GITHUB_REPOSITORY=acme/media", "RUNNER_TEMP="+dir)
+	for k, v := range inputs {
+		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	// Last, so that they win over the test process's own environment.
+	env = append(env, extraEnv...)
+	return r.e.sseguard(env)
+}
+
+// prcComments are sseguard's comments for policy on the stand-in's pull request.
+func prcComments(gh *githubtest.Server, policy string) []githubtest.Comment {
+	var out []githubtest.Comment
+	for _, c := range gh.Comments(prcPR) {
+		if prcomment.HasMarker(c.Body, prcomment.Marker(policy)) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// The plan as a pull-request comment, through the built binary run as the runner runs a docker
+// action, against moto behind the strict layer and GitHub's REST API stood in for: drift creates
+// one comment, the next run updates that same comment, a run after the account is in sync says
+// so, and a read-only token gives a warning and leaves the exit code alone.
+func TestE2EPRComment(t *testing.T) {
+	e := newE2E(t)
+	bucket, alias := e.name("media-pr"), e.alias("pr")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
+	e.aws("s3api", "put-bucket-encryption", "--bucket", bucket, "--server-side-encryption-configuration",
+		`{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`)
+	r := newRunner(e)
+	if err := os.MkdirAll(filepath.Join(r.ws, "infra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const policy = "infra/sseguard.yaml"
+	body := "version: 1\nkeys:\n  - alias: " + alias + "\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias + "\n"
+	if err := os.WriteFile(filepath.Join(r.ws, policy), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	gh := githubtest.Start(t, "acme", "media")
+	gh.AddToken("ghs_write", githubtest.Installation)
+	gh.AddToken("ghs_read", githubtest.ReadOnly)
+	// A reviewer's comment, and one by someone else that starts with sseguard's marker: neither
+	// is sseguard's to edit.
+	gh.Seed(prcPR, "reviewer", "User", "Please check the key policy")
+	planted := gh.Seed(prcPR, "mallory", "User", prcomment.Marker(policy)+"\n✅ In sync, merge away")
+	env := []string{"GITHUB_API_URL=" + gh.URL, "GITHUB_SERVER_URL=https://github.com", "GITHUB_RUN_ID=4242"}
+	in := map[string]string{"policy": policy, "github-token": "ghs_write", "comment-on-pr": "true"}
+	const pr, ref = "pull_request", "refs/pull/7/merge"
+
+	code, out := r.prcRun(pr, ref, in, env)
+	if code != 0 {
+		t.Fatalf("pull_request with drift = %d, want 0\n%s", code, out)
+	}
+	cs := prcComments(gh, policy)
+	if len(cs) != 2 || cs[0].ID != planted || cs[1].Login != "github-actions[bot]" {
+		t.Fatalf("after the first run, marker comments %+v: want the planted one and one new by the token's bot", cs)
+	}
+	ours := cs[1]
+	for _, want := range []string{"<!-- sseguard:status:drift -->", "sseguard plan: 3 changes pending", "| " + bucket + " |",
+		"set-default-encryption/" + bucket, "#### Changes (3)", "[job summary](https://github.com/acme/media/actions/runs/4242)",
+		"Planned for commit b7e2f4c1a9d3."} {
+		if !strings.Contains(ours.Body, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, ours.Body)
+		}
+	}
+	if !strings.Contains(out, "Pull request #7: created the plan comment for "+policy) {
+		t.Errorf("the log does not say where the comment is:\n%s", out)
+	}
+
+	// A second push: the same comment, updated; no second one.
+	if code, out = r.prcRun(pr, ref, in, env); code != 0 {
+		t.Fatalf("second run = %d\n%s", code, out)
+	}
+	cs = prcComments(gh, policy)
+	if len(cs) != 2 || cs[1].ID != ours.ID || cs[1].EditCount != 1 {
+		t.Fatalf("after the second run, marker comments %+v: want comment %d updated once", cs, ours.ID)
+	}
+	if !strings.Contains(out, "Pull request #7: updated the plan comment") {
+		t.Errorf("the log does not say the comment was updated:\n%s", out)
+	}
+
+	// A token that may not comment (a fork's): a warning, and the exit code a run without
+	// comments has — with fail-on-drift too.
+	for _, failOnDrift := range []string{"false", "true"} {
+		plain := map[string]string{"policy": policy, "comment-on-pr": "false", "fail-on-drift": failOnDrift}
+		want, _ := r.prcRun(pr, ref, plain, env)
+		ro := map[string]string{"policy": policy, "github-token": "ghs_read", "fail-on-drift": failOnDrift}
+		code, out = r.prcRun(pr, ref, ro, env)
+		if code != want {
+			t.Errorf("read-only token, fail-on-drift %s: exit code %d, want %d as without comments\n%s", failOnDrift, code, want, out)
+		}
+		if !strings.Contains(out, "::warning::sseguard could not comment on pull request #7: GitHub answered 403") {
+			t.Errorf("read-only token: no warning\n%s", out)
+		}
+	}
+	if cs = prcComments(gh, policy); len(cs) != 2 || cs[1].EditCount != 1 {
+		t.Errorf("a read-only run changed the comments: %+v", cs)
+	}
+
+	// The change is applied on main (a push talks to no GitHub API: comments are for pull
+	// requests); the pull request's next run finds the account in sync.
+	before := len(gh.Requests())
+	if code, out = r.prcRun("push", "refs/heads/main", map[string]string{"policy": policy, "github-token": "ghs_write"}, env); code != 0 {
+		t.Fatalf("push to main = %d\n%s", code, out)
+	}
+	if n := len(gh.Requests()) - before; n != 0 {
+		t.Errorf("the push to main sent %d requests to GitHub", n)
+	}
+	if code, out = r.prcRun(pr, ref, in, env); code != 0 {
+		t.Fatalf("pull_request after the apply = %d\n%s", code, out)
+	}
+	cs = prcComments(gh, policy)
+	if len(cs) != 2 || cs[1].ID != ours.ID || cs[1].EditCount != 2 {
+		t.Fatalf("after the in-sync run, marker comments %+v: want comment %d updated twice", cs, ours.ID)
+	}
+	for _, want := range []string{"<!-- sseguard:status:in-sync -->", "**✅ Back in sync.**", "In sync: 1 bucket matches the policy."} {
+		if !strings.Contains(cs[1].Body, want) {
+			t.Errorf("the in-sync comment lacks %q:\n%s", want, cs[1].Body)
+		}
+	}
+	if cs[0].Body != prcomment.Marker(policy)+"\n✅ In sync, merge away" || cs[0].EditCount != 0 {
+		t.Errorf("the planted comment was edited: %+v", cs[0])
+	}
+	if all := gh.Comments(prcPR); len(all) != 3 || all[0].EditCount != 0 {
+		t.Errorf("comments on the pull request: %+v, want the reviewer's untouched, the planted one and sseguard's", all)
+	}
+}
