@@ -92,7 +92,8 @@ func TestActionMetadata(t *testing.T) {
 		t.Errorf("runs = %+v, want docker from Dockerfile", meta.Runs)
 	}
 	wantInputs := map[string]string{"policy": DefaultPolicy, "mode": string(ModeAuto), "apply-branch": "", "fail-on-drift": "false", "json-file": "",
-		"concurrency": "", "max-objects": "", "max-duration": "", "requests-per-second": "", "redact-account-id": "false"}
+		"concurrency": "", "max-objects": "", "max-duration": "", "requests-per-second": "", "redact-account-id": "false",
+		"comment-on-pr": "true", "github-token": "${{ github.token }}"}
 	for name, in := range meta.Inputs {
 		want, ok := wantInputs[name]
 		switch {

@@ -74,7 +74,7 @@ func PlanBody(p *plan.Plan, opts Options, previous string) string {
 func FailureBody(what string, opts Options) string {
 	var b strings.Builder
 	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(StatusFailed) + "\n\n")
-	b.WriteString(noReferences(report.MarkdownFailure("plan", what, nil)))
+	b.WriteString(report.MarkdownFailure("plan", what, nil))
 	b.WriteString(footer(opts, "why, with the annotations on the policy file's lines"))
 	return b.String()
 }
@@ -84,7 +84,7 @@ func FailureBody(what string, opts Options) string {
 // many as fit); "" when even that does not fit.
 func planMarkdown(p *plan.Plan, budget int) string {
 	full := report.Markdown(p, report.MarkdownOptions{Mode: "plan", MaxBytes: math.MaxInt})
-	if md := noReferences(keepSections(full)); len(md) <= budget {
+	if md := keepSections(full); len(md) <= budget {
 		return md
 	}
 	if budget <= 0 {
@@ -92,27 +92,11 @@ func planMarkdown(p *plan.Plan, budget int) string {
 	}
 	// Room for the word joiners noReferences adds.
 	for _, limit := range []int{budget, budget * 3 / 4, budget / 2} {
-		if md := noReferences(report.Markdown(p, report.MarkdownOptions{Mode: "plan", MaxBytes: limit})); len(md) <= budget {
+		if md := report.Markdown(p, report.MarkdownOptions{Mode: "plan", MaxBytes: limit}); len(md) <= budget {
 			return md
 		}
 	}
 	return ""
-}
-
-// ghRefRE is an issue reference of the GH-26 form.
-var ghRefRE = regexp.MustCompile(`\b([Gg][Hh])-([0-9])`)
-
-// noReferences keeps GitHub from reading escaped values as issue references, which link and add
-// a "mentioned this" event to the issue or pull request named ("Autolinked references and URLs":
-// #26, GH-26, OWNER/REPO#26,
-// https://docs.github.com/en/get-started/writing-on-github/working-with-advanced-formatting/autolinked-references-and-urls).
-// report encodes a value's '#' as &#35;, which GitHub still reads as '#' once the markdown is
-// rendered; a word joiner after it (as report puts after '@') ends the reference, and so does
-// one after "GH-". Only values contain "&#35;" (report's own headings use a plain '#'), and
-// report writes no "GH-" followed by a digit of its own.
-func noReferences(md string) string {
-	md = strings.ReplaceAll(md, "&#35;", "&#35;&#8288;")
-	return ghRefRE.ReplaceAllString(md, "$1-&#8288;$2")
 }
 
 // keepSections cuts report's job summary before its first section that is not kept. Each section

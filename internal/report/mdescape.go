@@ -34,11 +34,17 @@ func mdText(s string) string {
 		switch {
 		case r == '@':
 			b.WriteString("@&#8288;")
+		case r == '#':
+			// GitHub reads an encoded '#' as '#': a word joiner after it keeps "#42" (or
+			// "owner/repo#42") from referencing, and so notifying, an issue.
+			b.WriteString("&#35;&#8288;")
+		case r == '-' && i >= 2 && i+1 < len(runes) && strings.EqualFold(string(runes[i-2:i]), "gh") && unicode.IsDigit(runes[i+1]):
+			b.WriteString("-&#8288;") // nor "GH-42"
 		case r == ':' && i+2 < len(runes) && runes[i+1] == '/' && runes[i+2] == '/':
 			b.WriteString("&#58;")
 		case r == '.' && i >= 3 && strings.EqualFold(string(runes[i-3:i]), "www"):
 			b.WriteString("&#46;")
-		case r < utf8.RuneSelf && strings.ContainsRune("\\`*_[]<>&|#~$", r):
+		case r < utf8.RuneSelf && strings.ContainsRune("\\`*_[]<>&|~$", r):
 			fmt.Fprintf(&b, "&#%d;", r)
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			fmt.Fprintf(&b, `\x%02x`, r)
