@@ -166,3 +166,39 @@ func TestREADMEBlocksMarkup(t *testing.T) {
 		})
 	}
 }
+
+// The workflows the README shows are the example files users copy, line for line (the examples'
+// own opening comments aside).
+func TestREADMEWorkflowsAreTheExamples(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for heading, file := range map[string]string{"### Pull requests: plan": "examples/workflows/sseguard-plan.yml", "### Main: apply": "examples/workflows/sseguard-apply.yml"} {
+		s := string(readme)
+		i := strings.Index(s, heading)
+		if i < 0 {
+			t.Errorf("README has no %q section", heading)
+			continue
+		}
+		a := strings.Index(s[i:], "```yaml\n")
+		b := strings.Index(s[i+a+8:], "```\n")
+		if a < 0 || b < 0 {
+			t.Errorf("no yaml block under %q", heading)
+			continue
+		}
+		shown := s[i+a+8 : i+a+8+b]
+		ex, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(ex), "\n")
+		for len(lines) > 0 && strings.HasPrefix(lines[0], "#") {
+			lines = lines[1:]
+		}
+		if want := strings.TrimLeft(strings.Join(lines, "\n"), "\n"); shown != want {
+			t.Errorf("the README's workflow under %q differs from %s: paste the file there (without its opening comments)", heading, file)
+		}
+	}
+}
