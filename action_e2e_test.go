@@ -26,12 +26,19 @@ func newRunner(e *e2e) *runner {
 }
 
 func (r *runner) run(event, ref string, inputs map[string]string) (int, string) {
-	t := r.e.t
-	t.Helper()
+	r.e.t.Helper()
 	payload := `{"repository":{"default_branch":"main","full_name":"acme/media"}}`
 	if strings.HasPrefix(event, "pull_request") {
 		payload = `{"number":7,"pull_request":{"head":{"ref":"change"},"base":{"ref":"main"}},"repository":{"default_branch":"main","full_name":"acme/media"}}`
 	}
+	return r.runWith(event, ref, inputs, payload, nil)
+}
+
+// runWith runs the step with an event payload of its own and more of the runner's environment
+// (extraEnv comes last, so it wins over the test process's own).
+func (r *runner) runWith(event, ref string, inputs map[string]string, payload string, extraEnv []string) (int, string) {
+	t := r.e.t
+	t.Helper()
 	dir := t.TempDir()
 	eventPath := filepath.Join(dir, "event.json")
 	r.summary = filepath.Join(dir, "summary.md")
@@ -60,6 +67,7 @@ func (r *runner) run(event, ref string, inputs map[string]string) (int, string) 
 	for k, v := range inputs {
 		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
 	}
+	env = append(env, extraEnv...)
 	// e.sseguard fails the test on any request the layer refuses under the granted policy.
 	return r.e.sseguard(env)
 }

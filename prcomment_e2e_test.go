@@ -16,41 +16,12 @@ const prcPR = 7
 // prcRun is runner.run with more of the runner's environment (GITHUB_API_URL, ...) and a payload
 // that carries the pull request's number and head commit, as GitHub's pull_request payload does.
 func (r *runner) prcRun(event, ref string, inputs map[string]string, extraEnv []string) (int, string) {
-	t := r.e.t
-	t.Helper()
+	r.e.t.Helper()
 	payload := `{"repository":{"default_branch":"main","full_name":"acme/media"}}`
 	if strings.HasPrefix(event, "pull_request") {
 		payload = `{"action":"synchronize","number":7,"pull_request":{"number":7,"head":{"ref":"change","sha":"b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4"},"base":{"ref":"main"}},"repository":{"default_branch":"main","full_name":"acme/media"}}`
 	}
-	dir := t.TempDir()
-	eventPath := filepath.Join(dir, "event.json")
-	r.summary = filepath.Join(dir, "summary.md")
-	r.output = filepath.Join(dir, "output")
-	for _, f := range []string{r.summary, r.output} {
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(eventPath, []byte(payload), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	role := "plan"
-	if event == "push" && ref == "refs/heads/main" {
-		role = "apply"
-	}
-	if pf := inputs["policy"]; pf != "" && !r.e.ownIAM {
-		r.e.grant(role, filepath.Join(r.ws, pf))
-	}
-	env := r.e.runEnv()
-	env = append(env, "GITHUB_ACTIONS=true", "GITHUB_EVENT_NAME="+event, "GITHUB_REF="+ref,
-		"GITHUB_EVENT_PATH="+eventPath, "GITHUB_STEP_SUMMARY="+r.summary, "GITHUB_OUTPUT="+r.output,
-		"GITHUB_WORKSPACE="+r.ws, "GITHUB_REPOSITORY=acme/media", "RUNNER_TEMP="+dir)
-	for k, v := range inputs {
-		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
-	}
-	// Last, so that they win over the test process's own environment.
-	env = append(env, extraEnv...)
-	return r.e.sseguard(env)
+	return r.runWith(event, ref, inputs, payload, extraEnv)
 }
 
 // prcComments are sseguard's comments for policy on the stand-in's pull request.
