@@ -263,3 +263,45 @@ func fieldLine(l string) bool {
 	}
 	return false
 }
+
+// One alias may name a different key in each region: the keys entry asks for rotation only when
+// every key under it rotates (sseguard never turns rotation off), and writes a description only
+// when they share one.
+func TestKeyEntryAcrossRegions(t *testing.T) {
+	east := customerKey("1111aaaa-1111-1111-1111-111111111111", "media", on(), keyPolicy(t), "alias/media")
+	west := customerKey("2222aaaa-2222-2222-2222-222222222222", "media", off(), keyPolicy(t), "alias/media")
+	west.Region, west.ARN = "us-west-2", keyARNIn("us-west-2", home, west.ID)
+	s := &Snapshot{Account: home, Partition: "aws", Region: region, Buckets: []Bucket{
+		{Name: "media-east", Region: region, Encryption: kmsRule(east, "", true), Key: east},
+		{Name: "media-west", Region: "us-west-2", Encryption: kmsRule(west, "", true), Key: west},
+	}}
+	for _, tc := range []struct {
+		westDesc string
+		wantDesc string
+	}{{"media", "media"}, {"other", ""}} {
+		west.Description = tc.westDesc
+		res, err := Build(s, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pol := inSync(t, s, res.YAML)
+		if len(pol.Buckets) != 2 || len(pol.Keys) != 1 || pol.Keys[0].Rotation || pol.Keys[0].Description != tc.wantDesc {
+			t.Errorf("keys %+v buckets %d, want one alias/media entry, rotation false, description %q\n%s", pol.Keys, len(pol.Buckets), tc.wantDesc, res.YAML)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	for _, l := range wrap(long) {
+		if len(l) > commentWidth {
+			t.Errorf("line of %d characters: %q", len(l), l)
+		}
+	}
+	if got := wrap("  arn:aws:iam::111122223333:role/" + strings.Repeat("x", 100)); len(got) != 1 {
+		t.Errorf("a list item was wrapped: %q", got)
+	}
+	if got := wrap("a\nb\u2028c"); len(got) != 1 || got[0] != `a\x0ab\u2028c` {
+		t.Errorf("wrap(a\\nb\\u2028c) = %q, want one line with the breaks escaped", got)
+	}
+}

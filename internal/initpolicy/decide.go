@@ -36,9 +36,10 @@ var (
 // ("CreateKey", Description: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html).
 const maxDescription = 8192
 
-// awsManagedAliasPrefix starts the aliases AWS reserves for AWS managed keys ("Aliases in AWS KMS",
-// https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html: "The alias/aws/ prefix is
-// reserved for AWS managed keys").
+// awsManagedAliasPrefix starts the aliases AWS reserves for AWS managed keys ("Create aliases",
+// https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html: "The alias/aws/ prefix is
+// reserved for AWS managed key"). A key that answers to one is AWS managed whatever DescribeKey
+// says (moto describes aws/s3 as KeyManager CUSTOMER).
 const awsManagedAliasPrefix = "alias/aws/"
 
 // entry is one bucket as it will be written: an entry of buckets (adopted), or commented out with
@@ -147,8 +148,10 @@ func (bd *builder) kms(e *entry) {
 	managedWhy := "An AWS managed key's policy cannot be changed, so no transcoder can be granted use of it, and sseguard manages customer managed keys only. Written commented out: as sse-s3 (below) or as sse-kms with a customer managed key (kms_key: alias/NAME, which sseguard creates), applying it changes the bucket's default encryption."
 	switch {
 	case r.KeyRef == "":
-		// "PutBucketEncryption": with aws:kms and no KMSMasterKeyID, S3 uses the AWS managed key
-		// aws/s3 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html).
+		// "ServerSideEncryptionByDefault" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html):
+		// "If you don't specify a customer managed key at configuration, Amazon S3 automatically
+		// creates an AWS KMS key in your AWS account ... By default, Amazon S3 uses this KMS key for
+		// SSE-KMS": the AWS managed key aws/s3.
 		e.exclude("its default encryption is SSE-KMS naming no key, which S3 serves with the AWS managed key aws/s3. %s", managedWhy)
 		e.suggestSSES3()
 		return
