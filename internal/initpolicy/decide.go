@@ -30,6 +30,10 @@ var (
 	// roleARNRE is an IAM role ARN ("IAM identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html:
 	// names of letters, digits and +=,.@_-, paths of / and the same).
 	roleARNRE = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
+	// plainBucketRE is a bucket name made of what general purpose bucket names may hold ("General
+	// purpose bucket naming rules", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html);
+	// the policy's validation judges the rest. Only such names are shown in a suggested entry.
+	plainBucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
 // maxDescription is KMS's limit on a key description, which the policy's validation applies too
@@ -102,6 +106,7 @@ func (bd *builder) decide() {
 		e := &entry{src: src, adopted: true, show: true,
 			b: policy.Bucket{Name: src.Name, Region: src.Region, Encryption: policy.SSES3, ExistingObjects: policy.ObjectsIgnore}}
 		bd.entries = append(bd.entries, e)
+		e.show = plainBucketRE.MatchString(src.Name)
 		if src.Err != "" {
 			e.show = false
 			e.exclude("sseguard init could not read it: %s. Give init read access to it (s3:GetBucketLocation, s3:GetEncryptionConfiguration, s3:GetBucketPolicy) and run it again, or write its entry by hand.", src.Err)
