@@ -130,7 +130,9 @@ func TestE2EInit(t *testing.T) {
 	for _, a := range initReads {
 		allowed[a] = true
 	}
-	var doc struct{ Statement []struct{ Action json.RawMessage } }
+	var doc struct {
+		Statement []struct{ Action json.RawMessage }
+	}
 	if err := json.Unmarshal(planPolicy, &doc); err != nil {
 		t.Fatalf("the plan role's policy: %v\n%s", err, planPolicy)
 	}
