@@ -1,4 +1,4 @@
-// Package cli is sseguard's command line: validate, plan, apply and iam-policy, and the steps
+// Package cli is sseguard's command line: validate, plan, apply, iam-policy and init, and the steps
 // cmd/demo shows (RunDemoSteps). Main takes its arguments and streams, and returns the exit code;
 // only package main exits the process.
 package cli
@@ -35,6 +35,7 @@ Usage:
   sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
   sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
   sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO [--branch B] [--environment E] [--workflow PATH]
+  sseguard init     [--region R]... [--buckets GLOB]... [--account-id-from-caller] > sseguard.yaml
 
 Commands:
   validate  Check the policy file offline (no AWS call). Every problem is printed as
@@ -51,6 +52,15 @@ Commands:
             GitHub's OIDC provider instead (plan: the repository's pull requests and runs on the
             apply branch; apply: runs on the apply branch, or in --environment, and with
             --workflow only that workflow file). Offline: no AWS call.
+  init      Read the account and print a commented policy file that keeps every bucket as it
+            is now: applied, it changes nothing (plan --detailed-exitcode exits 0). Buckets
+            sseguard would change or refuse as they are (an AWS managed key, a key in another
+            account, DSSE-KMS, unreadable, ...) are printed commented out, each with the reason.
+            Read-only. It needs s3:ListAllMyBuckets and kms:ListAliases, which the plan role
+            lacks, and the plan role's read actions (s3:GetBucketLocation,
+            s3:GetEncryptionConfiguration, s3:GetBucketPolicy, kms:DescribeKey,
+            kms:GetKeyPolicy, kms:GetKeyRotationStatus) on every bucket and key it reads:
+            the plan role is scoped to a policy file's buckets and keys, which init is writing.
   demo      Not in this binary: run "go run ./cmd/demo" in a clone of the repository. It
             starts a local AWS emulator (moto_server) behind sseguard's strict AWS layer,
             creates drifted buckets for policy.example.yaml, plans, applies, and plans again.
@@ -64,6 +74,15 @@ Flags:
                         policy's account (and its trusted_accounts), the caller's account once
                         known, and the account field of every ARN; the JSON plan (--json) keeps
                         them exact
+
+init:
+  --region R            only buckets in region R (repeatable; default: every region); with one,
+                        R is also the policy's region
+  --buckets GLOB        only buckets whose name matches GLOB (*, ?, [a-z]; repeatable; default:
+                        every bucket)
+  --account-id-from-caller
+                        write the caller's account id (sts:GetCallerIdentity) as the policy's
+                        account, so sseguard refuses to touch any other
 
 Existing objects (buckets with existing_objects: report or reencrypt):
   --concurrency N       objects in flight (default 64)
@@ -140,6 +159,8 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 		return runDemo(env)
 	case "iam-policy":
 		return runIAMPolicy(rest, env)
+	case "init":
+		return runInit(ctx, rest, env)
 	default:
 		fmt.Fprintf(env.Stderr, "sseguard: unknown command %q\n\n%s", cmd, usage)
 		return ExitError

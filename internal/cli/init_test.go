@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// init's flags are checked before any AWS call; what AWS answers is the end-to-end test's
+// (init_e2e_test.go, through the strict layer).
+func TestInitArguments(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		args       []string
+		code       int
+		wantOut    string
+		wantStderr []string
+	}{
+		"help":           {args: []string{"init", "--help"}, code: 0, wantStderr: []string{"sseguard init     [--region R]... [--buckets GLOB]... [--account-id-from-caller]"}},
+		"usage":          {args: []string{"help"}, code: 0, wantOut: "s3:ListAllMyBuckets and kms:ListAliases"},
+		"stray argument": {args: []string{"init", "sseguard.yaml"}, code: 1, wantStderr: []string{`unexpected argument "sseguard.yaml"`, "sseguard init > sseguard.yaml"}},
+		"bad region":     {args: []string{"init", "--region", "us-east-1", "--region", "Europe"}, code: 1, wantStderr: []string{`--region "Europe" is not a region name`}},
+		"bad glob":       {args: []string{"init", "--buckets", "media-[", "--buckets", "ok-*"}, code: 1, wantStderr: []string{`--buckets "media-[" is not a valid glob`}},
+		"both bad": {args: []string{"init", "--buckets", "[", "--region", "x"}, code: 1,
+			wantStderr: []string{"sseguard init: --region \"x\"", "sseguard init: --buckets \"[\""}},
+		"unknown flag": {args: []string{"init", "--policy", "x.yaml"}, code: 1, wantStderr: []string{"flag provided but not defined: -policy"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := run(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit = %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+			if !strings.Contains(out, tc.wantOut) || (tc.code != 0 && out != "") {
+				t.Errorf("stdout = %q, want it to hold %q (nothing on an error)", out, tc.wantOut)
+			}
+			for _, w := range tc.wantStderr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+}
+
+// When AWS cannot be reached, init says so on stderr, prints no policy, and exits 1. (Not
+// parallel: it sets the environment the SDK reads.)
+func TestInitUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://" + l.Addr().String(), "AWS_ACCESS_KEY_ID": "x",
+		"AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1",
+		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
+		t.Setenv(k, v)
+	}
+	code, out, errOut := run(t, "init", "--buckets", "media-*")
+	if code != ExitError || out != "" || !strings.Contains(errOut, "sseguard init: list the account's buckets (s3:ListAllMyBuckets)") {
+		t.Errorf("init = %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if conns.Load() == 0 {
+		t.Error("init made no connection to the endpoint")
+	}
+}
