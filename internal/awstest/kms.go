@@ -401,7 +401,10 @@ func (l *Layer) dispatchKMS(w http.ResponseWriter, c *call) {
 		l.forward(w, c, nil)
 	case "DescribeKey":
 		l.forward(w, c, func(resp *http.Response) error {
-			return rewriteJSON(resp, func(m map[string]any) { l.describeMarked(m) })
+			return rewriteJSON(resp, func(m map[string]any) {
+				l.describeMarked(m)
+				l.describeManager(ctx, c, m)
+			})
 		})
 	default:
 		l.forward(w, c, nil)
@@ -446,6 +449,36 @@ func (l *Layer) keyPolicyValid(ctx context.Context, w http.ResponseWriter, c *ca
 	}
 	return true
 }
+
+// describeManager makes a DescribeKey answer say KeyManager AWS for an AWS managed key: one named
+// by an alias under alias/aws/, which KMS reserves for AWS managed keys ("Create aliases",
+// https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html: "The alias/aws/ prefix is
+// reserved for AWS managed key"; KeyMetadata, KeyManager: "KMS keys in your AWS account are either
+// customer managed or AWS managed",
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html). moto creates aws/s3
+// on first use but describes it as KeyManager CUSTOMER, so a tool trusting moto would try to
+// rewrite a key policy AWS never lets anyone change.
+func (l *Layer) describeManager(ctx context.Context, c *call, m map[string]any) {
+	md, ok := m["KeyMetadata"].(map[string]any)
+	if !ok {
+		return
+	}
+	managed := strings.HasPrefix(c.str("KeyId"), awsManagedAliasPrefix)
+	if id, _ := md["KeyId"].(string); !managed && id != "" {
+		var out struct{ Aliases []struct{ AliasName string } }
+		if err := l.motoKMS(ctx, c.akid, c.region, "ListAliases", map[string]string{"KeyId": id}, &out); err == nil {
+			for _, a := range out.Aliases {
+				managed = managed || strings.HasPrefix(a.AliasName, awsManagedAliasPrefix)
+			}
+		}
+	}
+	if managed {
+		md["KeyManager"] = "AWS"
+	}
+}
+
+// awsManagedAliasPrefix starts the aliases of AWS managed keys.
+const awsManagedAliasPrefix = "alias/aws/"
 
 // describeMarked makes a DescribeKey answer report a marked key's kind.
 func (l *Layer) describeMarked(m map[string]any) {

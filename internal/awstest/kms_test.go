@@ -193,3 +193,40 @@ func TestDeletedPrincipals(t *testing.T) {
 		t.Errorf("GetKeyPolicy after the role was recreated: %s, want the old unique id %s", p, roleID)
 	}
 }
+
+// TestAWSManagedKey: the key behind alias/aws/s3 is AWS managed, whether it is described by that
+// alias or by its id; moto calls it a customer managed key. A key of the account's own stays
+// customer managed.
+func TestAWSManagedKey(t *testing.T) {
+	t.Parallel()
+	moto, layer := both(shared, "testing")
+	ctx := context.Background()
+	d, err := moto.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/aws/s3")})
+	if err != nil {
+		t.Fatalf("moto DescribeKey alias/aws/s3: %v", err)
+	}
+	if d.KeyMetadata.KeyManager == kmstypes.KeyManagerTypeAws {
+		t.Errorf("moto alone already says KeyManager AWS: the rule is no longer needed")
+	}
+	id := aws.ToString(d.KeyMetadata.KeyId)
+	for _, ref := range []string{"alias/aws/s3", id, aws.ToString(d.KeyMetadata.Arn)} {
+		d, err := layer.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(ref)})
+		if err != nil {
+			t.Fatalf("DescribeKey %s through the layer: %v", ref, err)
+		}
+		if d.KeyMetadata.KeyManager != kmstypes.KeyManagerTypeAws {
+			t.Errorf("DescribeKey %s through the layer: KeyManager %s, want AWS", ref, d.KeyMetadata.KeyManager)
+		}
+	}
+	own := mustKey(t, layer, "")
+	if _, err := layer.kms.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/awsome-" + t.Name()), TargetKeyId: aws.String(own)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = layer.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(own)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.KeyMetadata.KeyManager != kmstypes.KeyManagerTypeCustomer {
+		t.Errorf("a customer managed key described through the layer: KeyManager %s, want CUSTOMER", d.KeyMetadata.KeyManager)
+	}
+}

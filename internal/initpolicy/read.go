@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sseguard/sseguard/internal/awserr"
@@ -54,14 +52,12 @@ type ReadOptions struct {
 	Concurrency int
 }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$`)
-
 // Check says what is wrong with the options, naming each problem by its flag.
 func (o ReadOptions) Check() error {
 	var errs []error
 	for _, r := range o.Regions {
-		if !regionRE.MatchString(r) {
-			errs = append(errs, fmt.Errorf("--region %q is not a region name (like us-east-1)", r))
+		if p := policy.RegionProblem(r); p != "" {
+			errs = append(errs, fmt.Errorf("--region %s", p))
 		}
 	}
 	for _, g := range o.Buckets {
@@ -279,7 +275,7 @@ func locate(ctx context.Context, c observe.S3API, listed []*listedBucket, o Read
 		g.Go(func() error {
 			out, err := c.GetBucketLocation(gctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.name)})
 			if err == nil {
-				b.region = locationRegion(out.LocationConstraint)
+				b.region = observe.RegionOfLocation(out.LocationConstraint)
 			}
 			return nil
 		})
@@ -288,18 +284,6 @@ func locate(ctx context.Context, c observe.S3API, listed []*listedBucket, o Read
 		return err
 	}
 	return ctx.Err()
-}
-
-// locationRegion turns a LocationConstraint into a region name: "" (null) means us-east-1 and the
-// legacy "EU" eu-west-1 ("GetBucketLocation", https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html).
-func locationRegion(c s3types.BucketLocationConstraint) string {
-	switch c {
-	case "":
-		return "us-east-1"
-	case s3types.BucketLocationConstraintEu:
-		return "eu-west-1"
-	}
-	return string(c)
 }
 
 // aliases lists the aliases of each key of this account. ListAliases lists only the caller's

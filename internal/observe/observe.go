@@ -319,12 +319,12 @@ func (ob *Observer) bucketRegion(ctx context.Context, name string, owner *string
 	case err != nil:
 		return "", false, fmt.Errorf("read location of bucket %s: %w", name, err)
 	}
-	return normalizeLocation(out.LocationConstraint), true, nil
+	return RegionOfLocation(out.LocationConstraint), true, nil
 }
 
-// normalizeLocation turns a LocationConstraint into a region name: the API answers "" (null)
+// RegionOfLocation turns a LocationConstraint into a region name: the API answers "" (null)
 // for us-east-1 and the legacy "EU" for eu-west-1.
-func normalizeLocation(c s3types.BucketLocationConstraint) string {
+func RegionOfLocation(c s3types.BucketLocationConstraint) string {
 	switch c {
 	case "":
 		return "us-east-1"

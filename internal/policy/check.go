@@ -60,7 +60,7 @@ func (c *checker) region(f field, name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if p := regionProblem(s); p != "" {
+	if p := RegionProblem(s); p != "" {
 		c.errorf(f.at, "%s %s", name, p)
 		return "", false
 	}

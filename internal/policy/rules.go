@@ -33,8 +33,8 @@ var (
 	bucketSuffixes = []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}
 )
 
-// regionProblem says what is wrong with a region name, or "" when it looks like one.
-func regionProblem(r string) string {
+// RegionProblem says what is wrong with a region name, or "" when it looks like one.
+func RegionProblem(r string) string {
 	if regionRE.MatchString(r) {
 		return ""
 	}
