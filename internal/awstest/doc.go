@@ -46,6 +46,8 @@
 //  3. KMS errors (kms.go, errors.go): AccessDeniedException in KMS's JSON shape;
 //     UnsupportedOperationException for EnableKeyRotation on keys with imported material, in a
 //     custom key store, or multi-Region replicas (MarkKey; DescribeKey reports the kind);
+//     KeyManager AWS for a key named by an alias under alias/aws/ (moto says CUSTOMER for aws/s3,
+//     "Create aliases", https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html);
 //     LimitExceededException over the 32 KB key policy limit; MalformedPolicyDocumentException for
 //     a principal that does not exist, a unique id, a policy that is not JSON or one that would lock
 //     the caller out. "EnableKeyRotation", https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html;
