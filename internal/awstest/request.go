@@ -251,7 +251,12 @@ var bucketSubs = map[string]bucketSub{
 	"publicAccessBlock": {"GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock", "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"},
 	"replication":       {"GetBucketReplication", "PutBucketReplication", "DeleteBucketReplication", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration", "s3:PutReplicationConfiguration"},
 	"requestPayment":    {"GetBucketRequestPayment", "PutBucketRequestPayment", "", "s3:GetBucketRequestPayment", "s3:PutBucketRequestPayment", ""},
-	"accelerate":        {"GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", "", "s3:GetAccelerateConfiguration", "s3:PutAccelerateConfiguration", ""},
+	// ListBucketInventoryConfigurations (GET ?inventory, no id) and GetBucketInventoryConfiguration
+	// both need s3:GetInventoryConfiguration (Amazon S3 API Reference,
+	// "ListBucketInventoryConfigurations",
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketInventoryConfigurations.html).
+	"inventory":  {"ListBucketInventoryConfigurations", "PutBucketInventoryConfiguration", "DeleteBucketInventoryConfiguration", "s3:GetInventoryConfiguration", "s3:PutInventoryConfiguration", "s3:PutInventoryConfiguration"},
+	"accelerate": {"GetBucketAccelerateConfiguration", "PutBucketAccelerateConfiguration", "", "s3:GetAccelerateConfiguration", "s3:PutAccelerateConfiguration", ""},
 }
 
 // subresource returns the bucket subresource a bucket-level request addresses, if any.

@@ -192,7 +192,15 @@ func (g *gen) read() {
 		}
 		// Listing (ListObjectsV2, ListObjectVersions for noncurrent versions), and what decides
 		// whether an object can be rewritten: versioning, ACLs, their grants.
-		g.add("ListObjectsToScan", []string{"s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning", "s3:GetBucketOwnershipControls"}, bs, nil)
+		// A scan first looks for the bucket's S3 Inventory: ListBucketInventoryConfigurations and
+		// GetBucketInventoryConfiguration need s3:GetInventoryConfiguration (Amazon S3 API
+		// Reference, "ListBucketInventoryConfigurations",
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketInventoryConfigurations.html).
+		// Its deliveries are read with ListObjectsV2 and GetObject on the destination bucket, which
+		// the policy file does not name: without a grant there the scan reads every object
+		// (s3:ListBucket and s3:GetObject on destination-prefix/source-bucket/* let it use the
+		// inventory).
+		g.add("ListObjectsToScan", []string{"s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning", "s3:GetBucketOwnershipControls", "s3:GetInventoryConfiguration"}, bs, nil)
 		// HeadObject is authorised as s3:GetObject; reading an ACL (with a version id on versioned
 		// buckets) as s3:GetObjectAcl / s3:GetObjectVersionAcl.
 		g.add("ReadObjectEncryption", []string{"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectVersionAcl"}, g.objectResources(scan), nil)

@@ -49,9 +49,17 @@ const (
 	opUpdateEncryption = "UpdateObjectEncryption"
 	opLock             = "GetObjectLockConfiguration"
 	opWebsite          = "GetBucketWebsite"
+	opInventoryConfigs = "ListBucketInventoryConfigurations"
+	opInventoryConfig  = "GetBucketInventoryConfiguration"
+	opGet              = "GetObject"
 )
 
 var opNames = []string{opList, opVersions, opHead, opCopy, opCreateMPU, opPartCopy, opComplete, opAbort, opTagging, opACL, opVersioning, opOwnership, opUpdateEncryption, opLock, opWebsite}
+
+// inventoryOps are the requests that read an inventory (inventory.go). They are counted like the
+// others but sent straight to the caller's client: the destination bucket may belong to another
+// account, named by the configuration, so each carries its own expected owner.
+var inventoryOps = []string{opInventoryConfigs, opInventoryConfig, opGet}
 
 // client wraps the caller's S3API: it counts requests by operation, applies the optional
 // requests-per-second cap, gives every request the run's retryer and an attempt counter and, when
@@ -72,7 +80,7 @@ func newClient(api S3API, o Options, owner string) *client {
 	if owner != "" {
 		c.owner = aws.String(owner)
 	}
-	for _, n := range opNames {
+	for _, n := range append(opNames[:len(opNames):len(opNames)], inventoryOps...) {
 		c.counts[n] = new(atomic.Int64)
 	}
 	if o.RequestsPerSecond > 0 {

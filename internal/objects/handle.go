@@ -57,6 +57,11 @@ func (r *runner) examine(ctx context.Context, obj types.Object) (outcome, Findin
 	if r.stopped() || (!r.fix && !r.takeBudget()) {
 		return outNotExamined, Finding{}, nil
 	}
+	if !r.fix {
+		if o, f, ok := r.fromInventory(obj); ok {
+			return o, f, nil
+		}
+	}
 	key := aws.ToString(obj.Key)
 	listed := Finding{Key: key, Size: aws.ToInt64(obj.Size), ETag: aws.ToString(obj.ETag)}
 	budgeted := false

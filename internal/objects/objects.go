@@ -34,6 +34,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Algorithms a Target can require.
@@ -336,11 +338,15 @@ type Progress struct {
 	ETA time.Duration
 	// Done is set on the last call.
 	Done bool
+	// Source describes where a Scan's counts come from (an inventory and its age, or why none
+	// is used), ready to print; "" for Fix.
+	Source string
 }
 
 // String renders a progress line for a log.
 func (p Progress) String() string {
 	var b strings.Builder
+	b.WriteString(p.Source)
 	fmt.Fprintf(&b, "scanned %d", p.Scanned)
 	if p.ListingDone {
 		fmt.Fprintf(&b, "/%d", p.Listed)
@@ -416,6 +422,9 @@ type Summary struct {
 	UpdateObjectEncryption string
 	// Duration is how long the run took.
 	Duration time.Duration
+	// Source says where a Scan's counts came from: the bucket's S3 Inventory (with its age and
+	// how many objects it decided) or HEAD requests (with why no inventory was used). nil for Fix.
+	Source *state.ObjectSource
 }
 
 // TotalToFix is the number of non-compliant objects found.

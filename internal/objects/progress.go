@@ -12,6 +12,7 @@ func (r *runner) progress() Progress {
 		Listed: int(r.listed.Load()), ListingDone: r.listingDone.Load(),
 		Scanned: int(r.scanned.Load()), ToFix: int(r.toFix.Load()), Fixed: int(r.fixed.Load()),
 		Failed: int(r.failed.Load()), Skipped: int(r.skipped.Load()), Elapsed: time.Since(r.start), ETA: -1,
+		Source: sourceLine(r.sourceOf()),
 	}
 	if secs := p.Elapsed.Seconds(); secs > 0 {
 		p.Rate = float64(p.Scanned) / secs
@@ -55,7 +56,7 @@ func (r *runner) summary() Summary {
 		Fixed: int(r.fixed.Load()), Failed: int(r.failed.Load()), Gone: int(r.gone.Load()),
 		Versioning: r.versioning, Remaining: int(r.remaining.Load()), RemainingAtLeast: r.remainingAtLeast.Load(),
 		Sample: smallestKeys(append([]Finding(nil), r.sample...), r.o.SampleSize), Duration: time.Since(r.start),
-		UpdateObjectEncryption: r.gate.String(),
+		UpdateObjectEncryption: r.gate.String(), Source: r.sourceOf(),
 	}
 	for k, v := range r.toFixBy {
 		s.ToFix[k] = v

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 const (
@@ -95,6 +97,11 @@ type runner struct {
 	// bucket is mostly wrong.
 	listingCopyAllowed, listingCopyOn atomic.Bool
 	sampledRead, sampledWrong         atomic.Int64
+	// inv is the bucket's inventory (Scan only; nil: every object is read), source where the
+	// counts come from; invDecided and invHeaded count objects decided by it and read instead.
+	inv                   *invIndex
+	source                *state.ObjectSource
+	invDecided, invHeaded atomic.Int64
 	// policy is Target.BucketPolicy parsed, once, when a refusal is to be explained.
 	policy *bucketPolicy
 
@@ -157,6 +164,9 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	}
 	r.versioning = string(v.Status)
 	r.probeACLs(ctx)
+	if !fix {
+		r.useInventory(ctx, api)
+	}
 	if fix && o.CopyFromListing {
 		r.listingCopyAllowed.Store(r.probeListingCopy(ctx))
 	}

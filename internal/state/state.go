@@ -136,6 +136,8 @@ type ObjectCounts struct {
 	Remaining int `json:"remaining"`
 	// Sample is a few of the objects to fix, never all of them.
 	Sample []ObjectSample `json:"sample,omitempty"`
+	// Source says where the counts came from (an inventory or HEAD requests); nil when not said.
+	Source *ObjectSource `json:"source,omitempty"`
 }
 
 // ObjectSample is one object in a sample.
@@ -164,4 +166,35 @@ func DesiredKeyRef(pol *policy.Policy, pb policy.Bucket, bucketRegion string) Ke
 		return KeyRef{Region: k.Region, Ref: pb.KMSKey}
 	}
 	return KeyRef{Region: bucketRegion, Ref: pb.KMSKey}
+}
+
+// Where a bucket's object counts came from (ObjectSource.Kind).
+const (
+	// SourceInventory: from the latest delivered S3 Inventory, with HEAD only where it cannot
+	// decide.
+	SourceInventory = "inventory"
+	// SourceHead: a HEAD request per object.
+	SourceHead = "head"
+)
+
+// ObjectSource says where a bucket's object counts came from and, for an inventory, how old it
+// is; for a HEAD scan, why no inventory was used.
+type ObjectSource struct {
+	// Kind is SourceInventory or SourceHead.
+	Kind string `json:"kind"`
+	// InventoryID is the inventory configuration's id; Manifest the manifest.json read
+	// (s3://bucket/key).
+	InventoryID string `json:"inventory_id,omitempty"`
+	Manifest    string `json:"manifest,omitempty"`
+	// Created is when the inventory began scanning the bucket (RFC 3339), AgeSeconds how long
+	// before the plan that was.
+	Created    string `json:"created,omitempty"`
+	AgeSeconds int64  `json:"age_seconds,omitempty"`
+	// FromInventory counts objects decided by the inventory alone; WithHead those read with
+	// HEAD (changed since, not in it, or not decidable from it: SSE-KMS objects whose key must
+	// be known, archives, object lock or ACLs it does not show).
+	FromInventory int `json:"from_inventory,omitempty"`
+	WithHead      int `json:"with_head,omitempty"`
+	// Reason says why no inventory was used (Kind SourceHead).
+	Reason string `json:"reason,omitempty"`
 }
