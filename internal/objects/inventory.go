@@ -211,7 +211,7 @@ func (r *runner) inventoryConfigs(ctx context.Context, api InventoryAPI) ([]inve
 		token = out.NextContinuationToken
 	}
 	if len(all) == 0 {
-		return nil, skipInventory("the bucket has no inventory configuration")
+		return nil, skipInventory("%s", state.NoInventoryConfigured)
 	}
 	var cands []inventoryCandidate
 	var reasons []string

@@ -93,6 +93,7 @@ func counts(s objects.Summary) *state.ObjectCounts {
 	c := &state.ObjectCounts{
 		Scanned: s.Scanned, Compliant: s.Compliant, ToFix: s.ToFix, Skipped: s.Skipped,
 		Noncurrent: s.NoncurrentVersions, Fixed: s.Fixed, Failed: s.Failed, Remaining: s.Remaining,
+		Source: s.Source,
 	}
 	for _, f := range s.Sample {
 		kind := f.Kind

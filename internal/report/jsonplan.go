@@ -94,6 +94,25 @@ type JSONObjectCounts struct {
 	Failed    int                `json:"failed"`
 	Remaining int                `json:"remaining"`
 	Sample    []JSONObjectSample `json:"sample,omitempty"`
+	// Source says where the counts came from: an S3 Inventory or a HEAD per object.
+	Source *JSONObjectSource `json:"source,omitempty"`
+}
+
+// JSONObjectSource says where a bucket's object counts came from.
+type JSONObjectSource struct {
+	// Kind is "inventory" or "head".
+	Kind string `json:"kind"`
+	// InventoryID and Manifest name the inventory read; Created is when it began (RFC 3339),
+	// AgeSeconds how old it was at the plan.
+	InventoryID string `json:"inventory_id,omitempty"`
+	Manifest    string `json:"manifest,omitempty"`
+	Created     string `json:"created,omitempty"`
+	AgeSeconds  int64  `json:"age_seconds,omitempty"`
+	// FromInventory counts objects the inventory decided; WithHead those read with HEAD.
+	FromInventory int `json:"from_inventory,omitempty"`
+	WithHead      int `json:"with_head,omitempty"`
+	// Reason says why no inventory was used.
+	Reason string `json:"reason,omitempty"`
 }
 
 // JSONObjectSample is one object of a bucket's sample.
@@ -274,6 +293,10 @@ func jsonBucket(b plan.BucketStatus) JSONBucket {
 			Skipped: counts(o.Skipped), Noncurrent: o.Noncurrent, Fixed: o.Fixed, Failed: o.Failed, Remaining: o.Remaining}
 		for _, s := range o.Sample {
 			out.Objects.Sample = append(out.Objects.Sample, JSONObjectSample{Key: s.Key, Kind: s.Kind, Observed: s.Observed})
+		}
+		if s := o.Source; s != nil {
+			out.Objects.Source = &JSONObjectSource{Kind: s.Kind, InventoryID: s.InventoryID, Manifest: s.Manifest,
+				Created: s.Created, AgeSeconds: s.AgeSeconds, FromInventory: s.FromInventory, WithHead: s.WithHead, Reason: s.Reason}
 		}
 	}
 	return out

@@ -53,6 +53,13 @@ func (r *mdRenderer) objects(b *strings.Builder) {
 		}
 	}
 	b.WriteString("\n")
+	var sources []string
+	for _, bs := range rows {
+		if s := sourceText(objectsOf(bs, r.opts.Results).Source); s != "" {
+			sources = append(sources, fmt.Sprintf("- %s: %s", mdText(bs.Name), mdText(s)))
+		}
+	}
+	mdList(b, "", sources, "\n")
 	mdList(b, "<details><summary>Some of the objects to fix</summary>\n\n", samples, "</details>\n\n")
 	var slices []mdSlice
 	for _, k := range mdSortedKeys(total) {

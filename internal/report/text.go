@@ -7,8 +7,10 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Text writes the plan for a terminal: blockers first, then each change, then a verdict line.
@@ -56,6 +58,9 @@ func Text(w io.Writer, p *plan.Plan) error {
 				tw.printf(", %d could not be read", o.Failed)
 			}
 			tw.printf("\n")
+			if s := sourceText(o.Source); s != "" {
+				tw.printf("    %s\n", oneLine(s))
+			}
 		}
 		tw.printf("\n")
 	}
@@ -137,4 +142,24 @@ func (e *errWriter) printf(format string, args ...any) {
 		return
 	}
 	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// sourceText says where a bucket's object counts came from: the inventory and its age, or why
+// none was used; "" when there is nothing worth saying (no source, or no inventory configured).
+func sourceText(s *state.ObjectSource) string {
+	switch {
+	case s == nil:
+		return ""
+	case s.Kind == state.SourceInventory:
+		age := time.Duration(s.AgeSeconds) * time.Second
+		ages := age.Round(time.Minute).String()
+		if age >= 48*time.Hour {
+			ages = fmt.Sprintf("%dd", int(age/(24*time.Hour)))
+		}
+		return fmt.Sprintf("counted from S3 Inventory %s created %s (%s old): %d objects decided by it, %d read with HEAD",
+			s.InventoryID, s.Created, ages, s.FromInventory, s.WithHead)
+	case s.Reason == "" || s.Reason == state.NoInventoryConfigured:
+		return ""
+	}
+	return "read with HEAD, no inventory used: " + s.Reason
 }

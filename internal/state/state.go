@@ -175,6 +175,9 @@ const (
 	SourceInventory = "inventory"
 	// SourceHead: a HEAD request per object.
 	SourceHead = "head"
+	// NoInventoryConfigured is ObjectSource.Reason for a bucket without any inventory
+	// configuration: the usual case, not worth a word in the reports.
+	NoInventoryConfigured = "the bucket has no inventory configuration"
 )
 
 // ObjectSource says where a bucket's object counts came from and, for an inventory, how old it
