@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // TestKeyPolicyServicePrincipal: a key policy may name an AWS service principal. KMS validates
@@ -39,5 +40,35 @@ func TestKeyPolicyServicePrincipal(t *testing.T) {
 		if p := aws.ToString(out.Policy); !strings.Contains(p, "cloudfront.amazonaws.com") || !strings.Contains(p, "distribution/EDFDVBD632BHDS5") {
 			t.Errorf("%s: the policy read back lost the CloudFront statement: %s", name, p)
 		}
+	}
+}
+
+// TestBucketPolicyOAIPrincipal: a bucket policy granting a CloudFront origin access identity by its
+// ARN (arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID) is stored and read back
+// as written, as S3 does (isOAI): the layer's deleted-principal rule must not take it for an IAM
+// user of some account.
+func TestBucketPolicyOAIPrincipal(t *testing.T) {
+	t.Parallel()
+	_, layer := both(shared, "testing")
+	ctx := context.Background()
+	bucket := unique("oai")
+	if _, err := layer.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	const oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"OAI","Effect":"Allow","Principal":{"AWS":"` + oai + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
+	if err := putPolicy(layer, bucket, policy); err != nil {
+		t.Fatalf("PutBucketPolicy granting an OAI: %v", err)
+	}
+	out, err := layer.s3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := aws.ToString(out.Policy); !strings.Contains(p, oai) {
+		t.Errorf("GetBucketPolicy: %s, want the OAI's ARN as written", p)
+	}
+	// A user ARN of a real account that does not exist is still refused.
+	if err := putPolicy(layer, bucket, strings.ReplaceAll(policy, oai, "arn:aws:iam::123456789012:user/"+unique("missing"))); errorCode(err) != "MalformedPolicy" {
+		t.Errorf("PutBucketPolicy naming a missing user: got %v, want MalformedPolicy", err)
 	}
 }
