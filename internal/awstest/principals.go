@@ -48,6 +48,9 @@ func (l *Layer) principalProblem(ctx context.Context, c *call, p string) string 
 	if a.service != "iam" {
 		return fmt.Sprintf("%s is not an IAM principal", p)
 	}
+	if isOAI(a) {
+		return ""
+	}
 	kind, _, _ := strings.Cut(a.resource, "/")
 	if kind != "role" && kind != "user" {
 		return ""
@@ -57,6 +60,16 @@ func (l *Layer) principalProblem(ctx context.Context, c *call, p string) string 
 		return fmt.Sprintf("%s does not exist", p)
 	}
 	return ""
+}
+
+// isOAI reports whether an IAM ARN names a CloudFront origin access identity,
+// arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID: S3 accepts it in a bucket
+// policy ("Restrict access to an Amazon S3 origin",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html,
+// shows such a statement). It is no IAM user of any account moto knows, so the layer neither looks
+// it up nor shows it as deleted; moto has no CloudFront identities to check it against.
+func isOAI(a arnParts) bool {
+	return a.account == "cloudfront" && strings.HasPrefix(a.resource, "user/CloudFront Origin Access Identity ")
 }
 
 func isAccountID(s string) bool {
@@ -208,7 +221,7 @@ func (l *Layer) showDeletedPrincipals(ctx context.Context, c *call, text string)
 	replace := map[string]string{}
 	for _, p := range awsPrincipals(d) {
 		a, ok := parseARN(p)
-		if !ok || a.service != "iam" || strings.Contains(p, "*") {
+		if !ok || a.service != "iam" || strings.Contains(p, "*") || isOAI(a) {
 			continue
 		}
 		kind, _, _ := strings.Cut(a.resource, "/")

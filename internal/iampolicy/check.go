@@ -86,6 +86,9 @@ type KeyRequirements struct {
 	Administrators []string
 	// AllowAdminDelete false means administrators must be explicitly denied deleting the key.
 	AllowAdminDelete bool
+	// CloudFrontDistributions must each be able to have CloudFront use the key (origin access
+	// control serving SSE-KMS objects).
+	CloudFrontDistributions []string
 }
 
 // callerContext is the request context AWS fills in for any authenticated call: aws:PrincipalArn
@@ -180,6 +183,7 @@ func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 			c.checkAdminDelete(a, resource)
 		}
 	}
+	c.checkCloudFront(req.CloudFrontDistributions, resource)
 	c.checkOutsiders(account, req.TrustedAccounts, req.KeyARN)
 	if account != "" {
 		root := RootARN(partition, account)

@@ -61,6 +61,9 @@ type KeyPolicySpec struct {
 	AllowAdminDelete bool
 	// Users are the principals that use the key (the transcoder).
 	Users []string
+	// CloudFrontDistributions are the distribution ARNs CloudFront may use the key for (origin
+	// access control); see CloudFrontStatement.
+	CloudFrontDistributions []string
 }
 
 // RootStatement returns the console's "Enable IAM User Permissions" statement for the account:
@@ -126,6 +129,9 @@ func KeyStatements(spec KeyPolicySpec) []Statement {
 				Action: append([]string(nil), GrantActions...), Resource: []string{"*"},
 				Condition: map[string]map[string][]string{"Bool": {KeyGrantIsForAWSResource: {"true"}}},
 			})
+	}
+	if cf, ok := CloudFrontStatement(spec.CloudFrontDistributions); ok {
+		out = append(out, cf)
 	}
 	return out
 }

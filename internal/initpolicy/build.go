@@ -199,6 +199,9 @@ func (bd *builder) check() {
 		}
 		if !changed {
 			for _, w := range pl.Warnings {
+				if w.Code == plan.WarnCloudFrontOAI {
+					continue // said already, for every SSE-KMS entry (builder.oai)
+				}
 				if e := bd.byName[w.Bucket]; e != nil && e.adopted {
 					note := "sseguard plan warns: " + w.Message
 					if !slices.Contains(e.notes, note) {

@@ -329,14 +329,8 @@ func namedRoles(doc *iampolicy.Document) []string {
 	return out
 }
 
-// oaiARNMarker is in the principal ARN of every CloudFront origin access identity
-// ("Restrict access to an Amazon S3 origin", https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html:
-// bucket policies name an OAI as arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID,
-// or by its S3 canonical user id).
-const oaiARNMarker = ":iam::cloudfront:user/CloudFront Origin Access Identity "
-
 // oai warns when an SSE-KMS bucket's policy grants a CloudFront origin access identity: an OAI
-// cannot decrypt SSE-KMS objects (same page: origin access control supports SSE-KMS, "OAI doesn't").
+// cannot decrypt SSE-KMS objects (iampolicy.OriginAccessIdentities; the plan warns the same way).
 func (bd *builder) oai(e *entry) {
 	if e.src.Policy == "" {
 		return
@@ -345,23 +339,8 @@ func (bd *builder) oai(e *entry) {
 	if err != nil {
 		return
 	}
-	var who []string
-	for _, g := range doc.Grants() {
-		if g.Effect != iampolicy.EffectAllow {
-			continue
-		}
-		for _, p := range g.Principals {
-			switch {
-			case p.Type == "AWS" && strings.Contains(p.Value, oaiARNMarker):
-				who = append(who, "origin access identity "+p.Value[strings.Index(p.Value, oaiARNMarker)+len(oaiARNMarker):])
-			case p.Type == "CanonicalUser":
-				who = append(who, "canonical user "+p.Value+" (how an origin access identity may be named)")
-			}
-		}
-	}
-	slices.Sort(who)
-	for _, w := range slices.Compact(who) {
-		e.notes = append(e.notes, fmt.Sprintf("The bucket policy grants CloudFront %s. An origin access identity cannot decrypt SSE-KMS objects: downloads through it fail. Switch the distribution to origin access control (OAC) and let it use the key.", w))
+	for _, o := range iampolicy.OriginAccessIdentities(doc) {
+		e.notes = append(e.notes, fmt.Sprintf("The bucket policy grants CloudFront %s. An origin access identity cannot decrypt SSE-KMS objects: downloads through it fail. Switch the distribution to origin access control (OAC) and let it use the key.", o))
 	}
 }
 

@@ -116,7 +116,8 @@ func (c *computer) bucket(b policy.Bucket) {
 	}
 	bc.region = ob.Region
 	bc.observed = ob
-	if !bc.principalsExist() || !bc.principalsTrusted() {
+	bc.warnOAI()
+	if !bc.principalsExist() || !bc.principalsTrusted() || !bc.distributionsTrusted() {
 		return
 	}
 

@@ -25,6 +25,8 @@ type keyUse struct {
 	key   *state.Key
 	spec  policy.Key // the keys entry; zero when the policy has none
 	users map[string]bool
+	// distributions are the CloudFront distributions of every bucket using the key.
+	distributions map[string]bool
 	// analysed: changes shared by the key's buckets, and blocker messages.
 	changes  []*keyChange
 	blockers []string
@@ -52,7 +54,7 @@ func (c *computer) keyUses() map[state.KeyRef]*keyUse {
 			u = byARN[k.ARN]
 		}
 		if u == nil {
-			u = &keyUse{ref: kr, key: c.st.Keys[kr], users: map[string]bool{}}
+			u = &keyUse{ref: kr, key: c.st.Keys[kr], users: map[string]bool{}, distributions: map[string]bool{}}
 			u.spec.Rotation = true
 			if u.key != nil && u.key.Found {
 				byARN[u.key.ARN] = u
@@ -66,6 +68,9 @@ func (c *computer) keyUses() map[state.KeyRef]*keyUse {
 		if b.TranscoderPrincipal != "" {
 			u.users[b.TranscoderPrincipal] = true
 		}
+		for _, d := range b.CloudFrontDistributions {
+			u.distributions[d] = true
+		}
 	}
 	return uses
 }
@@ -77,7 +82,7 @@ func (u *keyUse) policySpec(st *state.State) iampolicy.KeyPolicySpec {
 	}
 	sort.Strings(users)
 	return iampolicy.KeyPolicySpec{Partition: st.Partition, Account: st.Account, Administrators: u.spec.Administrators,
-		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users}
+		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users, CloudFrontDistributions: sortedSet(u.distributions)}
 }
 
 // analyse judges an existing customer managed key's policy and rotation, once per key.
@@ -97,7 +102,8 @@ func (c *computer) analyse(u *keyUse, line int) {
 	} else {
 		findings := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Partition: iampolicy.PartitionOf(k.ARN), Account: c.st.Account,
 			KeyARN: k.ARN, TrustedAccounts: c.pol.TrustedAccounts,
-			Users: spec.Users, Administrators: spec.Administrators, AllowAdminDelete: spec.AllowAdminDelete})
+			Users: spec.Users, Administrators: spec.Administrators, AllowAdminDelete: spec.AllowAdminDelete,
+			CloudFrontDistributions: spec.CloudFrontDistributions})
 		var fixable []iampolicy.Finding
 		for _, f := range findings {
 			switch {
@@ -109,12 +115,13 @@ func (c *computer) analyse(u *keyUse, line int) {
 				fixable = append(fixable, f)
 			}
 		}
-		if gone := iampolicy.DeletedPrincipals(doc); len(fixable) > 0 && len(gone) > 0 {
+		stale := iampolicy.CloudFrontStale(doc, spec.CloudFrontDistributions)
+		if gone := iampolicy.DeletedPrincipals(doc); (len(fixable) > 0 || stale) && len(gone) > 0 {
 			// The bucket cannot be switched to a key whose policy cannot be fixed: every bucket
 			// using it is blocked, with the statement named.
 			u.blockers = append(u.blockers, deletedText("key policy of "+k.ARN, gone))
 		}
-		if len(fixable) > 0 && len(u.blockers) == 0 {
+		if (len(fixable) > 0 || stale) && len(u.blockers) == 0 {
 			merged := iampolicy.Merge(doc, iampolicy.KeyStatements(spec))
 			text, err := merged.JSON()
 			if err != nil {
@@ -123,7 +130,7 @@ func (c *computer) analyse(u *keyUse, line int) {
 				ch := &Change{
 					ID: string(UpdateKeyPolicy) + "/" + u.ref.Region + "/" + k.ARN, Kind: UpdateKeyPolicy,
 					Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
-					Before: keyFindingsSummary(fixable), After: "sseguard's statements merged in; every other statement kept",
+					Before: keyPolicyBefore(fixable, stale), After: "sseguard's statements merged in; every other statement kept",
 					Details: append(keyFindingLines(fixable), diffText(iampolicy.Diff(doc, merged))...), Document: text, ObservedDocument: k.Policy,
 					Grants: grantsOf(merged),
 				}
@@ -164,10 +171,11 @@ func keyFindingsSummary(fs []iampolicy.Finding) string {
 
 // keyFindingPurpose words each key policy finding as what its principal cannot do.
 var keyFindingPurpose = map[string]string{
-	iampolicy.CodeUserMissingUse:   "may not use the key",
-	iampolicy.CodeUserMissingGrant: "may not create grants for AWS resources",
-	iampolicy.CodeAdminMissing:     "may not administer the key",
-	iampolicy.CodeAdminCanDelete:   "is not explicitly denied deleting the key",
+	iampolicy.CodeUserMissingUse:    "may not use the key",
+	iampolicy.CodeUserMissingGrant:  "may not create grants for AWS resources",
+	iampolicy.CodeAdminMissing:      "may not administer the key",
+	iampolicy.CodeAdminCanDelete:    "is not explicitly denied deleting the key",
+	iampolicy.CodeCloudFrontMissing: "may not have CloudFront use the key (origin access control)",
 }
 
 func keyFindingLines(fs []iampolicy.Finding) []string {

@@ -7,7 +7,7 @@ import (
 )
 
 // bucketFields are the fields of a buckets entry.
-var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes"}
+var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions"}
 
 // buckets checks the buckets list.
 func (c *checker) buckets(f field, tr trust, keys map[string]*Key) []Bucket {
@@ -109,6 +109,10 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 	if f, ok := fs["prefixes"]; ok {
 		b.Prefixes, _, _ = c.strList(f, "prefixes")
 	}
+	cfF, hasCF := fs["cloudfront_distributions"]
+	if hasCF {
+		b.CloudFrontDistributions = c.distributions(cfF, tr)
+	}
 
 	switch b.Encryption {
 	case SSES3:
@@ -120,6 +124,10 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 		}
 		if bucketKeySet && b.BucketKey {
 			c.errorf(bucketKeyF.key, "%s uses sse-s3; bucket_key applies to sse-kms only", label)
+		}
+		if hasCF {
+			c.errorf(cfF.key, "%s uses sse-s3, which takes no cloudfront_distributions: CloudFront reads SSE-S3 objects without a key grant", label)
+			b.CloudFrontDistributions = nil
 		}
 		b.BucketKey = false
 	case SSEKMS:

@@ -79,7 +79,11 @@ type Bucket struct {
 	// ExistingObjects defaults to ignore: scanning objects costs a request per object.
 	ExistingObjects ExistingObjects
 	Prefixes        []string
-	Pos             Pos
+	// CloudFrontDistributions are the ARNs of the CloudFront distributions that serve the bucket
+	// through origin access control (sse-kms only): the key policy lets CloudFront use the key
+	// for requests from these distributions.
+	CloudFrontDistributions []string
+	Pos                     Pos
 }
 
 // KeyByAlias returns the policy's key entry for alias, if it has one.
