@@ -184,6 +184,9 @@ func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*state.Sta
 		return nil, err
 	}
 	st.Principals = principals
+	if pol.Unmanaged.Report() {
+		st.Unmanaged = ob.unmanaged(ctx, pol, st)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
