@@ -258,4 +258,3 @@ func TestListBucketsPages(t *testing.T) {
 		t.Errorf("%d ListBuckets calls for 3 pages of 1", n)
 	}
 }
-
