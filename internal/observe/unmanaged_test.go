@@ -229,6 +229,20 @@ func TestUnmanagedBuckets(t *testing.T) {
 	}
 }
 
+// SkipUnmanaged (reading back after apply) lists nothing even when the policy asks.
+func TestUnmanagedSkipped(t *testing.T) {
+	t.Parallel()
+	a := &account{pageSize: 2, buckets: map[string]acctBucket{"other": {region: "us-east-1"}}}
+	st, err := observe.New(a, observe.Options{HomeRegion: "us-east-1", SkipUnmanaged: true}).Observe(context.Background(),
+		&policy.Policy{Unmanaged: policy.Unmanaged{Mode: policy.UnmanagedReport}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Unmanaged != nil || slices.Contains(a.calls, "s3:ListAllMyBuckets") {
+		t.Errorf("skipped report read %+v with calls %v", st.Unmanaged, a.calls)
+	}
+}
+
 // A client without ListBuckets cannot report: the report says so rather than listing nothing.
 func TestUnmanagedWithoutLister(t *testing.T) {
 	t.Parallel()
