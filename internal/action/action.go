@@ -231,6 +231,9 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 	if jsonPath != "" {
 		outputs = append(outputs, [2]string{"plan-json", jsonShown})
 	}
+	if n, ok := unmanagedCount(pl); ok {
+		outputs = append(outputs, [2]string{"unmanaged-buckets", n})
+	}
 	if err := setOutputs(o.a, outputs); err != nil {
 		o.logError(err.Error())
 		code = ExitFailure

@@ -206,6 +206,8 @@ func (g *gen) read() {
 		g.add("ReadObjectEncryption", []string{"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectVersionAcl"}, g.objectResources(scan), nil)
 	}
 
+	g.unmanaged()
+
 	aliases, keyARNs := g.keyNames()
 	// Every key a bucket's default encryption names is described (it may be another key than the
 	// file's: its state is shown); policies and rotation only of the file's keys.

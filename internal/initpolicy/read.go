@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -107,12 +106,6 @@ func (o ReadOptions) listPrefix() string {
 	return common
 }
 
-// listPageSize asks for pages of this many buckets. Any parameter makes S3 paginate and answer
-// each bucket's region ("ListBuckets", https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html:
-// BucketRegion "is included in the response" when the request "contains at least one valid
-// parameter"; paginated requests are the ones S3 recommends).
-const listPageSize = 1000
-
 // ErrNoBuckets is returned when no bucket matches the options.
 var ErrNoBuckets = errors.New("no bucket matched (check --buckets and --region)")
 
@@ -135,8 +128,8 @@ func Read(ctx context.Context, c Clients, o ReadOptions) (*Snapshot, error) {
 	}
 	var names []string
 	for _, b := range listed {
-		if b.region == "" || o.inRegion(b.region) {
-			names = append(names, b.name)
+		if b.Region == "" || o.inRegion(b.Region) {
+			names = append(names, b.Name)
 		}
 	}
 	if len(names) == 0 {
@@ -229,61 +222,24 @@ func readAll(names []string, kmsKeys map[string]string) *policy.Policy {
 	return p
 }
 
-type listedBucket struct{ name, region string }
-
-// list pages through ListBuckets and keeps the buckets whose name the options select, with the
-// region the listing gives (S3 does; emulators may not).
-func list(ctx context.Context, c BucketsAPI, o ReadOptions) ([]*listedBucket, error) {
-	in := &s3.ListBucketsInput{MaxBuckets: aws.Int32(listPageSize)}
-	if p := o.listPrefix(); p != "" {
-		in.Prefix = aws.String(p)
+// list pages through ListBuckets (observe.ListBuckets) and keeps the buckets whose name the
+// options select, with the region the listing gives (S3 does; emulators may not).
+func list(ctx context.Context, c BucketsAPI, o ReadOptions) ([]observe.ListedBucket, error) {
+	all, err := observe.ListBuckets(ctx, c, o.listPrefix())
+	if err != nil {
+		return nil, err
 	}
-	var out []*listedBucket
-	seen := map[string]bool{}
-	pages := s3.NewListBucketsPaginator(c, in)
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list the account's buckets (s3:ListAllMyBuckets): %w", err)
-		}
-		for _, b := range page.Buckets {
-			name := aws.ToString(b.Name)
-			if name == "" || seen[name] || !o.wants(name) {
-				continue
-			}
-			seen[name] = true
-			out = append(out, &listedBucket{name: name, region: aws.ToString(b.BucketRegion)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out, nil
+	return slices.DeleteFunc(all, func(b observe.ListedBucket) bool { return !o.wants(b.Name) }), nil
 }
 
 // locate reads the region of listed buckets the listing gave none for, when the options keep some
 // regions only: the others need not be read at all. A bucket whose location cannot be read keeps
 // no region and is read (and reported) with the rest.
-func locate(ctx context.Context, c observe.S3API, listed []*listedBucket, o ReadOptions) error {
+func locate(ctx context.Context, c observe.S3API, listed []observe.ListedBucket, o ReadOptions) error {
 	if len(o.Regions) == 0 {
 		return nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.Concurrency)
-	for _, b := range listed {
-		if b.region != "" {
-			continue
-		}
-		g.Go(func() error {
-			out, err := c.GetBucketLocation(gctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.name)})
-			if err == nil {
-				b.region = observe.RegionOfLocation(out.LocationConstraint)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return ctx.Err()
+	return observe.Locate(ctx, c, listed, "", o.Concurrency, nil)
 }
 
 // aliases lists the aliases of each key of this account. ListAliases lists only the caller's

@@ -88,6 +88,9 @@ type Options struct {
 	DeferReencrypt bool
 	// OnAccount, when set, is called with the caller's account id as soon as STS answers.
 	OnAccount func(string)
+	// SkipUnmanaged leaves the account's other buckets unread even when the policy asks for them
+	// (reading back after apply: they are reported from the plan, never changed).
+	SkipUnmanaged bool
 }
 
 // ScanTarget is what every object of a bucket must be.
@@ -184,6 +187,9 @@ func (ob *Observer) Observe(ctx context.Context, pol *policy.Policy) (*state.Sta
 		return nil, err
 	}
 	st.Principals = principals
+	if pol.Unmanaged.Report() && !ob.o.SkipUnmanaged {
+		st.Unmanaged = ob.unmanaged(ctx, pol, st)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

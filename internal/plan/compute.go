@@ -20,6 +20,7 @@ func Compute(pol *policy.Policy, st *state.State) *Plan {
 		rotations: map[state.KeyRef]*keyChange{}}
 	c.uses = c.keyUses()
 	c.run()
+	c.unmanaged()
 	c.p.sort()
 	return c.p
 }

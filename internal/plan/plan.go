@@ -247,6 +247,9 @@ type Plan struct {
 	Changes    []Change       `json:"changes"`
 	Blockers   []Blocker      `json:"blockers"`
 	Warnings   []Warning      `json:"warnings"`
+	// Unmanaged are the account's buckets the policy does not name, when it asks for them
+	// (unmanaged_buckets: report); nil otherwise.
+	Unmanaged *Unmanaged `json:"unmanaged_buckets,omitempty"`
 }
 
 // InSync reports whether there is nothing to do and nothing in the way.

@@ -3,7 +3,7 @@ package policy
 import "gopkg.in/yaml.v3"
 
 // topFields are the fields of the policy's top-level mapping.
-var topFields = []string{"version", "account", "trusted_accounts", "region", "keys", "buckets"}
+var topFields = []string{"version", "account", "trusted_accounts", "region", "keys", "buckets", "unmanaged_buckets"}
 
 // policy checks the top-level mapping.
 func (c *checker) policy(root *yaml.Node) *Policy {
@@ -45,6 +45,9 @@ func (c *checker) policy(root *yaml.Node) *Policy {
 	keys := map[string]*Key{}
 	if f, ok := fs["keys"]; ok {
 		p.Keys = c.keys(f, tr, keys)
+	}
+	if f, ok := fs["unmanaged_buckets"]; ok {
+		p.Unmanaged = c.unmanaged(f)
 	}
 	if f, ok := fs["buckets"]; !ok {
 		c.errorf(root, "buckets is missing; list the buckets to keep encrypted")

@@ -201,7 +201,7 @@ func TestHostile(t *testing.T) {
 		"null document":  {"---\n", "x.yaml: policy is empty"},
 		"not YAML":       {"version: 1\nbuckets: [\n  - {name: x\n", "x.yaml:2: invalid YAML: did not find expected node content"},
 		"tab indent":     {"version: 1\n\tbuckets: []\n", "x.yaml:2: invalid YAML: "},
-		"scalar":         {"hello\n", "x.yaml:1:1: policy must be a mapping of version, account, trusted_accounts, region, keys, buckets, not a string"},
+		"scalar":         {"hello\n", "x.yaml:1:1: policy must be a mapping of version, account, trusted_accounts, region, keys, buckets, unmanaged_buckets, not a string"},
 		"list":           {"- a\n", "x.yaml:1:1: policy must be a mapping"},
 		"two documents":  {"version: 1\n---\nversion: 1\n", "x.yaml:2:1: policy must be a single YAML document; found another one"},
 		"too big":        {"version: 1\n#" + strings.Repeat("x", maxSize), "x.yaml: policy is larger than 1048576 bytes (1 MiB); refusing to parse it"},

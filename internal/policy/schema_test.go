@@ -72,6 +72,7 @@ var shapeErrors = []string{
 	"prefixes_bad", "sse_kms_without_key", "sse_s3_bucket_key", "sse_s3_with_key", "sse_s3_with_principal",
 	"tags_bad", "top_level_list", "trusted_accounts", "unknown_field", "version_float", "version_string",
 	"version_wrong", "wrong_types", "yes_no_booleans", "bare_key_id", "bad_arn", "administrators_bad",
+	"unmanaged_bad", "unmanaged_mapping_bad", "unmanaged_regions_bad", "unmanaged_ignore_regions", "unmanaged_list",
 }
 
 func TestSchemaRefusesEveryShapeError(t *testing.T) {

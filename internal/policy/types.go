@@ -47,6 +47,8 @@ type Policy struct {
 	Region  string
 	Keys    []Key
 	Buckets []Bucket
+	// Unmanaged says whether to report the account's buckets the policy does not name.
+	Unmanaged Unmanaged
 }
 
 // Key is the optional detail for a customer managed key, looked up by alias.

@@ -225,7 +225,7 @@ func TestJSONTypesMatchSchema(t *testing.T) {
 		"object_counts": JSONObjectCounts{}, "object_sample": JSONObjectSample{}, "change": JSONChange{}, "rule": JSONRule{},
 		"grant": JSONGrant{}, "key": JSONKey{}, "blocker": JSONBlocker{}, "warning": JSONWarning{}, "result": JSONResult{},
 		"object_finding": JSONObjectFinding{}, "policy_value": JSONPolicyValue{}, "rotation_value": JSONRotationValue{},
-		"objects_value": JSONObjectsValue{},
+		"objects_value": JSONObjectsValue{}, "unmanaged": JSONUnmanaged{}, "unmanaged_bucket": JSONUnmanagedBucket{},
 	}
 	for def, v := range types {
 		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {

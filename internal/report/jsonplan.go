@@ -62,6 +62,9 @@ type JSONPlanBody struct {
 	Changes  []JSONChange  `json:"changes"`
 	Blockers []JSONBlocker `json:"blockers"`
 	Warnings []JSONWarning `json:"warnings"`
+	// Unmanaged is the account's buckets the policy does not name; present only when the policy
+	// asks for them (unmanaged_buckets: report).
+	Unmanaged *JSONUnmanaged `json:"unmanaged_buckets,omitempty"`
 }
 
 // JSONBucket is one bucket of the policy and its verdict.
@@ -280,6 +283,7 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 	for _, r := range results {
 		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail})
 	}
+	doc.Plan.Unmanaged = jsonUnmanaged(p.Unmanaged)
 	t := plan.TallyOf(results)
 	doc.Summary.Applied, doc.Summary.Failed = t.Done, t.Failed+t.Unverified
 	return doc, nil

@@ -87,6 +87,7 @@ func (r *mdRenderer) full() string {
 	r.warnings(&b)
 	r.otherDetails(&b)
 	r.objects(&b)
+	r.unmanaged(&b)
 	r.cost(&b)
 	r.footer(&b)
 	return b.String()

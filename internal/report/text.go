@@ -64,6 +64,7 @@ func Text(w io.Writer, p *plan.Plan) error {
 		}
 		tw.printf("\n")
 	}
+	textUnmanaged(tw, p)
 	if len(p.Warnings) > 0 {
 		tw.printf("Warnings:\n")
 		for _, wn := range p.Warnings {

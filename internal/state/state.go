@@ -25,6 +25,9 @@ type State struct {
 	// Principals says, for each IAM principal ARN the policy names, whether it exists
 	// (IAM GetRole / GetUser). Missing entries were not checked.
 	Principals map[string]bool `json:"principals,omitempty"`
+	// Unmanaged are the account's buckets the policy does not name; nil unless the policy asks
+	// for them (unmanaged_buckets: report).
+	Unmanaged *Unmanaged `json:"unmanaged,omitempty"`
 }
 
 // KeyRef names a key as written somewhere (alias name, alias ARN, key id or key ARN), in the
