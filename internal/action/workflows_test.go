@@ -11,6 +11,8 @@ import (
 
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
+
+	"github.com/sseguard/sseguard/internal/plan"
 )
 
 // repoRoot is where action.yml, the Dockerfile and the workflows are.
@@ -109,9 +111,11 @@ func TestActionMetadata(t *testing.T) {
 		t.Errorf("action.yml inputs %v, want %v", keys(meta.Inputs), keys(wantInputs))
 	}
 
-	// The outputs a run sets.
+	// The outputs a run sets (with every optional one: a policy asking for unmanaged buckets).
 	r := newRunner(t, "pull_request")
-	r.run(t, &fakePipeline{plan: driftPlan()})
+	p := driftPlan()
+	p.Unmanaged = &plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}}
+	r.run(t, &fakePipeline{plan: p})
 	set := keys(r.outputs(t))
 	if got := keys(meta.Outputs); !slices.Equal(got, set) {
 		t.Errorf("action.yml outputs %v, the action sets %v", got, set)

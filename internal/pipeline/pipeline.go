@@ -167,7 +167,9 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 	if err != nil {
 		return nil, nil, err
 	}
-	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.OnAccount}
+	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.OnAccount,
+		// Reading back after apply verifies changes; buckets the policy does not name had none.
+		SkipUnmanaged: scans == scanNone}
 	var runner *objectRunner
 	if scans != scanNone {
 		runner = p.objectRunner(c, nil)
