@@ -305,3 +305,36 @@ func TestWrap(t *testing.T) {
 		t.Errorf("wrap(a\\nb\\u2028c) = %q, want one line with the breaks escaped", got)
 	}
 }
+
+// TestCloudFrontStatementKept: a key policy holding sseguard's CloudFront statement is adopted
+// with the distributions it names, on every bucket sharing the key, so the plan keeps the
+// statement instead of removing it.
+func TestCloudFrontStatementKept(t *testing.T) {
+	dists := []string{"arn:aws:cloudfront::" + home + ":distribution/E2QWRUHAPOMQZL", "arn:aws:cloudfront::" + home + ":distribution/E1ABCDEF234567"}
+	text, err := iampolicy.KeyPolicy(iampolicy.KeyPolicySpec{Partition: "aws", Account: home, Users: []string{role("Transcoder")}, CloudFrontDistributions: dists}).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, iampolicy.SidCloudFront) {
+		t.Fatalf("the fixture key policy has no CloudFront statement:\n%s", text)
+	}
+	k := customerKey("1111aaaa-1111-1111-1111-111111111111", "media", on(), text, "alias/media")
+	s := &Snapshot{Account: home, Partition: "aws", Region: region, Buckets: []Bucket{
+		{Name: "media-a", Region: region, Encryption: kmsRule(k, "", true), Key: k},
+		{Name: "media-b", Region: region, Encryption: kmsRule(k, "", true), Key: k},
+	}}
+	res, err := Build(s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := inSync(t, s, res.YAML)
+	want := slices.Sorted(slices.Values(dists))
+	if len(pol.Buckets) != 2 {
+		t.Fatalf("%d buckets adopted, want 2\n%s", len(pol.Buckets), res.YAML)
+	}
+	for _, b := range pol.Buckets {
+		if !slices.Equal(b.CloudFrontDistributions, want) {
+			t.Errorf("%s: cloudfront_distributions %v, want %v\n%s", b.Name, b.CloudFrontDistributions, want, res.YAML)
+		}
+	}
+}

@@ -194,6 +194,34 @@ func (bd *builder) kms(e *entry) {
 		e.exclude("its key %s has no alias and automatic rotation is off. rotation: false can only be written for a key named by alias (keys entries are by alias), so sseguard would turn rotation on. Give the key an alias and run init again, or let sseguard turn rotation on.", k.ARN)
 	}
 	bd.transcoder(e, k)
+	bd.cloudFront(e, k)
+}
+
+// cloudFront keeps sseguard's own CloudFront statement in the key policy: the distributions its
+// AWS:SourceArn condition names become the bucket's cloudfront_distributions, so the plan asks for
+// the statement as it is instead of removing it. The statement is one per key; when buckets share
+// the key each gets the whole list (the plan combines them into the same statement).
+func (bd *builder) cloudFront(e *entry, k *Key) {
+	if k.Policy == "" {
+		return
+	}
+	doc, err := iampolicy.Parse(k.Policy)
+	if err != nil {
+		return
+	}
+	for _, s := range doc.Statements {
+		if s.Sid != iampolicy.SidCloudFront {
+			continue
+		}
+		dists := slices.Clone(s.Condition["StringEquals"][iampolicy.KeySourceArn])
+		if len(dists) == 0 {
+			continue
+		}
+		sort.Strings(dists)
+		e.b.CloudFrontDistributions = slices.Compact(dists)
+		e.notes = append(e.notes, "The key policy holds sseguard's CloudFront statement: cloudfront_distributions keeps it. It is one statement per key, shared by the buckets that use the key.")
+		return
+	}
 }
 
 // suggestSSES3 makes the suggested entry SSE-S3, the mode that needs no decision about keys.

@@ -200,6 +200,13 @@ func bucketNode(b policy.Bucket) *yaml.Node {
 	if b.RequireTLS {
 		n.Content = append(n.Content, key("require_tls"), boolean(true))
 	}
+	if len(b.CloudFrontDistributions) > 0 {
+		list := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, d := range b.CloudFrontDistributions {
+			list.Content = append(list.Content, str(d))
+		}
+		n.Content = append(n.Content, key("cloudfront_distributions"), list)
+	}
 	return n
 }
 
