@@ -7,7 +7,7 @@ import (
 )
 
 // bucketFields are the fields of a buckets entry.
-var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes"}
+var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "engine", "batch_operations"}
 
 // buckets checks the buckets list.
 func (c *checker) buckets(f field, tr trust, keys map[string]*Key) []Bucket {
@@ -109,6 +109,7 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 	if f, ok := fs["prefixes"]; ok {
 		b.Prefixes, _, _ = c.strList(f, "prefixes")
 	}
+	c.engine(fs, &b, label, tr.home)
 
 	switch b.Encryption {
 	case SSES3:
