@@ -16,7 +16,8 @@ type BatchStarter interface {
 }
 
 // batch runs a reencrypt-objects change on Batch Operations: the job does the work after this run
-// ends, so the change succeeds when the job exists; its progress is reported on later runs.
+// ends, so the change is done when the job exists (created now or by an earlier run); its
+// progress is reported on later runs.
 func (a *Applier) batch(ctx context.Context, c plan.Change, created map[string]string, res *plan.Result) (string, error) {
 	if a.Batch == nil {
 		return "", errors.New("the Batch Operations engine is not available in this run; nothing was re-encrypted")
@@ -35,8 +36,9 @@ func (a *Applier) batch(ctx context.Context, c plan.Change, created map[string]s
 	res.BatchJob = job
 	detail := "Batch Operations " + job.Summary(time.Now())
 	if !job.New {
-		// Found, not created: nothing changed in this run.
-		return detail + " (created by an earlier run; nothing new created)", errUnchanged
+		// Found, not created. The objects are not as required until the job has run and a scan
+		// says so: the change is not "unchanged" (which would read as in sync).
+		detail += " (created by an earlier run; nothing new created)"
 	}
 	return detail, nil
 }

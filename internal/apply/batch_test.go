@@ -33,7 +33,7 @@ func TestBatchEngine(t *testing.T) {
 		detail    string
 	}{
 		"created":    {batch: &fakeBatch{job: &plan.BatchJob{ID: "j1", Status: "New", New: true}}, want: plan.Done, detail: "job j1: New"},
-		"found":      {batch: &fakeBatch{job: &plan.BatchJob{ID: "j1", Status: "Active", Total: 4, Succeeded: 1}}, want: plan.Unchanged, detail: "nothing new created"},
+		"found":      {batch: &fakeBatch{job: &plan.BatchJob{ID: "j1", Status: "Active", Total: 4, Succeeded: 1}}, want: plan.Done, detail: "nothing new created"},
 		"failed":     {batch: &fakeBatch{err: errors.New("AccessDenied")}, want: plan.Failed, detail: "AccessDenied"},
 		"no starter": {noStarter: true, want: plan.Failed, detail: "not available"},
 		"no config":  {batch: &fakeBatch{}, noConfig: true, want: plan.Failed, detail: "no batch_operations"},

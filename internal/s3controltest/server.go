@@ -160,6 +160,22 @@ func (s *Server) Advance(id string) (string, error) {
 	return j.Status, nil
 }
 
+// Confirm confirms a job awaiting confirmation, as UpdateJobStatus with RequestedJobStatus Ready
+// does.
+func (s *Server) Confirm(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("no job %s", id)
+	case j.Status != StatusSuspended:
+		return fmt.Errorf("job %s is %s, not awaiting confirmation", id, j.Status)
+	}
+	j.Status = StatusReady
+	return nil
+}
+
 func (s *Server) advance(j *Job) {
 	switch j.Status {
 	case StatusNew:
