@@ -251,3 +251,46 @@ func TestE2EBatchOperationsLostCreateJobAnswer(t *testing.T) {
 		t.Fatalf("re-run = %d, %d jobs\n%s", code, len(s.srv.Jobs()), out)
 	}
 }
+
+func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
+	s := newBatchScene(t)
+	// The same bucket with engine: auto (the default): 6 objects.
+	raw, err := os.ReadFile(s.pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.pol, []byte(strings.Replace(string(raw), "    engine: batch-operations\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planJSON := filepath.Join(s.e.dir, "plan.json")
+
+	// Within the local limit: local, and the reason says so.
+	if code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON); code != 0 {
+		t.Fatalf("plan = %d\n%s", code, out)
+	}
+	ch := reencryptChange(t, readJSON(t, planJSON))
+	if ch["engine"] != "local" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "6 objects fit") {
+		t.Errorf("engine %v (%v), want local: 6 objects fit", ch["engine"], ch["engine_reason"])
+	}
+
+	// A budget of 3 objects: the plan's scan stops, so auto hands the bucket over.
+	if code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON, "--max-objects", "3"); code != 0 {
+		t.Fatalf("plan --max-objects 3 = %d\n%s", code, out)
+	}
+	ch = reencryptChange(t, readJSON(t, planJSON))
+	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "object budget") {
+		t.Errorf("engine %v (%v), want batch-operations for the budget", ch["engine"], ch["engine_reason"])
+	}
+	// Apply, which does not scan first, counts by listing and decides the same.
+	applyJSON := filepath.Join(s.e.dir, "apply.json")
+	if code, out := s.run("apply", "apply", "--policy", s.pol, "--json", applyJSON, "--max-objects", "3"); code != 0 {
+		t.Fatalf("apply --max-objects 3 = %d\n%s", code, out)
+	}
+	ch = reencryptChange(t, readJSON(t, applyJSON))
+	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "listing found more than 3") {
+		t.Errorf("apply's engine %v (%v), want batch-operations by the listing", ch["engine"], ch["engine_reason"])
+	}
+	if n := len(s.srv.Creates()); n != 1 {
+		t.Errorf("%d CreateJob requests, want 1", n)
+	}
+}
