@@ -275,7 +275,9 @@ func Describe(ctx context.Context, api API, account, id string) (*Job, error) {
 	if p := d.ProgressSummary; p != nil {
 		j.Total, j.Succeeded, j.Failed = aws.ToInt64(p.TotalNumberOfTasks), aws.ToInt64(p.NumberOfTasksSucceeded), aws.ToInt64(p.NumberOfTasksFailed)
 	}
-	j.AwaitingConfirmation = d.Status == types.JobStatusSuspended && aws.ToString(d.SuspendedCause) != "" && d.ConfirmationRequired != nil && *d.ConfirmationRequired
+	// A job created with ConfirmationRequired waits in Suspended until confirmed
+	// (batch-ops-job-status.html); the wording of SuspendedCause is not relied on.
+	j.AwaitingConfirmation = d.Status == types.JobStatusSuspended && aws.ToBool(d.ConfirmationRequired)
 	for _, r := range d.FailureReasons {
 		j.FailureReasons = append(j.FailureReasons, strings.TrimSpace(aws.ToString(r.FailureCode)+" "+aws.ToString(r.FailureReason)))
 	}

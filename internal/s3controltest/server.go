@@ -504,8 +504,9 @@ func (s *Server) descriptor(j *Job) jobDescriptor {
 		d.ConfirmationRequired = *j.Request.ConfirmationRequired
 	}
 	if j.Status == StatusSuspended {
-		// SuspendedCause for a job created with ConfirmationRequired (JobDescriptor).
-		d.SuspendedCause = "AwaitingConfirmation"
+		// JobDescriptor has a SuspendedCause; its wording for a job awaiting confirmation is not
+		// documented, so the stand-in's is its own and clients must not match on it.
+		d.SuspendedCause = "stand-in: awaiting confirmation"
 	}
 	d.ProgressSummary = s.progress(j)
 	for _, r := range j.FailureReasons {
