@@ -76,6 +76,9 @@ type Applier struct {
 	Owner string
 	// Objects re-encrypts existing objects; nil refuses reencrypt-objects changes.
 	Objects ObjectFixer
+	// Batch hands re-encryptions whose engine is batch-operations to S3 Batch Operations; nil
+	// refuses them.
+	Batch BatchStarter
 	// OnResult, when set, is called with each change and its result as soon as it is known (the
 	// pipeline renders them as they happen through package report).
 	OnResult func(plan.Change, plan.Result)
@@ -196,6 +199,9 @@ func (a *Applier) one(ctx context.Context, c plan.Change, created map[string]str
 	case plan.UpdateBucketPolicy:
 		return a.bucketPolicy(ctx, c, created)
 	case plan.ReencryptObjects:
+		if c.Engine == plan.EngineBatch {
+			return a.batch(ctx, c, created, res)
+		}
 		if a.Objects == nil {
 			return "", fmt.Errorf("re-encrypting objects is not available in this run")
 		}

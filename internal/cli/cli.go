@@ -51,7 +51,9 @@ Commands:
             policy file's buckets, prefixes and keys; with --trust, the role's trust policy for
             GitHub's OIDC provider instead (plan: the repository's pull requests and runs on the
             apply branch; apply: runs on the apply branch, or in --environment, and with
-            --workflow only that workflow file). Offline: no AWS call.
+            --workflow only that workflow file). --role batch: the role S3 Batch Operations
+            jobs run as (buckets with batch_operations); with --trust, its trust policy for
+            batchoperations.s3.amazonaws.com. Offline: no AWS call.
   init      Read the account and print a commented policy file that keeps every bucket as it
             is now: applied, it changes nothing (plan --detailed-exitcode exits 0). Buckets
             sseguard would change or refuse as they are (an AWS managed key, a key in another

@@ -17,7 +17,7 @@ func runIAMPolicy(args []string, env Env) int {
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
 	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
-	role := fs.String("role", "", "plan or apply")
+	role := fs.String("role", "", "plan, apply or batch (the role S3 Batch Operations jobs run as)")
 	account := fs.String("account", "", "account id, when the policy file names none")
 	partition := fs.String("partition", "aws", "aws, aws-cn or aws-us-gov")
 	trust := fs.Bool("trust", false, "print the role's trust policy for GitHub's OIDC provider")
@@ -36,8 +36,8 @@ func runIAMPolicy(args []string, env Env) int {
 		return ExitError
 	}
 	r := iamgen.Role(*role)
-	if r != iamgen.RolePlan && r != iamgen.RoleApply {
-		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan or apply\n", *role)
+	if r != iamgen.RolePlan && r != iamgen.RoleApply && r != iamgen.RoleBatch {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan, apply or batch\n", *role)
 		return ExitError
 	}
 	switch *partition {
@@ -51,7 +51,10 @@ func runIAMPolicy(args []string, env Env) int {
 		return ExitError
 	}
 	var doc *iampolicy.Document
-	if *trust {
+	if *trust && r == iamgen.RoleBatch {
+		// The job role is assumed by S3 Batch Operations, not by a workflow.
+		doc = iamgen.BatchTrust()
+	} else if *trust {
 		acct := *account
 		if acct == "" {
 			// The file's account, when it names one (the provider lives there).

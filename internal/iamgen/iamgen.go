@@ -58,11 +58,18 @@ func Policy(pol *policy.Policy, o Options) (*iampolicy.Document, error) {
 	switch o.Role {
 	case RolePlan:
 		g.read()
+		g.followJobs()
 	case RoleApply:
 		g.read()
+		g.followJobs()
 		g.write()
+		g.createJobs()
+	case RoleBatch:
+		if err := g.batchRole(); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, fmt.Errorf("role %q: want plan or apply", o.Role)
+		return nil, fmt.Errorf("role %q: want plan, apply or batch", o.Role)
 	}
 	return &iampolicy.Document{Version: iampolicy.Version2012, Statements: g.out}, nil
 }

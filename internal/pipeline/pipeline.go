@@ -10,6 +10,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/batchops"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
@@ -41,8 +42,12 @@ type Pipeline struct {
 	// change it made does not show yet: S3 documents bucket configuration as eventually
 	// consistent. Zero means DefaultVerifyFor; negative reads back once.
 	VerifyFor time.Duration
+	// BatchClient, when set, answers the S3 Control client for a region (tests); nil builds one
+	// from the SDK's default configuration when a bucket uses S3 Batch Operations.
+	BatchClient func(ctx context.Context, region string) (batchops.API, error)
 
-	aws AWS
+	aws   AWS
+	batch batchSide
 }
 
 // SetProgressLog sets where progress lines go (the action routes them through its sanitizing log).
@@ -116,7 +121,7 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	runner := p.objectRunner(c, observe.New(c.Observe(), observe.Options{}))
 	runner.owner = pl.Account
 	log := p.log()
-	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account,
+	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account, Batch: p.batchStarter(ctx, pl.Account),
 		// Each result is rendered once, by package report, as it happens.
 		OnResult: func(_ plan.Change, r plan.Result) { fmt.Fprintln(log, report.ResultLine(r)) }}
 	// The plan stays the plan that was computed; what apply found and did is in the results
@@ -184,7 +189,15 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, plan.Compute(pol, st), nil
+	if scans == scanNone {
+		// Reading back: re-encryptions are not verified by planning again.
+		return c, plan.Compute(pol, st), nil
+	}
+	pl, err := p.planWithBatch(ctx, c, pol, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, pl, nil
 }
 
 func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (AWS, error) {

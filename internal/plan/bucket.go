@@ -38,7 +38,7 @@ func (bc *bucketPlan) objects() {
 	}
 	if ob.ObjectsDeferred {
 		ch.Before = "existing objects (apply scans and re-encrypts them in one pass)"
-		bc.changes = append(bc.changes, ch)
+		bc.changes = append(bc.changes, bc.withEngine(ch))
 		return
 	}
 	o := ob.Objects
@@ -75,7 +75,7 @@ func (bc *bucketPlan) objects() {
 		}
 		ch.Details = append(ch.Details, s.Kind+": "+s.Key)
 	}
-	bc.changes = append(bc.changes, ch)
+	bc.changes = append(bc.changes, bc.withEngine(ch))
 }
 
 func skippedTotal(o *ObjectCounts) int {

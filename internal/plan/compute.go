@@ -16,8 +16,12 @@ const (
 
 // Compute returns the plan that makes the account match the policy. It does no I/O.
 func Compute(pol *policy.Policy, st *state.State) *Plan {
+	return compute(pol, st, Inputs{})
+}
+
+func compute(pol *policy.Policy, st *state.State, in Inputs) *Plan {
 	c := &computer{pol: pol, st: st, p: &Plan{PolicyPath: pol.Path, Account: st.Account}, keys: map[state.KeyRef]*keyChange{},
-		rotations: map[state.KeyRef]*keyChange{}}
+		rotations: map[state.KeyRef]*keyChange{}, in: in}
 	c.uses = c.keyUses()
 	c.run()
 	c.unmanaged()
@@ -33,6 +37,7 @@ type computer struct {
 	// rotations are the enable-key-rotation changes of keys created in this plan.
 	rotations map[state.KeyRef]*keyChange
 	uses      map[state.KeyRef]*keyUse // what the policy asks of each key, over all its buckets
+	in        Inputs                   // what was learned about Batch Operations
 }
 
 func (c *computer) run() {

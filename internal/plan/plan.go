@@ -84,6 +84,13 @@ type Change struct {
 	KeyARN string `json:"key_arn,omitempty"`
 	// Prefixes limit a reencrypt-objects change to these key prefixes.
 	Prefixes []string `json:"prefixes,omitempty"`
+	// Engine (reencrypt-objects) is EngineLocal or EngineBatch, and EngineReason says why.
+	Engine       string `json:"engine,omitempty"`
+	EngineReason string `json:"engine_reason,omitempty"`
+	// Batch is how apply creates the Batch Operations job (engine batch-operations).
+	Batch *BatchConfig `json:"batch_operations,omitempty"`
+	// BatchJob is the bucket's existing job for this requirement, as last read.
+	BatchJob *BatchJob `json:"batch_job,omitempty"`
 }
 
 // Rule is a bucket default encryption rule to write.
@@ -292,6 +299,8 @@ type Result struct {
 	// Objects are a re-encryption's counts (objects scanned, fixed, failed, left), as the fix
 	// found them.
 	Objects *ObjectCounts `json:"objects,omitempty"`
+	// BatchJob is the Batch Operations job a batch re-encryption created or found.
+	BatchJob *BatchJob `json:"batch_job,omitempty"`
 }
 
 // Verify marks the done results whose change is still needed in after (the plan computed again

@@ -7,7 +7,7 @@ import (
 )
 
 // bucketFields are the fields of a buckets entry.
-var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions"}
+var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions", "engine", "batch_operations"}
 
 // buckets checks the buckets list.
 func (c *checker) buckets(f field, tr trust, keys map[string]*Key) []Bucket {
@@ -113,6 +113,7 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 	if hasCF {
 		b.CloudFrontDistributions = c.distributions(cfF, tr)
 	}
+	c.engine(fs, &b, label, tr.home)
 
 	switch b.Encryption {
 	case SSES3:

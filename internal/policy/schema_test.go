@@ -73,6 +73,7 @@ var shapeErrors = []string{
 	"tags_bad", "top_level_list", "trusted_accounts", "unknown_field", "version_float", "version_string",
 	"version_wrong", "wrong_types", "yes_no_booleans", "bare_key_id", "bad_arn", "administrators_bad",
 	"unmanaged_bad", "unmanaged_mapping_bad", "unmanaged_regions_bad", "unmanaged_ignore_regions", "unmanaged_list",
+	"batch_bad", "batch_conflicts",
 }
 
 func TestSchemaRefusesEveryShapeError(t *testing.T) {
@@ -117,6 +118,7 @@ func TestSchemaNamesTheCheckersFields(t *testing.T) {
 		"top level": {keys(doc.Properties), sorted(topFields)},
 		"key":       {keys(doc.Defs["key"].Properties), sorted(keyFields)},
 		"bucket":    {keys(doc.Defs["bucket"].Properties), sorted(bucketFields)},
+		"batch":     {keys(doc.Defs["batch_operations"].Properties), sorted(batchFields)},
 	} {
 		if !slices.Equal(pair[0], pair[1]) {
 			t.Errorf("%s: schema properties %v, checker fields %v", what, pair[0], pair[1])

@@ -85,7 +85,12 @@ type Bucket struct {
 	// through origin access control (sse-kms only): the key policy lets CloudFront use the key
 	// for requests from these distributions.
 	CloudFrontDistributions []string
-	Pos                     Pos
+	// Engine says what re-encrypts existing objects; empty when the policy does not say (auto:
+	// read it with EngineOrAuto).
+	Engine Engine
+	// Batch is how to create Batch Operations jobs; nil when the bucket has no batch_operations.
+	Batch *BatchOperations
+	Pos   Pos
 }
 
 // KeyByAlias returns the policy's key entry for alias, if it has one.

@@ -154,6 +154,11 @@ type JSONChange struct {
 	DeleteDocument bool     `json:"delete_document,omitempty"`
 	KeyARN         string   `json:"key_arn,omitempty"`
 	Prefixes       []string `json:"prefixes,omitempty"`
+	// Engine (reencrypt-objects) is local or batch-operations; EngineReason says why.
+	Engine       string           `json:"engine,omitempty"`
+	EngineReason string           `json:"engine_reason,omitempty"`
+	Batch        *JSONBatchConfig `json:"batch_operations,omitempty"`
+	BatchJob     *JSONBatchJob    `json:"batch_job,omitempty"`
 }
 
 // JSONRule is a bucket's default encryption rule.
@@ -210,6 +215,8 @@ type JSONResult struct {
 	Outcome string `json:"outcome"`
 	Error   string `json:"error,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// BatchJob is the Batch Operations job a reencrypt-objects change created or found.
+	BatchJob *JSONBatchJob `json:"batch_job,omitempty"`
 }
 
 // JSONObjectFinding is one object found not as required (one element of "objects").
@@ -281,7 +288,7 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 			Line: w.Line, Message: w.Message})
 	}
 	for _, r := range results {
-		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail})
+		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail, BatchJob: jsonBatchJob(r.BatchJob)})
 	}
 	doc.Plan.Unmanaged = jsonUnmanaged(p.Unmanaged)
 	t := plan.TallyOf(results)
@@ -319,7 +326,8 @@ func counts(m map[string]int) map[string]int {
 func jsonChange(c plan.Change, objects *plan.ObjectCounts) (JSONChange, error) {
 	out := JSONChange{ID: c.ID, Kind: string(c.Kind), Bucket: c.Bucket, Alias: c.Alias, Region: c.Region, Line: c.Line,
 		Before: c.Before, After: c.After, Details: c.Details, DependsOn: c.DependsOn, Rule: jsonRule(c.Rule),
-		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes}
+		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes,
+		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJob: jsonBatchJob(c.BatchJob)}
 	for _, g := range c.Grants {
 		out.Grants = append(out.Grants, JSONGrant{Sid: g.Sid, Effect: g.Effect, Principals: nonNil(g.Principals),
 			Actions: nonNil(g.Actions), Conditions: g.Conditions})

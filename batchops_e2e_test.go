@@ -1,0 +1,296 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/s3controltest"
+)
+
+// Batch Operations end to end: S3 and KMS are moto behind the strict layer; S3 Control, which no
+// emulator here implements, is the stand-in of internal/s3controltest, reached through the SDK's
+// own service-specific endpoint variable (AWS_ENDPOINT_URL_S3_CONTROL). What the binary sent is
+// checked from the stand-in's record, not from sseguard's output.
+
+type batchScene struct {
+	e                       *e2e
+	srv                     *s3controltest.Server
+	bucket, reports, keyARN string
+	pol, role               string
+}
+
+func newBatchScene(t *testing.T) *batchScene {
+	e := newE2E(t)
+	s := &batchScene{e: e, bucket: e.name("media-archive"), reports: e.name("media-reports")}
+	alias := e.alias("archive")
+	s.role = fmt.Sprintf("arn:aws:iam::%s:role/%s", motoserver.Account, e.name("sseguard-batch"))
+	var seeded struct{ Key string }
+	e.withBucket(s.bucket).py(fmt.Sprintf(`
+s3.create_bucket(Bucket=BUCKET)
+s3.create_bucket(Bucket=%s)
+key = kms.create_key(Description="archive")["KeyMetadata"]
+kms.create_alias(AliasName=%s, TargetKeyId=key["KeyId"])
+for i in range(6):
+    s3.put_object(Bucket=BUCKET, Key="masters/%%d.mov" %% i, Body=os.urandom(256), ServerSideEncryption="AES256")
+print(json.dumps({"Key": key["Arn"]}))
+`, pyStr(s.reports), pyStr(alias)), &seeded)
+	s.keyARN = seeded.Key
+	s.pol = e.policy(`version: 1
+buckets:
+  - name: ` + s.bucket + `
+    encryption: sse-kms
+    kms_key: ` + alias + `
+    existing_objects: reencrypt
+    prefixes: [masters/]
+    engine: batch-operations
+    batch_operations:
+      role_arn: ` + s.role + `
+      report_bucket: ` + s.reports + `
+      report_prefix: sseguard/
+`)
+	s.srv = s3controltest.New(s3controltest.WithAutoAdvance())
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// run runs sseguard with the role's generated IAM policy and S3 Control sent to the stand-in.
+func (s *batchScene) run(role string, args ...string) (int, string) {
+	s.e.t.Helper()
+	s.e.grant(role, s.pol)
+	env := append(s.e.runEnv(), "AWS_ENDPOINT_URL_S3_CONTROL="+s.srv.URL)
+	return s.e.sseguard(env, args...)
+}
+
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+// reencryptChange finds the reencrypt-objects change of a JSON plan.
+func reencryptChange(t *testing.T, doc map[string]any) map[string]any {
+	t.Helper()
+	changes, _ := dig(doc, "plan", "changes").([]any)
+	for _, c := range changes {
+		if m, ok := c.(map[string]any); ok && m["kind"] == "reencrypt-objects" {
+			return m
+		}
+	}
+	t.Fatalf("no reencrypt-objects change in %v", changes)
+	return nil
+}
+
+func TestE2EBatchOperationsHandOff(t *testing.T) {
+	s := newBatchScene(t)
+	e := s.e
+
+	// Plan: says which engine and why, creates nothing.
+	planJSON := filepath.Join(e.dir, "plan.json")
+	code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
+	if code != 0 {
+		t.Fatalf("plan = %d\n%s", code, out)
+	}
+	ch := reencryptChange(t, readJSON(t, planJSON))
+	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "engine: batch-operations") {
+		t.Errorf("plan's engine: %v (%v)", ch["engine"], ch["engine_reason"])
+	}
+	if !strings.Contains(out, "engine: batch-operations") {
+		t.Errorf("the plan's text does not say the engine:\n%s", out)
+	}
+	if n := len(s.srv.Creates()); n != 0 {
+		t.Fatalf("plan sent %d CreateJob requests", n)
+	}
+
+	// Apply: exactly one job, with the right operation, filter, report and token.
+	applyJSON := filepath.Join(e.dir, "apply.json")
+	code, out = s.run("apply", "apply", "--policy", s.pol, "--json", applyJSON)
+	if code != 0 {
+		t.Fatalf("apply = %d\n%s", code, out)
+	}
+	creates := s.srv.Creates()
+	if len(creates) != 1 {
+		t.Fatalf("apply sent %d CreateJob requests, want 1\n%s", len(creates), out)
+	}
+	cr := creates[0].Create
+	if creates[0].Account != motoserver.Account {
+		t.Errorf("x-amz-account-id %q", creates[0].Account)
+	}
+	u := cr.Operation.S3UpdateObjectEncryption
+	if u == nil || u.ObjectEncryption == nil || u.ObjectEncryption.SSEKMS == nil || *u.ObjectEncryption.SSEKMS.KMSKeyArn != s.keyARN {
+		t.Fatalf("operation is not S3UpdateObjectEncryption to %s: %+v", s.keyARN, cr.Operation)
+	}
+	if bk := u.ObjectEncryption.SSEKMS.BucketKeyEnabled; bk == nil || !*bk {
+		t.Error("the job does not ask for Bucket Key, which the policy requires by default")
+	}
+	g := cr.ManifestGenerator.S3
+	if *g.SourceBucket != "arn:aws:s3:::"+s.bucket || g.Filter == nil || g.Filter.CreatedBefore == "" {
+		t.Fatalf("manifest generator %+v", g)
+	}
+	var kinds []string
+	for _, k := range g.Filter.Encryption {
+		kinds = append(kinds, k.Name())
+	}
+	// SSE-KMS with no key: the generator cannot exclude one key, so every SSE-KMS object is in
+	// (the key's objects with Bucket Key off among them).
+	if strings.Join(kinds, ",") != "SSE-S3,SSE-KMS" || g.Filter.Encryption[1].SSEKMS.KmsKeyArn != "" {
+		t.Errorf("MatchAnyObjectEncryption %v, want SSE-S3 and SSE-KMS (any key)", kinds)
+	}
+	if strings.Join(g.Filter.MatchAnyPrefix, ",") != "masters/" {
+		t.Errorf("prefixes %v", g.Filter.MatchAnyPrefix)
+	}
+	if *cr.Report.Bucket != "arn:aws:s3:::"+s.reports || cr.Report.Prefix != "sseguard/"+s.bucket || cr.Report.ReportScope != "FailedTasksOnly" {
+		t.Errorf("report %+v", cr.Report)
+	}
+	if *cr.RoleArn != s.role || !*cr.ConfirmationRequired {
+		t.Errorf("role %s, confirmation %v", *cr.RoleArn, *cr.ConfirmationRequired)
+	}
+	token := *cr.ClientRequestToken
+	if !strings.HasPrefix(token, "sseguard-") || cr.Description != "sseguard "+token {
+		t.Errorf("token %q, description %q", token, cr.Description)
+	}
+	tags := map[string]string{}
+	for _, tg := range cr.Tags {
+		tags[tg.Key] = tg.Value
+	}
+	if tags["sseguard:bucket"] != s.bucket || tags["sseguard:target"] != s.keyARN || tags["sseguard:revision"] == "" {
+		t.Errorf("tags %v", tags)
+	}
+	jobID := s.srv.Jobs()[0].ID
+	if !strings.Contains(out, "job "+jobID) {
+		t.Errorf("apply does not name the job:\n%s", out)
+	}
+
+	// A re-run finds the job, reports its progress and how to confirm it, and creates nothing.
+	code, out = s.run("apply", "apply", "--policy", s.pol, "--json", applyJSON)
+	if code != 0 {
+		t.Fatalf("second apply = %d\n%s", code, out)
+	}
+	t.Logf("second apply:\n%s", out)
+	if n := len(s.srv.Creates()); n != 1 {
+		t.Fatalf("the re-run sent CreateJob again: %d in all", n)
+	}
+	if !strings.Contains(out, "awaiting confirmation") || !strings.Contains(out, "--job-id "+jobID+" --requested-job-status Ready") {
+		t.Errorf("the re-run does not say the job awaits confirmation and how to confirm it:\n%s", out)
+	}
+	res, _ := dig(readJSON(t, applyJSON), "results").([]any)
+	found := false
+	for _, r := range res {
+		if m, _ := r.(map[string]any); m != nil && dig(m, "batch_job", "id") == jobID {
+			found = true
+			if dig(m, "batch_job", "created_by_this_run") != nil {
+				t.Errorf("the re-run says it created the job: %v", m)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the re-run's JSON results do not carry the job: %v", res)
+	}
+
+	// Confirmed (as the message says), the job runs; a plan shows its progress.
+	if st, err := s.srv.Advance(jobID); err != nil || st != s3controltest.StatusSuspended {
+		t.Errorf("a job awaiting confirmation moved on without it: %s %v", st, err)
+	}
+	confirmJob(t, s, jobID)
+	code, out = s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
+	if code != 0 {
+		t.Fatalf("plan after confirming = %d\n%s", code, out)
+	}
+	t.Logf("plan after confirming:\n%s", out)
+	if !strings.Contains(out, "job "+jobID+": Active") || !strings.Contains(out, "tasks succeeded") {
+		t.Errorf("the plan does not show the job's progress:\n%s", out)
+	}
+	if n := len(s.srv.Creates()); n != 1 {
+		t.Errorf("%d CreateJob requests in all, want 1", n)
+	}
+}
+
+// confirmJob confirms the job through the stand-in's UpdateJobStatus, as the printed command would.
+func confirmJob(t *testing.T, s *batchScene, id string) {
+	t.Helper()
+	if j := s.srv.Jobs()[0]; j.Status != s3controltest.StatusSuspended {
+		t.Fatalf("job %s is %s, want Suspended", id, j.Status)
+	}
+	if err := s.srv.Confirm(id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestE2EBatchOperationsLostCreateJobAnswer(t *testing.T) {
+	s := newBatchScene(t)
+	s.srv.DropNextCreateAnswers(1)
+	code, out := s.run("apply", "apply", "--policy", s.pol)
+	if code != 0 {
+		t.Fatalf("apply with a lost CreateJob answer = %d\n%s", code, out)
+	}
+	if n := len(s.srv.Jobs()); n != 1 {
+		t.Fatalf("%d jobs after a lost CreateJob answer, want 1\n%s", n, out)
+	}
+	creates := s.srv.Creates()
+	if len(creates) < 2 {
+		t.Errorf("the lost answer was not retried (%d CreateJob requests)", len(creates))
+	}
+	for _, c := range creates[1:] {
+		if *c.Create.ClientRequestToken != *creates[0].Create.ClientRequestToken {
+			t.Errorf("the retry used another token: %s, then %s", *creates[0].Create.ClientRequestToken, *c.Create.ClientRequestToken)
+		}
+	}
+	// And a later run still finds that one job.
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 1 {
+		t.Fatalf("re-run = %d, %d jobs\n%s", code, len(s.srv.Jobs()), out)
+	}
+}
+
+func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
+	s := newBatchScene(t)
+	// The same bucket with engine: auto (the default): 6 objects.
+	raw, err := os.ReadFile(s.pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.pol, []byte(strings.Replace(string(raw), "    engine: batch-operations\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planJSON := filepath.Join(s.e.dir, "plan.json")
+
+	// Within the local limit: local, and the reason says so.
+	if code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON); code != 0 {
+		t.Fatalf("plan = %d\n%s", code, out)
+	}
+	ch := reencryptChange(t, readJSON(t, planJSON))
+	if ch["engine"] != "local" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "6 objects fit") {
+		t.Errorf("engine %v (%v), want local: 6 objects fit", ch["engine"], ch["engine_reason"])
+	}
+
+	// A budget of 3 objects: the plan's scan stops, so auto hands the bucket over.
+	if code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON, "--max-objects", "3"); code != 0 {
+		t.Fatalf("plan --max-objects 3 = %d\n%s", code, out)
+	}
+	ch = reencryptChange(t, readJSON(t, planJSON))
+	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "object budget") {
+		t.Errorf("engine %v (%v), want batch-operations for the budget", ch["engine"], ch["engine_reason"])
+	}
+	// Apply, which does not scan first, counts by listing and decides the same.
+	applyJSON := filepath.Join(s.e.dir, "apply.json")
+	if code, out := s.run("apply", "apply", "--policy", s.pol, "--json", applyJSON, "--max-objects", "3"); code != 0 {
+		t.Fatalf("apply --max-objects 3 = %d\n%s", code, out)
+	}
+	ch = reencryptChange(t, readJSON(t, applyJSON))
+	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "listing found more than 3") {
+		t.Errorf("apply's engine %v (%v), want batch-operations by the listing", ch["engine"], ch["engine_reason"])
+	}
+	if n := len(s.srv.Creates()); n != 1 {
+		t.Errorf("%d CreateJob requests, want 1", n)
+	}
+}
