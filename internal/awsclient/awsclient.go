@@ -88,6 +88,10 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 	}, nil
 }
 
+// Config is a copy of the configuration every client is built from (credentials, endpoint,
+// connection pool), for services this package has no client of (S3 Control).
+func (c *Clients) Config() aws.Config { return c.cfg.Copy() }
+
 // Region is the configuration's default region.
 func (c *Clients) Region() string { return c.cfg.Region }
 

@@ -86,6 +86,10 @@ type Options struct {
 	// DeferReencrypt leaves the scan of reencrypt buckets to apply (which scans and fixes in
 	// one pass) and marks them ObjectsDeferred.
 	DeferReencrypt bool
+	// DeferScan, when set, says which other buckets are not scanned either (marked
+	// ObjectsDeferred): those whose objects S3 Batch Operations may re-encrypt, too many to read
+	// object by object.
+	DeferScan func(policy.Bucket) bool
 	// OnAccount, when set, is called with the caller's account id as soon as STS answers.
 	OnAccount func(string)
 	// SkipUnmanaged leaves the account's other buckets unread even when the policy asks for them
@@ -296,7 +300,8 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 
 	switch {
 	case pb.ExistingObjects == policy.ObjectsIgnore || pb.ExistingObjects == "" || ob.o.Scanner == nil:
-	case pb.ExistingObjects == policy.ObjectsReencrypt && ob.o.DeferReencrypt:
+	case pb.ExistingObjects == policy.ObjectsReencrypt && ob.o.DeferReencrypt,
+		ob.o.DeferScan != nil && ob.o.DeferScan(pb):
 		b.ObjectsDeferred = true
 	default:
 		// A scan has its own pool of objects in flight: only a few buckets are scanned at once.

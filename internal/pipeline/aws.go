@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/objects"
@@ -31,6 +33,7 @@ func Static(a AWS) func(context.Context) (AWS, error) {
 type sdkClients struct{ c *awsclient.Clients }
 
 func (s sdkClients) Region() string                      { return s.c.Region() }
+func (s sdkClients) Config() aws.Config                  { return s.c.Config() }
 func (s sdkClients) Observe() observe.Clients            { return observeClients(s) }
 func (s sdkClients) Apply() apply.Clients                { return applyClients(s) }
 func (s sdkClients) Objects(region string) objects.S3API { return s.c.S3(region) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 
@@ -33,6 +34,9 @@ func (p *Pipeline) batchClient(ctx context.Context, region string) (batchops.API
 	)
 	if p.BatchClient != nil {
 		c, err = p.BatchClient(ctx, region)
+	} else if sdk, ok := p.aws.(interface{ Config() aws.Config }); ok {
+		// The run's own configuration: its credentials, endpoint and connection pool.
+		c = batchops.NewClient(sdk.Config(), region)
 	} else {
 		// The SDK's default configuration: the same credentials as the other clients, and the
 		// endpoint from AWS_ENDPOINT_URL_S3_CONTROL (or AWS_ENDPOINT_URL) when set.

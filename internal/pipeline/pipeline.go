@@ -174,7 +174,10 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 	}
 	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.OnAccount,
 		// Reading back after apply verifies changes; buckets the policy does not name had none.
-		SkipUnmanaged: scans == scanNone}
+		SkipUnmanaged: scans == scanNone,
+		// A bucket that may go to Batch Operations is not read object by object: engine auto
+		// weighs a bounded listing instead (planWithBatch).
+		DeferScan: usesBatch}
 	var runner *objectRunner
 	if scans != scanNone {
 		runner = p.objectRunner(c, nil)
