@@ -478,8 +478,8 @@ func (r *runner) sourceOf() *state.ObjectSource {
 // quote keys and error text from AWS).
 func sourceLine(s *state.ObjectSource) string {
 	switch {
-	case s == nil:
-		return ""
+	case s == nil, s.Reason == state.NoInventoryConfigured:
+		return "" // the usual case: nothing worth a word
 	case s.Kind == state.SourceInventory:
 		return sanitize.Line(fmt.Sprintf("from inventory %s created %s (%s old): %d decided by it, %d read with HEAD; ",
 			s.InventoryID, s.Created, roundAge(time.Duration(s.AgeSeconds)*time.Second), s.FromInventory, s.WithHead))
