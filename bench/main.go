@@ -27,19 +27,22 @@ import (
 
 // config is read from the environment.
 type config struct {
-	mode        string        // BENCH_MODE: compare | scan-memory | ceiling
-	objects     int           // BENCH_OBJECTS: small objects per run
-	big         int           // BENCH_BIG: objects above the multipart threshold
-	bigSize     int64         // BENCH_BIG_MIB: their size
-	threshold   int64         // BENCH_THRESHOLD_MIB: sseguard's --multipart-threshold (the CLI's default multipart_threshold is 8 MiB)
-	latency     time.Duration // BENCH_LATENCY: added to each proxied request
-	scenarios   []string      // BENCH_SCENARIOS: all, tenth
-	runs        []string      // BENCH_RUNS: sseguard, cli, cli-equal, sseguard-equal
-	cliConc     int           // BENCH_CLI_CONCURRENCY: the CLI's max_concurrent_requests in "cli-equal"
-	sseguardCon int           // BENCH_SSEGUARD_CONCURRENCY: sseguard's --concurrency in "sseguard-equal"
-	scanObjects int           // BENCH_SCAN_OBJECTS: objects in the scan-memory mode
-	bin         string        // BENCH_SSEGUARD: the sseguard binary (default: built into bench/out)
-	out         string        // BENCH_OUT: where results.md goes
+	mode          string          // BENCH_MODE: compare | scan-memory | planning | ceiling
+	objects       int             // BENCH_OBJECTS: small objects per run
+	big           int             // BENCH_BIG: objects above the multipart threshold
+	bigSize       int64           // BENCH_BIG_MIB: their size
+	threshold     int64           // BENCH_THRESHOLD_MIB: sseguard's --multipart-threshold (the CLI's default multipart_threshold is 8 MiB)
+	latency       time.Duration   // BENCH_LATENCY: added to each proxied request
+	scenarios     []string        // BENCH_SCENARIOS: all, tenth
+	runs          []string        // BENCH_RUNS: sseguard, cli, cli-equal, sseguard-equal
+	cliConc       int             // BENCH_CLI_CONCURRENCY: the CLI's max_concurrent_requests in "cli-equal"
+	sseguardCon   int             // BENCH_SSEGUARD_CONCURRENCY: sseguard's --concurrency in "sseguard-equal"
+	scanObjects   int             // BENCH_SCAN_OBJECTS: objects in the scan-memory mode
+	planBuckets   int             // BENCH_PLAN_BUCKETS: buckets in the planning mode
+	planKeys      int             // BENCH_PLAN_KEYS: KMS keys in the planning mode
+	planLatencies []time.Duration // BENCH_PLAN_LATENCIES: latencies the planning mode runs at, in turn
+	bin           string          // BENCH_SSEGUARD: the sseguard binary (default: built into bench/out)
+	out           string          // BENCH_OUT: where results.md goes
 }
 
 // env is the environment variable name, or def when it is unset or empty.
@@ -65,20 +68,31 @@ func load() config {
 	if err != nil {
 		fail("BENCH_LATENCY: %v", err)
 	}
+	var planLat []time.Duration
+	for _, s := range strings.Split(env("BENCH_PLAN_LATENCIES", "100ms,50ms,200ms,0s"), ",") {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			fail("BENCH_PLAN_LATENCIES: %v", err)
+		}
+		planLat = append(planLat, d)
+	}
 	return config{
-		mode:        env("BENCH_MODE", "compare"),
-		objects:     envInt("BENCH_OBJECTS", 2000),
-		big:         envInt("BENCH_BIG", 4),
-		bigSize:     int64(envInt("BENCH_BIG_MIB", 10)) << 20,
-		threshold:   int64(envInt("BENCH_THRESHOLD_MIB", 8)) << 20,
-		latency:     lat,
-		scenarios:   strings.Split(env("BENCH_SCENARIOS", "all,tenth"), ","),
-		runs:        strings.Split(env("BENCH_RUNS", "sseguard,cli,cli-equal"), ","),
-		cliConc:     envInt("BENCH_CLI_CONCURRENCY", 64),
-		sseguardCon: envInt("BENCH_SSEGUARD_CONCURRENCY", 10),
-		scanObjects: envInt("BENCH_SCAN_OBJECTS", 100000),
-		bin:         env("BENCH_SSEGUARD", ""),
-		out:         env("BENCH_OUT", "bench/out"),
+		mode:          env("BENCH_MODE", "compare"),
+		objects:       envInt("BENCH_OBJECTS", 2000),
+		big:           envInt("BENCH_BIG", 4),
+		bigSize:       int64(envInt("BENCH_BIG_MIB", 10)) << 20,
+		threshold:     int64(envInt("BENCH_THRESHOLD_MIB", 8)) << 20,
+		latency:       lat,
+		scenarios:     strings.Split(env("BENCH_SCENARIOS", "all,tenth"), ","),
+		runs:          strings.Split(env("BENCH_RUNS", "sseguard,cli,cli-equal"), ","),
+		cliConc:       envInt("BENCH_CLI_CONCURRENCY", 64),
+		sseguardCon:   envInt("BENCH_SSEGUARD_CONCURRENCY", 10),
+		scanObjects:   envInt("BENCH_SCAN_OBJECTS", 100000),
+		planBuckets:   envInt("BENCH_PLAN_BUCKETS", 200),
+		planKeys:      envInt("BENCH_PLAN_KEYS", 20),
+		planLatencies: planLat,
+		bin:           env("BENCH_SSEGUARD", ""),
+		out:           env("BENCH_OUT", "bench/out"),
 	}
 }
 
@@ -137,8 +151,10 @@ func main() {
 		b.compare(ctx, &report)
 	case "scan-memory":
 		b.scanMemory(ctx, &report)
+	case "planning":
+		b.planning(ctx, &report)
 	default:
-		fail("BENCH_MODE must be compare, scan-memory or ceiling")
+		fail("BENCH_MODE must be compare, scan-memory, planning or ceiling")
 	}
 	fmt.Print(report.String())
 	path := filepath.Join(cfg.out, "results-"+cfg.mode+".md")
