@@ -69,7 +69,7 @@ func load() config {
 		fail("BENCH_LATENCY: %v", err)
 	}
 	var planLat []time.Duration
-	for _, s := range strings.Split(env("BENCH_PLAN_LATENCIES", "100ms,50ms,200ms,0s"), ",") {
+	for _, s := range strings.Split(env("BENCH_PLAN_LATENCIES", "100ms,50ms,200ms"), ",") {
 		d, err := time.ParseDuration(s)
 		if err != nil {
 			fail("BENCH_PLAN_LATENCIES: %v", err)

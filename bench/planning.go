@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,8 @@ const (
 
 // planRun is one `sseguard plan` over the seeded account at one latency.
 type planRun struct {
+	source    string // moto, or replayed (moto's recorded answers)
+	misses    int    // requests the recording could not answer
 	latency   time.Duration
 	wall, cpu time.Duration
 	maxRSS    int64 // KiB
@@ -101,14 +104,93 @@ func (b *bench) planning(ctx context.Context, w io.Writer) {
 		fail("%v", err)
 	}
 
+	// A first run without added latency records moto's answers; each latency then runs against
+	// moto and against the recording (moto out of the way: what is left is the tool).
+	tape := &planTape{answers: map[string]recorded{}}
 	var runs []planRun
-	for _, lat := range b.cfg.planLatencies {
+	run := func(lat time.Duration, source string) {
+		b.proxy.SetHandle(tape.handler(b.proxy, source))
 		r := b.planOnce(ctx, polPath, lat, keyIndex)
-		logf("planning at %s: %s wall, %d requests %v, speedup %.1f×, cpu %s, max RSS %d MiB %s",
-			lat, r.wall.Round(time.Millisecond), r.requests(), r.counts, r.speedup(), r.cpu.Round(time.Millisecond), r.maxRSS>>10, r.exit)
+		b.proxy.SetHandle(nil)
+		r.source, r.misses = source, tape.takeMisses()
+		logf("planning at %s (%s): %s wall, %d requests %v, speedup %.1f×, cpu %s, max RSS %d MiB %s",
+			lat, source, r.wall.Round(time.Millisecond), r.requests(), r.counts, r.speedup(), r.cpu.Round(time.Millisecond), r.maxRSS>>10, r.exit)
 		runs = append(runs, r)
 	}
+	run(0, "moto")
+	for _, lat := range b.cfg.planLatencies {
+		run(lat, "moto")
+		run(lat, "replayed")
+	}
 	b.planTable(w, runs, nb, nk)
+}
+
+// recorded is one answer of moto's.
+type recorded struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// planTape records moto's answers to the plan's requests and replays them: every request a plan
+// makes is a read, answered the same way each time.
+type planTape struct {
+	mu      sync.Mutex
+	answers map[string]recorded
+	misses  int
+}
+
+// takeMisses returns the requests replay could not answer (and forwarded to moto) since the last call.
+func (t *planTape) takeMisses() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.misses
+	t.misses = 0
+	return n
+}
+
+// handler is the proxy hook: "moto" forwards and records, "replayed" answers from the recording.
+func (t *planTape) handler(p *latencyProxy, source string) func(op string, w http.ResponseWriter, r *http.Request) bool {
+	return func(op string, w http.ResponseWriter, r *http.Request) bool {
+		body, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return true
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		// The request's identity: its operation, path, query and body (never its signature or date).
+		id := op + "\n" + r.URL.Path + "?" + r.URL.RawQuery + "\n" + string(body)
+		if source == "replayed" {
+			t.mu.Lock()
+			a, ok := t.answers[id]
+			if !ok {
+				t.misses++
+			}
+			t.mu.Unlock()
+			if ok {
+				for k, v := range a.header {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(a.status)
+				w.Write(a.body)
+				return true
+			}
+		}
+		rec := httptest.NewRecorder()
+		p.rp.ServeHTTP(rec, r)
+		res := rec.Result()
+		resBody, _ := io.ReadAll(res.Body)
+		t.mu.Lock()
+		t.answers[id] = recorded{status: res.StatusCode, header: res.Header.Clone(), body: resBody}
+		t.mu.Unlock()
+		for k, v := range res.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(res.StatusCode)
+		w.Write(resBody)
+		return true
+	}
 }
 
 // seedPlanBucket creates bucket i of the planning account straight in moto: the live default
@@ -204,8 +286,8 @@ func (b *bench) planTable(w io.Writer, runs []planRun, nb, nk int) {
 		"the proxy adds the latency to every request. Speedup = requests × latency ÷ wall (one serial reader making the "+
 		"same requests); target ≥ %.0f×. Limits: ≤ %d S3 requests per bucket, ≤ %d KMS requests per key.\n\n",
 		nb, nk, planTargetSpeedup, planMaxS3PerBucket, planMaxKMSPerKey)
-	fmt.Fprintln(w, "| latency | wall s | requests | S3 per bucket (mean / max) | KMS per key (mean / max) | speedup | CPU s | peak RSS MiB | met |")
-	fmt.Fprintln(w, "|---:|---:|---|---|---|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| latency | answered by | wall s | requests | S3 per bucket (mean / max) | KMS per key (mean / max) | speedup | CPU s | peak RSS MiB | met |")
+	fmt.Fprintln(w, "|---:|---|---:|---|---|---|---:|---:|---:|---|")
 	for _, r := range runs {
 		s3n, kmsn, other := 0, 0, 0
 		for op, n := range r.counts {
@@ -236,8 +318,12 @@ func (b *bench) planTable(w io.Writer, runs []planRun, nb, nk int) {
 			met = append(met, yesNo(r.speedup() >= planTargetSpeedup, "speedup"))
 		}
 		met = append(met, yesNo(maxB <= planMaxS3PerBucket, "S3/bucket"), yesNo(maxK <= planMaxKMSPerKey, "KMS/key"))
-		fmt.Fprintf(w, "| %s | %.2f | %d: S3 %d, KMS %d, other %d (%s) | %.2f / %d | %.2f / %d | %s | %.2f | %d | %s %s |\n",
-			r.latency, r.wall.Seconds(), r.requests(), s3n, kmsn, other, strings.Join(ops, ", "),
+		source := r.source
+		if r.misses > 0 {
+			source += fmt.Sprintf(" (%d not recorded, from moto)", r.misses)
+		}
+		fmt.Fprintf(w, "| %s | %s | %.2f | %d: S3 %d, KMS %d, other %d (%s) | %.2f / %d | %.2f / %d | %s | %.2f | %d | %s %s |\n",
+			r.latency, source, r.wall.Seconds(), r.requests(), s3n, kmsn, other, strings.Join(ops, ", "),
 			float64(s3n)/float64(nb), maxB, float64(kmsn)/float64(nk), maxK, speed, r.cpu.Seconds(), r.maxRSS>>10, strings.Join(met, ", "), r.exit)
 	}
 	fmt.Fprintln(w)
