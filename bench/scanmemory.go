@@ -21,8 +21,9 @@ import (
 // scanMemory measures sseguard's peak memory while it scans BENCH_SCAN_OBJECTS objects (report
 // mode, `sseguard plan --json`). moto would take hours to hold and serve that many, so the proxy
 // answers ListObjectsV2 and HeadObject for that one bucket itself (synthetic unencrypted objects);
-// everything else (bucket settings, KMS) is moto's.
-func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
+// everything else (bucket settings, KMS) is moto's. It returns the peak RSS in KiB, and whether
+// the plan reported every object scanned.
+func (b *bench) scanMemory(ctx context.Context, w io.Writer) (maxRSS int64, allScanned bool) {
 	n := b.cfg.scanObjects
 	b.reset(ctx)
 	b.createKey(ctx, keyAlias)
@@ -70,7 +71,10 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 	if err != nil && cmd.ProcessState.ExitCode() != 2 {
 		logf("sseguard plan: %v\n%s", err, out.String())
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		fail("scan-memory: no rusage for the child process")
+	}
 	counts := b.proxy.Counts()
 	fi, _ := os.Stat(jsonPath)
 	var jsonSize int64
@@ -86,6 +90,7 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 	if err := os.WriteFile(filepath.Join(b.cfg.out, "last-scan-memory.log"), out.Bytes(), 0o644); err != nil {
 		fail("%v", err)
 	}
+	return ru.Maxrss, scanned
 }
 
 // syntheticList answers ListObjectsV2 for n synthetic keys, 1,000 a page (continuation token: the
