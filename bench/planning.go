@@ -118,6 +118,7 @@ func (b *bench) planning(ctx context.Context, w io.Writer) {
 		runs = append(runs, r)
 	}
 	run(0, "moto")
+	run(0, "replayed")
 	for _, lat := range b.cfg.planLatencies {
 		run(lat, "moto")
 		run(lat, "replayed")
@@ -312,7 +313,7 @@ func (b *bench) planTable(w io.Writer, runs []planRun, nb, nk int) {
 			ops = append(ops, fmt.Sprintf("%s %d", op, n))
 		}
 		sort.Strings(ops)
-		speed, met := "—", []string{}
+		speed, met := "— (floor)", []string{}
 		if r.latency > 0 {
 			speed = fmt.Sprintf("**%.1f×**", r.speedup())
 			met = append(met, yesNo(r.speedup() >= planTargetSpeedup, "speedup"))
