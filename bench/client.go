@@ -7,11 +7,9 @@ import (
 	"io"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sseguard/sseguard/internal/awstest"
@@ -211,7 +209,7 @@ func (b *bench) clientScan(ctx context.Context, required, other kmsKey) (float64
 	b.proxy.ResetCounts()
 	defer b.proxy.SetHandle(nil)
 	defer b.proxy.SetLatency(0)
-	cmd := exec.CommandContext(ctx, b.cfg.bin, "plan", "--policy", pol)
+	cmd := measuredCommand(ctx, b.cfg.bin, "plan", "--policy", pol)
 	cmd.Env = append(append(os.Environ(), b.srv.Env()...), "AWS_ENDPOINT_URL="+b.proxy.URL)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -229,11 +227,7 @@ func (b *bench) clientScan(ctx context.Context, required, other kmsKey) (float64
 	if !strings.Contains(out.String(), fmt.Sprintf("%d scanned", len(store.keys))) {
 		fail("client scan: the plan does not say all %d objects were scanned (see %s/last-client-scan.log)", len(store.keys), b.cfg.out)
 	}
-	var cpu time.Duration
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		cpu, rss = time.Duration(ru.Utime.Nano()+ru.Stime.Nano()), ru.Maxrss
-	}
+	cpu, rss := cmd.usage()
 	n := len(store.keys)
 	r := result{objects: n, requests: counts, wall: wall}
 	rate := float64(n) / wall.Seconds()

@@ -9,12 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -258,7 +256,7 @@ func (b *bench) planOnce(ctx context.Context, polPath string, latency time.Durat
 	defer b.proxy.SetLatency(0)
 	b.proxy.ResetCounts()
 
-	cmd := exec.CommandContext(ctx, b.cfg.bin, "plan", "--policy", polPath)
+	cmd := measuredCommand(ctx, b.cfg.bin, "plan", "--policy", polPath)
 	cmd.Env = append(append(os.Environ(), b.srv.Env()...), "AWS_ENDPOINT_URL="+b.proxy.URL)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -270,10 +268,7 @@ func (b *bench) planOnce(ctx context.Context, polPath string, latency time.Durat
 		r.exit = fmt.Sprintf("(exit: %v)", err)
 		logf("sseguard plan: %v\n%s", err, out.String())
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		r.maxRSS = ru.Maxrss
-	}
+	r.cpu, r.maxRSS = cmd.usage()
 	if err := os.WriteFile(filepath.Join(b.cfg.out, "last-planning.log"), out.Bytes(), 0o644); err != nil {
 		fail("%v", err)
 	}
