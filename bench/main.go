@@ -6,8 +6,10 @@
 //	go run ./bench            # or bench/run.sh
 //
 // Everything is configured through environment variables (see config below and bench/README.md).
-// Each BENCH_MODE has its file: ceiling.go, compare.go (with seed.go and table.go) and
-// scanmemory.go; setup.go holds what they share (moto, its clients, the bucket and keys).
+// Each BENCH_MODE has its file: ceiling.go, compare.go (with seed.go and table.go), client.go
+// (with memstore.go, the in-memory S3 stand-in), planning.go and scanmemory.go; setup.go holds
+// what they share (moto, its clients, the bucket and keys), rusage.go how a tool's CPU time and
+// peak RSS are measured.
 // Each run gets a freshly reset moto and freshly seeded objects; afterwards every object is read
 // back and checked: required encryption, bytes, metadata, content type and tags unchanged.
 package main
