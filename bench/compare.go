@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/sseguard/sseguard/internal/awstest"
@@ -80,7 +78,7 @@ func (b *bench) runTool(ctx context.Context, tool string, required kmsKey) resul
 	envv := append(os.Environ(), b.srv.Env()...)
 	envv = append(envv, "AWS_ENDPOINT_URL="+b.proxy.URL) // the last one wins
 	r := result{tool: tool}
-	var cmd *exec.Cmd
+	var cmd *measured
 	switch tool {
 	case "sseguard", "sseguard-equal":
 		r.conc = 64
@@ -94,7 +92,7 @@ func (b *bench) runTool(ctx context.Context, tool string, required kmsKey) resul
 			r.conc = b.cfg.sseguardCon
 			args = append(args, "--concurrency", strconv.Itoa(r.conc))
 		}
-		cmd = exec.CommandContext(ctx, b.cfg.bin, args...)
+		cmd = measuredCommand(ctx, b.cfg.bin, args...)
 	case "cli", "cli-equal":
 		// The CLI's default max_concurrent_requests is 10.
 		r.conc = 10
@@ -108,7 +106,7 @@ func (b *bench) runTool(ctx context.Context, tool string, required kmsKey) resul
 			fail("%v", err)
 		}
 		envv = append(envv, "AWS_CONFIG_FILE="+cfgFile)
-		cmd = exec.CommandContext(ctx, "aws", "s3", "cp", "s3://"+bucket+"/", "s3://"+bucket+"/", "--recursive", "--sse", "aws:kms", "--sse-kms-key-id", required.arn)
+		cmd = measuredCommand(ctx, "aws", "s3", "cp", "s3://"+bucket+"/", "s3://"+bucket+"/", "--recursive", "--sse", "aws:kms", "--sse-kms-key-id", required.arn)
 	default:
 		fail("unknown run %q (sseguard, sseguard-equal, cli, cli-equal)", tool)
 	}
@@ -126,10 +124,7 @@ func (b *bench) runTool(ctx context.Context, tool string, required kmsKey) resul
 		}
 		logf("%s failed: %v\n%s", tool, err, tail)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		r.maxRSS = ru.Maxrss
-	}
+	r.cpu, r.maxRSS = cmd.usage()
 	if err := os.WriteFile(filepath.Join(b.cfg.out, "last-"+tool+".log"), out.Bytes(), 0o644); err != nil {
 		fail("%v", err)
 	}

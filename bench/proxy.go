@@ -31,6 +31,7 @@ type latencyProxy struct {
 	mu      sync.Mutex
 	latency time.Duration
 	handle  func(op string, w http.ResponseWriter, r *http.Request) bool
+	record  func(op string, r *http.Request)
 	counts  map[string]int
 }
 
@@ -65,6 +66,14 @@ func (p *latencyProxy) SetHandle(f func(op string, w http.ResponseWriter, r *htt
 	p.handle = f
 }
 
+// SetRecord sets a hook that sees every request (after its latency, before it is answered); it
+// may read the body if it puts it back. nil removes it.
+func (p *latencyProxy) SetRecord(f func(op string, r *http.Request)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.record = f
+}
+
 // Counts returns the requests seen so far, by operation.
 func (p *latencyProxy) Counts() map[string]int {
 	p.mu.Lock()
@@ -87,10 +96,13 @@ func (p *latencyProxy) serve(w http.ResponseWriter, r *http.Request) {
 	op := awstest.Operation(r)
 	p.mu.Lock()
 	p.counts[op]++
-	latency, handle := p.latency, p.handle
+	latency, handle, record := p.latency, p.handle, p.record
 	p.mu.Unlock()
 	if latency > 0 {
 		time.Sleep(latency)
+	}
+	if record != nil {
+		record(op, r)
 	}
 	if handle != nil && handle(op, w, r) {
 		return

@@ -8,11 +8,9 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sseguard/sseguard/internal/awstest"
@@ -21,8 +19,9 @@ import (
 // scanMemory measures sseguard's peak memory while it scans BENCH_SCAN_OBJECTS objects (report
 // mode, `sseguard plan --json`). moto would take hours to hold and serve that many, so the proxy
 // answers ListObjectsV2 and HeadObject for that one bucket itself (synthetic unencrypted objects);
-// everything else (bucket settings, KMS) is moto's.
-func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
+// everything else (bucket settings, KMS) is moto's. It returns the peak RSS in KiB, and whether
+// the plan reported every object scanned.
+func (b *bench) scanMemory(ctx context.Context, w io.Writer) (maxRSS int64, allScanned bool) {
 	n := b.cfg.scanObjects
 	b.reset(ctx)
 	b.createKey(ctx, keyAlias)
@@ -59,7 +58,7 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 		fail("%v", err)
 	}
 	jsonPath := filepath.Join(dir, "plan.json")
-	cmd := exec.CommandContext(ctx, b.cfg.bin, "plan", "--policy", pol, "--json", jsonPath)
+	cmd := measuredCommand(ctx, b.cfg.bin, "plan", "--policy", pol, "--json", jsonPath)
 	cmd.Env = append(append(os.Environ(), b.srv.Env()...), "AWS_ENDPOINT_URL="+b.proxy.URL)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -70,7 +69,7 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 	if err != nil && cmd.ProcessState.ExitCode() != 2 {
 		logf("sseguard plan: %v\n%s", err, out.String())
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu, maxRSS := cmd.usage()
 	counts := b.proxy.Counts()
 	fi, _ := os.Stat(jsonPath)
 	var jsonSize int64
@@ -78,14 +77,15 @@ func (b *bench) scanMemory(ctx context.Context, w io.Writer) {
 		jsonSize = fi.Size()
 	}
 	scanned := strings.Contains(out.String(), fmt.Sprintf("%d scanned", n))
-	logf("scan-memory: %s, max RSS %d MiB, requests %s, JSON %d MiB, all scanned: %v", wall.Round(time.Millisecond), ru.Maxrss>>10, awstest.FormatCounts(counts), jsonSize>>20, scanned)
+	logf("scan-memory: %s, max RSS %d MiB, requests %s, JSON %d MiB, all scanned: %v", wall.Round(time.Millisecond), maxRSS>>10, awstest.FormatCounts(counts), jsonSize>>20, scanned)
 	fmt.Fprintf(w, "Scan memory: `sseguard plan --json` over **%d objects** (every one reported, all listed in the JSON file, %d MiB): "+
 		"peak RSS **%d MiB**, %.1f s wall, CPU %.1f s (%.2f s per 1,000 objects); %d HeadObject, %d ListObjectsV2 requests; the plan reported all %d scanned: %v.\n\n",
-		n, jsonSize>>20, ru.Maxrss>>10, wall.Seconds(), float64(ru.Utime.Nano()+ru.Stime.Nano())/1e9, float64(ru.Utime.Nano()+ru.Stime.Nano())/1e9/float64(n)*1000,
+		n, jsonSize>>20, maxRSS>>10, wall.Seconds(), cpu.Seconds(), cpu.Seconds()/float64(n)*1000,
 		counts["HeadObject"], counts["ListObjectsV2"], n, scanned)
 	if err := os.WriteFile(filepath.Join(b.cfg.out, "last-scan-memory.log"), out.Bytes(), 0o644); err != nil {
 		fail("%v", err)
 	}
+	return maxRSS, scanned
 }
 
 // syntheticList answers ListObjectsV2 for n synthetic keys, 1,000 a page (continuation token: the

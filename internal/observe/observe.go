@@ -235,6 +235,10 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		gone              bool
 		usedRef, wantRef  state.KeyRef
 		usedKey, wantKey  *state.Key
+		// wantDescribed is closed once the wanted key is described (or there is none): a
+		// bucket usually names that same key by ARN, which the description then answers
+		// without a second DescribeKey.
+		wantDescribed = make(chan struct{})
 	)
 	wg.Add(2)
 	go func() {
@@ -254,6 +258,10 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		}
 		if b.Encryption != nil && b.Encryption.KeyRef != "" {
 			usedRef = state.KeyRef{Region: region, Ref: b.Encryption.KeyRef}
+			select {
+			case <-wantDescribed:
+			case <-ctx.Done():
+			}
 			usedKey = ob.key(ctx, usedRef)
 		}
 	}()
@@ -270,7 +278,11 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	}()
 	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
 		wantRef = state.DesiredKeyRef(pol, pb, region)
+		ob.entry(ctx, wantRef)
+		close(wantDescribed)
 		wantKey = ob.judgedKey(ctx, wantRef)
+	} else {
+		close(wantDescribed)
 	}
 	wg.Wait()
 	switch {
@@ -391,8 +403,30 @@ func (ob *Observer) entry(ctx context.Context, kr state.KeyRef) *keyEntry {
 		ob.keys[kr] = e
 	}
 	ob.mu.Unlock()
-	e.once.Do(func() { e.key = ob.describe(ctx, kr) })
+	e.once.Do(func() {
+		e.key = ob.describe(ctx, kr)
+		ob.index(kr.Region, e)
+	})
 	return e
+}
+
+// index files a described key under its ARN and its id too (in the region it was described in):
+// a key named by alias in the policy file and by ARN in a bucket's default encryption is the same
+// key, described once.
+func (ob *Observer) index(region string, e *keyEntry) {
+	if !e.key.Found || e.key.Err != "" {
+		return
+	}
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	for _, ref := range []string{e.key.ARN, e.key.ID} {
+		if ref == "" {
+			continue
+		}
+		if _, ok := ob.keys[state.KeyRef{Region: region, Ref: ref}]; !ok {
+			ob.keys[state.KeyRef{Region: region, Ref: ref}] = e
+		}
+	}
 }
 
 // ResolveKeyARN resolves any key reference to the key's ARN, through the same per-run cache.
