@@ -4,6 +4,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -82,11 +83,18 @@ func (p *Pipeline) Validate(path string) (*policy.Policy, error) {
 	return policy.Load(path)
 }
 
+// ErrAccounts refuses a policy that lists accounts: planning and applying across several
+// accounts is not wired into plan and apply yet (the policy file and iam-policy know them).
+var ErrAccounts = errors.New("the policy lists accounts: plan and apply across several accounts are not supported by this build yet; run one policy file per account (with account: set) for now")
+
 // Plan observes the account and computes the plan for the policy at path.
 func (p *Pipeline) Plan(ctx context.Context, path string) (*plan.Plan, error) {
 	pol, err := policy.Load(path)
 	if err != nil {
 		return nil, err
+	}
+	if len(pol.Accounts) > 0 {
+		return nil, ErrAccounts
 	}
 	_, pl, err := p.observeAndPlan(ctx, pol, scanAll)
 	return pl, err
@@ -107,6 +115,9 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	pol, err := policy.Load(path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(pol.Accounts) > 0 {
+		return nil, nil, ErrAccounts
 	}
 	c, pl, err := p.observeAndPlan(ctx, pol, scanDeferred)
 	if err != nil {
