@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/report"
@@ -210,5 +211,13 @@ func TestE2EAccounts(t *testing.T) {
 
 	if r := e.memberRefusals(); len(r) > 0 {
 		t.Errorf("the layer refused the member roles' sessions under the generated policies:\n%s", strings.Join(r, "\n"))
+	}
+	// TestMain's check of destructive requests knows sseguard by its access key; in member
+	// accounts sseguard signs with its sessions' keys, checked here.
+	for _, a := range layer.Actions() {
+		if strings.Contains(a.Principal, ":assumed-role/"+e.name("sseguard")+"/") &&
+			(slices.Contains(awstest.Destructive, a.Action) || slices.Contains(awstest.Destructive, a.Operation)) {
+			t.Errorf("sseguard sent a destructive request in a member account: %s %s %s", a.Principal, a.Action, a.Resource)
+		}
 	}
 }
