@@ -17,6 +17,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -86,6 +87,38 @@ func New(ctx context.Context, o Options) (*Clients, error) {
 		s3ByRegion:  map[string]*s3.Client{},
 		kmsByRegion: map[string]*kms.Client{},
 	}, nil
+}
+
+// RoleSessionName is the session name of every role sseguard assumes: CloudTrail shows it in the
+// assumed-role ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/sseguard).
+const RoleSessionName = "sseguard"
+
+// AssumeRole returns clients that act as the role roleARN, assumed with c's credentials through
+// STS AssumeRole (with externalID when not empty), in region (empty: c's region). They share c's
+// endpoint, addressing and connection pool. The role is assumed on first use and again before its
+// credentials expire; a role that cannot be assumed fails that first call.
+//
+// "AssumeRole": ExternalId is passed when the role's trust policy asks for it (sts:ExternalId),
+// RoleSessionName names the session
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+func (c *Clients) AssumeRole(roleARN, externalID, region string) *Clients {
+	cfg := c.cfg.Copy()
+	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(c.cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = RoleSessionName
+		if externalID != "" {
+			o.ExternalID = aws.String(externalID)
+		}
+	})
+	cfg.Credentials = aws.NewCredentialsCache(provider)
+	if region != "" {
+		cfg.Region = region
+	}
+	return &Clients{
+		cfg:         cfg,
+		s3PathStyle: c.s3PathStyle,
+		s3ByRegion:  map[string]*s3.Client{},
+		kmsByRegion: map[string]*kms.Client{},
+	}
 }
 
 // Config is a copy of the configuration every client is built from (credentials, endpoint,

@@ -121,6 +121,10 @@ func (l *Layer) identify(ctx context.Context, c *call) *iampolicy.Document {
 	}
 	l.mu.Lock()
 	idDoc := l.st.identity[c.akid]
+	if idDoc == nil && c.id.principalARN() != c.id.ARN {
+		// A session of a role (rule 11): the role's policy, given with SetRolePolicy.
+		idDoc = l.st.rolePolicies[c.id.principalARN()]
+	}
 	l.mu.Unlock()
 	c.restricted = idDoc != nil
 	return idDoc

@@ -34,6 +34,9 @@ func (l *Layer) dispatch(w http.ResponseWriter, c *call) {
 		l.dispatchKMS(w, c)
 		return
 	case "iam", "sts":
+		if c.service == "sts" && c.name == "AssumeRole" && l.refuseAssumeRole(w, c) {
+			return
+		}
 		l.forward(w, c, nil)
 		return
 	}

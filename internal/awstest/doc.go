@@ -89,6 +89,12 @@
 //     A key reference that names no key (an alias pointing nowhere) is answered NotFoundException
 //     by moto without an authorization check: KMS authorises key actions on the key, and there is
 //     none. S3 user-metadata header names are written in lower case, as S3 stores them.
+//  11. AssumeRole (assumerole.go): refused with STS's AccessDenied unless the role exists in its
+//     account and its trust policy allows the caller, sts:ExternalId set from the request's
+//     ExternalId; sessions of a role given a policy with SetRolePolicy are checked against it
+//     (rule 7). "AssumeRole", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
+//     "How to use an external ID when granting access to your AWS resources to a third party",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.

@@ -23,6 +23,9 @@ type state struct {
 	keyKinds map[string]KeyKind
 	// identity are the identity policies given with SetIdentityPolicy, by access key id.
 	identity map[string]*iampolicy.Document
+	// rolePolicies are the identity policies given with SetRolePolicy, by role ARN: they apply
+	// to every session of the role.
+	rolePolicies map[string]*iampolicy.Document
 	// uoe remembers what UpdateObjectEncryption kept of an object, by "bucket/key".
 	uoe map[string]uoeRecord
 	// owners are the accounts that created buckets through the layer, by bucket.
@@ -31,14 +34,15 @@ type state struct {
 
 func newState() *state {
 	return &state{
-		policies:    map[string]heldPolicy{},
-		blocked:     map[string][]string{},
-		createdHere: map[string]bool{},
-		delayed:     map[string]*delayedRead{},
-		keyKinds:    map[string]KeyKind{},
-		identity:    map[string]*iampolicy.Document{},
-		uoe:         map[string]uoeRecord{},
-		owners:      map[string]string{},
+		policies:     map[string]heldPolicy{},
+		blocked:      map[string][]string{},
+		createdHere:  map[string]bool{},
+		delayed:      map[string]*delayedRead{},
+		keyKinds:     map[string]KeyKind{},
+		identity:     map[string]*iampolicy.Document{},
+		rolePolicies: map[string]*iampolicy.Document{},
+		uoe:          map[string]uoeRecord{},
+		owners:       map[string]string{},
 	}
 }
 

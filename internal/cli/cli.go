@@ -35,6 +35,7 @@ Usage:
   sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
   sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
   sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO [--branch B] [--environment E] [--workflow PATH]
+  sseguard iam-policy --role plan|apply --trust --account MEMBER --assumed-by HOME_ROLE_ARN... [--policy FILE]
   sseguard init     [--region R]... [--buckets GLOB]... [--account-id-from-caller] > sseguard.yaml
 
 Commands:
@@ -53,7 +54,12 @@ Commands:
             apply branch; apply: runs on the apply branch, or in --environment, and with
             --workflow only that workflow file). --role batch: the role S3 Batch Operations
             jobs run as (buckets with batch_operations); with --trust, its trust policy for
-            batchoperations.s3.amazonaws.com. Offline: no AWS call.
+            batchoperations.s3.amazonaws.com. For a policy that lists accounts, --account
+            naming a listed account prints what the role sseguard assumes there needs (that
+            account's buckets and keys); otherwise the home role's, which also needs
+            sts:AssumeRole on the listed roles. --trust --account MEMBER --assumed-by ARN
+            prints the member role's trust policy: the home role may assume it (with
+            sts:ExternalId when the entry sets external_id). Offline: no AWS call.
   init      Read the account and print a commented policy file that keeps every bucket as it
             is now: applied, it changes nothing (plan --detailed-exitcode exits 0). Buckets
             sseguard would change or refuse as they are (an AWS managed key, a key in another

@@ -62,6 +62,28 @@ func TestMainArguments(t *testing.T) {
 	}
 }
 
+const accountsPolicy = "../policy/testdata/ok/accounts.yaml"
+
+// For a policy listing accounts, iam-policy prints the role of a listed account, the home role
+// (which assumes the listed roles) and a member role's trust policy, as iamgen's goldens hold them.
+func TestIAMPolicyAccounts(t *testing.T) {
+	t.Parallel()
+	for golden, args := range map[string][]string{
+		"accounts-member-apply":      {"--role", "apply", "--account", "111122223333"},
+		"accounts-home-plan":         {"--role", "plan", "--account", "123456789012"},
+		"accounts-trust-external-id": {"--role", "apply", "--trust", "--account", "111122223333", "--assumed-by", "arn:aws:iam::123456789012:role/sseguard-apply"},
+	} {
+		code, out, errOut := run(t, append([]string{"iam-policy", "--policy", accountsPolicy}, args...)...)
+		want, err := os.ReadFile("../iamgen/testdata/" + golden + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != ExitOK || out != string(want) {
+			t.Errorf("iam-policy %v = %d, output differs from iamgen's golden %s:\n%s%s", args, code, golden, out, errOut)
+		}
+	}
+}
+
 // iam-policy prints the generated policies as valid JSON, offline, and refuses what it cannot
 // scope.
 func TestIAMPolicyCommand(t *testing.T) {
@@ -85,6 +107,8 @@ func TestIAMPolicyCommand(t *testing.T) {
 		{"iam-policy", "--role", "apply", "--policy", "does-not-exist.yaml"},
 		{"iam-policy", "--role", "apply", "--trust", "--repo", "not a repo", "--account", "123456789012"},
 		{"iam-policy", "--role", "plan", "--partition", "mars", "--policy", "../../policy.example.yaml"},
+		{"iam-policy", "--role", "apply", "--assumed-by", "arn:aws:iam::123456789012:role/x", "--policy", accountsPolicy},
+		{"iam-policy", "--role", "apply", "--trust", "--account", "111122223333", "--policy", accountsPolicy},
 	} {
 		if code, out, errOut := run(t, args...); code != ExitError || out != "" || errOut == "" {
 			t.Errorf("%v = %d, want 1 with an error on stderr and nothing on stdout\n%s%s", args, code, out, errOut)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/sseguard/sseguard/internal/iamgen"
 	"github.com/sseguard/sseguard/internal/iampolicy"
@@ -25,6 +26,8 @@ func runIAMPolicy(args []string, env Env) int {
 	branch := fs.String("branch", "main", "apply branch (with --trust)")
 	environment := fs.String("environment", "", "GitHub environment of the apply job (with --trust)")
 	workflow := fs.String("workflow", "", "workflow file the role is limited to (with --trust), e.g. .github/workflows/sseguard-apply.yml")
+	var assumedBy stringList
+	fs.Var(&assumedBy, "assumed-by", "home role ARN that assumes a member account's role (with --trust --account MEMBER; repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -51,7 +54,27 @@ func runIAMPolicy(args []string, env Env) int {
 		return ExitError
 	}
 	var doc *iampolicy.Document
-	if *trust && r == iamgen.RoleBatch {
+	member := false
+	if *trust && *account != "" {
+		if pol, err := policy.Load(*policyPath); err == nil {
+			_, member = pol.AccountByID(*account)
+		}
+	}
+	if member {
+		// The role sseguard assumes in a listed account trusts the home role, not GitHub.
+		pol, err := policy.Load(*policyPath)
+		if err != nil {
+			return fail(err)
+		}
+		d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Account: *account, AssumedBy: assumedBy})
+		if err != nil {
+			return fail(err)
+		}
+		doc = d
+	} else if len(assumedBy) > 0 {
+		fmt.Fprintln(env.Stderr, "sseguard iam-policy: --assumed-by goes with --trust --account ID of an account the policy lists under accounts")
+		return ExitError
+	} else if *trust && r == iamgen.RoleBatch {
 		// The job role is assumed by S3 Batch Operations, not by a workflow.
 		doc = iamgen.BatchTrust()
 	} else if *trust {
@@ -88,4 +111,14 @@ func runIAMPolicy(args []string, env Env) int {
 	}
 	fmt.Fprint(env.Stdout, text)
 	return ExitOK
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
 }

@@ -49,8 +49,12 @@ type Options struct {
 	Partition string
 }
 
-// Policy returns the IAM identity policy the role needs for pol.
+// Policy returns the IAM identity policy the role needs for pol. For a policy that lists accounts,
+// o.Account naming one of them gives the policy of the role sseguard assumes there (that
+// account's buckets and keys); otherwise the home role's (the home account's buckets and keys, and
+// sts:AssumeRole on the listed roles).
 func Policy(pol *policy.Policy, o Options) (*iampolicy.Document, error) {
+	pol, assume := forAccount(pol, o.Account)
 	g, err := newGen(pol, o)
 	if err != nil {
 		return nil, err
@@ -59,11 +63,13 @@ func Policy(pol *policy.Policy, o Options) (*iampolicy.Document, error) {
 	case RolePlan:
 		g.read()
 		g.followJobs()
+		g.assumeRoles(assume)
 	case RoleApply:
 		g.read()
 		g.followJobs()
 		g.write()
 		g.createJobs()
+		g.assumeRoles(assume)
 	case RoleBatch:
 		if err := g.batchRole(); err != nil {
 			return nil, err

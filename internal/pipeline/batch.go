@@ -24,8 +24,10 @@ type batchSide struct {
 	start time.Time
 }
 
-func (p *Pipeline) batchClient(ctx context.Context, region string) (batchops.API, error) {
-	if c, ok := p.batch.clients[region]; ok {
+// batchClient answers the S3 Control client of account (whose clients are own) in region.
+func (p *Pipeline) batchClient(ctx context.Context, own AWS, account, region string) (batchops.API, error) {
+	key := account + "|" + region
+	if c, ok := p.batch.clients[key]; ok {
 		return c, nil
 	}
 	var (
@@ -34,8 +36,9 @@ func (p *Pipeline) batchClient(ctx context.Context, region string) (batchops.API
 	)
 	if p.BatchClient != nil {
 		c, err = p.BatchClient(ctx, region)
-	} else if sdk, ok := p.aws.(interface{ Config() aws.Config }); ok {
-		// The run's own configuration: its credentials, endpoint and connection pool.
+	} else if sdk, ok := own.(interface{ Config() aws.Config }); ok {
+		// The account's own configuration: its credentials (an assumed role's in a member
+		// account), endpoint and connection pool.
 		c = batchops.NewClient(sdk.Config(), region)
 	} else {
 		// The SDK's default configuration: the same credentials as the other clients, and the
@@ -52,7 +55,7 @@ func (p *Pipeline) batchClient(ctx context.Context, region string) (batchops.API
 	if p.batch.clients == nil {
 		p.batch.clients = map[string]batchops.API{}
 	}
-	p.batch.clients[region] = c
+	p.batch.clients[key] = c
 	return c, nil
 }
 
@@ -106,7 +109,7 @@ func (p *Pipeline) planWithBatch(ctx context.Context, c AWS, pol *policy.Policy,
 		if err != nil {
 			continue // the key is created by this plan: no job can exist for it yet
 		}
-		api, err := p.batchClient(ctx, ch.Region)
+		api, err := p.batchClient(ctx, c, st.Account, ch.Region)
 		if err != nil {
 			return nil, err
 		}
@@ -128,10 +131,10 @@ func (p *Pipeline) planWithBatch(ctx context.Context, c AWS, pol *policy.Policy,
 }
 
 // batchStarter is apply's way to Batch Operations for this run.
-func (p *Pipeline) batchStarter(ctx context.Context, account string) *batchops.Starter {
+func (p *Pipeline) batchStarter(ctx context.Context, own AWS, account string) *batchops.Starter {
 	return &batchops.Starter{
 		Client: func(region string) batchops.API {
-			api, err := p.batchClient(ctx, region)
+			api, err := p.batchClient(ctx, own, account, region)
 			if err != nil {
 				return failingAPI{err}
 			}

@@ -82,14 +82,27 @@ func (p *Pipeline) Validate(path string) (*policy.Policy, error) {
 	return policy.Load(path)
 }
 
-// Plan observes the account and computes the plan for the policy at path.
+// Plan observes the account (every account the policy lists, each through its role) and computes
+// the plan for the policy at path.
 func (p *Pipeline) Plan(ctx context.Context, path string) (*plan.Plan, error) {
 	pol, err := policy.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	_, pl, err := p.observeAndPlan(ctx, pol, scanAll)
-	return pl, err
+	runs, err := p.accountRuns(ctx, pol)
+	if err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		r := &runs[i]
+		if r.plan != nil {
+			continue // unreachable
+		}
+		if r.plan, err = p.observeAndPlan(ctx, r.c, r.pol, scanAll); err != nil {
+			return nil, r.wrap(err)
+		}
+	}
+	return merge(pol, runs), nil
 }
 
 // scanMode says which existing-object scans an observation makes.
@@ -102,26 +115,62 @@ const (
 )
 
 // Apply computes the plan, executes it, observes again and verifies every change. It returns
-// the plan that was executed and one result per change.
+// the plan that was executed and one result per change. Over several accounts, every account is
+// planned before anything is changed; an account that cannot be reached is a blocker for its own
+// buckets and the others are applied.
 func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.Result, error) {
 	pol, err := policy.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, pl, err := p.observeAndPlan(ctx, pol, scanDeferred)
+	runs, err := p.accountRuns(ctx, pol)
 	if err != nil {
 		return nil, nil, err
 	}
+	for i := range runs {
+		r := &runs[i]
+		if r.plan != nil {
+			continue
+		}
+		if r.plan, err = p.observeAndPlan(ctx, r.c, r.pol, scanDeferred); err != nil {
+			return nil, nil, r.wrap(err)
+		}
+	}
+	pl := merge(pol, runs)
 	if p.BeforeApply != nil {
 		p.BeforeApply(pl)
 	}
 	if len(pl.Changes) == 0 {
 		return pl, []plan.Result{}, nil
 	}
+	results := []plan.Result{}
+	for _, r := range runs {
+		if r.c == nil || len(r.plan.Changes) == 0 {
+			continue
+		}
+		rs, err := p.applyAccount(ctx, r)
+		// Results name changes as the merged plan does.
+		for _, res := range rs {
+			if len(pol.Accounts) > 0 && r.plan.Account != pl.Account {
+				res.ChangeID = plan.QualifyID(r.plan.Account, res.ChangeID)
+			}
+			results = append(results, res)
+		}
+		if err != nil {
+			return pl, results, r.wrap(err)
+		}
+	}
+	return pl, results, nil
+}
+
+// applyAccount executes one account's plan with its clients, then reads the account back and
+// verifies every change.
+func (p *Pipeline) applyAccount(ctx context.Context, r accountRun) ([]plan.Result, error) {
+	c, pl, pol := r.c, r.plan, r.pol
 	runner := p.objectRunner(c, observe.New(c.Observe(), observe.Options{}))
 	runner.owner = pl.Account
 	log := p.log()
-	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account, Batch: p.batchStarter(ctx, pl.Account),
+	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account, Batch: p.batchStarter(ctx, c, pl.Account),
 		// Each result is rendered once, by package report, as it happens.
 		OnResult: func(_ plan.Change, r plan.Result) { fmt.Fprintln(log, report.ResultLine(r)) }}
 	// The plan stays the plan that was computed; what apply found and did is in the results
@@ -139,18 +188,18 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	deadline := time.Now().Add(wait)
 	pause := time.Second
 	for {
-		_, after, err := p.observeAndPlan(ctx, pol, scanNone)
+		after, err := p.observeAndPlan(ctx, c, pol, scanNone)
 		if err != nil {
-			return pl, results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
+			return results, fmt.Errorf("applied, but could not read the state back to verify: %w", err)
 		}
 		checked := append([]plan.Result(nil), results...)
 		if plan.Verify(checked, after) == 0 || time.Now().Add(pause).After(deadline) {
-			return pl, checked, nil
+			return checked, nil
 		}
 		fmt.Fprintf(p.log(), "  not visible yet when read back; reading again in %s\n", pause)
 		select {
 		case <-ctx.Done():
-			return pl, checked, nil
+			return checked, nil
 		case <-time.After(pause):
 		}
 		pause *= 2
@@ -167,11 +216,8 @@ func (p *Pipeline) log() io.Writer {
 	return p.Log
 }
 
-func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans scanMode) (AWS, *plan.Plan, error) {
-	c, err := p.awsClients(ctx, pol)
-	if err != nil {
-		return nil, nil, err
-	}
+// observeAndPlan reads one account (c's) and plans its part of the policy.
+func (p *Pipeline) observeAndPlan(ctx context.Context, c AWS, pol *policy.Policy, scans scanMode) (*plan.Plan, error) {
 	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.OnAccount,
 		// Reading back after apply verifies changes; buckets the policy does not name had none.
 		SkipUnmanaged: scans == scanNone,
@@ -190,17 +236,13 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 	}
 	st, err := ob.Observe(ctx, pol)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if scans == scanNone {
 		// Reading back: re-encryptions are not verified by planning again.
-		return c, plan.Compute(pol, st), nil
+		return plan.Compute(pol, st), nil
 	}
-	pl, err := p.planWithBatch(ctx, c, pol, st)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, pl, nil
+	return p.planWithBatch(ctx, c, pol, st)
 }
 
 func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (AWS, error) {

@@ -91,6 +91,8 @@ type Change struct {
 	Batch *BatchConfig `json:"batch_operations,omitempty"`
 	// BatchJob is the bucket's existing job for this requirement, as last read.
 	BatchJob *BatchJob `json:"batch_job,omitempty"`
+	// Account is the account the change is made in, in a plan over several accounts (Merge).
+	Account string `json:"account,omitempty"`
 }
 
 // Rule is a bucket default encryption rule to write.
@@ -140,6 +142,8 @@ type Blocker struct {
 	Line   int    `json:"line"`
 	// Message says what is wrong and what to do about it.
 	Message string `json:"message"`
+	// Account is the account of the bucket, in a plan over several accounts (Merge).
+	Account string `json:"account,omitempty"`
 }
 
 // The blocker codes.
@@ -166,6 +170,9 @@ const (
 	// BlockDeletedPrincipal: a policy holds a principal that was deleted (shown as its unique id):
 	// AWS refuses any rewrite of it until the statement is fixed. Blocks that policy change only.
 	BlockDeletedPrincipal = "policy-deleted-principal"
+	// BlockAccountUnreachable: the role the policy names for the bucket's account could not be
+	// assumed (or its credentials are for another account): nothing is read or changed there.
+	BlockAccountUnreachable = "account-unreachable"
 )
 
 // The warning codes.
@@ -213,6 +220,8 @@ type Warning struct {
 	Alias   string `json:"alias,omitempty"`
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Account is the account of the bucket or key, in a plan over several accounts (Merge).
+	Account string `json:"account,omitempty"`
 }
 
 // Status is a bucket's verdict.
@@ -237,6 +246,8 @@ type BucketStatus struct {
 	Changes []string `json:"changes,omitempty"`
 	// Objects is the existing-objects scan, when the policy asked for one.
 	Objects *ObjectCounts `json:"objects,omitempty"`
+	// Account is the bucket's account, in a plan over several accounts (Merge).
+	Account string `json:"account,omitempty"`
 }
 
 // ObjectCounts summarises a bucket's existing objects (see state.ObjectCounts).
@@ -257,6 +268,9 @@ type Plan struct {
 	// Unmanaged are the account's buckets the policy does not name, when it asks for them
 	// (unmanaged_buckets: report); nil otherwise.
 	Unmanaged *Unmanaged `json:"unmanaged_buckets,omitempty"`
+	// Accounts are the accounts of a plan over several accounts (Merge), in the order the
+	// reports show them; nil for a plan of one account.
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 // InSync reports whether there is nothing to do and nothing in the way.

@@ -26,6 +26,8 @@ type UnmanagedBucket struct {
 	Rule *state.Rule `json:"rule,omitempty"`
 	// Error says why the bucket could not be read.
 	Error string `json:"error,omitempty"`
+	// Account is the bucket's account, in a plan over several accounts (Merge).
+	Account string `json:"account,omitempty"`
 }
 
 // unmanaged carries the observed unmanaged buckets into the plan.

@@ -7,7 +7,7 @@ import (
 )
 
 // bucketFields are the fields of a buckets entry.
-var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions", "engine", "batch_operations"}
+var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions", "engine", "batch_operations", "account"}
 
 // buckets checks the buckets list.
 func (c *checker) buckets(f field, tr trust, keys map[string]*Key) []Bucket {
@@ -60,6 +60,8 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 	if b.Name != "" {
 		label = fmt.Sprintf("bucket %q", b.Name)
 	}
+	// Everything else about the bucket is judged in its account: its key, the principals.
+	b.Account, tr = c.entryAccount(fs, tr, label)
 	if f, ok := fs["region"]; ok {
 		b.Region, _ = c.region(f, "region")
 	}
@@ -169,7 +171,8 @@ func (c *checker) kmsKey(f field, b Bucket, label, account string, keys map[stri
 	if ref.Region != "" && b.Region != "" && ref.Region != b.Region {
 		c.errorf(f.at, "kms_key %q is in region %s, but %s is in %s; S3 can only use a KMS key from the bucket's own region", b.KMSKey, ref.Region, label, b.Region)
 	}
-	k, ok := keys[ref.Alias]
+	// An alias names the key of that alias in the bucket's own account.
+	k, ok := keys[keyID(b.Account, ref.Alias)]
 	if ref.Alias == "" || !ok || k.Region == "" {
 		return
 	}

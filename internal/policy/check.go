@@ -3,7 +3,7 @@ package policy
 import "gopkg.in/yaml.v3"
 
 // topFields are the fields of the policy's top-level mapping.
-var topFields = []string{"version", "account", "trusted_accounts", "region", "keys", "buckets", "unmanaged_buckets"}
+var topFields = []string{"version", "account", "trusted_accounts", "region", "keys", "buckets", "unmanaged_buckets", "accounts"}
 
 // policy checks the top-level mapping.
 func (c *checker) policy(root *yaml.Node) *Policy {
@@ -41,7 +41,13 @@ func (c *checker) policy(root *yaml.Node) *Policy {
 	if f, ok := fs["region"]; ok {
 		p.Region, _ = c.region(f, "region")
 	}
+	if f, ok := fs["accounts"]; ok {
+		p.Accounts = c.accounts(f, p.Account)
+	}
 	tr := trust{home: p.Account, trusted: p.TrustedAccounts}
+	for _, a := range p.Accounts {
+		tr.members = append(tr.members, a.ID)
+	}
 	keys := map[string]*Key{}
 	if f, ok := fs["keys"]; ok {
 		p.Keys = c.keys(f, tr, keys)

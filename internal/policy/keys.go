@@ -9,9 +9,9 @@ import (
 )
 
 // keyFields are the fields of a keys entry.
-var keyFields = []string{"alias", "region", "description", "tags", "rotation", "administrators", "allow_admin_delete"}
+var keyFields = []string{"alias", "region", "description", "tags", "rotation", "administrators", "allow_admin_delete", "account"}
 
-// keys checks the keys list and fills byAlias with the first entry of each alias.
+// keys checks the keys list and fills byAlias with the first entry of each alias, by keyID.
 func (c *checker) keys(f field, tr trust, byAlias map[string]*Key) []Key {
 	items, _ := c.entries(f, "keys must be a list of key entries (- alias: alias/NAME ...)")
 	out := make([]Key, 0, len(items))
@@ -24,15 +24,20 @@ func (c *checker) keys(f field, tr trust, byAlias map[string]*Key) []Key {
 		if !ok {
 			continue
 		}
-		if line, dup := lines[k.Alias]; dup {
-			c.errorf(item, "key %s is listed twice (first at line %d)", k.Alias, line)
+		id := keyID(k.Account, k.Alias)
+		if line, dup := lines[id]; dup {
+			if k.Account != "" {
+				c.errorf(item, "key %s of account %s is listed twice (first at line %d)", k.Alias, k.Account, line)
+			} else {
+				c.errorf(item, "key %s is listed twice (first at line %d)", k.Alias, line)
+			}
 			continue
 		}
-		lines[k.Alias] = k.Pos.Line
+		lines[id] = k.Pos.Line
 		out = append(out, k)
 	}
 	for i := range out {
-		byAlias[out[i].Alias] = &out[i]
+		byAlias[keyID(out[i].Account, out[i].Alias)] = &out[i]
 	}
 	return out
 }
@@ -44,6 +49,7 @@ func (c *checker) key(item *yaml.Node, tr trust) (Key, bool) {
 	if !ok {
 		return k, false
 	}
+	k.Account, tr = c.entryAccount(fs, tr, "key entry")
 	if f, ok := fs["alias"]; !ok {
 		c.errorf(item, "key entry has no alias")
 	} else if s, good := c.str(f, "alias"); good {
@@ -97,6 +103,11 @@ func (c *checker) key(item *yaml.Node, tr trust) (Key, bool) {
 		k.AllowAdminDelete, _ = c.boolean(f, "allow_admin_delete")
 	}
 	return k, k.Alias != ""
+}
+
+// keyID names a key entry among all accounts': an alias is unique within its account only.
+func keyID(account, alias string) string {
+	return account + "/" + alias
 }
 
 // tags checks a key's tags against KMS's limits.

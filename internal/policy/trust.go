@@ -7,6 +7,8 @@ import "fmt"
 type trust struct {
 	home    string
 	trusted []string
+	// members are the ids listed under accounts.
+	members []string
 }
 
 // outside says why a principal of account acct may not be granted, or "" when it may: only the

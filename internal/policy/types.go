@@ -49,11 +49,16 @@ type Policy struct {
 	Buckets []Bucket
 	// Unmanaged says whether to report the account's buckets the policy does not name.
 	Unmanaged Unmanaged
+	// Accounts are the other accounts the policy manages, each through a role to assume. Empty
+	// for a single-account policy.
+	Accounts []Account
 }
 
 // Key is the optional detail for a customer managed key, looked up by alias.
 type Key struct {
 	Alias string
+	// Account is the id of the accounts entry the key is in; empty for the home account.
+	Account string
 	// Region pins the key to one region; empty means "each using bucket's region".
 	Region      string
 	Description string
@@ -68,6 +73,8 @@ type Key struct {
 // Bucket is one bucket's required encryption.
 type Bucket struct {
 	Name string
+	// Account is the id of the accounts entry the bucket is in; empty for the home account.
+	Account string
 	// Region is asserted when set; empty means the bucket's own region.
 	Region     string
 	Encryption Encryption
@@ -93,10 +100,11 @@ type Bucket struct {
 	Pos   Pos
 }
 
-// KeyByAlias returns the policy's key entry for alias, if it has one.
+// KeyByAlias returns the policy's key entry for alias in the home account, if it has one (a
+// policy's part for one account, ForAccount, holds that account's keys alone).
 func (p *Policy) KeyByAlias(alias string) (Key, bool) {
 	for _, k := range p.Keys {
-		if k.Alias == alias {
+		if k.Alias == alias && k.Account == "" {
 			return k, true
 		}
 	}

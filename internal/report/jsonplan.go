@@ -65,6 +65,10 @@ type JSONPlanBody struct {
 	// Unmanaged is the account's buckets the policy does not name; present only when the policy
 	// asks for them (unmanaged_buckets: report).
 	Unmanaged *JSONUnmanaged `json:"unmanaged_buckets,omitempty"`
+	// Accounts are the accounts of a policy that lists several (home first when it holds a
+	// bucket), in the order the reports show them; absent for a policy of one account. Each
+	// bucket, change, blocker and warning then says its account.
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 // JSONBucket is one bucket of the policy and its verdict.
@@ -81,6 +85,8 @@ type JSONBucket struct {
 	Changes []string `json:"changes,omitempty"`
 	// Objects is the existing-objects scan, when the policy asked for one.
 	Objects *JSONObjectCounts `json:"objects,omitempty"`
+	// Account is the bucket's account, when the policy lists several.
+	Account string `json:"account,omitempty"`
 }
 
 // JSONObjectCounts summarises a bucket's existing objects.
@@ -159,6 +165,8 @@ type JSONChange struct {
 	EngineReason string           `json:"engine_reason,omitempty"`
 	Batch        *JSONBatchConfig `json:"batch_operations,omitempty"`
 	BatchJob     *JSONBatchJob    `json:"batch_job,omitempty"`
+	// Account is the account the change is made in, when the policy lists several.
+	Account string `json:"account,omitempty"`
 }
 
 // JSONRule is a bucket's default encryption rule.
@@ -198,6 +206,8 @@ type JSONBlocker struct {
 	Region  string `json:"region,omitempty"`
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Account is the bucket's account, when the policy lists several.
+	Account string `json:"account,omitempty"`
 }
 
 // JSONWarning is worth knowing but stops nothing.
@@ -207,6 +217,8 @@ type JSONWarning struct {
 	Alias   string `json:"alias,omitempty"`
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Account is the bucket's or key's account, when the policy lists several.
+	Account string `json:"account,omitempty"`
 }
 
 // JSONResult is the outcome of one change.
@@ -262,11 +274,12 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 	doc := &JSONPlan{FormatVersion: FormatVersion, Mode: mode,
 		Summary: JSONSummary{InSync: p.InSyncWith(results), Buckets: len(p.Buckets), Changes: len(p.Changes),
 			Blockers: len(p.Blockers), Warnings: len(p.Warnings)},
-		Plan: JSONPlanBody{Policy: p.PolicyPath, Account: p.Account,
+		Plan: JSONPlanBody{Policy: p.PolicyPath, Account: p.Account, Accounts: p.Accounts,
 			Buckets:  make([]JSONBucket, 0, len(p.Buckets)),
 			Changes:  make([]JSONChange, 0, len(p.Changes)),
 			Blockers: make([]JSONBlocker, 0, len(p.Blockers)),
 			Warnings: make([]JSONWarning, 0, len(p.Warnings))}}
+	// Bucket names are unique across accounts (S3's namespace is global).
 	objects := map[string]*plan.ObjectCounts{}
 	for _, b := range p.Buckets {
 		doc.Plan.Buckets = append(doc.Plan.Buckets, jsonBucket(b))
@@ -281,11 +294,11 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 	}
 	for _, b := range p.Blockers {
 		doc.Plan.Blockers = append(doc.Plan.Blockers, JSONBlocker{Code: b.Code, Change: b.Change, Bucket: b.Bucket,
-			Alias: b.Alias, Region: b.Region, Line: b.Line, Message: b.Message})
+			Alias: b.Alias, Region: b.Region, Line: b.Line, Message: b.Message, Account: b.Account})
 	}
 	for _, w := range p.Warnings {
 		doc.Plan.Warnings = append(doc.Plan.Warnings, JSONWarning{Code: w.Code, Bucket: w.Bucket, Alias: w.Alias,
-			Line: w.Line, Message: w.Message})
+			Line: w.Line, Message: w.Message, Account: w.Account})
 	}
 	for _, r := range results {
 		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail, BatchJob: jsonBatchJob(r.BatchJob)})
@@ -298,7 +311,7 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 
 func jsonBucket(b plan.BucketStatus) JSONBucket {
 	out := JSONBucket{Name: b.Name, Region: b.Region, Line: b.Line, Status: string(b.Status),
-		Required: b.Required, Observed: b.Observed, Changes: b.Changes}
+		Required: b.Required, Observed: b.Observed, Changes: b.Changes, Account: b.Account}
 	if o := b.Objects; o != nil {
 		out.Objects = &JSONObjectCounts{Scanned: o.Scanned, Compliant: o.Compliant, ToFix: counts(o.ToFix),
 			Skipped: counts(o.Skipped), Noncurrent: o.Noncurrent, Fixed: o.Fixed, Failed: o.Failed, Remaining: o.Remaining}
@@ -327,7 +340,8 @@ func jsonChange(c plan.Change, objects *plan.ObjectCounts) (JSONChange, error) {
 	out := JSONChange{ID: c.ID, Kind: string(c.Kind), Bucket: c.Bucket, Alias: c.Alias, Region: c.Region, Line: c.Line,
 		Before: c.Before, After: c.After, Details: c.Details, DependsOn: c.DependsOn, Rule: jsonRule(c.Rule),
 		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes,
-		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJob: jsonBatchJob(c.BatchJob)}
+		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJob: jsonBatchJob(c.BatchJob),
+		Account: c.Account}
 	for _, g := range c.Grants {
 		out.Grants = append(out.Grants, JSONGrant{Sid: g.Sid, Effect: g.Effect, Principals: nonNil(g.Principals),
 			Actions: nonNil(g.Actions), Conditions: g.Conditions})

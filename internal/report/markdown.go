@@ -79,18 +79,32 @@ func (r *mdRenderer) full() string {
 	if r.applying() {
 		r.applyResults(&b)
 	}
-	r.buckets(&b)
-	if !r.applying() {
-		r.changes(&b)
+	if len(r.p.Accounts) == 0 {
+		r.accountSections(&b)
 	}
-	r.keyFindings(&b)
-	r.warnings(&b)
-	r.otherDetails(&b)
-	r.objects(&b)
-	r.unmanaged(&b)
+	// A plan over several accounts has a section per account, under a heading naming it.
+	for _, a := range r.p.Accounts {
+		part := *r
+		part.p = r.p.ForAccount(a)
+		fmt.Fprintf(&b, "### %s\n\n", mdText(accountHeading(r.p, a, len(part.p.Buckets))))
+		part.accountSections(&b)
+	}
 	r.cost(&b)
 	r.footer(&b)
 	return b.String()
+}
+
+// accountSections are the sections about one account's buckets and keys.
+func (r *mdRenderer) accountSections(b *strings.Builder) {
+	r.buckets(b)
+	if !r.applying() {
+		r.changes(b)
+	}
+	r.keyFindings(b)
+	r.warnings(b)
+	r.otherDetails(b)
+	r.objects(b)
+	r.unmanaged(b)
 }
 
 // compact is the summary of a plan too big for the cap: verdict, blockers and failures (as many

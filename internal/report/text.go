@@ -14,8 +14,33 @@ import (
 )
 
 // Text writes the plan for a terminal: blockers first, then each change, then a verdict line.
+// A plan over several accounts has these sections once per account, under a header line naming
+// the account, and one verdict for the whole.
 func Text(w io.Writer, p *plan.Plan) error {
 	tw := &errWriter{w: w}
+	if len(p.Accounts) == 0 {
+		textBody(tw, p)
+	}
+	for _, a := range p.Accounts {
+		part := p.ForAccount(a)
+		tw.printf("%s\n\n", accountHeading(p, a, len(part.Buckets)))
+		textBody(tw, part)
+	}
+	tw.printf("%s\n", Verdict(p))
+	return tw.err
+}
+
+// accountHeading names an account of a plan over several, with its bucket count.
+func accountHeading(p *plan.Plan, account string, buckets int) string {
+	role := ""
+	if account == p.Account {
+		role = " (home)"
+	}
+	return fmt.Sprintf("Account %s%s: %s", oneLine(account), role, plural(buckets, "bucket", "buckets"))
+}
+
+// textBody writes the plan's sections, without the verdict.
+func textBody(tw *errWriter, p *plan.Plan) {
 	if len(p.Blockers) > 0 {
 		tw.printf("Blockers (nothing is changed for these):\n")
 		for _, b := range p.Blockers {
@@ -72,8 +97,6 @@ func Text(w io.Writer, p *plan.Plan) error {
 		}
 		tw.printf("\n")
 	}
-	tw.printf("%s\n", Verdict(p))
-	return tw.err
 }
 
 // Verdict is the plan's one-line summary.

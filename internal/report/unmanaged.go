@@ -108,6 +108,8 @@ type JSONUnmanagedBucket struct {
 	// Rule is the rule as read; absent when none is configured or it could not be read.
 	Rule  *JSONRule `json:"rule,omitempty"`
 	Error string    `json:"error,omitempty"`
+	// Account is the bucket's account, when the policy lists several.
+	Account string `json:"account,omitempty"`
 }
 
 // jsonUnmanaged converts the plan's unmanaged buckets; nil when the policy did not ask.
@@ -117,7 +119,7 @@ func jsonUnmanaged(u *plan.Unmanaged) *JSONUnmanaged {
 	}
 	out := &JSONUnmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Error: u.Error, Buckets: make([]JSONUnmanagedBucket, 0, len(u.Buckets))}
 	for _, b := range u.Buckets {
-		jb := JSONUnmanagedBucket{Name: b.Name, Region: b.Region, Encryption: b.Encryption, Error: b.Error}
+		jb := JSONUnmanagedBucket{Name: b.Name, Region: b.Region, Encryption: b.Encryption, Error: b.Error, Account: b.Account}
 		if b.Rule != nil {
 			jb.Rule = observedRule(b.Rule)
 		}

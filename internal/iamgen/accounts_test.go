@@ -1,0 +1,79 @@
+package iamgen
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/policy"
+)
+
+func accountsPolicy(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := policy.Load("../policy/testdata/ok/accounts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The home role reads and writes the home account's buckets and keys and assumes the listed
+// roles; a member's role covers that account's buckets and keys alone and assumes nothing.
+func TestAccountsGolden(t *testing.T) {
+	t.Parallel()
+	pol := accountsPolicy(t)
+	for name, o := range map[string]Options{
+		"accounts-home-apply":   {Role: RoleApply, Account: acct},
+		"accounts-home-plan":    {Role: RolePlan, Account: acct},
+		"accounts-member-apply": {Role: RoleApply, Account: "111122223333"},
+	} {
+		d, err := Policy(pol, o)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := render(t, d)
+		golden.Check(t, filepath.Join("testdata", name+".json"), got)
+		home := o.Account == acct
+		if strings.Contains(got, "sts:AssumeRole") != home {
+			t.Errorf("%s: sts:AssumeRole present = %v, want %v", name, !home, home)
+		}
+		for bucket, inHome := range map[string]bool{"home-media": true, "member-media": false, "member-logs": false} {
+			if o.Account == "111122223333" {
+				inHome = bucket == "member-media"
+			}
+			if strings.Contains(got, ":::"+bucket+"\"") != inHome {
+				t.Errorf("%s: names bucket %s = %v, want %v", name, bucket, !inHome, inHome)
+			}
+		}
+	}
+}
+
+func TestMemberTrust(t *testing.T) {
+	t.Parallel()
+	pol := accountsPolicy(t)
+	home := "arn:aws:iam::" + acct + ":role/sseguard-apply"
+	for name, o := range map[string]MemberTrustOptions{
+		"accounts-trust-external-id": {Account: "111122223333", AssumedBy: []string{home}},
+		"accounts-trust":             {Account: "999988887777", AssumedBy: []string{home, "arn:aws:iam::" + acct + ":role/sseguard-plan"}},
+	} {
+		d, err := MemberTrust(pol, o)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		golden.Check(t, filepath.Join("testdata", name+".json"), render(t, d))
+	}
+	for name, tc := range map[string]struct {
+		o    MemberTrustOptions
+		want string
+	}{
+		"not listed":    {MemberTrustOptions{Account: acct, AssumedBy: []string{home}}, "not listed under the policy's accounts"},
+		"no home role":  {MemberTrustOptions{Account: "111122223333"}, "pass --assumed-by"},
+		"not a role":    {MemberTrustOptions{Account: "111122223333", AssumedBy: []string{"arn:aws:iam::" + acct + ":user/x"}}, "want an IAM role ARN"},
+		"member itself": {MemberTrustOptions{Account: "111122223333", AssumedBy: []string{"arn:aws:iam::111122223333:role/x"}}, "member account itself"},
+	} {
+		if _, err := MemberTrust(pol, tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, tc.want)
+		}
+	}
+}
