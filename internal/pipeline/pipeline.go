@@ -196,7 +196,7 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, pol *policy.Policy, scans
 		// Reading back: re-encryptions are not verified by planning again.
 		return c, plan.Compute(pol, st), nil
 	}
-	pl, err := p.planWithBatch(ctx, c, pol, st)
+	pl, err := p.planWithBatch(ctx, c, runner, pol, st)
 	if err != nil {
 		return nil, nil, err
 	}
