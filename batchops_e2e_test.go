@@ -354,3 +354,121 @@ func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
 		t.Errorf("%d CreateJob requests, want 4", n)
 	}
 }
+
+// finishJobs moves every job of the stand-in to Complete, confirming those that wait for it (the
+// stand-in does not touch S3: the test changes the objects itself).
+func finishJobs(t *testing.T, s *batchScene) {
+	t.Helper()
+	for _, j := range s.srv.Jobs() {
+		for i := 0; i < 10; i++ {
+			st, err := s.srv.Advance(j.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st == s3controltest.StatusSuspended {
+				if err := s.srv.Confirm(j.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st == s3controltest.StatusComplete {
+				break
+			}
+		}
+	}
+}
+
+// reencrypt does what the jobs would have done to the bucket's objects under masters/, except
+// to the keys in keep: copies onto themselves under the key with Bucket Key.
+func (s *batchScene) reencrypt(keep ...string) {
+	s.e.t.Helper()
+	keepList, _ := json.Marshal(keep)
+	s.e.withBucket(s.bucket).py(fmt.Sprintf(`
+keep = set(json.loads(%s) or [])
+for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="masters/").get("Contents", []):
+    if o["Key"] in keep:
+        continue
+    s3.copy_object(Bucket=BUCKET, Key=o["Key"], CopySource={"Bucket": BUCKET, "Key": o["Key"]},
+        ServerSideEncryption="aws:kms", SSEKMSKeyId=%s, BucketKeyEnabled=True, MetadataDirective="COPY")
+print("{}")
+`, pyStr(string(keepList)), pyStr(s.keyARN)), nil)
+}
+
+func warningCodes(doc map[string]any) []string {
+	var out []string
+	ws, _ := dig(doc, "plan", "warnings").([]any)
+	for _, w := range ws {
+		if m, _ := w.(map[string]any); m != nil {
+			out = append(out, fmt.Sprint(m["code"]))
+		}
+	}
+	return out
+}
+
+func hasReencrypt(doc map[string]any) bool {
+	changes, _ := dig(doc, "plan", "changes").([]any)
+	for _, c := range changes {
+		if m, ok := c.(map[string]any); ok && m["kind"] == "reencrypt-objects" {
+			return true
+		}
+	}
+	return false
+}
+
+func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
+	s := newBatchScene(t)
+	planJSON := filepath.Join(s.e.dir, "plan.json")
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 4 {
+		t.Fatalf("apply = %d, %d jobs, want 4\n%s", code, len(s.srv.Jobs()), out)
+	}
+	finishJobs(t, s)
+
+	// The jobs ended but one object was left as it was: the check finds it, and the next
+	// generation takes exactly that kind.
+	s.reencrypt("masters/0.mov")
+	code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
+	if code != 0 {
+		t.Fatalf("plan after the jobs ended = %d\n%s", code, out)
+	}
+	t.Logf("plan with an object left:\n%s", out)
+	ch := reencryptChange(t, readJSON(t, planJSON))
+	jobs, _ := ch["batch_jobs"].([]any)
+	if len(jobs) != 1 || dig(jobs[0], "operation") != "S3UpdateObjectEncryption" || dig(jobs[0], "filter") != "SSE-S3" ||
+		fmt.Sprint(dig(jobs[0], "generation")) != "1" || dig(jobs[0], "id") != nil {
+		t.Errorf("planned jobs %v, want one new S3UpdateObjectEncryption of SSE-S3 objects in generation 1", jobs)
+	}
+	if !strings.Contains(out, "generation 0 has ended and the check scan still finds objects to fix") {
+		t.Errorf("the plan does not say why a new generation starts:\n%s", out)
+	}
+	before := len(s.srv.Creates())
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 {
+		t.Fatalf("apply of generation 1 = %d\n%s", code, out)
+	}
+	creates := s.srv.Creates()[before:]
+	if len(creates) != 1 || len(s.srv.Jobs()) != 5 {
+		t.Fatalf("generation 1 sent %d CreateJob requests (%d jobs in all), want 1 (5)", len(creates), len(s.srv.Jobs()))
+	}
+	checkGeneration(t, s, creates, []string{"S3UpdateObjectEncryption SSE-S3"}, "1")
+	// A re-run while generation 1 runs creates nothing.
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 5 {
+		t.Fatalf("re-run = %d, %d jobs, want 5\n%s", code, len(s.srv.Jobs()), out)
+	}
+
+	// Generation 1 ends with the object fixed: the bucket reads in sync.
+	finishJobs(t, s)
+	s.reencrypt()
+	code, out = s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
+	if code != 0 {
+		t.Fatalf("plan after generation 1 = %d\n%s", code, out)
+	}
+	t.Logf("plan after generation 1:\n%s", out)
+	doc := readJSON(t, planJSON)
+	if hasReencrypt(doc) {
+		t.Errorf("a reencrypt change after the check found nothing:\n%s", out)
+	}
+	if !strings.Contains(strings.Join(warningCodes(doc), ","), "batch-jobs-checked") || !strings.Contains(out, "the check scan found nothing to fix") {
+		t.Errorf("the plan does not say the check found nothing (warnings %v):\n%s", warningCodes(doc), out)
+	}
+	if n := len(s.srv.Jobs()); n != 5 {
+		t.Errorf("%d jobs, want 5", n)
+	}
+}
