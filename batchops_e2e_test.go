@@ -113,24 +113,23 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 		t.Fatalf("plan sent %d CreateJob requests", n)
 	}
 
-	// Apply: exactly one job, with the right operation, filter, report and token.
+	// Apply: exactly one job per operation and kind (a manifest generator takes one encryption
+	// filter), with the right operation, filter, report and token.
 	applyJSON := filepath.Join(e.dir, "apply.json")
 	code, out = s.run("apply", "apply", "--policy", s.pol, "--json", applyJSON)
 	if code != 0 {
 		t.Fatalf("apply = %d\n%s", code, out)
 	}
 	creates := s.srv.Creates()
-	if len(creates) != 1 {
-		t.Fatalf("apply sent %d CreateJob requests, want 1\n%s", len(creates), out)
+	if len(creates) != 4 {
+		t.Fatalf("apply sent %d CreateJob requests, want 4\n%s", len(creates), out)
 	}
+	checkGeneration(t, s, creates, []string{"S3UpdateObjectEncryption SSE-S3", "S3UpdateObjectEncryption SSE-KMS", "S3PutObjectCopy NOT-SSE", "S3PutObjectCopy DSSE-KMS"}, "0")
 	cr := creates[0].Create
 	if creates[0].Account != motoserver.Account {
 		t.Errorf("x-amz-account-id %q", creates[0].Account)
 	}
 	u := cr.Operation.S3UpdateObjectEncryption
-	if u == nil || u.ObjectEncryption == nil || u.ObjectEncryption.SSEKMS == nil || *u.ObjectEncryption.SSEKMS.KMSKeyArn != s.keyARN {
-		t.Fatalf("operation is not S3UpdateObjectEncryption to %s: %+v", s.keyARN, cr.Operation)
-	}
 	if bk := u.ObjectEncryption.SSEKMS.BucketKeyEnabled; bk == nil || !*bk {
 		t.Error("the job does not ask for Bucket Key, which the policy requires by default")
 	}
@@ -138,14 +137,10 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 	if *g.SourceBucket != "arn:aws:s3:::"+s.bucket || g.Filter == nil || g.Filter.CreatedBefore == "" {
 		t.Fatalf("manifest generator %+v", g)
 	}
-	var kinds []string
-	for _, k := range g.Filter.Encryption {
-		kinds = append(kinds, k.Name())
-	}
 	// SSE-KMS with no key: the generator cannot exclude one key, so every SSE-KMS object is in
 	// (the key's objects with Bucket Key off among them).
-	if strings.Join(kinds, ",") != "SSE-S3,SSE-KMS" || g.Filter.Encryption[1].SSEKMS.KmsKeyArn != "" {
-		t.Errorf("MatchAnyObjectEncryption %v, want SSE-S3 and SSE-KMS (any key)", kinds)
+	if k := creates[1].Create.ManifestGenerator.S3.Filter.Encryption[0].SSEKMS; k == nil || k.KmsKeyArn != "" {
+		t.Errorf("the SSE-KMS filter %+v names a key", k)
 	}
 	if strings.Join(g.Filter.MatchAnyPrefix, ",") != "masters/" {
 		t.Errorf("prefixes %v", g.Filter.MatchAnyPrefix)
@@ -155,10 +150,6 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 	}
 	if *cr.RoleArn != s.role || !*cr.ConfirmationRequired {
 		t.Errorf("role %s, confirmation %v", *cr.RoleArn, *cr.ConfirmationRequired)
-	}
-	token := *cr.ClientRequestToken
-	if !strings.HasPrefix(token, "sseguard-") || cr.Description != "sseguard "+token {
-		t.Errorf("token %q, description %q", token, cr.Description)
 	}
 	tags := map[string]string{}
 	for _, tg := range cr.Tags {
@@ -178,7 +169,7 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 		t.Fatalf("second apply = %d\n%s", code, out)
 	}
 	t.Logf("second apply:\n%s", out)
-	if n := len(s.srv.Creates()); n != 1 {
+	if n := len(s.srv.Creates()); n != 4 {
 		t.Fatalf("the re-run sent CreateJob again: %d in all", n)
 	}
 	if !strings.Contains(out, "awaiting confirmation") || !strings.Contains(out, "--job-id "+jobID+" --requested-job-status Ready") {
@@ -187,10 +178,14 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 	res, _ := dig(readJSON(t, applyJSON), "results").([]any)
 	found := false
 	for _, r := range res {
-		if m, _ := r.(map[string]any); m != nil && dig(m, "batch_job", "id") == jobID {
-			found = true
-			if dig(m, "batch_job", "created_by_this_run") != nil {
-				t.Errorf("the re-run says it created the job: %v", m)
+		m, _ := r.(map[string]any)
+		jobs, _ := m["batch_jobs"].([]any)
+		for _, j := range jobs {
+			if jm, _ := j.(map[string]any); jm != nil && jm["id"] == jobID {
+				found = true
+				if jm["created_by_this_run"] != nil {
+					t.Errorf("the re-run says it created the job: %v", jm)
+				}
 			}
 		}
 	}
@@ -208,11 +203,65 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 		t.Fatalf("plan after confirming = %d\n%s", code, out)
 	}
 	t.Logf("plan after confirming:\n%s", out)
-	if !strings.Contains(out, "job "+jobID+": Active") || !strings.Contains(out, "tasks succeeded") {
+	if !strings.Contains(out, "job "+jobID+" (S3UpdateObjectEncryption of SSE-S3 objects, generation 0): Active") || !strings.Contains(out, "tasks succeeded") {
 		t.Errorf("the plan does not show the job's progress:\n%s", out)
 	}
-	if n := len(s.srv.Creates()); n != 1 {
-		t.Errorf("%d CreateJob requests in all, want 1", n)
+	if n := len(s.srv.Creates()); n != 4 {
+		t.Errorf("%d CreateJob requests in all, want 4", n)
+	}
+}
+
+// checkGeneration checks a generation's CreateJob requests: one operation and one encryption
+// filter each (in order), copies limited to 5 GiB with the required key, metadata and tags kept,
+// a token of their own, and the generation in the description and tags.
+func checkGeneration(t *testing.T, s *batchScene, creates []s3controltest.Request, want []string, gen string) {
+	t.Helper()
+	var got []string
+	tokens := map[string]bool{}
+	for _, c := range creates {
+		cr := c.Create
+		f := cr.ManifestGenerator.S3.Filter
+		op := ""
+		switch {
+		case cr.Operation.S3UpdateObjectEncryption != nil:
+			op = "S3UpdateObjectEncryption"
+			if k := cr.Operation.S3UpdateObjectEncryption.ObjectEncryption.SSEKMS.KMSKeyArn; *k != s.keyARN {
+				t.Errorf("update job to %s, want %s", *k, s.keyARN)
+			}
+			if f.ObjectSizeLessThanBytes != nil {
+				t.Errorf("an update job is limited by size: %d", *f.ObjectSizeLessThanBytes)
+			}
+		case cr.Operation.S3PutObjectCopy != nil:
+			op = "S3PutObjectCopy"
+			cp := cr.Operation.S3PutObjectCopy
+			if cp.SSEAwsKmsKeyID == nil || *cp.SSEAwsKmsKeyID != s.keyARN || cp.BucketKeyEnabled == nil || !*cp.BucketKeyEnabled ||
+				cp.MetadataDirective != "COPY" || cp.NewObjectMetadata != nil || cp.NewObjectTagging != nil || *cp.TargetResource != "arn:aws:s3:::"+s.bucket {
+				t.Errorf("copy operation %+v", cp)
+			}
+			if f.ObjectSizeLessThanBytes == nil || *f.ObjectSizeLessThanBytes != 5<<30+1 {
+				t.Errorf("copy job size filter %v, want objects up to 5 GiB", f.ObjectSizeLessThanBytes)
+			}
+		}
+		if len(f.Encryption) != 1 {
+			t.Fatalf("%s job with %d encryption filters", op, len(f.Encryption))
+		}
+		got = append(got, op+" "+f.Encryption[0].Name())
+		token := *cr.ClientRequestToken
+		tokens[token] = true
+		if !strings.HasPrefix(token, "sseguard-") || len(token) > 64 || !strings.Contains(cr.Description, " g"+gen+" ") {
+			t.Errorf("token %q, description %q", token, cr.Description)
+		}
+		for _, tg := range cr.Tags {
+			if tg.Key == "sseguard:generation" && tg.Value != gen {
+				t.Errorf("generation tag %q, want %s", tg.Value, gen)
+			}
+		}
+	}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("jobs %v, want %v", got, want)
+	}
+	if len(tokens) != len(creates) {
+		t.Errorf("%d tokens for %d jobs", len(tokens), len(creates))
 	}
 }
 
@@ -234,20 +283,18 @@ func TestE2EBatchOperationsLostCreateJobAnswer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("apply with a lost CreateJob answer = %d\n%s", code, out)
 	}
-	if n := len(s.srv.Jobs()); n != 1 {
-		t.Fatalf("%d jobs after a lost CreateJob answer, want 1\n%s", n, out)
+	if n := len(s.srv.Jobs()); n != 4 {
+		t.Fatalf("%d jobs after a lost CreateJob answer, want 4 (one per operation and kind)\n%s", n, out)
 	}
 	creates := s.srv.Creates()
-	if len(creates) < 2 {
-		t.Errorf("the lost answer was not retried (%d CreateJob requests)", len(creates))
+	if len(creates) != 5 {
+		t.Errorf("the lost answer was not retried (%d CreateJob requests, want 5)", len(creates))
 	}
-	for _, c := range creates[1:] {
-		if *c.Create.ClientRequestToken != *creates[0].Create.ClientRequestToken {
-			t.Errorf("the retry used another token: %s, then %s", *creates[0].Create.ClientRequestToken, *c.Create.ClientRequestToken)
-		}
+	if *creates[1].Create.ClientRequestToken != *creates[0].Create.ClientRequestToken {
+		t.Errorf("the retry used another token: %s, then %s", *creates[0].Create.ClientRequestToken, *creates[1].Create.ClientRequestToken)
 	}
-	// And a later run still finds that one job.
-	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 1 {
+	// And a later run still finds those jobs.
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 4 {
 		t.Fatalf("re-run = %d, %d jobs\n%s", code, len(s.srv.Jobs()), out)
 	}
 }
@@ -303,7 +350,125 @@ func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
 	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "listing found more than 3") {
 		t.Errorf("apply's engine %v (%v), want batch-operations by the listing", ch["engine"], ch["engine_reason"])
 	}
-	if n := len(s.srv.Creates()); n != 1 {
-		t.Errorf("%d CreateJob requests, want 1", n)
+	if n := len(s.srv.Creates()); n != 4 {
+		t.Errorf("%d CreateJob requests, want 4", n)
+	}
+}
+
+// finishJobs moves every job of the stand-in to Complete, confirming those that wait for it (the
+// stand-in does not touch S3: the test changes the objects itself).
+func finishJobs(t *testing.T, s *batchScene) {
+	t.Helper()
+	for _, j := range s.srv.Jobs() {
+		for i := 0; i < 10; i++ {
+			st, err := s.srv.Advance(j.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st == s3controltest.StatusSuspended {
+				if err := s.srv.Confirm(j.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st == s3controltest.StatusComplete {
+				break
+			}
+		}
+	}
+}
+
+// reencrypt does what the jobs would have done to the bucket's objects under masters/, except
+// to the keys in keep: copies onto themselves under the key with Bucket Key.
+func (s *batchScene) reencrypt(keep ...string) {
+	s.e.t.Helper()
+	keepList, _ := json.Marshal(keep)
+	s.e.withBucket(s.bucket).py(fmt.Sprintf(`
+keep = set(json.loads(%s) or [])
+for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="masters/").get("Contents", []):
+    if o["Key"] in keep:
+        continue
+    s3.copy_object(Bucket=BUCKET, Key=o["Key"], CopySource={"Bucket": BUCKET, "Key": o["Key"]},
+        ServerSideEncryption="aws:kms", SSEKMSKeyId=%s, BucketKeyEnabled=True, MetadataDirective="COPY")
+print("{}")
+`, pyStr(string(keepList)), pyStr(s.keyARN)), nil)
+}
+
+func warningCodes(doc map[string]any) []string {
+	var out []string
+	ws, _ := dig(doc, "plan", "warnings").([]any)
+	for _, w := range ws {
+		if m, _ := w.(map[string]any); m != nil {
+			out = append(out, fmt.Sprint(m["code"]))
+		}
+	}
+	return out
+}
+
+func hasReencrypt(doc map[string]any) bool {
+	changes, _ := dig(doc, "plan", "changes").([]any)
+	for _, c := range changes {
+		if m, ok := c.(map[string]any); ok && m["kind"] == "reencrypt-objects" {
+			return true
+		}
+	}
+	return false
+}
+
+func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
+	s := newBatchScene(t)
+	planJSON := filepath.Join(s.e.dir, "plan.json")
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 4 {
+		t.Fatalf("apply = %d, %d jobs, want 4\n%s", code, len(s.srv.Jobs()), out)
+	}
+	finishJobs(t, s)
+
+	// The jobs ended but one object was left as it was: the check finds it, and the next
+	// generation takes exactly that kind.
+	s.reencrypt("masters/0.mov")
+	code, out := s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
+	if code != 0 {
+		t.Fatalf("plan after the jobs ended = %d\n%s", code, out)
+	}
+	t.Logf("plan with an object left:\n%s", out)
+	ch := reencryptChange(t, readJSON(t, planJSON))
+	jobs, _ := ch["batch_jobs"].([]any)
+	if len(jobs) != 1 || dig(jobs[0], "operation") != "S3UpdateObjectEncryption" || dig(jobs[0], "filter") != "SSE-S3" ||
+		fmt.Sprint(dig(jobs[0], "generation")) != "1" || dig(jobs[0], "id") != nil {
+		t.Errorf("planned jobs %v, want one new S3UpdateObjectEncryption of SSE-S3 objects in generation 1", jobs)
+	}
+	if !strings.Contains(out, "generation 0 has ended and the check scan still finds objects to fix") {
+		t.Errorf("the plan does not say why a new generation starts:\n%s", out)
+	}
+	before := len(s.srv.Creates())
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 {
+		t.Fatalf("apply of generation 1 = %d\n%s", code, out)
+	}
+	creates := s.srv.Creates()[before:]
+	if len(creates) != 1 || len(s.srv.Jobs()) != 5 {
+		t.Fatalf("generation 1 sent %d CreateJob requests (%d jobs in all), want 1 (5)", len(creates), len(s.srv.Jobs()))
+	}
+	checkGeneration(t, s, creates, []string{"S3UpdateObjectEncryption SSE-S3"}, "1")
+	// A re-run while generation 1 runs creates nothing.
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 5 {
+		t.Fatalf("re-run = %d, %d jobs, want 5\n%s", code, len(s.srv.Jobs()), out)
+	}
+
+	// Generation 1 ends with the object fixed: the bucket reads in sync.
+	finishJobs(t, s)
+	s.reencrypt()
+	code, out = s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
+	if code != 0 {
+		t.Fatalf("plan after generation 1 = %d\n%s", code, out)
+	}
+	t.Logf("plan after generation 1:\n%s", out)
+	doc := readJSON(t, planJSON)
+	if hasReencrypt(doc) {
+		t.Errorf("a reencrypt change after the check found nothing:\n%s", out)
+	}
+	if !strings.Contains(strings.Join(warningCodes(doc), ","), "batch-jobs-checked") || !strings.Contains(out, "the check scan found nothing to fix") {
+		t.Errorf("the plan does not say the check found nothing (warnings %v):\n%s", warningCodes(doc), out)
+	}
+	if n := len(s.srv.Jobs()); n != 5 {
+		t.Errorf("%d jobs, want 5", n)
 	}
 }

@@ -10,21 +10,25 @@ import (
 )
 
 type fakeBatch struct {
-	job   *plan.BatchJob
+	jobs  []plan.BatchJob
 	err   error
 	calls []plan.Rule
 }
 
-func (f *fakeBatch) Start(_ context.Context, _ plan.Change, rule plan.Rule) (*plan.BatchJob, error) {
+func (f *fakeBatch) Start(_ context.Context, _ plan.Change, rule plan.Rule) ([]plan.BatchJob, error) {
 	f.calls = append(f.calls, rule)
-	return f.job, f.err
+	return f.jobs, f.err
 }
 
 func TestBatchEngine(t *testing.T) {
 	t.Parallel()
 	change := plan.Change{ID: "reencrypt-objects/media", Kind: plan.ReencryptObjects, Bucket: "media", Region: "us-east-1",
 		Rule: &plan.Rule{Algorithm: plan.AlgAES256}, Engine: plan.EngineBatch,
-		Batch: &plan.BatchConfig{RoleARN: "arn:aws:iam::111122223333:role/batch", ReportBucket: "reports", Revision: "r1"}}
+		Batch:     &plan.BatchConfig{RoleARN: "arn:aws:iam::111122223333:role/batch", ReportBucket: "reports", Revision: "r1"},
+		BatchJobs: plan.BatchJobsFor(plan.AlgAES256, 0, nil)}
+	upd := func(id, status string, isNew bool) plan.BatchJob {
+		return plan.BatchJob{Operation: plan.OpCopy, Filter: "NOT-SSE", ID: id, Status: status, New: isNew}
+	}
 	cases := map[string]struct {
 		batch     *fakeBatch
 		noStarter bool
@@ -32,11 +36,12 @@ func TestBatchEngine(t *testing.T) {
 		want      plan.Outcome
 		detail    string
 	}{
-		"created":    {batch: &fakeBatch{job: &plan.BatchJob{ID: "j1", Status: "New", New: true}}, want: plan.Done, detail: "job j1: New"},
-		"found":      {batch: &fakeBatch{job: &plan.BatchJob{ID: "j1", Status: "Active", Total: 4, Succeeded: 1}}, want: plan.Done, detail: "nothing new created"},
-		"failed":     {batch: &fakeBatch{err: errors.New("AccessDenied")}, want: plan.Failed, detail: "AccessDenied"},
-		"no starter": {noStarter: true, want: plan.Failed, detail: "not available"},
-		"no config":  {batch: &fakeBatch{}, noConfig: true, want: plan.Failed, detail: "no batch_operations"},
+		"created":       {batch: &fakeBatch{jobs: []plan.BatchJob{upd("j1", "New", true)}}, want: plan.Done, detail: "job j1 (S3PutObjectCopy of NOT-SSE objects, generation 0): New"},
+		"found":         {batch: &fakeBatch{jobs: []plan.BatchJob{upd("j1", "Active", false)}}, want: plan.Done, detail: "nothing new created"},
+		"failed":        {batch: &fakeBatch{err: errors.New("AccessDenied")}, want: plan.Failed, detail: "AccessDenied"},
+		"second failed": {batch: &fakeBatch{jobs: []plan.BatchJob{upd("j1", "New", true)}, err: errors.New("AccessDenied")}, want: plan.Failed, detail: "AccessDenied"},
+		"no starter":    {noStarter: true, want: plan.Failed, detail: "not available"},
+		"no config":     {batch: &fakeBatch{}, noConfig: true, want: plan.Failed, detail: "no Batch Operations job"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -57,8 +62,8 @@ func TestBatchEngine(t *testing.T) {
 			if r.Outcome != tc.want || !strings.Contains(r.Detail+r.Error, tc.detail) {
 				t.Errorf("outcome %s, detail %q, error %q; want %s with %q", r.Outcome, r.Detail, r.Error, tc.want, tc.detail)
 			}
-			if tc.batch != nil && tc.batch.job != nil && r.BatchJob == nil {
-				t.Error("the job is not in the result")
+			if tc.batch != nil && len(tc.batch.jobs) != len(r.BatchJobs) {
+				t.Errorf("the result holds %d jobs, want %d", len(r.BatchJobs), len(tc.batch.jobs))
 			}
 		})
 	}

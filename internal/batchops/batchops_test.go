@@ -2,6 +2,7 @@ package batchops
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func client(t *testing.T, srv *s3controltest.Server) *s3control.Client {
 func spec() Spec {
 	return Spec{
 		Account: account, Bucket: "media-hls", Operation: UpdateObjectEncryption, KMSKeyARN: keyARN, BucketKey: true,
-		Kinds: []Kind{KindSSES3, KindSSEKMS}, WrongKeyARNs: []string{"arn:aws:kms:us-east-1:" + account + ":key/old"}, BucketKeyOff: true,
+		Kind:     KindSSES3,
 		Prefixes: []string{"videos/"}, CreatedBefore: time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC),
 		RoleARN: "arn:aws:iam::" + account + ":role/batch", ReportBucket: "reports", ReportPrefix: "sseguard/",
 		ConfirmationRequired: true, Priority: 10, Revision: "abc123",
@@ -74,11 +75,11 @@ func TestEnsureCreatesOnceWithTheSpecShape(t *testing.T) {
 	for _, k := range f.Encryption {
 		kinds = append(kinds, k.Name())
 	}
-	if diff := cmp.Diff([]string{"SSE-S3", "SSE-KMS", "SSE-KMS"}, kinds); diff != "" {
+	if diff := cmp.Diff([]string{"SSE-S3"}, kinds); diff != "" {
 		t.Errorf("filter kinds (-want +got):\n%s", diff)
 	}
-	if f.Encryption[2].SSEKMS.KmsKeyArn != keyARN || f.Encryption[2].SSEKMS.BucketKeyEnabled == nil || *f.Encryption[2].SSEKMS.BucketKeyEnabled {
-		t.Errorf("bucket-key-off filter %+v", f.Encryption[2].SSEKMS)
+	if f.ObjectSizeLessThanBytes != nil {
+		t.Errorf("an update job limited to objects under %d bytes", *f.ObjectSizeLessThanBytes)
 	}
 	if diff := cmp.Diff([]string{"videos/"}, f.MatchAnyPrefix); diff != "" {
 		t.Errorf("prefixes (-want +got):\n%s", diff)
@@ -96,7 +97,7 @@ func TestEnsureCreatesOnceWithTheSpecShape(t *testing.T) {
 	for _, tg := range cr.Tags {
 		tags[tg.Key] = tg.Value
 	}
-	if diff := cmp.Diff(map[string]string{"sseguard:bucket": "media-hls", "sseguard:target": keyARN, "sseguard:revision": "abc123"}, tags); diff != "" {
+	if diff := cmp.Diff(map[string]string{"sseguard:bucket": "media-hls", "sseguard:target": keyARN, "sseguard:revision": "abc123", "sseguard:generation": "0"}, tags); diff != "" {
 		t.Errorf("tags (-want +got):\n%s", diff)
 	}
 }
@@ -180,10 +181,10 @@ func TestInputRefusesWhatTheOperationCannotDo(t *testing.T) {
 		want string
 	}{
 		"update to sse-s3":        {func(s *Spec) { s.KMSKeyARN = "" }, "only change objects to SSE-KMS"},
-		"update from unencrypted": {func(s *Spec) { s.Kinds = []Kind{KindNotSSE} }, "cannot change NOT-SSE"},
-		"update from dsse":        {func(s *Spec) { s.Kinds = []Kind{KindDSSE} }, "cannot change DSSE-KMS"},
+		"update from unencrypted": {func(s *Spec) { s.Kind = KindNotSSE }, "cannot change NOT-SSE"},
+		"update from dsse":        {func(s *Spec) { s.Kind = KindDSSE }, "cannot change DSSE-KMS"},
 		"no role":                 {func(s *Spec) { s.RoleARN = "" }, "role_arn"},
-		"nothing to change":       {func(s *Spec) { s.Kinds, s.BucketKeyOff = nil, false }, "at least one kind"},
+		"no kind":                 {func(s *Spec) { s.Kind = "" }, "cannot change  objects"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -200,18 +201,110 @@ func TestInputRefusesWhatTheOperationCannotDo(t *testing.T) {
 func TestCopySpec(t *testing.T) {
 	srv := s3controltest.New()
 	defer srv.Close()
-	s := spec()
-	s.Operation, s.Kinds, s.WrongKeyARNs, s.BucketKeyOff = PutObjectCopy, []Kind{KindNotSSE, KindDSSE}, nil, false
-	if _, err := Ensure(context.Background(), client(t, srv), s); err != nil {
+	ctx := context.Background()
+	c := client(t, srv)
+	cp := spec()
+	cp.Operation, cp.Kind, cp.MaxObjectSize = PutObjectCopy, KindNotSSE, 5<<30
+	dsse := cp
+	dsse.Kind = KindDSSE
+	for _, s := range []Spec{spec(), cp, dsse} {
+		if _, err := Ensure(ctx, c, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	creates := srv.Creates()
+	if len(creates) != 3 || len(srv.Jobs()) != 3 {
+		t.Fatalf("%d CreateJob requests, %d jobs; want 3 of each", len(creates), len(srv.Jobs()))
+	}
+	tokens := map[string]bool{}
+	for i, want := range []string{"SSE-S3", "NOT-SSE", "DSSE-KMS"} {
+		cr := creates[i].Create
+		tokens[*cr.ClientRequestToken] = true
+		f := cr.ManifestGenerator.S3.Filter
+		if len(f.Encryption) != 1 || f.Encryption[0].Name() != want {
+			t.Errorf("job %d filters %+v, want %s alone", i, f.Encryption, want)
+		}
+		if i == 0 {
+			continue
+		}
+		op := cr.Operation.S3PutObjectCopy
+		// Metadata and tags kept: COPY, and neither NewObjectMetadata nor NewObjectTagging.
+		if op == nil || *op.TargetResource != "arn:aws:s3:::media-hls" || *op.SSEAwsKmsKeyID != keyARN || op.BucketKeyEnabled == nil || !*op.BucketKeyEnabled ||
+			op.MetadataDirective != "COPY" || op.NewObjectMetadata != nil || op.NewObjectTagging != nil {
+			t.Errorf("copy operation %+v", op)
+		}
+		if f.ObjectSizeLessThanBytes == nil || *f.ObjectSizeLessThanBytes != 5<<30+1 {
+			t.Errorf("copy job %d size filter %v, want objects of 5 GiB or less", i, f.ObjectSizeLessThanBytes)
+		}
+	}
+	if len(tokens) != 3 {
+		t.Errorf("the three jobs share tokens: %v", tokens)
+	}
+}
+
+func TestLatestFollowsGenerations(t *testing.T) {
+	srv := s3controltest.New()
+	defer srv.Close()
+	ctx := context.Background()
+	c := client(t, srv)
+	upd := spec()
+	cp := spec()
+	cp.Operation, cp.Kind, cp.MaxObjectSize = PutObjectCopy, KindNotSSE, 5<<30
+	other := spec()
+	other.Bucket = "other"
+	for _, s := range []Spec{upd, cp, other} {
+		if _, err := Ensure(ctx, c, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := Latest(ctx, c, account, upd.Requirement())
+	if err != nil {
 		t.Fatal(err)
 	}
-	cr := srv.Creates()[0].Create
-	cp := cr.Operation.S3PutObjectCopy
-	if cp == nil || *cp.TargetResource != "arn:aws:s3:::media-hls" || *cp.SSEAwsKmsKeyID != keyARN || cp.MetadataDirective != "COPY" || cp.NewObjectMetadata != nil || cp.NewObjectTagging != nil {
-		t.Errorf("copy operation %+v", cp)
+	var got []string
+	for _, j := range jobs {
+		got = append(got, fmt.Sprintf("%s %s %d", j.Operation, j.Kind, j.Generation))
 	}
-	if s.Token() == spec().Token() {
-		t.Error("a copy job and an update job share a token")
+	if diff := cmp.Diff([]string{"S3PutObjectCopy NOT-SSE 0", "S3UpdateObjectEncryption SSE-S3 0"}, got); diff != "" {
+		t.Errorf("generation 0 (-want +got):\n%s", diff)
+	}
+	// The next generation: a new token, so a new job, which Latest then answers alone.
+	next := cp
+	next.Generation = 1
+	if next.Token() == cp.Token() {
+		t.Fatal("generation 1 reuses generation 0's token")
+	}
+	j1, err := Ensure(ctx, c, next)
+	if err != nil || !j1.New {
+		t.Fatalf("generation 1: %+v, %v", j1, err)
+	}
+	again, err := Ensure(ctx, c, next)
+	if err != nil || again.New || again.ID != j1.ID {
+		t.Fatalf("generation 1 again: %+v, %v; want %s found", again, err, j1.ID)
+	}
+	jobs, err = Latest(ctx, c, account, upd.Requirement())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].ID != j1.ID || jobs[0].Generation != 1 {
+		t.Errorf("latest generation %+v, want job %s alone", jobs, j1.ID)
+	}
+	if len(srv.Jobs()) != 4 {
+		t.Errorf("%d jobs, want 4", len(srv.Jobs()))
+	}
+}
+
+func TestParseDescriptionRefusesOthers(t *testing.T) {
+	s := spec()
+	s.Generation = 12
+	req, gen, op, kind, ok := parseDescription(s.Description())
+	if !ok || req != s.Requirement() || gen != 12 || op != s.Operation || kind != s.Kind {
+		t.Errorf("parse %q: %s %d %s %s %v", s.Description(), req, gen, op, kind, ok)
+	}
+	for _, d := range []string{"", "sseguard", "sseguard abc g1 S3PutObjectCopy NOT-SSE", "sseguard 0123456789abcdef gx S3PutObjectCopy NOT-SSE", "sseguard 0123456789abcdef g-1 a b", "someone else's job"} {
+		if _, _, _, _, ok := parseDescription(d); ok {
+			t.Errorf("%q parsed as sseguard's", d)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ const (
 	KindNotSSE Kind = "NOT-SSE"
 )
 
-// Spec is one job sseguard wants for a bucket.
+// Spec is one job sseguard wants for a bucket: one operation over one kind of object.
 type Spec struct {
 	Account   string
 	Partition string
@@ -50,13 +51,15 @@ type Spec struct {
 	// default encryption, which sseguard sets before any object change).
 	KMSKeyARN string
 	BucketKey bool
-	// Kinds are the encryption kinds whose objects the job changes. For KindSSEKMS, WrongKeyARNs
-	// narrow it to objects under those keys (an empty list means every SSE-KMS object).
-	Kinds        []Kind
-	WrongKeyARNs []string
-	// BucketKeyOff adds the required key's objects that have Bucket Key off.
-	BucketKeyOff bool
-	Prefixes     []string
+	// Kind is the one encryption kind whose objects the job changes: MatchAnyObjectEncryption
+	// takes exactly one entry ("Array Members: Fixed number of 1 item",
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobManifestGeneratorFilter.html).
+	// A KindSSEKMS filter names no key: every SSE-KMS object.
+	Kind Kind
+	// MaxObjectSize, when above 0, leaves larger objects out of the manifest
+	// (ObjectSizeLessThanBytes).
+	MaxObjectSize int64
+	Prefixes      []string
 	// CreatedBefore is the run's start: objects uploaded later already get the default encryption.
 	CreatedBefore        time.Time
 	RoleARN              string
@@ -67,6 +70,9 @@ type Spec struct {
 	// Revision identifies the policy version (e.g. the commit); it is part of the token, so a new
 	// policy revision may start a new job while re-runs of one revision never do.
 	Revision string
+	// Generation is the requirement's job round: 0 first, then one more each time every job of
+	// the last round has ended and a check still finds objects to fix.
+	Generation int
 }
 
 // Target names what the job changes objects to: the key ARN, or "sse-s3".
@@ -77,29 +83,51 @@ func (s Spec) Target() string {
 	return s.KMSKeyARN
 }
 
-// Token is the job's ClientRequestToken: the same spec (run start aside) gives the same token, so
-// a lost CreateJob answer retried, or a later run, cannot make a second job. At most 64 characters
-// (CreateJob request parameters).
-func (s Spec) Token() string {
+func digest(parts ...string) string {
 	h := sha256.New()
-	kinds := make([]string, 0, len(s.Kinds))
-	for _, k := range s.Kinds {
-		kinds = append(kinds, string(k))
-	}
-	sort.Strings(kinds)
-	wrong := append([]string(nil), s.WrongKeyARNs...)
-	sort.Strings(wrong)
-	prefixes := append([]string(nil), s.Prefixes...)
-	sort.Strings(prefixes)
-	for _, part := range []string{s.Account, s.Bucket, string(s.Operation), s.Target(), fmt.Sprint(s.BucketKey, s.BucketKeyOff), strings.Join(kinds, ","), strings.Join(wrong, ","), strings.Join(prefixes, "\x01"), s.Revision} {
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	return "sseguard-" + hex.EncodeToString(h.Sum(nil))[:40]
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Description is the job description sseguard writes and later finds the job by.
-func (s Spec) Description() string { return "sseguard " + s.Token() }
+// Requirement identifies what the policy requires of the bucket's objects (account, bucket,
+// target, Bucket Key, prefixes, revision): every job of every generation for it shares it.
+func (s Spec) Requirement() string {
+	prefixes := append([]string(nil), s.Prefixes...)
+	sort.Strings(prefixes)
+	return digest(s.Account, s.Bucket, s.Target(), fmt.Sprint(s.BucketKey), strings.Join(prefixes, "\x01"), s.Revision)[:16]
+}
+
+// Token is the job's ClientRequestToken: the same requirement, operation, kind and generation
+// give the same token, so a lost CreateJob answer retried, or a later run, cannot make a second
+// job, while the next generation gets a new one. At most 64 characters (CreateJob request
+// parameters).
+func (s Spec) Token() string {
+	return "sseguard-" + digest(s.Requirement(), string(s.Operation), string(s.Kind), fmt.Sprint(s.MaxObjectSize), fmt.Sprint(s.Generation))[:40]
+}
+
+// Description is the job description sseguard writes and later finds the job by:
+// "sseguard <requirement> g<generation> <operation> <kind>" (well within CreateJob's 256
+// characters).
+func (s Spec) Description() string {
+	return fmt.Sprintf("sseguard %s g%d %s %s", s.Requirement(), s.Generation, s.Operation, s.Kind)
+}
+
+// parseDescription reads a description Description wrote. Descriptions are anyone's text: a
+// description that does not parse is someone else's job.
+func parseDescription(d string) (req string, gen int, op Operation, kind Kind, ok bool) {
+	f := strings.Fields(d)
+	if len(f) != 5 || f[0] != "sseguard" || len(f[1]) != 16 || !strings.HasPrefix(f[2], "g") {
+		return "", 0, "", "", false
+	}
+	n, err := strconv.Atoi(f[2][1:])
+	if err != nil || n < 0 || n > 1_000_000 {
+		return "", 0, "", "", false
+	}
+	return f[1], n, Operation(f[3]), Kind(f[4]), true
+}
 
 func (s Spec) arn(resource string) string {
 	p := s.Partition
@@ -114,26 +142,22 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	if s.Account == "" || s.Bucket == "" || s.RoleARN == "" || s.ReportBucket == "" {
 		return nil, errors.New("a batch job needs the account, the bucket, batch_operations.role_arn and batch_operations.report_bucket")
 	}
-	if len(s.Kinds) == 0 && !s.BucketKeyOff {
-		return nil, errors.New("a batch job needs at least one kind of object to change")
-	}
 	op := &types.JobOperation{}
 	switch s.Operation {
 	case UpdateObjectEncryption:
 		if s.KMSKeyARN == "" {
 			return nil, errors.New("S3UpdateObjectEncryption can only change objects to SSE-KMS; it needs the key ARN")
 		}
-		for _, k := range s.Kinds {
-			if k == KindNotSSE || k == KindDSSE {
-				return nil, fmt.Errorf("S3UpdateObjectEncryption cannot change %s objects; copy them instead", k)
-			}
+		if s.Kind != KindSSES3 && s.Kind != KindSSEKMS {
+			return nil, fmt.Errorf("S3UpdateObjectEncryption cannot change %s objects; copy them instead", s.Kind)
 		}
 		op.S3UpdateObjectEncryption = &types.S3UpdateObjectEncryptionOperation{ObjectEncryption: &types.ObjectEncryption{
 			SSEKMS: &types.S3UpdateObjectEncryptionSSEKMS{KMSKeyArn: aws.String(s.KMSKeyARN), BucketKeyEnabled: aws.Bool(s.BucketKey)},
 		}}
 	case PutObjectCopy:
-		// Copy onto itself. With neither NewObjectMetadata nor NewObjectTagging, S3 keeps the
-		// source's metadata and tags ("S3CopyObjectOperation",
+		// Copy onto itself. With MetadataDirective COPY and no NewObjectMetadata, S3 "copies all
+		// the metadata from the original objects"; with no NewObjectTagging, "the tags of the
+		// source objects are copied to destination objects by default" ("S3CopyObjectOperation",
 		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3CopyObjectOperation.html).
 		c := &types.S3CopyObjectOperation{TargetResource: aws.String(s.arn(s.Bucket)), MetadataDirective: types.S3MetadataDirectiveCopy}
 		if s.KMSKeyARN != "" {
@@ -149,27 +173,23 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	if len(s.Prefixes) > 0 {
 		filter.KeyNameConstraint = &types.KeyNameConstraint{MatchAnyPrefix: append([]string(nil), s.Prefixes...)}
 	}
-	for _, k := range s.Kinds {
-		switch k {
-		case KindSSES3:
-			filter.MatchAnyObjectEncryption = append(filter.MatchAnyObjectEncryption, &types.ObjectEncryptionFilterMemberSSES3{})
-		case KindNotSSE:
-			filter.MatchAnyObjectEncryption = append(filter.MatchAnyObjectEncryption, &types.ObjectEncryptionFilterMemberNOTSSE{})
-		case KindDSSE:
-			filter.MatchAnyObjectEncryption = append(filter.MatchAnyObjectEncryption, &types.ObjectEncryptionFilterMemberDSSEKMS{})
-		case KindSSEKMS:
-			if len(s.WrongKeyARNs) == 0 {
-				filter.MatchAnyObjectEncryption = append(filter.MatchAnyObjectEncryption, &types.ObjectEncryptionFilterMemberSSEKMS{})
-			}
-			for _, arn := range s.WrongKeyARNs {
-				filter.MatchAnyObjectEncryption = append(filter.MatchAnyObjectEncryption, &types.ObjectEncryptionFilterMemberSSEKMS{Value: types.SSEKMSFilter{KmsKeyArn: aws.String(arn)}})
-			}
-		default:
-			return nil, fmt.Errorf("unknown object encryption kind %q", k)
-		}
+	if s.MaxObjectSize > 0 {
+		// "includes only source bucket objects whose file size is less than the specified
+		// number of bytes" (JobManifestGeneratorFilter): one more keeps objects of exactly the
+		// limit.
+		filter.ObjectSizeLessThanBytes = aws.Int64(s.MaxObjectSize + 1)
 	}
-	if s.BucketKeyOff && s.KMSKeyARN != "" {
-		filter.MatchAnyObjectEncryption = append(filter.MatchAnyObjectEncryption, &types.ObjectEncryptionFilterMemberSSEKMS{Value: types.SSEKMSFilter{KmsKeyArn: aws.String(s.KMSKeyARN), BucketKeyEnabled: aws.Bool(false)}})
+	switch s.Kind {
+	case KindSSES3:
+		filter.MatchAnyObjectEncryption = []types.ObjectEncryptionFilter{&types.ObjectEncryptionFilterMemberSSES3{}}
+	case KindNotSSE:
+		filter.MatchAnyObjectEncryption = []types.ObjectEncryptionFilter{&types.ObjectEncryptionFilterMemberNOTSSE{}}
+	case KindDSSE:
+		filter.MatchAnyObjectEncryption = []types.ObjectEncryptionFilter{&types.ObjectEncryptionFilterMemberDSSEKMS{}}
+	case KindSSEKMS:
+		filter.MatchAnyObjectEncryption = []types.ObjectEncryptionFilter{&types.ObjectEncryptionFilterMemberSSEKMS{}}
+	default:
+		return nil, fmt.Errorf("unknown object encryption kind %q", s.Kind)
 	}
 	prefix := strings.TrimSuffix(s.ReportPrefix, "/")
 	if prefix != "" {
@@ -204,6 +224,7 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 			{Key: aws.String("sseguard:bucket"), Value: aws.String(s.Bucket)},
 			{Key: aws.String("sseguard:target"), Value: aws.String(tagValue(s.Target()))},
 			{Key: aws.String("sseguard:revision"), Value: aws.String(tagValue(s.Revision))},
+			{Key: aws.String("sseguard:generation"), Value: aws.String(strconv.Itoa(s.Generation))},
 		},
 	}, nil
 }
@@ -218,12 +239,15 @@ func tagValue(v string) string {
 
 // Job is what a run learns of a job.
 type Job struct {
-	ID        string
-	Status    string
-	Created   time.Time
-	Total     int64
-	Succeeded int64
-	Failed    int64
+	ID         string
+	Operation  Operation
+	Kind       Kind
+	Generation int
+	Status     string
+	Created    time.Time
+	Total      int64
+	Succeeded  int64
+	Failed     int64
 	// AwaitingConfirmation is true when the job is Suspended until someone confirms it.
 	AwaitingConfirmation bool
 	FailureReasons       []string
@@ -237,9 +261,67 @@ func ConfirmCommand(account, region, id string) string {
 	return fmt.Sprintf("aws s3control update-job-status --account-id %s --region %s --job-id %s --requested-job-status Ready", account, region, id)
 }
 
-// Find looks for the spec's job among the account's jobs (ListJobs lists jobs not yet finished and
-// those finished recently: batch-ops-list-jobs.html) by its description, newest first, and
-// describes it. It answers nil when there is none.
+// Latest finds the jobs of a requirement's latest generation among the account's jobs
+// (ListJobs lists jobs not yet finished and those finished recently: batch-ops-list-jobs.html)
+// by their descriptions, and describes each. It answers no jobs when there are none.
+func Latest(ctx context.Context, api API, account, requirement string) ([]*Job, error) {
+	type found struct {
+		id   string
+		gen  int
+		op   Operation
+		kind Kind
+	}
+	var all []found
+	latest := -1
+	var next *string
+	for page := 0; ; page++ {
+		if page == 100 {
+			return nil, fmt.Errorf("list batch jobs of account %s: more than 100 pages", account)
+		}
+		out, err := api.ListJobs(ctx, &s3control.ListJobsInput{AccountId: aws.String(account), NextToken: next})
+		if err != nil {
+			return nil, fmt.Errorf("list batch jobs of account %s: %w", account, err)
+		}
+		for _, j := range out.Jobs {
+			req, gen, op, kind, ok := parseDescription(aws.ToString(j.Description))
+			if !ok || req != requirement || j.JobId == nil {
+				continue
+			}
+			all = append(all, found{*j.JobId, gen, op, kind})
+			latest = max(latest, gen)
+		}
+		if out.NextToken == nil || *out.NextToken == "" {
+			break
+		}
+		next = out.NextToken
+	}
+	var jobs []*Job
+	seen := map[string]bool{}
+	for _, f := range all {
+		key := string(f.op) + " " + string(f.kind)
+		if f.gen != latest || seen[key] {
+			continue // one job per operation and kind: the token makes sure of it
+		}
+		seen[key] = true
+		j, err := Describe(ctx, api, account, f.id)
+		if err != nil {
+			return nil, err
+		}
+		j.Operation, j.Kind, j.Generation = f.op, f.kind, f.gen
+		jobs = append(jobs, j)
+	}
+	sort.Slice(jobs, func(a, b int) bool { return jobOrder(jobs[a]) < jobOrder(jobs[b]) })
+	return jobs, nil
+}
+
+// jobOrder sorts jobs as the plan lists them: updates first, then copies, by kind.
+func jobOrder(j *Job) string {
+	order := map[Kind]string{KindSSES3: "1", KindSSEKMS: "2", KindNotSSE: "3", KindDSSE: "4"}
+	return string(j.Operation)[:3] + order[j.Kind] + string(j.Kind)
+}
+
+// Find looks for the spec's own job (its generation, operation and kind) and describes it. It
+// answers nil when there is none.
 func Find(ctx context.Context, api API, s Spec) (*Job, error) {
 	want := s.Description()
 	var next *string
@@ -250,7 +332,11 @@ func Find(ctx context.Context, api API, s Spec) (*Job, error) {
 		}
 		for _, j := range out.Jobs {
 			if aws.ToString(j.Description) == want && j.JobId != nil {
-				return Describe(ctx, api, s.Account, *j.JobId)
+				d, err := Describe(ctx, api, s.Account, *j.JobId)
+				if d != nil {
+					d.Operation, d.Kind, d.Generation = s.Operation, s.Kind, s.Generation
+				}
+				return d, err
 			}
 		}
 		if out.NextToken == nil || *out.NextToken == "" {
@@ -315,6 +401,6 @@ func Ensure(ctx context.Context, api API, s Spec) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	j.New = true
+	j.Operation, j.Kind, j.Generation, j.New = s.Operation, s.Kind, s.Generation, true
 	return j, nil
 }

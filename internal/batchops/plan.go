@@ -13,16 +13,9 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
-// SpecFor turns a reencrypt-objects change on the batch engine into the job that carries it out.
-//   - to SSE-KMS: S3UpdateObjectEncryption over SSE-S3 and SSE-KMS objects (every key: the manifest
-//     generator cannot say "not this key"; objects already right are re-wrapped under the same
-//     key), plus, when Bucket Key is required, the required key's objects with Bucket Key off.
-//     Unencrypted and DSSE-KMS objects are not covered by that operation
-//     (batch-ops-update-encryption.html) and are left out of the job.
-//   - to SSE-S3: S3PutObjectCopy (UpdateObjectEncryption cannot target SSE-S3) over unencrypted,
-//     SSE-KMS and DSSE-KMS objects; the copies take the bucket's default encryption, which the
-//     plan sets before re-encryption starts.
-func SpecFor(c plan.Change, rule plan.Rule, account, partition string, start time.Time) (Spec, error) {
+// SpecFor turns one job of a reencrypt-objects change on the batch engine (the plan chose its
+// operation, kind, size limit and generation: plan.BatchJobsFor) into the job's spec.
+func SpecFor(c plan.Change, j plan.BatchJob, rule plan.Rule, account, partition string, start time.Time) (Spec, error) {
 	if c.Batch == nil {
 		return Spec{}, errors.New("the change has no batch_operations")
 	}
@@ -30,30 +23,39 @@ func SpecFor(c plan.Change, rule plan.Rule, account, partition string, start tim
 		Account: account, Partition: partition, Bucket: c.Bucket, Prefixes: c.Prefixes, CreatedBefore: start,
 		RoleARN: c.Batch.RoleARN, ReportBucket: c.Batch.ReportBucket, ReportPrefix: c.Batch.ReportPrefix,
 		ConfirmationRequired: c.Batch.ConfirmationRequired, Priority: c.Batch.Priority, Revision: c.Batch.Revision,
+		Operation: Operation(j.Operation), Kind: Kind(j.Filter), MaxObjectSize: j.MaxObjectSize, Generation: j.Generation,
 	}
 	switch rule.Algorithm {
 	case plan.AlgKMS:
 		if rule.KeyARN == "" {
 			return Spec{}, errors.New("the key's ARN is not known yet")
 		}
-		s.Operation, s.KMSKeyARN, s.BucketKey = UpdateObjectEncryption, rule.KeyARN, rule.BucketKey
-		s.Kinds = []Kind{KindSSES3, KindSSEKMS}
+		s.KMSKeyARN, s.BucketKey = rule.KeyARN, rule.BucketKey
 	case plan.AlgAES256:
-		s.Operation = PutObjectCopy
-		s.Kinds = []Kind{KindNotSSE, KindSSEKMS, KindDSSE}
 	default:
 		return Spec{}, fmt.Errorf("no batch job for algorithm %q", rule.Algorithm)
 	}
 	return s, nil
 }
 
-// PlanJob converts a job for the plan and the report.
-func PlanJob(j *Job, region string, account string) *plan.BatchJob {
-	if j == nil {
-		return nil
+// Requirement answers the requirement id of a change's jobs (see Spec.Requirement), or "" when
+// it cannot be known yet (a key this plan creates).
+func Requirement(c plan.Change, rule plan.Rule, account string) string {
+	s, err := SpecFor(c, plan.BatchJob{}, rule, account, "", time.Time{})
+	if err != nil {
+		return ""
 	}
-	out := &plan.BatchJob{ID: j.ID, Status: j.Status, Created: j.Created, Total: j.Total, Succeeded: j.Succeeded, Failed: j.Failed,
+	return s.Requirement()
+}
+
+// PlanJob converts a job for the plan and the report.
+func PlanJob(j *Job, region string, account string) plan.BatchJob {
+	out := plan.BatchJob{Operation: string(j.Operation), Filter: string(j.Kind), Generation: j.Generation,
+		ID: j.ID, Status: j.Status, Created: j.Created, Total: j.Total, Succeeded: j.Succeeded, Failed: j.Failed,
 		AwaitingConfirmation: j.AwaitingConfirmation, FailureReasons: j.FailureReasons, New: j.New}
+	if j.Operation == PutObjectCopy {
+		out.MaxObjectSize = plan.MaxBatchCopySize
+	}
 	if j.AwaitingConfirmation {
 		out.ConfirmCommand = ConfirmCommand(account, region, j.ID)
 	}
@@ -71,21 +73,27 @@ type Starter struct {
 	RunStart time.Time
 }
 
-// Start makes sure the change's job exists and answers it.
-func (s *Starter) Start(ctx context.Context, c plan.Change, rule plan.Rule) (*plan.BatchJob, error) {
+// Start makes sure each job the change lists exists, creating those that do not (a job the plan
+// found is only read again), and answers them all. It stops at the first job it cannot make,
+// answering those made so far with the error.
+func (s *Starter) Start(ctx context.Context, c plan.Change, rule plan.Rule) ([]plan.BatchJob, error) {
 	partition := s.Partition
 	if partition == "" {
 		partition = Partition(c.Region)
 	}
-	spec, err := SpecFor(c, rule, s.Account, partition, s.RunStart)
-	if err != nil {
-		return nil, fmt.Errorf("batch job for bucket %s: %w", c.Bucket, err)
+	var out []plan.BatchJob
+	for _, pj := range c.BatchJobs {
+		spec, err := SpecFor(c, pj, rule, s.Account, partition, s.RunStart)
+		if err != nil {
+			return out, fmt.Errorf("batch job for bucket %s: %w", c.Bucket, err)
+		}
+		j, err := Ensure(ctx, s.Client(c.Region), spec)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, PlanJob(j, c.Region, s.Account))
 	}
-	j, err := Ensure(ctx, s.Client(c.Region), spec)
-	if err != nil {
-		return nil, err
-	}
-	return PlanJob(j, c.Region, s.Account), nil
+	return out, nil
 }
 
 // Lister is the S3 call Count makes.

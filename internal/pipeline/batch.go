@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 
 	"github.com/sseguard/sseguard/internal/batchops"
+	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/state"
@@ -72,8 +73,12 @@ func usesBatch(b policy.Bucket) bool {
 }
 
 // planWithBatch computes the plan, learning first what engine: auto weighs (a listing of each
-// auto bucket that apply has not scanned) and then each batch bucket's existing job.
-func (p *Pipeline) planWithBatch(ctx context.Context, c AWS, pol *policy.Policy, st *state.State) (*plan.Plan, error) {
+// auto bucket that apply has not scanned) and then each batch bucket's jobs of its latest
+// generation.
+//
+// When every job of a bucket's latest generation has ended, the bucket is scanned (with runner)
+// to check what is left; objects too large for a copy job are counted apart.
+func (p *Pipeline) planWithBatch(ctx context.Context, c AWS, runner *objectRunner, pol *policy.Policy, st *state.State) (*plan.Plan, error) {
 	in := plan.Inputs{Batch: map[string]plan.BatchInput{}, ObjectBudget: p.Objects.MaxObjects, Now: time.Now()}
 	batchBuckets := false
 	for _, b := range pol.Buckets {
@@ -105,24 +110,45 @@ func (p *Pipeline) planWithBatch(ctx context.Context, c AWS, pol *policy.Policy,
 		if ch.Engine != plan.EngineBatch || ch.Rule == nil {
 			continue
 		}
-		spec, err := batchops.SpecFor(ch, *ch.Rule, st.Account, batchops.Partition(ch.Region), p.runStart())
-		if err != nil {
+		req := batchops.Requirement(ch, *ch.Rule, st.Account)
+		if req == "" {
 			continue // the key is created by this plan: no job can exist for it yet
 		}
 		api, err := p.batchClient(ctx, c, st.Account, ch.Region)
 		if err != nil {
 			return nil, err
 		}
-		j, err := batchops.Find(ctx, api, spec)
+		jobs, err := batchops.Latest(ctx, api, st.Account, req)
 		if err != nil {
-			return nil, fmt.Errorf("look for the Batch Operations job of %s: %w", ch.Bucket, err)
+			return nil, fmt.Errorf("look for the Batch Operations jobs of %s: %w", ch.Bucket, err)
 		}
-		if j != nil {
-			bi := in.Batch[ch.Bucket]
-			bi.Job = batchops.PlanJob(j, ch.Region, st.Account)
-			in.Batch[ch.Bucket] = bi
-			found = true
+		if len(jobs) == 0 {
+			continue
 		}
+		found = true
+		bi := in.Batch[ch.Bucket]
+		bi.Finished = true
+		for _, j := range jobs {
+			pj := batchops.PlanJob(j, ch.Region, st.Account)
+			bi.Jobs = append(bi.Jobs, pj)
+			bi.Finished = bi.Finished && pj.Ended()
+		}
+		if bi.Finished && runner != nil {
+			// Every job of the generation has ended: a check scan (an S3 Inventory when the
+			// bucket has a usable one, else a HEAD per object) says whether anything is left
+			// before the bucket reads in sync.
+			ob := st.Buckets[ch.Bucket]
+			fmt.Fprintf(p.log(), "  objects %s: every Batch Operations job of generation %d has ended; checking the bucket\n", ch.Bucket, jobs[0].Generation)
+			counts, large, err := runner.check(ctx, observe.ScanTarget{Bucket: ch.Bucket, Region: ch.Region, Algorithm: ch.Rule.Algorithm,
+				KeyARN: ch.Rule.KeyARN, BucketKey: ch.Rule.BucketKey, Prefixes: ch.Prefixes, Owner: st.Account, BucketPolicy: ob.Policy},
+				plan.CopiedKinds(ch.Rule.Algorithm), plan.MaxBatchCopySize)
+			if err != nil {
+				return nil, fmt.Errorf("check %s after its Batch Operations jobs ended: %w", ch.Bucket, err)
+			}
+			ob.Objects, ob.ObjectsDeferred = counts, false
+			bi.TooLarge = large
+		}
+		in.Batch[ch.Bucket] = bi
 	}
 	if !found {
 		return pl, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -68,6 +69,30 @@ func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*state.O
 		return nil, err
 	}
 	return counts(s), nil
+}
+
+// check scans a bucket as Scan does and also counts, by kind, the objects to fix of the given
+// kinds that are larger than limit (those a Batch Operations copy cannot take).
+func (r *objectRunner) check(ctx context.Context, t observe.ScanTarget, kinds []string, limit int64) (*state.ObjectCounts, map[string]int, error) {
+	o := r.options(t.Bucket, "check")
+	large := map[string]int{}
+	next := o.OnFinding
+	o.OnFinding = func(f objects.Finding) {
+		if f.Size > limit && f.Action == objects.ActionWouldFix && slices.Contains(kinds, f.Kind) {
+			large[f.Kind]++
+		}
+		if next != nil {
+			next(f)
+		}
+	}
+	s, err := objects.Scan(ctx, r.clients.Objects(t.Region), r.keys, objects.Target{
+		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
+		BucketKey: t.BucketKey, Prefixes: t.Prefixes, ExpectedBucketOwner: t.Owner, BucketPolicy: t.BucketPolicy,
+	}, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return counts(s), large, nil
 }
 
 // Fix implements apply.ObjectFixer.

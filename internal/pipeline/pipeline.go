@@ -242,7 +242,7 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, c AWS, pol *policy.Policy
 		// Reading back: re-encryptions are not verified by planning again.
 		return plan.Compute(pol, st), nil
 	}
-	return p.planWithBatch(ctx, c, pol, st)
+	return p.planWithBatch(ctx, c, runner, pol, st)
 }
 
 func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (AWS, error) {

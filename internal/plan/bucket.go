@@ -38,13 +38,19 @@ func (bc *bucketPlan) objects() {
 	}
 	if ob.ObjectsDeferred {
 		ch.Before = "existing objects (apply scans and re-encrypts them in one pass)"
-		bc.changes = append(bc.changes, bc.withEngine(ch))
+		if bi, ok := bc.c.in.Batch[bc.b.Name]; ok && len(bi.Jobs) > 0 {
+			ch.Before = "existing objects (Batch Operations jobs are re-encrypting them)"
+		}
+		if ch, ok := bc.withEngine(ch); ok {
+			bc.changes = append(bc.changes, ch)
+		}
 		return
 	}
 	o := ob.Objects
 	if o == nil {
 		return
 	}
+	bc.batchCheck(o)
 	if n := skippedTotal(o); n > 0 {
 		bc.warn(WarnObjectsSkipped, "%d objects in %s cannot be re-encrypted in place (%s); they keep their current encryption",
 			n, bc.b.Name, countsText(o.Skipped))
@@ -75,7 +81,38 @@ func (bc *bucketPlan) objects() {
 		}
 		ch.Details = append(ch.Details, s.Kind+": "+s.Key)
 	}
-	bc.changes = append(bc.changes, bc.withEngine(ch))
+	if ch, ok := bc.withEngine(ch); ok {
+		bc.changes = append(bc.changes, ch)
+	}
+}
+
+// batchCheck says what the check scan after a finished generation of Batch Operations jobs
+// found: nothing to fix (the bucket is in sync), or objects too large for a copy job.
+func (bc *bucketPlan) batchCheck(o *ObjectCounts) {
+	bi, ok := bc.c.in.Batch[bc.b.Name]
+	if !ok || !bi.Finished || len(bi.Jobs) == 0 {
+		return
+	}
+	var ids []string
+	for _, j := range bi.Jobs {
+		ids = append(ids, "job "+j.ID+" "+j.Status)
+	}
+	ended := fmt.Sprintf("Batch Operations generation %d has ended (%s)", bi.Jobs[0].Generation, strings.Join(ids, ", "))
+	large := 0
+	for _, v := range bi.TooLarge {
+		large += v
+	}
+	switch n := o.TotalToFix(); {
+	case n == 0 && o.Remaining > 0:
+		bc.warn(WarnBatchChecked, "%s; the check scan read %d objects of %s within the run's budget and found none to fix; %d were not checked (raise --max-objects, or give the bucket an S3 Inventory with EncryptionStatus)",
+			ended, o.Scanned, bc.b.Name, o.Remaining)
+	case n == 0:
+		bc.warn(WarnBatchChecked, "%s; the check scan found nothing to fix in %s (%d objects read): its objects are as required", ended, bc.b.Name, o.Scanned)
+	}
+	if large > 0 {
+		bc.warn(WarnBatchTooLarge, "%d objects in %s are over %s (%s): a Batch Operations copy cannot take them and no job will; re-encrypt them with engine: local, which copies them in parts",
+			large, bc.b.Name, sizeText(MaxBatchCopySize), countsText(bi.TooLarge))
+	}
 }
 
 func skippedTotal(o *ObjectCounts) int {

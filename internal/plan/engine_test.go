@@ -1,9 +1,12 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/state"
@@ -15,7 +18,7 @@ func TestEngineChoice(t *testing.T) {
 	scanned := func(n, remaining int) *state.ObjectCounts {
 		return &state.ObjectCounts{Scanned: n, Remaining: remaining, ToFix: map[string]int{"sse-s3": n}}
 	}
-	job := &BatchJob{ID: "j1", Status: "Active", Total: 10, Succeeded: 4}
+	job := BatchJob{Operation: OpCopy, Filter: "NOT-SSE", ID: "j1", Status: "Active", Total: 10, Succeeded: 4}
 	cases := map[string]struct {
 		engine   policy.Engine
 		batch    *policy.BatchOperations
@@ -33,7 +36,7 @@ func TestEngineChoice(t *testing.T) {
 		"auto scan over budget":     {"", batch, scanned(5, 7), false, Inputs{ObjectBudget: 5}, EngineBatch, "stopped at this run's object budget with 7 objects left"},
 		"auto deferred, long list":  {"", batch, nil, true, Inputs{ObjectBudget: 50, Batch: map[string]BatchInput{"media": {Listed: 51}}}, EngineBatch, "more than 50 objects"},
 		"auto deferred, short list": {"", batch, nil, true, Inputs{Batch: map[string]BatchInput{"media": {Listed: 3, ListedAll: true}}}, EngineLocal, "found 3 objects"},
-		"auto deferred, job exists": {"", batch, nil, true, Inputs{Batch: map[string]BatchInput{"media": {Listed: 3, ListedAll: true, Job: job}}}, EngineBatch, "already exists"},
+		"auto deferred, job exists": {"", batch, nil, true, Inputs{Batch: map[string]BatchInput{"media": {Listed: 3, ListedAll: true, Jobs: []BatchJob{job}}}}, EngineBatch, "already exists"},
 		"auto deferred, unknown":    {"", batch, nil, true, Inputs{}, EngineLocal, "not known"},
 	}
 	for name, tc := range cases {
@@ -59,8 +62,8 @@ func TestEngineChoice(t *testing.T) {
 			if ch.Batch != nil && (ch.Batch.RoleARN != batch.RoleARN || ch.Batch.Revision != Revision(b)) {
 				t.Errorf("batch config %+v", ch.Batch)
 			}
-			if name == "auto deferred, job exists" && (ch.BatchJob == nil || ch.BatchJob.ID != "j1") {
-				t.Errorf("existing job not in the change: %+v", ch.BatchJob)
+			if name == "auto deferred, job exists" && (len(ch.BatchJobs) != 1 || ch.BatchJobs[0].ID != "j1") {
+				t.Errorf("existing job not in the change: %+v", ch.BatchJobs)
 			}
 		})
 	}
@@ -95,9 +98,127 @@ func TestRevisionFollowsTheRequirement(t *testing.T) {
 func TestBatchJobSummary(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	j := &BatchJob{ID: "j1", Status: "Suspended", Total: 100, Created: now.Add(-90 * time.Minute), AwaitingConfirmation: true, ConfirmCommand: "aws s3control update-job-status ..."}
-	want := "job j1: Suspended, 0 of 100 tasks succeeded, 0 failed, started 1h30m0s ago; awaiting confirmation: aws s3control update-job-status ..."
-	if got := j.Summary(now); got != want {
-		t.Errorf("Summary:\n got %s\nwant %s", got, want)
+	cases := map[string]struct {
+		job  BatchJob
+		want string
+	}{
+		"awaiting confirmation": {
+			BatchJob{Operation: OpUpdateEncryption, Filter: "SSE-S3", ID: "j1", Status: "Suspended", Total: 100, Created: now.Add(-90 * time.Minute), AwaitingConfirmation: true, ConfirmCommand: "aws s3control update-job-status ..."},
+			"job j1 (S3UpdateObjectEncryption of SSE-S3 objects, generation 0): Suspended, 0 of 100 tasks succeeded, 0 failed, started 1h30m0s ago; awaiting confirmation: aws s3control update-job-status ...",
+		},
+		"failed": {
+			BatchJob{Operation: OpCopy, Filter: "NOT-SSE", MaxObjectSize: MaxBatchCopySize, Generation: 2, ID: "j2", Status: "Failed", FailureReasons: []string{"AccessDenied role cannot read the manifest"}},
+			"job j2 (S3PutObjectCopy of NOT-SSE objects up to 5 GiB, generation 2): Failed; failure reasons: AccessDenied role cannot read the manifest",
+		},
+		"to create": {
+			BatchJob{Operation: OpCopy, Filter: "DSSE-KMS", MaxObjectSize: MaxBatchCopySize, Generation: 1},
+			"new job (S3PutObjectCopy of DSSE-KMS objects up to 5 GiB, generation 1)",
+		},
+	}
+	for name, tc := range cases {
+		if got := tc.job.Summary(now); got != tc.want {
+			t.Errorf("%s: Summary:\n got %s\nwant %s", name, got, tc.want)
+		}
+	}
+}
+
+// jobsOf names a change's jobs as "operation filter generation id".
+func jobsOf(jobs []BatchJob) []string {
+	var out []string
+	for _, j := range jobs {
+		out = append(out, fmt.Sprintf("%s %s %d %s", j.Operation, j.Filter, j.Generation, j.ID))
+	}
+	return out
+}
+
+func TestBatchJobsByGeneration(t *testing.T) {
+	t.Parallel()
+	batch := &policy.BatchOperations{RoleARN: "arn:aws:iam::111122223333:role/batch", ReportBucket: "reports", ConfirmationRequired: true, Priority: 10}
+	ended := func(gen int, ids ...string) []BatchJob {
+		var out []BatchJob
+		for _, id := range ids {
+			out = append(out, BatchJob{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: gen, ID: id, Status: "Complete"})
+		}
+		return out
+	}
+	cases := map[string]struct {
+		enc      policy.Encryption
+		objects  *state.ObjectCounts
+		in       BatchInput
+		want     []string // nil: no reencrypt change
+		warnings []string
+	}{
+		"sse-kms, no job yet: four jobs, one filter each": {
+			enc: policy.SSEKMS, in: BatchInput{Listed: -1},
+			want: []string{"S3UpdateObjectEncryption SSE-S3 0 ", "S3UpdateObjectEncryption SSE-KMS 0 ", "S3PutObjectCopy NOT-SSE 0 ", "S3PutObjectCopy DSSE-KMS 0 "},
+		},
+		"sse-s3, no job yet: copies only": {
+			enc: policy.SSES3, in: BatchInput{Listed: -1},
+			want: []string{"S3PutObjectCopy NOT-SSE 0 ", "S3PutObjectCopy SSE-KMS 0 ", "S3PutObjectCopy DSSE-KMS 0 "},
+		},
+		"running generation: followed, nothing new": {
+			enc: policy.SSEKMS, in: BatchInput{Listed: -1, Jobs: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: 1, ID: "j5", Status: "Active"}}},
+			want: []string{"S3UpdateObjectEncryption SSE-S3 1 j5"},
+		},
+		"ended, check finds nothing: in sync": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 6},
+			in: BatchInput{Listed: -1, Jobs: ended(0, "j1", "j2"), Finished: true}, warnings: []string{WarnBatchChecked},
+		},
+		"ended, check finds unencrypted objects: next generation copies them": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 4, ToFix: map[string]int{"unencrypted": 2}},
+			in:   BatchInput{Listed: -1, Jobs: ended(0, "j1"), Finished: true},
+			want: []string{"S3PutObjectCopy NOT-SSE 1 "},
+		},
+		"ended, only objects too large are left: no job, warned": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 5, ToFix: map[string]int{"unencrypted": 1}},
+			in:       BatchInput{Listed: -1, Jobs: ended(3, "j1"), Finished: true, TooLarge: map[string]int{"unencrypted": 1}},
+			warnings: []string{WarnBatchTooLarge},
+		},
+		"ended, check stopped at the budget: not in sync": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 3, Compliant: 3, Remaining: 3},
+			in: BatchInput{Listed: -1, Jobs: ended(0, "j1"), Finished: true}, warnings: []string{WarnBatchChecked},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := policy.Bucket{Name: "media", Encryption: tc.enc, ExistingObjects: policy.ObjectsReencrypt, Engine: policy.EngineBatch, Batch: batch, BucketKey: true, Pos: policy.Pos{Line: 3, Column: 5}}
+			rule := &state.Rule{Algorithm: "AES256"}
+			keys := map[state.KeyRef]*state.Key(nil)
+			if tc.enc == policy.SSEKMS {
+				b.KMSKey = keyARN
+				rule = &state.Rule{Algorithm: "aws:kms", KeyRef: keyARN, KeyARN: keyARN, BucketKey: true}
+				keys = map[state.KeyRef]*state.Key{{Region: "us-east-1", Ref: keyARN}: enabledKey()}
+			}
+			ob := existing("media", "us-east-1", rule)
+			ob.Objects, ob.ObjectsDeferred = tc.objects, tc.objects == nil
+			p := ComputeWith(&policy.Policy{Buckets: []policy.Bucket{b}}, newState(map[string]*state.Bucket{"media": ob}, keys), Inputs{Batch: map[string]BatchInput{"media": tc.in}})
+			ch, ok := p.Change("reencrypt-objects/media")
+			if tc.want == nil && ok {
+				t.Errorf("a reencrypt change with jobs %v, want none", jobsOf(ch.BatchJobs))
+			}
+			if tc.want != nil {
+				if !ok {
+					t.Fatalf("no reencrypt change: %+v", view(p))
+				}
+				if diff := cmp.Diff(tc.want, jobsOf(ch.BatchJobs)); diff != "" {
+					t.Errorf("jobs (-want +got):\n%s", diff)
+				}
+				for _, j := range ch.BatchJobs {
+					if (j.Operation == OpCopy) != (j.MaxObjectSize == MaxBatchCopySize) {
+						t.Errorf("job %s of %s: max size %d", j.Operation, j.Filter, j.MaxObjectSize)
+					}
+				}
+			}
+			var codes []string
+			for _, w := range p.Warnings {
+				if strings.HasPrefix(w.Code, "batch-") {
+					codes = append(codes, w.Code)
+				}
+			}
+			if diff := cmp.Diff(tc.warnings, codes); diff != "" {
+				t.Errorf("batch warnings (-want +got):\n%s\n%+v", diff, p.Warnings)
+			}
+		})
 	}
 }

@@ -89,8 +89,9 @@ type Change struct {
 	EngineReason string `json:"engine_reason,omitempty"`
 	// Batch is how apply creates the Batch Operations job (engine batch-operations).
 	Batch *BatchConfig `json:"batch_operations,omitempty"`
-	// BatchJob is the bucket's existing job for this requirement, as last read.
-	BatchJob *BatchJob `json:"batch_job,omitempty"`
+	// BatchJobs are the bucket's jobs for this requirement: those of the running generation as
+	// last read, or the ones apply creates.
+	BatchJobs []BatchJob `json:"batch_jobs,omitempty"`
 	// Account is the account the change is made in, in a plan over several accounts (Merge).
 	Account string `json:"account,omitempty"`
 }
@@ -177,7 +178,12 @@ const (
 
 // The warning codes.
 const (
-	WarnObjectsSkipped        = "objects-skipped"
+	WarnObjectsSkipped = "objects-skipped"
+	// WarnBatchChecked: every Batch Operations job of the requirement has ended and the check
+	// scan found nothing left to fix.
+	WarnBatchChecked = "batch-jobs-checked"
+	// WarnBatchTooLarge: objects to fix are over the Batch Operations copy limit.
+	WarnBatchTooLarge         = "batch-objects-too-large"
 	WarnNoncurrentVersions    = "noncurrent-versions"
 	WarnObjectsUnreadable     = "objects-unreadable"
 	WarnObjectsNotCompliant   = "objects-not-compliant"
@@ -313,8 +319,8 @@ type Result struct {
 	// Objects are a re-encryption's counts (objects scanned, fixed, failed, left), as the fix
 	// found them.
 	Objects *ObjectCounts `json:"objects,omitempty"`
-	// BatchJob is the Batch Operations job a batch re-encryption created or found.
-	BatchJob *BatchJob `json:"batch_job,omitempty"`
+	// BatchJobs are the Batch Operations jobs a batch re-encryption created or found.
+	BatchJobs []BatchJob `json:"batch_jobs,omitempty"`
 }
 
 // Verify marks the done results whose change is still needed in after (the plan computed again

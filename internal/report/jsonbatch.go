@@ -16,10 +16,15 @@ type JSONBatchConfig struct {
 	Revision             string `json:"revision"`
 }
 
-// JSONBatchJob is an S3 Batch Operations job as the run saw it.
+// JSONBatchJob is an S3 Batch Operations job: one the run found or created, or (no id) one
+// apply creates.
 type JSONBatchJob struct {
-	ID                   string   `json:"id"`
-	Status               string   `json:"status"`
+	Operation            string   `json:"operation"`
+	Filter               string   `json:"filter"`
+	MaxObjectSize        int64    `json:"max_object_size,omitempty"`
+	Generation           int      `json:"generation"`
+	ID                   string   `json:"id,omitempty"`
+	Status               string   `json:"status,omitempty"`
 	Created              string   `json:"created,omitempty"`
 	TotalTasks           int64    `json:"total_tasks"`
 	TasksSucceeded       int64    `json:"tasks_succeeded"`
@@ -38,15 +43,17 @@ func jsonBatchConfig(b *plan.BatchConfig) *JSONBatchConfig {
 		ConfirmationRequired: b.ConfirmationRequired, Priority: b.Priority, Revision: b.Revision}
 }
 
-func jsonBatchJob(j *plan.BatchJob) *JSONBatchJob {
-	if j == nil {
-		return nil
-	}
-	out := &JSONBatchJob{ID: j.ID, Status: j.Status, TotalTasks: j.Total, TasksSucceeded: j.Succeeded, TasksFailed: j.Failed,
-		AwaitingConfirmation: j.AwaitingConfirmation, ConfirmCommand: j.ConfirmCommand, FailureReasons: j.FailureReasons,
-		CreatedByThisRun: j.New}
-	if !j.Created.IsZero() {
-		out.Created = j.Created.UTC().Format(time.RFC3339)
+func jsonBatchJobs(jobs []plan.BatchJob) []JSONBatchJob {
+	var out []JSONBatchJob
+	for _, j := range jobs {
+		o := JSONBatchJob{Operation: j.Operation, Filter: j.Filter, MaxObjectSize: j.MaxObjectSize, Generation: j.Generation,
+			ID: j.ID, Status: j.Status, TotalTasks: j.Total, TasksSucceeded: j.Succeeded, TasksFailed: j.Failed,
+			AwaitingConfirmation: j.AwaitingConfirmation, ConfirmCommand: j.ConfirmCommand, FailureReasons: j.FailureReasons,
+			CreatedByThisRun: j.New}
+		if !j.Created.IsZero() {
+			o.Created = j.Created.UTC().Format(time.RFC3339)
+		}
+		out = append(out, o)
 	}
 	return out
 }

@@ -164,7 +164,7 @@ type JSONChange struct {
 	Engine       string           `json:"engine,omitempty"`
 	EngineReason string           `json:"engine_reason,omitempty"`
 	Batch        *JSONBatchConfig `json:"batch_operations,omitempty"`
-	BatchJob     *JSONBatchJob    `json:"batch_job,omitempty"`
+	BatchJobs    []JSONBatchJob   `json:"batch_jobs,omitempty"`
 	// Account is the account the change is made in, when the policy lists several.
 	Account string `json:"account,omitempty"`
 }
@@ -227,8 +227,8 @@ type JSONResult struct {
 	Outcome string `json:"outcome"`
 	Error   string `json:"error,omitempty"`
 	Detail  string `json:"detail,omitempty"`
-	// BatchJob is the Batch Operations job a reencrypt-objects change created or found.
-	BatchJob *JSONBatchJob `json:"batch_job,omitempty"`
+	// BatchJobs are the Batch Operations jobs a reencrypt-objects change created or found.
+	BatchJobs []JSONBatchJob `json:"batch_jobs,omitempty"`
 }
 
 // JSONObjectFinding is one object found not as required (one element of "objects").
@@ -301,7 +301,7 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 			Line: w.Line, Message: w.Message, Account: w.Account})
 	}
 	for _, r := range results {
-		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail, BatchJob: jsonBatchJob(r.BatchJob)})
+		doc.Results = append(doc.Results, JSONResult{Change: r.ChangeID, Outcome: string(r.Outcome), Error: r.Error, Detail: r.Detail, BatchJobs: jsonBatchJobs(r.BatchJobs)})
 	}
 	doc.Plan.Unmanaged = jsonUnmanaged(p.Unmanaged)
 	t := plan.TallyOf(results)
@@ -340,7 +340,7 @@ func jsonChange(c plan.Change, objects *plan.ObjectCounts) (JSONChange, error) {
 	out := JSONChange{ID: c.ID, Kind: string(c.Kind), Bucket: c.Bucket, Alias: c.Alias, Region: c.Region, Line: c.Line,
 		Before: c.Before, After: c.After, Details: c.Details, DependsOn: c.DependsOn, Rule: jsonRule(c.Rule),
 		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes,
-		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJob: jsonBatchJob(c.BatchJob),
+		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJobs: jsonBatchJobs(c.BatchJobs),
 		Account: c.Account}
 	for _, g := range c.Grants {
 		out.Grants = append(out.Grants, JSONGrant{Sid: g.Sid, Effect: g.Effect, Principals: nonNil(g.Principals),

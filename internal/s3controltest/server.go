@@ -454,6 +454,11 @@ func validateGenerator(g ManifestGenerator) string {
 				return "CreatedBefore/CreatedAfter must be timestamps"
 			}
 		}
+		// "MatchAnyObjectEncryption ... Array Members: Fixed number of 1 item." (the filter page
+		// above; the service model says min 1, max 1): one encryption kind per job.
+		if len(f.Encryption) > 1 {
+			return fmt.Sprintf("MatchAnyObjectEncryption holds exactly one ObjectEncryption, not %d", len(f.Encryption))
+		}
 		for _, k := range f.Encryption {
 			if k.Name() == "" {
 				return "each MatchAnyObjectEncryption entry names exactly one of SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, NOT-SSE"

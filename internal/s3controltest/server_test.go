@@ -73,6 +73,7 @@ func TestCreateJobRefusals(t *testing.T) {
 		"report without bucket":            {acct, map[string]string{"report": `<Report><Enabled>true</Enabled><Format>Report_CSV_20180820</Format><ReportScope>AllTasks</ReportScope></Report>`}, "bucket ARN"},
 		"manifest output without location": {acct, map[string]string{"manifest": `<ManifestGenerator><S3JobManifestGenerator><EnableManifestOutput>true</EnableManifestOutput><SourceBucket>arn:aws:s3:::media</SourceBucket></S3JobManifestGenerator></ManifestGenerator>`}, "ManifestOutputLocation"},
 		"filter entry with two kinds":      {acct, map[string]string{"manifest": `<ManifestGenerator><S3JobManifestGenerator><EnableManifestOutput>false</EnableManifestOutput><SourceBucket>arn:aws:s3:::media</SourceBucket><Filter><MatchAnyObjectEncryption><ObjectEncryption><SSE-S3/><NOT-SSE/></ObjectEncryption></MatchAnyObjectEncryption></Filter></S3JobManifestGenerator></ManifestGenerator>`}, "exactly one of"},
+		"two encryption filters":           {acct, map[string]string{"manifest": `<ManifestGenerator><S3JobManifestGenerator><EnableManifestOutput>false</EnableManifestOutput><SourceBucket>arn:aws:s3:::media</SourceBucket><Filter><MatchAnyObjectEncryption><ObjectEncryption><NOT-SSE/></ObjectEncryption><ObjectEncryption><DSSE-KMS/></ObjectEncryption></MatchAnyObjectEncryption></Filter></S3JobManifestGenerator></ManifestGenerator>`}, "exactly one ObjectEncryption, not 2"},
 		"not xml":                          {acct, map[string]string{"token": "<"}, "MalformedXML"},
 	}
 	for name, tc := range cases {

@@ -96,6 +96,9 @@ type Filter struct {
 	CreatedAfter   string           `xml:"CreatedAfter"`
 	MatchAnyPrefix []string         `xml:"KeyNameConstraint>MatchAnyPrefix>member"`
 	Encryption     []EncryptionKind `xml:"MatchAnyObjectEncryption>ObjectEncryption"`
+	// ObjectSizeLessThanBytes and ObjectSizeGreaterThanBytes bound the objects' size.
+	ObjectSizeLessThanBytes    *int64 `xml:"ObjectSizeLessThanBytes"`
+	ObjectSizeGreaterThanBytes *int64 `xml:"ObjectSizeGreaterThanBytes"`
 }
 
 // EncryptionKind is one ObjectEncryptionFilter: exactly one member is set.
