@@ -141,6 +141,7 @@ func TestE2EAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPlanSchema(t, jsonPath, raw)
 	var doc report.JSONPlan
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
@@ -190,6 +191,7 @@ func TestE2EAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPlanSchema(t, jsonPath, raw)
 	doc = report.JSONPlan{}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)

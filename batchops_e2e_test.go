@@ -72,6 +72,7 @@ func readJSON(t *testing.T, path string) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPlanSchema(t, path, raw)
 	m := map[string]any{}
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatalf("%s: %v", path, err)

@@ -52,6 +52,7 @@ func (e *e2e) unmanagedJSON(path string) (*report.JSONUnmanaged, map[string]repo
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	checkPlanSchema(e.t, path, raw)
 	var doc report.JSONPlan
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		e.t.Fatalf("%s: %v", path, err)
