@@ -33,20 +33,7 @@ import (
 // credentials of a session of that role (AssumeRole) is checked against it from now on, as for
 // SetIdentityPolicy. An empty policy removes it.
 func (l *Layer) SetRolePolicy(roleARN, policyJSON string) error {
-	if strings.TrimSpace(policyJSON) == "" {
-		l.mu.Lock()
-		delete(l.st.rolePolicies, roleARN)
-		l.mu.Unlock()
-		return nil
-	}
-	doc, err := parseIdentityPolicy(policyJSON)
-	if err != nil {
-		return fmt.Errorf("policy of role %s: %w", roleARN, err)
-	}
-	l.mu.Lock()
-	l.st.rolePolicies[roleARN] = doc
-	l.mu.Unlock()
-	return nil
+	return l.setPolicy(func(s *state) map[string]*iampolicy.Document { return s.rolePolicies }, roleARN, policyJSON, "policy of role")
 }
 
 // refuseAssumeRole answers AccessDenied (and true) when STS would refuse the AssumeRole request.

@@ -52,19 +52,27 @@ type requirement struct {
 // service's own AccessDenied error when not allowed. An empty policy removes it (the key is
 // unrestricted again). The policy is an identity policy: statements have no Principal.
 func (l *Layer) SetIdentityPolicy(accessKeyID, policyJSON string) error {
-	if strings.TrimSpace(policyJSON) == "" {
-		l.mu.Lock()
-		delete(l.st.identity, accessKeyID)
-		l.mu.Unlock()
-		return nil
-	}
-	doc, err := parseIdentityPolicy(policyJSON)
-	if err != nil {
-		return fmt.Errorf("identity policy for access key %s: %w", accessKeyID, err)
+	return l.setPolicy(func(s *state) map[string]*iampolicy.Document { return s.identity }, accessKeyID, policyJSON, "identity policy for access key")
+}
+
+// setPolicy parses policyJSON as an identity policy and files it under id in the map of the
+// layer's state that pick names (read under the lock: a reset replaces the state); an empty
+// policy removes it.
+func (l *Layer) setPolicy(pick func(*state) map[string]*iampolicy.Document, id, policyJSON, what string) error {
+	var doc *iampolicy.Document
+	if strings.TrimSpace(policyJSON) != "" {
+		var err error
+		if doc, err = parseIdentityPolicy(policyJSON); err != nil {
+			return fmt.Errorf("%s %s: %w", what, id, err)
+		}
 	}
 	l.mu.Lock()
-	l.st.identity[accessKeyID] = doc
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	if doc == nil {
+		delete(pick(l.st), id)
+	} else {
+		pick(l.st)[id] = doc
+	}
 	return nil
 }
 
