@@ -577,6 +577,9 @@ func stsRequirements(c *call) []requirement {
 		return []requirement{{action: "sts:GetCallerIdentity", resource: "*", free: true}}
 	case "AssumeRole":
 		return []requirement{{action: "sts:AssumeRole", resource: c.form.Get("RoleArn")}}
+	case "AssumeRoleWithWebIdentity":
+		// Signed by no AWS credentials: the token and the role's trust policy decide (rule 12).
+		return []requirement{{action: "sts:AssumeRoleWithWebIdentity", resource: c.form.Get("RoleArn"), free: true}}
 	}
 	return []requirement{{action: "sts:" + c.name, resource: "*"}}
 }

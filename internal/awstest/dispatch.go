@@ -37,6 +37,9 @@ func (l *Layer) dispatch(w http.ResponseWriter, c *call) {
 		if c.service == "sts" && c.name == "AssumeRole" && l.refuseAssumeRole(w, c) {
 			return
 		}
+		if c.service == "sts" && c.name == "AssumeRoleWithWebIdentity" && l.refuseWebIdentity(w, c) {
+			return
+		}
 		l.forward(w, c, nil)
 		return
 	}

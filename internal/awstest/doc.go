@@ -95,6 +95,14 @@
 //     (rule 7). "AssumeRole", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
 //     "How to use an external ID when granting access to your AWS resources to a third party",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html.
+//  12. AssumeRoleWithWebIdentity (webidentity.go): refused unless the token's issuer is an OIDC
+//     provider registered in the role's account (InvalidIdentityToken otherwise), its audience one
+//     of the provider's client ids, and the role's trust policy allows the provider (Federated)
+//     with PROVIDER:sub and PROVIDER:aud from the token ("Not authorized to perform
+//     sts:AssumeRoleWithWebIdentity"); moto hands out credentials for any token and role. The
+//     token's signature is not checked (WebIdentityToken makes test tokens).
+//     "AssumeRoleWithWebIdentity", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html;
+//     "IAM and AWS STS condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.

@@ -51,6 +51,10 @@ func TestGolden(t *testing.T) {
 		"trust-apply-env":      {Role: RoleApply, Account: acct, Repo: "octo-org/media", Environment: "production"},
 		"trust-apply-workflow": {Role: RoleApply, Account: acct, Repo: "octo-org/media", Workflow: ".github/workflows/sseguard-apply.yml"},
 		"trust-plan-workflow":  {Role: RolePlan, Account: acct, Repo: "octo-org/media", Workflow: ".github/workflows/sseguard-plan.yml"},
+		// Immutable subject claims: the owner's and the repository's ids after their names.
+		"trust-plan-immutable":      {Role: RolePlan, Account: acct, Repo: "octo-org@5544123/media@821093847"},
+		"trust-apply-immutable":     {Role: RoleApply, Account: acct, Repo: "octo-org@5544123/media@821093847"},
+		"trust-apply-env-immutable": {Role: RoleApply, Account: acct, Repo: "octo-org@5544123/media@821093847", Environment: "production"},
 	} {
 		d, err := Trust(o)
 		if err != nil {
@@ -198,7 +202,11 @@ func TestErrors(t *testing.T) {
 		t.Error("an unknown role gave a policy")
 	}
 	for _, o := range []TrustOptions{{Role: RoleApply, Account: acct, Repo: "not a repo"}, {Role: RoleApply, Repo: "o/r"},
-		{Role: RoleApply, Account: acct, Repo: "o/r", Branch: "main\"}"}} {
+		{Role: RoleApply, Account: acct, Repo: "o/r", Branch: "main\"}"},
+		// Half the immutable form, ids that are not numbers, a wildcard for an id.
+		{Role: RoleApply, Account: acct, Repo: "o@1/r"}, {Role: RoleApply, Account: acct, Repo: "o/r@2"},
+		{Role: RoleApply, Account: acct, Repo: "o@x/r@2"}, {Role: RoleApply, Account: acct, Repo: "o@*/r@*"},
+		{Role: RoleApply, Account: acct, Repo: "o@1/r@2", Workflow: ".github/workflows/a.yml"}} {
 		if _, err := Trust(o); err == nil {
 			t.Errorf("Trust(%+v) gave no error", o)
 		}
