@@ -54,7 +54,7 @@ type Options struct {
 // account's buckets and keys); otherwise the home role's (the home account's buckets and keys, and
 // sts:AssumeRole on the listed roles).
 func Policy(pol *policy.Policy, o Options) (*iampolicy.Document, error) {
-	pol, assume := forAccount(pol, o.Account)
+	pol, assume := forAccount(pol, o.Account, o.Role)
 	g, err := newGen(pol, o)
 	if err != nil {
 		return nil, err
