@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +112,145 @@ func TestE2ETrustPoliciesForBothSubjectForms(t *testing.T) {
 				t.Errorf("%s role for --repo %s: a token for %s got %q, want it refused", c.role, c.repo, sub, got)
 			}
 		}
+	}
+}
+
+// asKey runs the AWS CLI as sseguard's access key (under the IAM policy it holds now) and
+// returns its output, or STS/KMS's error text.
+func (e *e2e) asKey(args ...string) (string, error) {
+	cmd := exec.Command("aws", append(args, "--output", "json")...)
+	cmd.Env = e.runEnv()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return stderr.String(), err
+	}
+	return string(out), nil
+}
+
+// The apply role cannot take over a key that is not the file's. With the apply policy
+// `iam-policy` generates, it may put the sseguard:alias tag on another key of the account (AWS
+// requires tagging at creation to be granted on every key), but the tag grants nothing: the key's
+// policy cannot be rewritten, its rotation not changed, and it cannot be given one of the file's
+// aliases (which would bring it under kms:ResourceAliases). Keys of other kinds, or created
+// bypassing the lockout check, cannot be created. And sseguard's own apply does not adopt the
+// tagged key: it creates its own and leaves the other untouched.
+func TestE2EApplyRoleCannotTakeOverAForeignKey(t *testing.T) {
+	e := newE2E(t)
+	e.ownIAM = true // the refusals are this test's to check
+	bucket, alias := e.name("media"), e.alias("media")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
+	foreignARN, foreignID := e.createKey("") // the default key policy: the root statement alone
+	before := dig(e.aws("kms", "get-key-policy", "--key-id", foreignID, "--policy-name", "default"), "Policy")
+	pol := e.policy("version: 1\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias + "\n")
+	// The apply policy of the binary under test.
+	generated, err := e.iamPolicy("--role", "apply", "--policy", pol, "--account", motoserver.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := layer.SetIdentityPolicy(e.key, generated); err != nil {
+		t.Fatal(err)
+	}
+
+	if out, err := e.asKey("kms", "tag-resource", "--key-id", foreignID, "--tags", "TagKey=sseguard:alias,TagValue="+alias); err != nil {
+		t.Fatalf("tagging at creation is granted on every key, as AWS requires; tagging the foreign key was refused: %s", out)
+	}
+	refused := func(what string, args ...string) {
+		t.Helper()
+		out, err := e.asKey(args...)
+		if err == nil || !strings.Contains(out, "AccessDeniedException") {
+			t.Errorf("%s: %v %s, want AccessDeniedException", what, err, out)
+		}
+	}
+	takeover := `{"Version":"2012-10-17","Statement":[{"Sid":"Mine","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + motoserver.Account + `:root"},"Action":"kms:*","Resource":"*"}]}`
+	refused("PutKeyPolicy on the tagged foreign key", "kms", "put-key-policy", "--key-id", foreignID, "--policy-name", "default", "--policy", takeover)
+	refused("EnableKeyRotation on the tagged foreign key", "kms", "enable-key-rotation", "--key-id", foreignID)
+	refused("CreateAlias of the file's alias onto the foreign key", "kms", "create-alias", "--alias-name", alias, "--target-key-id", foreignID)
+	refused("CreateKey of a multi-Region key", "kms", "create-key", "--multi-region", "--tags", "TagKey=sseguard:alias,TagValue="+alias)
+	refused("CreateKey bypassing the lockout check", "kms", "create-key", "--bypass-policy-lockout-safety-check", "--policy", takeover,
+		"--tags", "TagKey=sseguard:alias,TagValue="+alias)
+	refused("CreateKey with a tag the file does not set", "kms", "create-key", "--tags", "TagKey=sseguard:alias,TagValue="+alias, "TagKey=owner,TagValue=me")
+	refused("CreateKey for another alias", "kms", "create-key", "--tags", "TagKey=sseguard:alias,TagValue=alias/not-the-files")
+
+	// sseguard's apply sees the tag, does not adopt the key (its policy does not name the apply
+	// role), creates its own, and never writes the foreign key.
+	start := len(layer.Actions())
+	code, out := e.sseguard(e.runEnv(), "apply", "--policy", pol)
+	if code != 0 || !strings.Contains(out, "not adopted") {
+		t.Fatalf("apply = %d, want 0 with the tagged foreign key passed over\n%s", code, out)
+	}
+	keyARN := dig(e.aws("kms", "describe-key", "--key-id", alias), "KeyMetadata", "Arn")
+	if keyARN == foreignARN {
+		t.Fatalf("%s names the foreign key", alias)
+	}
+	if after := dig(e.aws("kms", "get-key-policy", "--key-id", foreignID, "--policy-name", "default"), "Policy"); after != before {
+		t.Errorf("the foreign key's policy changed:\n%v\n→\n%v", before, after)
+	}
+	for _, a := range layer.Actions()[start:] {
+		if a.AccessKeyID != e.key || a.Allowed {
+			continue
+		}
+		// Reading the tagged key's policy is the one refusal: it is how apply learns the key is
+		// not one it created.
+		if a.Action != "kms:GetKeyPolicy" || !strings.HasSuffix(a.Resource, foreignID) {
+			t.Errorf("apply was refused %s", a)
+		}
+	}
+	for _, a := range layer.Actions()[start:] {
+		if a.AccessKeyID == e.key && strings.HasSuffix(a.Resource, foreignID) && a.Allowed &&
+			!slices.Contains([]string{"kms:ListResourceTags", "kms:DescribeKey", "kms:ListAliases"}, a.Action) {
+			t.Errorf("apply did %s on the foreign key", a)
+		}
+	}
+}
+
+// Keys sseguard creates are named and adopted on their own policy's authority: a first apply whose
+// CreateAlias fails leaves the key (naming the apply role) unnamed; the next apply, under the
+// same generated policy, finds it by its tag and policy, names it, turns rotation on and uses it,
+// with no request refused and no second key.
+func TestE2EAdoptsAKeyAnEarlierRunCouldNotName(t *testing.T) {
+	e := newE2E(t)
+	bucket, alias := e.name("media"), e.alias("adopt")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
+	pol := e.policy("version: 1\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias + "\n")
+	own, err := awstest.Start(context.Background(), awstest.Options{Upstream: layer.Upstream()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	generated, err := e.iamPolicy("--role", "apply", "--policy", pol, "--account", motoserver.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := own.SetIdentityPolicy(e.key, generated); err != nil {
+		t.Fatal(err)
+	}
+	own.SetHandle(func(op string, w http.ResponseWriter, r *http.Request) bool {
+		if op == "kms:CreateAlias" {
+			awstest.WriteKMSError(w, "KMSInternalException", "We encountered an internal error. Please try again.")
+			return true
+		}
+		return false
+	})
+	code, out := e.sseguard(append(os.Environ(), own.EnvWithKey(e.key, "sseguard")...), "apply", "--policy", pol)
+	if code != 1 || !strings.Contains(out, "the next run adopts it") {
+		t.Fatalf("apply with CreateAlias failing = %d, want 1 saying the key is left for the next run\n%s", code, out)
+	}
+	if n := e.keysTagged(alias); n != 1 {
+		t.Fatalf("%d keys tagged for %s after the failed run, want 1", n, alias)
+	}
+	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 0 || !strings.Contains(out, "adopted") {
+		t.Fatalf("apply = %d, want the key adopted\n%s", code, out)
+	}
+	if n := e.keysTagged(alias); n != 1 {
+		t.Errorf("%d keys tagged for %s, want the adopted one alone", n, alias)
+	}
+	id := dig(e.aws("kms", "describe-key", "--key-id", alias), "KeyMetadata", "KeyId").(string)
+	if r := dig(e.aws("kms", "get-key-rotation-status", "--key-id", id), "KeyRotationEnabled"); r != true {
+		t.Errorf("rotation of the adopted key = %v", r)
+	}
+	if code, out := e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode"); code != 0 {
+		t.Errorf("plan after adoption = %d, want in sync\n%s", code, out)
 	}
 }
