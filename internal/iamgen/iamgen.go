@@ -186,7 +186,6 @@ func byAlias(aliases []string) map[string]map[string][]string {
 	return map[string]map[string][]string{"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}}
 }
 
-
 // read is what plan needs (and apply, to plan first and verify after).
 func (g *gen) read() {
 	var buckets []string
