@@ -558,3 +558,11 @@ func TestE2EPlanJSONOnStdoutIsPureJSON(t *testing.T) {
 		t.Errorf("refused under the generated plan policy:\n%s", awstest.FormatActions(r))
 	}
 }
+
+// awsRawWith runs the AWS CLI with env and returns its stdout, or its stderr with the error.
+func (e *e2e) awsRawWith(env []string, args ...string) ([]byte, error) {
+	saved := e.env
+	e.env = env
+	defer func() { e.env = saved }()
+	return e.awsRaw(args...)
+}

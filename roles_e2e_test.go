@@ -254,3 +254,150 @@ func TestE2EAdoptsAKeyAnEarlierRunCouldNotName(t *testing.T) {
 		t.Errorf("plan after adoption = %d, want in sync\n%s", code, out)
 	}
 }
+
+// session assumes role through the layer with the environment env (an administrator of the role's
+// account) and returns the environment entries that act as that session.
+func (e *e2e) session(env []string, role string) []string {
+	e.t.Helper()
+	m := e.in(env, "sts", "assume-role", "--role-arn", role, "--role-session-name", "gha")
+	c, _ := m["Credentials"].(map[string]any)
+	akid, _ := c["AccessKeyId"].(string)
+	secret, _ := c["SecretAccessKey"].(string)
+	token, _ := c["SessionToken"].(string)
+	if akid == "" {
+		e.t.Fatalf("assume %s: no credentials in %v", role, m)
+	}
+	return []string{"AWS_ACCESS_KEY_ID=" + akid, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_SESSION_TOKEN=" + token}
+}
+
+// A pull request cannot write in any account. Each account has a read-only plan role and a
+// writing apply role, their policies and trust policies as `sseguard iam-policy` prints them:
+// with the home plan role's credentials, the member's apply role cannot be assumed (its trust
+// names the home apply role, and the plan role's own policy allows only the members' plan roles);
+// a pull-request run of the action over both accounts assumes the member's plan role alone and
+// sends no write anywhere (the layer's record); and an apply on main, with the apply roles, still
+// fixes both accounts.
+func TestE2EPlanNeverHoldsAWritingRole(t *testing.T) {
+	e := newE2E(t)
+	e.ownIAM = true // runs use role sessions, whose policies are set here
+	memberEnv := e.accountEnv(accMember)
+	home, member := e.name("home-media"), e.name("member-media")
+	e.aws("s3api", "create-bucket", "--bucket", home)
+	e.in(memberEnv, "s3api", "create-bucket", "--bucket", member)
+	roleARN := func(acct, kind string) string {
+		return fmt.Sprintf("arn:aws:iam::%s:role/%s", acct, e.name("sseguard-"+kind))
+	}
+	homePlan, homeApply := roleARN(motoserver.Account, "home-plan"), roleARN(motoserver.Account, "home-apply")
+	memberPlan, memberApply := roleARN(accMember, "plan"), roleARN(accMember, "apply")
+	r := newRunner(e)
+	body := fmt.Sprintf(`version: 1
+region: us-east-1
+accounts:
+  - id: "%s"
+    plan_role_arn: %s
+    apply_role_arn: %s
+    external_id: media-prod
+buckets:
+  - name: %s
+    encryption: sse-kms
+    kms_key: %s
+  - name: %s
+    account: "%s"
+    encryption: sse-kms
+    kms_key: %s
+`, accMember, memberPlan, memberApply, home, e.alias("media"), member, accMember, e.alias("media"))
+	if err := os.WriteFile(r.ws+"/sseguard.yaml", []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pf := r.ws + "/sseguard.yaml"
+	mustPolicy := func(args ...string) string {
+		t.Helper()
+		out, err := e.iamPolicy(append(args, "--policy", pf)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// The home roles: assumable by the test's administrator (standing in for GitHub's OIDC
+	// provider), held to the generated home policies.
+	trustHome := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + motoserver.Account + `:root"},"Action":"sts:AssumeRole"}]}`
+	for kind, arn := range map[string]string{"plan": homePlan, "apply": homeApply} {
+		e.aws("iam", "create-role", "--role-name", e.name("sseguard-home-"+kind), "--assume-role-policy-document", trustHome)
+		if err := layer.SetRolePolicy(arn, mustPolicy("--role", kind, "--account", motoserver.Account)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The member's roles: trust and policy as printed for that account.
+	for kind, m := range map[string][2]string{"plan": {memberPlan, homePlan}, "apply": {memberApply, homeApply}} {
+		e.in(memberEnv, "iam", "create-role", "--role-name", e.name("sseguard-"+kind), "--assume-role-policy-document",
+			mustPolicy("--role", kind, "--trust", "--account", accMember, "--assumed-by", m[1]))
+		if err := layer.SetRolePolicy(m[0], mustPolicy("--role", kind, "--account", accMember)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	planEnv := append(slices.Clone(e.env), e.session(e.env, homePlan)...)
+	applyEnv := append(slices.Clone(e.env), e.session(e.env, homeApply)...)
+	ours := func(principal string) bool {
+		for _, name := range []string{"sseguard-home-plan", "sseguard-home-apply", "sseguard-plan", "sseguard-apply"} {
+			if strings.Contains(principal, ":assumed-role/"+e.name(name)+"/") {
+				return true
+			}
+		}
+		return false
+	}
+
+	// With the plan credentials, the member's apply role is out of reach; its plan role is not.
+	if out, err := e.awsRawWith(planEnv, "sts", "assume-role", "--role-arn", memberApply, "--role-session-name", "pr", "--external-id", "media-prod"); err == nil || !strings.Contains(string(out), "AccessDenied") {
+		t.Errorf("the home plan role assumed the member's apply role: %v %s", err, out)
+	}
+	if out, err := e.awsRawWith(planEnv, "sts", "assume-role", "--role-arn", memberPlan, "--role-session-name", "pr", "--external-id", "media-prod"); err != nil {
+		t.Errorf("the home plan role could not assume the member's plan role: %v %s", err, out)
+	}
+
+	// A pull request's run over both accounts.
+	start := len(layer.Actions())
+	code, out := r.runWith("pull_request", "refs/pull/7/merge", map[string]string{"policy": "sseguard.yaml"},
+		`{"number":7,"pull_request":{"head":{"ref":"change"},"base":{"ref":"main"}},"repository":{"default_branch":"main","full_name":"acme/media"}}`, planEnv[len(e.env):])
+	if code != 0 || !strings.Contains(out, "create-key/us-east-1/"+e.alias("media")) || !strings.Contains(out, accMember+"/set-default-encryption/"+member) {
+		t.Fatalf("pull request run = %d, want a plan over both accounts\n%s", code, out)
+	}
+	var assumed []string
+	var seen []awstest.Action
+	for _, a := range layer.Actions()[start:] {
+		if !ours(a.Principal) {
+			continue
+		}
+		seen = append(seen, a)
+		if a.Action == "sts:AssumeRole" {
+			assumed = append(assumed, a.Resource)
+		}
+		if !a.Allowed {
+			t.Errorf("the pull request's run was refused %s", a)
+		}
+	}
+	if w := awstest.Writes(seen); len(w) > 0 {
+		t.Errorf("the pull request's run sent writes:\n%s", awstest.FormatActions(w))
+	}
+	if len(seen) == 0 || slices.ContainsFunc(assumed, func(s string) bool { return s != memberPlan }) || !slices.Contains(assumed, memberPlan) {
+		t.Errorf("the pull request's run assumed %v, want the member's plan role alone (%d actions seen)", assumed, len(seen))
+	}
+
+	// The apply on main, with the apply roles, fixes both accounts.
+	start = len(layer.Actions())
+	code, out = r.runWith("push", "refs/heads/main", map[string]string{"policy": "sseguard.yaml", "mode": "apply"},
+		`{"repository":{"default_branch":"main","full_name":"acme/media"}}`, applyEnv[len(e.env):])
+	if code != 0 {
+		t.Fatalf("apply on main = %d\n%s", code, out)
+	}
+	for _, a := range layer.Actions()[start:] {
+		if ours(a.Principal) && !a.Allowed {
+			t.Errorf("the apply was refused %s", a)
+		}
+		if ours(a.Principal) && a.Action == "sts:AssumeRole" && a.Resource != memberApply {
+			t.Errorf("the apply assumed %s, want the member's apply role", a.Resource)
+		}
+	}
+	if alg, key := encryptionOf(e, memberEnv, member); alg != "aws:kms" || !strings.Contains(key, ":"+accMember+":key/") {
+		t.Errorf("member bucket after apply: %s %s", alg, key)
+	}
+}
