@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,7 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3control/types"
+	"github.com/aws/smithy-go"
+
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/batchops"
 	"github.com/sseguard/sseguard/internal/motoserver"
 )
 
@@ -399,5 +407,73 @@ buckets:
 	}
 	if alg, key := encryptionOf(e, memberEnv, member); alg != "aws:kms" || !strings.Contains(key, ":"+accMember+":key/") {
 		t.Errorf("member bucket after apply: %s %s", alg, key)
+	}
+}
+
+// Batch Operations permissions, scoped: with the apply policy `iam-policy` prints, a job of an
+// operation sseguard never creates (tagging, through the same job role) is refused by the layer,
+// while sseguard's own hand-off creates its jobs through the layer, passing the job role to S3
+// Batch Operations alone; the job role's trust policy lets Batch Operations assume it for this
+// account's jobs and not another's, and its permissions hold no ACL write.
+func TestE2EBatchPermissionsScoped(t *testing.T) {
+	s := newBatchScene(t)
+	e := s.e
+	ctx := context.Background()
+	generated, err := e.iamPolicy("--role", "apply", "--policy", s.pol, "--account", motoserver.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := layer.SetIdentityPolicy(e.key, generated); err != nil {
+		t.Fatal(err)
+	}
+	layer.SetS3Control(e.key, s.srv.URL)
+	client := batchops.NewClient(aws.Config{Region: "us-east-1", RetryMaxAttempts: 1, BaseEndpoint: aws.String(layer.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(e.key, "sseguard", "")}, "us-east-1")
+	_, err = client.CreateJob(ctx, &s3control.CreateJobInput{
+		AccountId: aws.String(motoserver.Account), ClientRequestToken: aws.String(e.name("tagging")), Priority: aws.Int32(10),
+		RoleArn: aws.String(s.role), ConfirmationRequired: aws.Bool(false), Report: &s3types.JobReport{Enabled: false},
+		Operation: &s3types.JobOperation{S3PutObjectTagging: &s3types.S3SetObjectTaggingOperation{}},
+		ManifestGenerator: &s3types.JobManifestGeneratorMemberS3JobManifestGenerator{Value: s3types.S3JobManifestGenerator{
+			SourceBucket: aws.String("arn:aws:s3:::" + s.bucket), Filter: &s3types.JobManifestGeneratorFilter{CreatedBefore: aws.Time(time.Now())}}},
+	})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" {
+		t.Errorf("a tagging job with the apply role: %v, want AccessDenied", err)
+	}
+
+	// sseguard's own jobs go through under the policy the scene grants (e.sseguard fails the test
+	// on any refusal), each with s3:CreateJob and iam:PassRole checked by the layer.
+	start := len(layer.Actions())
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 {
+		t.Fatalf("apply = %d\n%s", code, out)
+	}
+	checked := map[string]int{}
+	for _, a := range layer.Actions()[start:] {
+		if a.AccessKeyID == e.key && a.Checked && a.Allowed && (a.Action == "s3:CreateJob" || a.Action == "iam:PassRole") {
+			checked[a.Action]++
+		}
+	}
+	if checked["s3:CreateJob"] == 0 || checked["iam:PassRole"] != checked["s3:CreateJob"] {
+		t.Errorf("jobs checked by the layer: %v, want each CreateJob with its iam:PassRole", checked)
+	}
+
+	// The job role: trusted by Batch Operations for this account's jobs only, no ACL write.
+	trust, err := e.iamPolicy("--role", "batch", "--trust", "--policy", s.pol, "--account", motoserver.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.aws("iam", "create-role", "--role-name", e.name("sseguard-batch"), "--assume-role-policy-document", trust)
+	if err := layer.BatchMayAssume(ctx, s.role, motoserver.Account); err != nil {
+		t.Errorf("Batch Operations may not assume the job role for this account's job: %v", err)
+	}
+	if err := layer.BatchMayAssume(ctx, s.role, "999988887777"); err == nil {
+		t.Error("Batch Operations may assume the job role for another account's job")
+	}
+	perms, err := e.iamPolicy("--role", "batch", "--policy", s.pol, "--account", motoserver.Account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(perms, "s3:PutObjectAcl") {
+		t.Errorf("the job role may write ACLs, which its jobs never do:\n%s", perms)
 	}
 }

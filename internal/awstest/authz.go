@@ -321,6 +321,8 @@ func (l *Layer) requirements(ctx context.Context, c *call) []requirement {
 		return l.iamRequirements(ctx, c)
 	case "sts":
 		return stsRequirements(c)
+	case s3ControlService:
+		return l.s3ControlRequirements(c)
 	}
 	return l.s3Requirements(ctx, c)
 }

@@ -79,7 +79,15 @@ func runIAMPolicy(args []string, env Env) int {
 		return ExitError
 	} else if *trust && r == iamgen.RoleBatch {
 		// The job role is assumed by S3 Batch Operations, not by a workflow.
-		doc = iamgen.BatchTrust()
+		acct := *account
+		if pol, err := policy.Load(*policyPath); err == nil && pol.Account != "" {
+			acct = pol.Account
+		}
+		d, err := iamgen.BatchTrust(acct)
+		if err != nil {
+			return fail(err)
+		}
+		doc = d
 	} else if *trust {
 		acct := *account
 		if acct == "" {
