@@ -465,9 +465,6 @@ func notAdoptable(ctx context.Context, kc KMSAPI, id, applyRole string) (string,
 	if err != nil {
 		return "its key policy cannot be read as a policy: " + err.Error(), nil
 	}
-	if applyRole != "" && !iampolicy.NamesApplyRole(doc, applyRole) {
-		return fmt.Sprintf("its key policy does not name %s in sseguard's statement %s, as the keys sseguard creates as that role do", applyRole, iampolicy.SidApplyRole), nil
-	}
 	account := aws.ToString(m.AWSAccountId)
 	for _, st := range doc.Statements {
 		if !st.Owned() && !isRootStatement(st, account) {
@@ -477,6 +474,9 @@ func notAdoptable(ctx context.Context, kc KMSAPI, id, applyRole string) (string,
 			}
 			return fmt.Sprintf("its key policy holds a statement sseguard does not write (%s)", sid), nil
 		}
+	}
+	if applyRole != "" && !iampolicy.NamesApplyRole(doc, applyRole) {
+		return fmt.Sprintf("its key policy does not name %s in sseguard's statement %s, as the keys sseguard creates as that role do", applyRole, iampolicy.SidApplyRole), nil
 	}
 	grants, err := kc.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(id)})
 	if err != nil {

@@ -37,8 +37,8 @@ const (
 )
 
 // AliasTag is the tag sseguard puts on every key it creates (apply.AliasTag); the apply role may
-// only create keys carrying it. Nothing is granted on it: anyone who may tag keys can put it on
-// any key.
+// only create keys carrying it. Nothing but reading a key's policy is granted on it: anyone who
+// may tag keys can put it on any key.
 const AliasTag = "sseguard:alias"
 
 // Options say for which role and account to write the policy.

@@ -165,6 +165,7 @@ func TestApplyScope(t *testing.T) {
 		// A tag grants nothing: anyone who may tag can tag anyone's key.
 		{"kms:PutKeyPolicy", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, false},
 		{"kms:EnableKeyRotation", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, false},
+		{"kms:GetKeyPolicy", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, true}, // a read, to judge it
 		{"kms:EnableKeyRotation", key, map[string][]string{"kms:ResourceAliases": {alias}}, true},
 		{"kms:PutKeyPolicy", "arn:aws:kms:us-east-1:999988887777:key/1234", map[string][]string{"kms:ResourceAliases": {alias}}, false},
 		{"kms:GenerateDataKey", key, map[string][]string{"kms:ViaService": {"s3.us-east-1.amazonaws.com"}, "kms:EncryptionContext:aws:s3:arn": {"arn:aws:s3:::media-hls/videos/a.ts"}}, true},

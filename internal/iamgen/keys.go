@@ -2,8 +2,8 @@ package iamgen
 
 // keyWrites is what apply needs to create, name and manage the keys behind the file's aliases.
 //
-// Against whom the apply role could turn these permissions: the account's other keys. Nothing is
-// granted on a tag (a tag can be put on anyone's key: tagging at CreateKey needs kms:TagResource
+// Against whom the apply role could turn these permissions: the account's other keys. Nothing but
+// a read is granted on a tag (a tag can be put on anyone's key: tagging at CreateKey needs kms:TagResource
 // "in an IAM policy that isn't restricted to particular KMS keys", "Controlling access to tags",
 // https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html, and that permission
 // then covers the account's existing keys too). Instead:
@@ -64,6 +64,10 @@ func (g *gen) keyWrites(aliases []string) {
 	// only); the key itself is then read and named on its own policy's authority.
 	g.add("FindUnnamedKeys", []string{"kms:ListKeys", "kms:ListAliases"}, []string{"*"}, nil)
 	g.add("ReadKeyTags", []string{"kms:ListResourceTags"}, []string{g.anyKey()}, nil)
+	// A key tagged for one of the file's aliases is read (its policy only: a read grants nothing)
+	// to tell whether it is one sseguard created, and if not, why it is passed over.
+	g.add("ReadKeysTaggedForTheFilesAliases", []string{"kms:GetKeyPolicy"}, []string{g.anyKey()},
+		map[string]map[string][]string{"StringEquals": {"aws:ResourceTag/" + AliasTag: aliases}})
 }
 
 // noLockoutBypass keeps KMS's key policy lockout safety check on (present on PutKeyPolicy with its
