@@ -119,4 +119,7 @@
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
+// NewUser gives a test an IAM user's access key: moto answers an access key it never issued as
+// arn:aws:sts::ACCOUNT:user/moto, a principal no key policy can name (AWS refuses such a key).
+// Writes (records.go) picks the actions of a record that change something.
 package awstest
