@@ -31,6 +31,7 @@ const (
 	pageCondition      = "IAM JSON policy elements: Condition, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html"
 	pageMultiValue     = "Conditions with multiple context keys or values, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html"
 	pageMultiValued    = "Multivalued context key examples, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html"
+	pageMultiKeys      = "Single-valued vs. multivalued context keys, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"
 	pageNotAction      = "IAM JSON policy elements: NotAction, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html"
 	pageNotResource    = "IAM JSON policy elements: NotResource, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html"
 	pageResource       = "IAM JSON policy elements: Resource, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"
@@ -211,7 +212,12 @@ var knownDisagreements = []disagreement{
 
 func TestIndependentJudge(t *testing.T) {
 	t.Parallel()
+	random := 400
+	if fullSweep {
+		random = 4000
+	}
 	cases := append(writtenPolicyCases(t), documentedCases()...)
+	cases = append(cases, randomCases(random)...)
 	names := map[string]bool{}
 	in := make([]map[string]any, 0, len(cases))
 	for _, c := range cases {
@@ -255,8 +261,8 @@ func TestIndependentJudge(t *testing.T) {
 			}
 		}
 		if !explained {
-			t.Errorf("%s: sseguard %s (members: %s), iam-simulate %s (resource %q, identity %q, ignored %v)\n%s\n%s %s %s ctx=%v",
-				c.name, def, members, simDef, r.Resource, r.Identity, r.Ignored, c.policy, c.principal, c.action, c.resource, c.ctx)
+			t.Errorf("%s: sseguard %s (members: %s), iam-simulate %s (resource %q, identity %q, ignored %v)\n%s\n%s %s %s ctx: %s",
+				c.name, def, members, simDef, r.Resource, r.Identity, r.Ignored, c.policy, c.principal, c.action, c.resource, contextKeys(c.ctx))
 		}
 	}
 	for i, d := range knownDisagreements {
@@ -811,7 +817,8 @@ func documentedCases() []judgeCase {
 		jobCategory  = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:*AccessKey*","Resource":"arn:aws:iam::123456789012:user/*","Condition":{"StringEquals":{"aws:PrincipalTag/job-category":"iamuser-admin"}}}}`
 		johndoe      = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringEquals":{"aws:username":"johndoe"}}}}`
 		tokenNull    = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*","Condition":{"Null":{"aws:TokenIssueTime":"true"}}}}`
-		denyTagKeys  = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:TagUser","Resource":"*"},{"Effect":"Deny","Action":"iam:TagUser","Resource":"*","Condition":{"ForAllValues:StringLike":{"aws:TagKeys":["key1*"]}}}]}`
+		denyTagKeys  = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:TagUser","Resource":"*"},{"Sid":"DenyRestrictedTags","Effect":"Deny","Action":["iam:Tag*","iam:UnTag*"],"Resource":["*"],"Condition":{"ForAllValues:StringNotLike":{"aws:TagKeys":"key1*"}}}]}`
+		anyIfExists  = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:TagUser","Resource":"*","Condition":{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["team"]}}}}`
 		anyTagKeys   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:TagUser","Resource":"*"},{"Effect":"Deny","Action":"iam:TagUser","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["webserver"]}}}]}`
 		notTwoTags   = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/role":["audit","security"]}}}}`
 		twoOps       = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/department":["finance","hr"]},"ArnLike":{"aws:PrincipalArn":["arn:aws:iam::123456789012:role/Developer*"]}}}}`
@@ -857,13 +864,17 @@ func documentedCases() []judgeCase {
 		id("Null true, key absent", pageConditionOps, tokenNull, "ec2:DescribeInstances", "*", nil, Allow),
 		id("Null true, key present", pageConditionOps, tokenNull, "ec2:DescribeInstances", "*", kv("aws:TokenIssueTime", "2026-01-01T00:00:00Z"), ImplicitDeny),
 		// Multivalued keys: ForAllValues is true when the key is absent; ForAnyValue false.
-		// (The page's rule, on a Deny of tag keys with a key1* prefix: every request value must
-		// match a policy value.)
-		id("ForAllValues deny, all tags key1*", pageMultiValued, denyTagKeys, "iam:TagUser", "arn:aws:iam::123456789012:user/u", kv("aws:TagKeys", "key1a", "aws:TagKeys", "key1b"), ExplicitDeny),
-		id("ForAllValues deny, one tag key2", pageMultiValued, denyTagKeys, "iam:TagUser", "arn:aws:iam::123456789012:user/u", kv("aws:TagKeys", "key1a", "aws:TagKeys", "key2"), Allow),
-		id("ForAllValues deny, no tags: true", pageMultiValued, denyTagKeys, "iam:TagUser", "arn:aws:iam::123456789012:user/u", nil, ExplicitDeny),
-		id("ForAnyValue deny, webserver among tags", pageMultiValued, anyTagKeys, "iam:TagUser", "arn:aws:iam::123456789012:user/u", kv("aws:TagKeys", "env", "aws:TagKeys", "webserver"), ExplicitDeny),
-		id("ForAnyValue deny, no tags: false", pageMultiValued, anyTagKeys, "iam:TagUser", "arn:aws:iam::123456789012:user/u", nil, Allow),
+		// "Deny a single policy condition value for a multivalued context key" (DenyRestrictedTags,
+		// beside an Allow of iam:TagUser), row by row of the page's table.
+		id("ForAllValues deny: key1:legal", pageMultiValued, denyTagKeys, "iam:TagUser", johndoeARN, kv("aws:TagKeys", "key1:legal"), Allow),
+		id("ForAllValues deny: key1:hr, key1:personnel", pageMultiValued, denyTagKeys, "iam:TagUser", johndoeARN, kv("aws:TagKeys", "key1:hr", "aws:TagKeys", "key1:personnel"), Allow),
+		id("ForAllValues deny: key2:audit", pageMultiValued, denyTagKeys, "iam:TagUser", johndoeARN, kv("aws:TagKeys", "key2:audit"), ExplicitDeny),
+		id("ForAllValues deny: no aws:TagKeys", pageMultiValued, denyTagKeys, "iam:TagUser", johndoeARN, nil, ExplicitDeny),
+		// ForAnyValue is false when the key is absent, with ...IfExists too (pageMultiKeys).
+		id("ForAnyValue IfExists allow: no aws:TagKeys", pageMultiKeys, anyIfExists, "iam:TagUser", johndoeARN, nil, ImplicitDeny),
+		id("ForAnyValue IfExists allow: team", pageMultiKeys, anyIfExists, "iam:TagUser", johndoeARN, kv("aws:TagKeys", "team"), Allow),
+		id("ForAnyValue deny, webserver among tags", pageMultiValued, anyTagKeys, "iam:TagUser", johndoeARN, kv("aws:TagKeys", "env", "aws:TagKeys", "webserver"), ExplicitDeny),
+		id("ForAnyValue deny, no tags: false", pageMultiValued, anyTagKeys, "iam:TagUser", johndoeARN, nil, Allow),
 		id("AddTag: CostCenter A-123", pageAddTag, addTag, "iam:TagUser", johndoeARN, kv("aws:RequestTag/CostCenter", "A-123", "aws:TagKeys", "CostCenter"), Allow),
 		id("AddTag: CostCenter C-789", pageAddTag, addTag, "iam:TagUser", johndoeARN, kv("aws:RequestTag/CostCenter", "C-789", "aws:TagKeys", "CostCenter"), ImplicitDeny),
 		id("AddTag: a second tag key", pageAddTag, addTag, "iam:TagUser", johndoeARN, kv("aws:RequestTag/CostCenter", "B-456", "aws:TagKeys", "CostCenter", "aws:TagKeys", "Owner"), ImplicitDeny),
