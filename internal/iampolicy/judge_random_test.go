@@ -140,3 +140,77 @@ func contextKeys(ctx map[string][]string) string {
 	sort.Strings(s)
 	return strings.Join(s, " ")
 }
+
+// Random bucket policies: principals and NotPrincipal of every form, actions and resources with
+// wildcards, NotAction and NotResource, Allow and Deny, some with a condition, against callers
+// of every kind (the account root, role sessions of this and another account, a user, a service,
+// anonymous). The resource analysis is compared, as for the policies sseguard writes.
+
+const (
+	rndA = "123456789012"
+	rndB = "444455556666"
+)
+
+var (
+	rndPrincipals = []string{
+		`"*"`, `{"AWS":"*"}`, `{"AWS":"` + rndA + `"}`, `{"AWS":"arn:aws:iam::` + rndA + `:root"}`,
+		`{"AWS":"arn:aws:iam::` + rndA + `:role/R1"}`, `{"AWS":"arn:aws:sts::` + rndA + `:assumed-role/R1/s1"}`,
+		`{"AWS":"arn:aws:iam::` + rndA + `:user/U"}`, `{"AWS":"` + rndB + `"}`, `{"AWS":"arn:aws:iam::` + rndB + `:role/X"}`,
+		`{"Service":"cloudfront.amazonaws.com"}`,
+		`{"AWS":["arn:aws:iam::` + rndA + `:role/R1","arn:aws:iam::` + rndA + `:root"]}`,
+		`{"AWS":["arn:aws:sts::` + rndA + `:assumed-role/R1/s1","arn:aws:iam::` + rndA + `:role/R1","` + rndA + `"]}`,
+	}
+	rndCallers = []string{
+		"arn:aws:iam::" + rndA + ":root", "arn:aws:sts::" + rndA + ":assumed-role/R1/s1", "arn:aws:sts::" + rndA + ":assumed-role/R1/s2",
+		"arn:aws:sts::" + rndA + ":assumed-role/R2/s1", "arn:aws:iam::" + rndA + ":user/U", "arn:aws:sts::" + rndB + ":assumed-role/X/s1",
+		"cloudfront.amazonaws.com", "",
+	}
+	rndActions   = []string{`"s3:GetObject"`, `"s3:Get*"`, `"s3:*"`, `"S3:getobject"`, `"s3:Get?bject"`, `"*"`, `["s3:PutObject","s3:GetObject"]`, `"s3:PutObject"`, `"s3:List*"`}
+	rndResources = []string{`"arn:aws:s3:::media-hls/*"`, `"arn:aws:s3:::media-*/*"`, `"arn:aws:s3:::media-hls/videos/?.ts"`, `"*"`, `"arn:aws:s3:::other/*"`, `"arn:aws:s3:::media-hls"`, `"arn:aws:s3:::Media-hls/*"`, `["arn:aws:s3:::other/*","arn:aws:s3:::media-hls/videos/*"]`}
+)
+
+// randomBucketPolicy draws a bucket policy of one to three statements.
+func randomBucketPolicy(r *rand.Rand) string {
+	var stmts []string
+	for i := range 1 + r.IntN(3) {
+		effect := []string{"Allow", "Deny"}[r.IntN(2)]
+		who := `"Principal":` + rndPrincipals[r.IntN(len(rndPrincipals))]
+		if r.IntN(6) == 0 {
+			// NotPrincipal lists named principals ("*" is not allowed there).
+			who = `"NotPrincipal":` + rndPrincipals[4+r.IntN(len(rndPrincipals)-4)]
+		}
+		what := `"Action":` + rndActions[r.IntN(len(rndActions))]
+		if r.IntN(6) == 0 {
+			what = `"NotAction":` + rndActions[r.IntN(len(rndActions))]
+		}
+		where := `"Resource":` + rndResources[r.IntN(len(rndResources))]
+		if r.IntN(6) == 0 {
+			where = `"NotResource":` + rndResources[r.IntN(len(rndResources))]
+		}
+		cond := ""
+		if r.IntN(3) == 0 {
+			op, key, vals := randomCondition(r)
+			c, _ := json.Marshal(map[string]map[string][]string{op: {key: vals}})
+			cond = `,"Condition":` + string(c)
+		}
+		stmts = append(stmts, fmt.Sprintf(`{"Sid":"S%d","Effect":%q,%s,%s,%s%s}`, i, effect, who, what, where, cond))
+	}
+	return `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`
+}
+
+// randomBucketCases returns the fixed corpus of random bucket policy cases.
+func randomBucketCases(n int) []judgeCase {
+	r := rand.New(rand.NewPCG(18, 8))
+	out := make([]judgeCase, 0, n)
+	for i := range n {
+		caller := rndCallers[r.IntN(len(rndCallers))]
+		probe := randomContext(r)
+		delete(probe, "aws:TagKeys") // not a key of s3:GetObject requests
+		out = append(out, judgeCase{
+			name: fmt.Sprintf("random bucket policy #%d", i), policy: randomBucketPolicy(r), principal: caller,
+			action: "s3:GetObject", resource: "arn:aws:s3:::media-hls/videos/a.ts", account: rndA,
+			ctx: requestContext(caller, "s3:GetObject", probe),
+		})
+	}
+	return out
+}
