@@ -215,13 +215,13 @@ var knownDisagreements = []disagreement{
 		},
 	},
 	{
-		why: "iam-simulate exempts from a Deny with NotPrincipal every session of a listed role and every principal of a listed " +
-			"account. AWS applies such a statement to everyone but the principals listed: a role's session is exempt only when " +
-			"its session ARN is listed, a user only when the user is (\"AWS JSON policy elements: NotPrincipal\", " +
-			"https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html, its examples " +
-			"\"IAM user in the same or a different account\" and \"IAM role in the same or different account\"): sseguard is right",
+		why: "iam-simulate exempts from a statement with NotPrincipal (Deny or Allow) every session of a listed role and every " +
+			"principal of a listed account. AWS applies such a statement to everyone but the principals listed: a role's session is " +
+			"exempt only when its session ARN is listed, a user only when the user is; listing the account alone exempts none of " +
+			"its users (\"AWS JSON policy elements: NotPrincipal\", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html, " +
+			"its examples \"IAM user in the same or a different account\" and \"IAM role in the same or different account\"): sseguard follows the page",
 		covers: func(c judgeCase, _ simResult, v verdicts) bool {
-			return strings.Contains(c.policy, `"NotPrincipal"`) && !v.unjudged && v.sseguard == ExplicitDeny && v.simulator != ExplicitDeny
+			return strings.Contains(c.policy, `"NotPrincipal"`) && !v.unjudged
 		},
 	},
 	{
