@@ -222,17 +222,21 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 	req := iampolicy.Request{Principal: c.principal, Action: q.action, Resource: q.resource, Context: reqCtx}
 	// Resource policies: the held bucket policy for S3, the key policy for KMS.
 	var bucketPolicy, keyPolicy *iampolicy.Document
-	if q.bucket != "" && strings.HasPrefix(q.action, "s3:") && !bucketPolicyAction(q.action) {
+	owner := ""
+	if q.bucket != "" && strings.HasPrefix(q.action, "s3:") {
 		l.mu.Lock()
 		if bp, ok := l.st.policies[q.bucket]; ok {
 			bucketPolicy = bp.doc
 		}
 		l.mu.Unlock()
+		if bucketPolicy != nil && bucketPolicyAction(q.action) {
+			owner, _ = l.bucketOwner(c, q.bucket)
+		}
 	}
 	if q.keyARN != "" {
 		keyPolicy = l.keyPolicy(ctx, c, q.keyARN)
 	}
-	v := decide(req, idDoc, bucketPolicy, keyPolicy, q.keyARN)
+	v := decide(req, idDoc, resources{bucketPolicy: bucketPolicy, bucketOwner: owner, keyPolicy: keyPolicy, keyARN: q.keyARN})
 	if v.allowed {
 		return
 	}
@@ -256,14 +260,31 @@ type verdict struct {
 	detail   string // which statements decided, for the record only
 }
 
+// resources are the resource policies that apply to a request.
+type resources struct {
+	bucketPolicy *iampolicy.Document // nil: no bucket policy applies
+	bucketOwner  string              // the bucket's account, when known
+	keyPolicy    *iampolicy.Document // nil: no key policy applies
+	keyARN       string              // the key the key policy belongs to
+}
+
 // decide judges req as AWS's same-account evaluation logic does, from the caller's identity
-// policy (nil: unrestricted, only explicit Denies refuse), the bucket policy and the key policy
-// (nil when none applies; keyARN names the key). An explicit Deny in any of them refuses; else an
-// Allow in the identity policy or the resource policy allows, except that for a key the identity
-// policy counts only when the key policy allows the key's account (the root statement). It is
-// pure, so that the independent judge (judge_test.go) can compare it with iam-simulate.
-func decide(req iampolicy.Request, idDoc, bucketPolicy, keyPolicy *iampolicy.Document, keyARN string) verdict {
+// policy (nil: unrestricted, only explicit Denies refuse) and the bucket or key policy. An
+// explicit Deny in any of them refuses; else an Allow in the identity policy or the resource
+// policy allows, except that for a key the identity policy counts only when the key policy allows
+// the key's account (the root statement). The bucket owner account's root user is never refused
+// GetBucketPolicy, PutBucketPolicy or DeleteBucketPolicy by the bucket policy; anyone else is
+// ("PutBucketPolicy", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html:
+// "the root principal in a bucket owner's Amazon Web Services account can perform the
+// GetBucketPolicy, PutBucketPolicy, and DeleteBucketPolicy API actions, even if their bucket
+// policy explicitly denies the root principal's access"). It is pure, so that the independent
+// judge (judge_test.go) can compare it with iam-simulate.
+func decide(req iampolicy.Request, idDoc *iampolicy.Document, r resources) verdict {
 	members := iampolicy.EvalOptions{AccountPrincipalMatchesMembers: true}
+	bucketPolicy, keyPolicy, keyARN := r.bucketPolicy, r.keyPolicy, r.keyARN
+	if bucketPolicyAction(req.Action) && r.bucketOwner != "" && isRootOf(req.Principal, r.bucketOwner) {
+		bucketPolicy = nil
+	}
 	resourceAllows := false
 	if bucketPolicy != nil {
 		if res := bucketPolicy.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
@@ -319,12 +340,17 @@ func refs(lists ...[]iampolicy.StatementRef) string {
 	return strings.Join(s, ", ")
 }
 
-// bucketPolicyAction reports the actions a bucket policy never refuses, so that a policy that
-// denies everything can still be read, replaced or deleted (as the bucket owner account's root
-// user can: "Bucket policies for Amazon S3",
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html).
+// bucketPolicyAction reports the actions a bucket policy never refuses the bucket owner
+// account's root user, so that a policy that denies everything can still be read, replaced or
+// deleted (see decide).
 func bucketPolicyAction(a string) bool {
 	return a == "s3:GetBucketPolicy" || a == "s3:PutBucketPolicy" || a == "s3:DeleteBucketPolicy"
+}
+
+// isRootOf reports whether principal is the root user of account.
+func isRootOf(principal, account string) bool {
+	a, ok := parseARN(principal)
+	return ok && a.service == "iam" && a.resource == "root" && a.account == account
 }
 
 // requirements maps a request to the IAM actions it needs.
