@@ -70,8 +70,8 @@ func TestDecideAgreesWithAnIndependentJudge(t *testing.T) {
 		}
 	}
 	headers := map[string]map[string][]string{
-		"no header": nil,
-		"aws:kms with the key": {"s3:x-amz-server-side-encryption": {"aws:kms"}, "s3:x-amz-server-side-encryption-aws-kms-key-id": {keyARN}},
+		"no header":             nil,
+		"aws:kms with the key":  {"s3:x-amz-server-side-encryption": {"aws:kms"}, "s3:x-amz-server-side-encryption-aws-kms-key-id": {keyARN}},
 		"aws:kms without a key": {"s3:x-amz-server-side-encryption": {"aws:kms"}},
 		"AES256":                {"s3:x-amz-server-side-encryption": {"AES256"}},
 		"plain HTTP":            {"aws:SecureTransport": {"false"}},
