@@ -240,7 +240,7 @@ func TestIndependentJudge(t *testing.T) {
 	t.Parallel()
 	random := 400
 	if fullSweep {
-		random = 4000
+		random = 3000
 	}
 	cases := append(writtenPolicyCases(t), documentedCases()...)
 	cases = append(cases, randomCases(random)...)
