@@ -221,7 +221,7 @@ var knownDisagreements = []disagreement{
 			"its users (\"AWS JSON policy elements: NotPrincipal\", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html, " +
 			"its examples \"IAM user in the same or a different account\" and \"IAM role in the same or different account\"): sseguard follows the page",
 		covers: func(c judgeCase, _ simResult, v verdicts) bool {
-			return strings.Contains(c.policy, `"NotPrincipal"`) && !v.unjudged
+			return !v.unjudged && notPrincipalCoversOnlyByAccountOrRole(c)
 		},
 	},
 	{
@@ -305,6 +305,36 @@ func TestIndependentJudge(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases judged by both: %v", len(cases), counts)
+}
+
+// notPrincipalCoversOnlyByAccountOrRole reports whether a NotPrincipal of the case's policy lists
+// the caller's account or role (a session's) but not the caller itself: the statement AWS applies
+// to the caller and the simulator does not.
+func notPrincipalCoversOnlyByAccountOrRole(c judgeCase) bool {
+	d, err := Parse(c.policy)
+	if err != nil {
+		return false
+	}
+	caller := parseCaller(c.principal)
+	for _, s := range d.Statements {
+		if s.NotPrincipal == nil {
+			continue
+		}
+		self, group := false, false
+		for _, v := range s.NotPrincipal.AWS {
+			switch {
+			case v == c.principal:
+				self = true
+			case v == caller.account || v == RootARN(caller.partition, caller.account) ||
+				(caller.kind == callerSession && v == caller.principalARN()):
+				group = true
+			}
+		}
+		if group && !self {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- the policies sseguard writes ----
