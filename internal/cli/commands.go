@@ -59,14 +59,16 @@ and keys. No AWS call.
 
 With --trust, the role's trust policy instead: for plan and apply, GitHub's OIDC provider handing
 the role to the repository (plan: its pull requests and runs on the apply branch; apply: runs on
-the apply branch, or in --environment, and with --workflow only that workflow file); for batch,
-batchoperations.s3.amazonaws.com.
+the apply branch, or in --environment, and with --workflow only that workflow file), matching
+the subject exactly in the form the repository sends (--repo OWNER/REPO, or
+OWNER@OWNER_ID/REPO@REPO_ID for immutable subjects); for batch, batchoperations.s3.amazonaws.com.
 
-For a policy that lists accounts, --account naming a listed account prints what the role sseguard
-assumes there needs (that account's buckets and keys); otherwise the home role's, which also needs
-sts:AssumeRole on the listed roles. --trust --account MEMBER --assumed-by ARN prints the member
-role's trust policy: the home role may assume it (with sts:ExternalId when the entry sets
-external_id).`},
+For a policy that lists accounts, --account naming a listed account prints what that account's
+plan or apply role needs (its buckets and keys); otherwise the home role's, which also needs
+sts:AssumeRole on the listed accounts' roles of the same kind (plan on plan_role_arn, apply on
+apply_role_arn). --trust --account MEMBER --assumed-by ARN prints the trust policy of the
+member's plan or apply role: the home role of the same kind may assume it (with sts:ExternalId
+when the entry sets external_id).`},
 	{name: "init", args: "[--region R]... [--buckets GLOB]... [--account-id-from-caller] > sseguard.yaml", summary: "print a policy file that keeps the account as it is",
 		about: `Reads the account and prints a commented policy file that keeps every bucket as it is now: applied,
 it changes nothing (plan --detailed-exitcode exits 0). Buckets sseguard would change or refuse as

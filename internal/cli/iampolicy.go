@@ -18,12 +18,13 @@ func runIAMPolicy(args []string, env Env) int {
 	account := fs.String("account", "", "the `ID` of the account, when the policy file names none; for a policy that lists accounts, the listed account whose role to print")
 	partition := fs.String("partition", "aws", "`P`: aws, aws-cn or aws-us-gov")
 	trust := fs.Bool("trust", false, "print the role's trust policy instead")
-	repo := fs.String("repo", "", "the repository, `OWNER/REPO` (with --trust)")
+	repo := fs.String("repo", "", "the repository (with --trust): `OWNER/REPO`, or OWNER@OWNER_ID/REPO@REPO_ID for one that sends "+
+		"GitHub's immutable OIDC subjects (gh api repos/OWNER/REPO --jq '.owner.id, .id' prints the two ids)")
 	branch := fs.String("branch", "main", "the apply `BRANCH` (with --trust)")
 	environment := fs.String("environment", "", "GitHub environment `E` of the apply job (with --trust)")
 	workflow := fs.String("workflow", "", "the workflow file `PATH` the role is limited to, e.g. .github/workflows/sseguard-apply.yml (with --trust)")
 	var assumedBy stringList
-	fs.Var(&assumedBy, "assumed-by", "the home role's `ARN` that assumes a member account's role (with --trust --account MEMBER; repeatable)")
+	fs.Var(&assumedBy, "assumed-by", "the `ARN` of the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
 	if done, code := parse(fs, "iam-policy", args, env); done {
 		return code
 	}
@@ -59,17 +60,28 @@ func runIAMPolicy(args []string, env Env) int {
 		if err != nil {
 			return fail(err)
 		}
-		d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Account: *account, AssumedBy: assumedBy})
+		d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Role: r, Account: *account, AssumedBy: assumedBy})
 		if err != nil {
 			return fail(err)
 		}
+		a, _ := pol.AccountByID(*account)
+		fmt.Fprintf(env.Stderr, "the trust policy of %s, the %s role sseguard assumes in account %s: --assumed-by names the home account's %s role only\n",
+			a.RoleFor(r == iamgen.RoleApply), r, *account, r)
 		doc = d
 	} else if len(assumedBy) > 0 {
 		fmt.Fprintln(env.Stderr, "sseguard iam-policy: --assumed-by goes with --trust --account ID of an account the policy lists under accounts")
 		return ExitError
 	} else if *trust && r == iamgen.RoleBatch {
 		// The job role is assumed by S3 Batch Operations, not by a workflow.
-		doc = iamgen.BatchTrust()
+		acct := *account
+		if pol, err := policy.Load(*policyPath); err == nil && pol.Account != "" {
+			acct = pol.Account
+		}
+		d, err := iamgen.BatchTrust(acct)
+		if err != nil {
+			return fail(err)
+		}
+		doc = d
 	} else if *trust {
 		acct := *account
 		if acct == "" {
