@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/iamgen"
@@ -23,6 +25,11 @@ func runIAMPolicy(args []string, env Env) int {
 	branch := fs.String("branch", "main", "the apply `BRANCH` (with --trust)")
 	environment := fs.String("environment", "", "GitHub environment `E` of the apply job (with --trust)")
 	workflow := fs.String("workflow", "", "the workflow file `PATH` the role is limited to, e.g. .github/workflows/sseguard-apply.yml (with --trust)")
+	format := fs.String("format", "json", "`FORMAT`: json prints one role's policy (or trust policy); cloudformation prints a "+
+		"CloudFormation template holding every role sseguard needs in the account (GitHub's OIDC provider, the plan and apply "+
+		"roles, Batch Operations job roles; with --account MEMBER that member account's roles), parameterised by repository, "+
+		"apply branch and environment: aws cloudformation deploy --template-file FILE --capabilities CAPABILITY_NAMED_IAM "+
+		"--parameter-overrides Repository=OWNER/REPO")
 	var assumedBy stringList
 	fs.Var(&assumedBy, "assumed-by", "the `ARN` of the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
 	if done, code := parse(fs, "iam-policy", args, env); done {
@@ -32,15 +39,23 @@ func runIAMPolicy(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "sseguard iam-policy: unexpected argument %q\n", fs.Arg(0))
 		return ExitError
 	}
-	r := iamgen.Role(*role)
-	if r != iamgen.RolePlan && r != iamgen.RoleApply && r != iamgen.RoleBatch {
-		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan, apply or batch\n", *role)
-		return ExitError
-	}
 	switch *partition {
 	case "aws", "aws-cn", "aws-us-gov":
 	default:
 		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --partition %q: want aws, aws-cn or aws-us-gov\n", *partition)
+		return ExitError
+	}
+	switch *format {
+	case "json":
+	case "cloudformation":
+		return runCloudFormation(fs, *policyPath, *account, *partition, env)
+	default:
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --format %q: want json or cloudformation\n", *format)
+		return ExitError
+	}
+	r := iamgen.Role(*role)
+	if r != iamgen.RolePlan && r != iamgen.RoleApply && r != iamgen.RoleBatch {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan, apply or batch\n", *role)
 		return ExitError
 	}
 	fail := func(err error) int {
@@ -116,6 +131,33 @@ func runIAMPolicy(args []string, env Env) int {
 	}
 	fmt.Fprint(env.Stdout, text)
 	return ExitOK
+}
+
+// runCloudFormation prints the template of the account's roles. The flags that choose one role
+// or spell its trust are the template's parameters instead, and are refused here.
+func runCloudFormation(fs *flag.FlagSet, policyPath, account, partition string, env Env) int {
+	var wrong []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "role", "trust", "repo", "branch", "environment", "workflow", "assumed-by":
+			wrong = append(wrong, "--"+f.Name)
+		}
+	})
+	if len(wrong) > 0 {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: %s goes with --format json; the template holds every role, and the "+
+			"repository, apply branch and environment are its parameters (Repository, ApplyBranch, ApplyEnvironment)\n", strings.Join(wrong, ", "))
+		return ExitError
+	}
+	pol, err := policy.Load(policyPath)
+	if err == nil {
+		var text []byte
+		text, err = iamgen.CloudFormation(pol, iamgen.CloudFormationOptions{Account: account, Partition: partition, Source: filepath.Base(policyPath)})
+		if err == nil {
+			fmt.Fprint(env.Stdout, string(text))
+			return ExitOK
+		}
+	}
+	return (&runner{env: env, cmd: "iam-policy"}).fail(err)
 }
 
 // stringList is a repeatable string flag.
