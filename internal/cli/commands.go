@@ -49,7 +49,7 @@ apply would do. Changes nothing.`, groups: []flagGroup{objectFlags}},
 		about: `Makes the account match the policy: creates missing keys (with their aliases and key policies),
 sets default encryption, fixes key and bucket policies, re-encrypts existing objects where asked;
 then reads everything back and verifies. Never deletes or disables anything.`, groups: []flagGroup{objectFlags}},
-	{name: "iam-policy", args: "--role plan|apply|batch [--trust ...] [--policy FILE]", summary: "print the IAM policy or trust policy one of sseguard's roles needs (offline)",
+	{name: "iam-policy", args: "--role plan|apply|batch [--trust ...] [--policy FILE] | --format cloudformation [--policy FILE]", summary: "print the IAM policies sseguard's roles need, or a CloudFormation template of them (offline)",
 		about: `Prints the least-privilege IAM policy (JSON) a role needs for the policy file's buckets, prefixes
 and keys. No AWS call.
 
@@ -68,7 +68,14 @@ plan or apply role needs (its buckets and keys); otherwise the home role's, whic
 sts:AssumeRole on the listed accounts' roles of the same kind (plan on plan_role_arn, apply on
 apply_role_arn). --trust --account MEMBER --assumed-by ARN prints the trust policy of the
 member's plan or apply role: the home role of the same kind may assume it (with sts:ExternalId
-when the entry sets external_id).`},
+when the entry sets external_id).
+
+--format cloudformation prints instead one CloudFormation template holding every role the
+account needs, with exactly these policies: GitHub's OIDC provider (unless the parameter
+GitHubOIDCProviderArn names it), the plan and apply roles and the Batch Operations job roles; with
+--account MEMBER, that member account's plan and apply roles. Deploy it with
+  aws cloudformation deploy --stack-name sseguard-roles --template-file sseguard-roles.json \
+    --capabilities CAPABILITY_NAMED_IAM --parameter-overrides Repository=OWNER/REPO`},
 	{name: "init", args: "[--region R]... [--buckets GLOB]... [--account-id-from-caller] > sseguard.yaml", summary: "print a policy file that keeps the account as it is",
 		about: `Reads the account and prints a commented policy file that keeps every bucket as it is now: applied,
 it changes nothing (plan --detailed-exitcode exits 0). Buckets sseguard would change or refuse as

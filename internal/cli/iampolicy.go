@@ -25,11 +25,8 @@ func runIAMPolicy(args []string, env Env) int {
 	branch := fs.String("branch", "main", "the apply `BRANCH` (with --trust)")
 	environment := fs.String("environment", "", "GitHub environment `E` of the apply job (with --trust)")
 	workflow := fs.String("workflow", "", "the workflow file `PATH` the role is limited to, e.g. .github/workflows/sseguard-apply.yml (with --trust)")
-	format := fs.String("format", "json", "`FORMAT`: json prints one role's policy (or trust policy); cloudformation prints a "+
-		"CloudFormation template holding every role sseguard needs in the account (GitHub's OIDC provider, the plan and apply "+
-		"roles, Batch Operations job roles; with --account MEMBER that member account's roles), parameterised by repository, "+
-		"apply branch and environment: aws cloudformation deploy --template-file FILE --capabilities CAPABILITY_NAMED_IAM "+
-		"--parameter-overrides Repository=OWNER/REPO")
+	format := fs.String("format", "json", "`FORMAT`: json prints one role's policy or trust policy; cloudformation a template of "+
+		"every role the account needs, parameterised by repository, apply branch and environment")
 	var assumedBy stringList
 	fs.Var(&assumedBy, "assumed-by", "the `ARN` of the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
 	if done, code := parse(fs, "iam-policy", args, env); done {

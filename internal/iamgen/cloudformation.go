@@ -367,28 +367,28 @@ func (t *template) role(id string, name, path any, description string, trust any
 	if err != nil {
 		return fmt.Errorf("%s: %w", description, err)
 	}
-	var arns []any
+	props := obj{{"RoleName", name}}
+	if path != nil {
+		props = append(props, kv{"Path", path})
+	}
+	props = append(props, kv{"Description", description}, kv{"AssumeRolePolicyDocument", trust})
+	t.resources = append(t.resources, kv{id, obj{{"Type", "AWS::IAM::Role"}, {"Properties", props}}})
+	// Each managed policy names the role it is attached to (its Roles property takes role names,
+	// which Ref of a role returns).
 	for i, p := range parts {
 		v, err := cfnValue(p, nil)
 		if err != nil {
 			return err
 		}
-		pid := fmt.Sprintf("%sPolicy%d", id, i+1)
-		t.resources = append(t.resources, kv{pid, obj{
+		t.resources = append(t.resources, kv{fmt.Sprintf("%sPolicy%d", id, i+1), obj{
 			{"Type", "AWS::IAM::ManagedPolicy"},
 			{"Properties", obj{
 				{"Description", fmt.Sprintf("%s, part %d of %d", description, i+1, len(parts))},
+				{"Roles", []any{obj{{"Ref", id}}}},
 				{"PolicyDocument", v},
 			}},
 		}})
-		arns = append(arns, obj{{"Ref", pid}})
 	}
-	props := obj{{"RoleName", name}}
-	if path != nil {
-		props = append(props, kv{"Path", path})
-	}
-	props = append(props, kv{"Description", description}, kv{"AssumeRolePolicyDocument", trust}, kv{"ManagedPolicyArns", arns})
-	t.resources = append(t.resources, kv{id, obj{{"Type", "AWS::IAM::Role"}, {"Properties", props}}})
 	return nil
 }
 

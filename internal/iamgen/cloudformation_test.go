@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,8 +234,8 @@ func resolveTemplate(t *testing.T, text []byte, params, refs map[string]string) 
 						if v, ok := refs[name]; ok {
 							return v
 						}
-						if p, ok := tpl.Resources[name]; ok && p.Type == "AWS::IAM::ManagedPolicy" {
-							return "managed:" + name
+						if p, ok := tpl.Resources[name]; ok && p.Type == "AWS::IAM::Role" {
+							return "role:" + name
 						}
 						t.Fatalf("Ref %s: unknown", name)
 					case "Fn::Sub":
@@ -290,10 +291,19 @@ func (r *resolved) checkRole(t *testing.T, id string, want *iampolicy.Document) 
 	if !ok {
 		t.Fatalf("no role %s in the template", id)
 	}
+	if _, ok := props["ManagedPolicyArns"]; ok {
+		t.Errorf("%s: ManagedPolicyArns (the policies name their role instead)", id)
+	}
 	var got []any
-	arns, _ := props["ManagedPolicyArns"].([]any)
-	for _, a := range arns {
-		pid := strings.TrimPrefix(a.(string), "managed:")
+	var pids []string
+	for pid := range r.resources {
+		if roles, ok := r.resources[pid]["Roles"].([]any); ok && slices.Contains(roles, any("role:"+id)) {
+			pids = append(pids, pid)
+		}
+	}
+	// PlanRolePolicy1, PlanRolePolicy2, ...: in order (numbers stay under 10).
+	slices.Sort(pids)
+	for _, pid := range pids {
 		doc := r.resources[pid]["PolicyDocument"].(map[string]any)
 		text, _ := json.Marshal(doc)
 		if n := len(strings.Join(strings.Fields(string(text)), "")); n > managedPolicyChars {
@@ -314,7 +324,7 @@ func (r *resolved) checkRole(t *testing.T, id string, want *iampolicy.Document) 
 		g, _ := json.MarshalIndent(got, "", "  ")
 		t.Errorf("%s: the template's statements differ from iam-policy's:\n%s\nwant:\n%s", id, g, wantText)
 	}
-	return len(arns)
+	return len(pids)
 }
 
 // joinParts puts a statement split by its resources (Sid, SidPart2, ...) back together.
