@@ -169,6 +169,15 @@ func TestMarkdownTablesHold(t *testing.T) {
 		for _, mode := range []string{"plan", "apply"} {
 			md := Markdown(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in})
 			mdCheckTables(t, in, md)
+			// Every level of detail, and the drifting level cut short, hold their tables too.
+			for d := DetailNoStatements; d <= DetailDrifting; d++ {
+				mdCheckTables(t, in, atLevel(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in}, d))
+			}
+			cut := Markdown(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in, MaxBytes: 2500})
+			mdCheckTables(t, in, cut)
+			for _, c := range []bool{false, true} {
+				mdCheckTables(t, in, Markdown(p, MarkdownOptions{Mode: mode, Results: results, Comment: c, MaxBytes: 1800, Elsewhere: in}))
+			}
 		}
 	}
 }
