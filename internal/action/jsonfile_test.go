@@ -52,7 +52,7 @@ func TestDefaultJSONPlanNeverOverwritesAnotherFile(t *testing.T) {
 	}{
 		"a file of the repository": {func(ws string) error { return os.WriteFile(filepath.Join(ws, name), []byte(`{"mine": true}`), 0o644) },
 			"sseguard-plan-infra-sseguard-2.json"},
-		"a link": {func(ws string) error { return os.Symlink(outside, filepath.Join(ws, name)) }, "sseguard-plan-infra-sseguard-2.json"},
+		"a link":      {func(ws string) error { return os.Symlink(outside, filepath.Join(ws, name)) }, "sseguard-plan-infra-sseguard-2.json"},
 		"a directory": {func(ws string) error { return os.Mkdir(filepath.Join(ws, name), 0o755) }, "sseguard-plan-infra-sseguard-2.json"},
 		"two taken": {func(ws string) error {
 			if err := os.WriteFile(filepath.Join(ws, name), []byte("x"), 0o644); err != nil {

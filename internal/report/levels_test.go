@@ -113,12 +113,12 @@ func TestMarkdownLevelsKeepAndDrop(t *testing.T) {
 		o.MaxBytes = caps[d]
 		md, _ := MarkdownShown(p, o)
 		for what, want := range map[string]bool{
-			statement: d < DetailNoStatements,
-			sample:    d < DetailNoSamples,
-			prose:     d < DetailBucketLines,
-			"| build-logs | 35 |":                    d < DetailDrifting,
-			"> **Detail: " + d.String() + ".**":     d > DetailFull,
-			"Not annotated: 6 findings":             true,
+			statement:                           d < DetailNoStatements,
+			sample:                              d < DetailNoSamples,
+			prose:                               d < DetailBucketLines,
+			"| build-logs | 35 |":               d < DetailDrifting,
+			"> **Detail: " + d.String() + ".**": d > DetailFull,
+			"Not annotated: 6 findings":         true,
 			"- line 94 (warning): bucket-policy-unjudged-statement": true,
 		} {
 			if got := strings.Contains(md, what); got != want {
