@@ -41,14 +41,18 @@ func (r *mdRenderer) shout(b *strings.Builder) {
 // shoutByKey is shout for the levels with one line per bucket: one line per key pending
 // deletion or disabled, with how many buckets it stops (each is in the blockers below).
 func (r *mdRenderer) shoutByKey(b *strings.Builder) {
-	type keyState struct{ code, alias string }
+	// A key is known by its alias, else by the blocker's message (which names its ARN).
+	type keyState struct{ code, alias, message string }
 	var order []keyState
 	buckets := map[keyState]int{}
 	for _, bl := range r.p.Blockers {
 		if bl.Code != plan.BlockKeyPendingDelete && bl.Code != plan.BlockKeyDisabled {
 			continue
 		}
-		k := keyState{bl.Code, bl.Alias}
+		k := keyState{code: bl.Code, alias: bl.Alias}
+		if k.alias == "" {
+			k.message = bl.Message
+		}
 		if _, ok := buckets[k]; !ok {
 			order = append(order, k)
 			buckets[k] = 0
@@ -70,7 +74,11 @@ func (r *mdRenderer) shoutByKey(b *strings.Builder) {
 		if k.code == plan.BlockKeyPendingDelete {
 			what = "is pending deletion: objects encrypted under it become unreadable for good once it is deleted."
 		}
-		lines = append(lines, fmt.Sprintf("> **%s %s** It stops %s (see the blockers below).", subject, what, plural(buckets[k], "bucket", "buckets")))
+		detail := ""
+		if k.message != "" {
+			detail = " " + mdText(k.message) + "."
+		}
+		lines = append(lines, fmt.Sprintf("> **%s %s**%s It stops %s (see the blockers below).", subject, what, detail, plural(buckets[k], "bucket", "buckets")))
 	}
 	b.WriteString("> [!CAUTION]\n")
 	b.WriteString(strings.Join(lines, "\n>\n"))

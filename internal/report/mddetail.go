@@ -105,6 +105,8 @@ func (r *mdRenderer) note(b *strings.Builder) {
 	if r.detail == DetailFull {
 		return
 	}
+	out := b
+	b = &strings.Builder{}
 	fmt.Fprintf(b, "> [!NOTE]\n> **Detail: %s.** ", r.detail)
 	if r.opts.Comment {
 		b.WriteString("The whole plan is too long for a comment")
@@ -132,7 +134,8 @@ func (r *mdRenderer) note(b *strings.Builder) {
 	default:
 		b.WriteString("Run `sseguard plan --json FILE` for the complete plan.")
 	}
-	b.WriteString("\n\n")
+	out.WriteString(strings.TrimRight(b.String(), " "))
+	out.WriteString("\n\n")
 }
 
 // limit is the size the summary must keep under.
