@@ -210,7 +210,6 @@ func TestBigAccountPlanThroughTheAction(t *testing.T) {
 		}
 	}
 	t.Logf("comment: %d bytes, %d drifting buckets left out", len(body), left)
-	os.WriteFile("/tmp/big-comment.md", []byte(body), 0o644); os.WriteFile("/tmp/big-summary.md", []byte(summary), 0o644)
 	checkFooter(t, body, summary, ws, n+5)
 }
 

@@ -258,3 +258,21 @@ func TestMarkdownComment(t *testing.T) {
 		}
 	}
 }
+
+// At one line per bucket, a key pending deletion is shouted once, with how many buckets it stops;
+// a key the blockers name by no alias is known by its message, escaped.
+func TestShoutByKey(t *testing.T) {
+	t.Parallel()
+	p := fxInSync()
+	msg := "KEY arn:aws:kms:us-east-1:123456789012:key/x IS PENDING DELETION <img src=x> @octocat"
+	for i := range p.Buckets {
+		p.Buckets[i].Status = plan.Blocked
+		p.Blockers = append(p.Blockers, plan.Blocker{Code: plan.BlockKeyPendingDelete, Bucket: p.Buckets[i].Name, Line: p.Buckets[i].Line, Message: msg})
+	}
+	md := atLevel(p, MarkdownOptions{}, DetailBucketLines)
+	want := "> **A key is pending deletion: objects encrypted under it become unreadable for good once it is deleted.** " + mdText(msg) +
+		". It stops 3 buckets (see the blockers below).\n"
+	if strings.Count(md, "> **A key") != 1 || !strings.Contains(md, want) {
+		t.Errorf("want one shout %q:\n%s", want, md)
+	}
+}
