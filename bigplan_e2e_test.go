@@ -168,10 +168,10 @@ print(json.dumps({"Doomed": k}))
 		t.Errorf("the footer names %s, the run wrote %s", m[2], name)
 	}
 	holds := map[string]string{
-		"policy statements left out":                     "every change with its before and after, warnings, existing objects and cost",
+		"policy statements left out":                    "every change with its before and after, warnings, existing objects and cost",
 		"policy statements and object samples left out": "every change with its before and after, warnings, existing object counts and cost",
-		"one line per bucket":                            fmt.Sprintf("one line for each of the %d buckets", n+5),
-		"only the buckets that drift or are blocked":     "one line for each bucket that drifts or is blocked (",
+		"one line per bucket":                           fmt.Sprintf("one line for each of the %d buckets", n+5),
+		"only the buckets that drift or are blocked":    "one line for each bucket that drifts or is blocked (",
 	}[level[1]]
 	if holds == "" || !strings.HasPrefix(m[1], holds) {
 		t.Errorf("the summary shows %q; the footer says it has %q", level[1], m[1])
