@@ -68,6 +68,23 @@ type LeftOut struct {
 // Any says whether anything was left out.
 func (l LeftOut) Any() bool { return l != LeftOut{} }
 
+// of is the count of one cut list (a rows* name).
+func (l *LeftOut) of(name string) *int {
+	switch name {
+	case rowsBuckets:
+		return &l.Buckets
+	case rowsBlockers:
+		return &l.Blockers
+	case rowsFailures:
+		return &l.Failures
+	case rowsKeys:
+		return &l.Keys
+	case rowsWarnings:
+		return &l.Warnings
+	}
+	return &l.NotAnnotated
+}
+
 // Holds completes "The run's job summary has …": what a summary shown at s holds, true to what
 // it does.
 func (s Shown) Holds() string {
@@ -81,19 +98,15 @@ func (s Shown) Holds() string {
 	case DetailBucketLines:
 		return fmt.Sprintf("one line for each of the %s, every blocker and warning, and the cost; each change's before and after are only in the JSON plan", plural(s.Buckets, "bucket", "buckets"))
 	}
-	l := s.LeftOut
+	l := &s.LeftOut
 	if !l.Any() {
 		return fmt.Sprintf("one line for each bucket that drifts or is blocked (%s), every blocker and warning, and the cost; the rest is only in the JSON plan",
 			inSyncCounted(s.InSync))
 	}
 	var cut []string
-	for _, c := range []struct {
-		name string
-		n    int
-	}{{rowsBuckets, l.Buckets}, {rowsBlockers, l.Blockers}, {rowsFailures, l.Failures}, {rowsKeys, l.Keys},
-		{rowsWarnings, l.Warnings}, {rowsNotAnnotated, l.NotAnnotated}} {
-		if c.n > 0 {
-			cut = append(cut, rowsCount(c.name, c.n))
+	for _, name := range rowsOrder {
+		if n := *l.of(name); n > 0 {
+			cut = append(cut, rowsCount(name, n))
 		}
 	}
 	return fmt.Sprintf("one line for each bucket that drifts or is blocked, the blockers and the warnings, as many as fit under its size cap (it says how many more: %s); the JSON plan has them all",
@@ -248,6 +261,9 @@ const (
 	rowsNotAnnotated = "not-annotated"
 )
 
+// rowsOrder is the order the cut lists get room in.
+var rowsOrder = []string{rowsBuckets, rowsBlockers, rowsFailures, rowsKeys, rowsWarnings, rowsNotAnnotated}
+
 // lines is the summary at DetailBucketLines or DetailDrifting: the verdict, the note, the
 // counts, the keys pending deletion or disabled, then one line per item of each list.
 func (r *mdRenderer) lines() string {
@@ -320,27 +336,13 @@ func (r *mdRenderer) drifting(limit int) (string, LeftOut) {
 		byName[l.name] = l
 	}
 	take(byName[rowsBlockers], room/4)
-	for _, name := range []string{rowsBuckets, rowsBlockers, rowsFailures, rowsKeys, rowsWarnings, rowsNotAnnotated} {
+	for _, name := range rowsOrder {
 		take(byName[name], room)
 	}
 	md := r.render(DetailDrifting)
 	var left LeftOut
 	for _, l := range r.cutLists() {
-		n := l.left()
-		switch l.name {
-		case rowsBuckets:
-			left.Buckets = n
-		case rowsBlockers:
-			left.Blockers = n
-		case rowsFailures:
-			left.Failures = n
-		case rowsKeys:
-			left.Keys = n
-		case rowsWarnings:
-			left.Warnings = n
-		case rowsNotAnnotated:
-			left.NotAnnotated = n
-		}
+		*left.of(l.name) = l.left()
 	}
 	return md, left
 }
@@ -470,11 +472,7 @@ func (r *mdRenderer) keyRows() *mdRows {
 		if !mdIsKeyKind(c.Kind) {
 			continue
 		}
-		target := c.Alias
-		if target == "" {
-			target = c.KeyARN
-		}
-		k := keyID{c.Account, target, c.Region}
+		k := keyID{c.Account, mdKeyTarget(c), c.Region}
 		if _, ok := ids[k]; !ok {
 			order = append(order, k)
 			line[k] = c.Line

@@ -13,6 +13,14 @@ func mdIsKeyKind(k plan.Kind) bool {
 	return k == plan.CreateKey || k == plan.UpdateKeyPolicy || k == plan.EnableKeyRotation
 }
 
+// mdKeyTarget names the key a key change is to: its alias, else its ARN.
+func mdKeyTarget(c plan.Change) string {
+	if c.Alias != "" {
+		return c.Alias
+	}
+	return c.KeyARN
+}
+
 // keyFindings lists what is wrong with each key policy and rotation, statement by statement.
 func (r *mdRenderer) keyFindings(b *strings.Builder) {
 	var items []string
@@ -20,11 +28,7 @@ func (r *mdRenderer) keyFindings(b *strings.Builder) {
 		if !mdIsKeyKind(c.Kind) {
 			continue
 		}
-		target := c.Alias
-		if target == "" {
-			target = c.KeyARN
-		}
-		head := fmt.Sprintf("- **%s** %s (%s, line %s): %s → %s", mdText(string(c.Kind)), mdOr(target), mdOr(c.Region),
+		head := fmt.Sprintf("- **%s** %s (%s, line %s): %s → %s", mdText(string(c.Kind)), mdOr(mdKeyTarget(c)), mdOr(c.Region),
 			mdLine(c.Line), mdOr(c.Before), mdOr(c.After))
 		items = append(items, mdWithDetails(head, r.details(c)))
 	}
