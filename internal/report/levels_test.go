@@ -276,3 +276,19 @@ func TestShoutByKey(t *testing.T) {
 		t.Errorf("want one shout %q:\n%s", want, md)
 	}
 }
+
+// Past the per-bucket table, the buckets the policy does not name are counted and pointed at;
+// a listing that failed keeps its (escaped) warning.
+func TestUnmanagedAtOneLinePerBucket(t *testing.T) {
+	t.Parallel()
+	p := fxUnmanaged()
+	md := atLevel(p, MarkdownOptions{JSONFile: "plan.json"}, DetailBucketLines)
+	if want := "Buckets the policy does not name (regions eu-west-1, us-east-1; reported, never changed): 4, listed in the JSON plan (plan.json).\n"; !strings.Contains(md, want) {
+		t.Errorf("want %q:\n%s", want, md)
+	}
+	p.Unmanaged = &plan.Unmanaged{AllRegions: true, Error: "ListBuckets: AccessDenied <b>@admin</b>"}
+	md = atLevel(p, MarkdownOptions{JSONFile: "plan.json"}, DetailDrifting)
+	if !strings.Contains(md, "could not be listed for `unmanaged_buckets: report`: ListBuckets: AccessDenied &#60;b&#62;@&#8288;admin&#60;/b&#62;") {
+		t.Errorf("the listing's error is not shown escaped:\n%s", md)
+	}
+}
