@@ -292,3 +292,33 @@ func TestUnmanagedAtOneLinePerBucket(t *testing.T) {
 		t.Errorf("the listing's error is not shown escaped:\n%s", md)
 	}
 }
+
+// Over several accounts, each bucket's and key's line names its account; the comment at full
+// detail keeps every account's buckets and changes.
+func TestLevelsOverSeveralAccounts(t *testing.T) {
+	t.Parallel()
+	p := fxAccounts()
+	md := atLevel(p, MarkdownOptions{}, DetailBucketLines)
+	for _, want := range []string{
+		"| account | bucket | line | region | status |",
+		"| 123456789012 | media-hls | 14 | us-east-1 | 🟠 drift: ",
+		"| 111122223333 | media-hls | 14 | us-east-1 | ✅ in sync |",
+		"| 999988887777 | far-logs | 30 | ",
+		"| account | key | region | line | changes |",
+		"| 123456789012 | alias/hls-adaptive-key | us-east-1 | 5 | update-key-policy, enable-key-rotation |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("one line per bucket lacks %q:\n%s", want, md)
+		}
+	}
+	mdCheckTables(t, "accounts", md)
+	comment := Markdown(p, MarkdownOptions{Mode: "plan", Comment: true})
+	for _, a := range []string{fxAccount, fxMember, fxUnreachable} {
+		if !strings.Contains(comment, "### Account "+a) {
+			t.Errorf("the comment lacks account %s:\n%s", a, comment)
+		}
+	}
+	if !strings.Contains(comment, "| far-logs | 30 |") {
+		t.Errorf("the comment lacks the last account's bucket:\n%s", comment)
+	}
+}
