@@ -204,8 +204,8 @@ func TestMarkdownCap(t *testing.T) {
 		t.Errorf("64 KiB cap: %d buckets named, LeftOut %+v, want %d left out", named, shown.LeftOut, left)
 	}
 	for _, want := range []string{
-		fmt.Sprintf("| … %d more buckets that drift or are blocked: the JSON plan (plan.json) lists them all | | | |", left),
-		fmt.Sprintf("Even so, not everything fits: %d buckets that drift or are blocked", left),
+		fmt.Sprintf("| … %d more buckets that drift or are blocked: the JSON plan plan.json lists them all | | | |", left),
+		fmt.Sprintf("Even so, not everything fits; not listed here: %d buckets that drift or are blocked", left),
 		"1998 buckets in sync are counted, not listed",
 	} {
 		if !strings.Contains(md, want) {
@@ -283,7 +283,7 @@ func TestUnmanagedAtOneLinePerBucket(t *testing.T) {
 	t.Parallel()
 	p := fxUnmanaged()
 	md := atLevel(p, MarkdownOptions{JSONFile: "plan.json"}, DetailBucketLines)
-	if want := "Buckets the policy does not name (regions eu-west-1, us-east-1; reported, never changed): 4, listed in the JSON plan (plan.json).\n"; !strings.Contains(md, want) {
+	if want := "Buckets the policy does not name (regions eu-west-1, us-east-1; reported, never changed): 4, listed in the JSON plan plan.json.\n"; !strings.Contains(md, want) {
 		t.Errorf("want %q:\n%s", want, md)
 	}
 	p.Unmanaged = &plan.Unmanaged{AllRegions: true, Error: "ListBuckets: AccessDenied <b>@admin</b>"}

@@ -137,7 +137,7 @@ func (r *mdRenderer) note(b *strings.Builder) {
 	case DetailDrifting:
 		fmt.Fprintf(b, ": each bucket that drifts or is blocked has one line; %s. ", inSyncCounted(r.inSyncCount()))
 		if left := r.leftOut(); left != "" {
-			fmt.Fprintf(b, "Even so, not everything fits: %s are not listed here; %s lists them all. ", left, r.where())
+			fmt.Fprintf(b, "Even so, not everything fits; not listed here: %s (%s lists them all). ", left, r.where())
 		}
 	}
 	switch {
@@ -165,7 +165,7 @@ func (r *mdRenderer) where() string {
 	case r.opts.Elsewhere != "":
 		return mdText(r.opts.Elsewhere)
 	case r.opts.JSONFile != "":
-		return "the JSON plan (" + mdText(r.opts.JSONFile) + ")"
+		return "the JSON plan " + mdText(r.opts.JSONFile)
 	}
 	return "the JSON plan"
 }
