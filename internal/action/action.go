@@ -216,7 +216,7 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 	if o.summary(md) {
 		o.shown = &shown
 	}
-	if shown.Detail != report.DetailFull {
+	if shown.Detail != report.DetailFull && jsonShown != "" {
 		o.info(fmt.Sprintf("The job summary shows %s (the full one would be %d KiB); the JSON plan %s has everything.",
 			shown.Detail, (shown.FullBytes+1023)/1024, jsonShown))
 	}
