@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -55,6 +56,28 @@ type judgeCase struct {
 	// For the documented examples: the page and what it says the policy decides.
 	page string
 	want Decision
+}
+
+// without returns c with the context keys dropped that the simulator found not valid for the
+// action, except the encryption-context keys it drops by mistake.
+func (c judgeCase) without(ignored []string) judgeCase {
+	var drop []string
+	for _, k := range ignored {
+		if !strings.HasPrefix(strings.ToLower(k), "kms:encryptioncontext:") {
+			drop = append(drop, k)
+		}
+	}
+	if len(drop) == 0 {
+		return c
+	}
+	ctx := map[string][]string{}
+	for k, v := range c.ctx {
+		if !slices.ContainsFunc(drop, func(d string) bool { return strings.EqualFold(d, k) }) {
+			ctx[k] = v
+		}
+	}
+	c.ctx = ctx
+	return c
 }
 
 // sseguard evaluates c with sseguard's evaluator: the decision with default options, the one
@@ -272,6 +295,11 @@ func TestIndependentJudge(t *testing.T) {
 			t.Errorf("%s: unknown simulator result %+v", c.name, r)
 			continue
 		}
+		// A key the simulator drops as not valid for the action is one AWS never sends with it
+		// (kms:BypassPolicyLockoutSafetyCheck with EnableKeyRotation, say): judge the request
+		// AWS would make. The encryption-context keys it drops wrongly stay (see
+		// knownDisagreements).
+		c = c.without(r.Ignored)
 		def, members, unjudged := c.sseguard(t)
 		counts[def.String()]++
 		if c.page != "" && def != c.want {
