@@ -75,6 +75,7 @@ var repositoryRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 func (o *output) commentPlan(ctx context.Context, in Inputs, gh *githubactions.GitHubContext, exact *plan.Plan) {
 	pl := sanitize.Redacted(o.red, exact)
 	o.comment(ctx, in, gh, func(opts prcomment.Options, previous string) string {
+		opts.Summary, opts.JSONFile = o.shown, o.red.String(o.jsonShown)
 		return prcomment.PlanBody(pl, opts, previous)
 	})
 }
