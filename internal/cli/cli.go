@@ -31,8 +31,8 @@ const usage = `sseguard keeps S3 buckets encrypted the way a policy file says.
 
 Usage:
   sseguard validate [--policy FILE] [--redact-account-id]
-  sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode] [--redact-account-id]
-  sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
+  sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode] [--redact-account-id] [--prices FILE]
+  sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id] [--prices FILE] [--retry-failed-batch-jobs]
   sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
   sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO [--branch B] [--environment E] [--workflow PATH]
   sseguard iam-policy --role plan|apply --trust --account MEMBER --assumed-by HOME_ROLE_ARN... [--policy FILE]
@@ -106,6 +106,14 @@ Existing objects (buckets with existing_objects: report or reencrypt):
                         requests). Off by default: an object's website redirect
                         (x-amz-website-redirect-location) is only seen by reading it, and a copy
                         made without it drops it. Use only on buckets whose objects carry none.
+
+S3 Batch Operations (buckets with batch_operations) and costs:
+  --retry-failed-batch-jobs
+                        start the next generation of a bucket's jobs although the last one did
+                        not finish cleanly (a job Failed or was Cancelled, or tasks failed);
+                        without it such a bucket is a batch-jobs-failed blocker
+  --prices FILE         price the plan's cost estimates with FILE (JSON: the fields of the price
+                        table in docs/plan-format.md; what it names replaces the default)
 
 AWS access comes from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, web
 identity (GitHub OIDC), instance roles. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 point it at
@@ -192,6 +200,8 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "multipart copy threshold in bytes")
 	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto, "auto|always|never")
 	fs.BoolVar(&oo.CopyFromListing, "copy-from-listing", false, "copy objects without reading them first")
+	retryBatch := fs.Bool("retry-failed-batch-jobs", false, "start the next Batch Operations generation after one that did not finish cleanly")
+	pricesPath := fs.String("prices", "", "price table for the cost estimates (JSON; see docs/plan-format.md)")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -225,6 +235,15 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 		r.p.OnAccount = func(id string) { red.AddAccount(id) }
 	}
 	r.p.Objects = oo
+	r.p.RetryFailedBatch = *retryBatch
+	if *pricesPath != "" {
+		prices, err := readPrices(*pricesPath)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sseguard %s: --prices %s: %v\n", cmd, *pricesPath, err)
+			return ExitError
+		}
+		r.p.Prices = prices
+	}
 	if err := r.streamFindings(); err != nil {
 		return r.fail(err)
 	}
@@ -267,6 +286,20 @@ func (r *runner) closeFindings() {
 	if r.p.Findings != nil {
 		r.p.Findings.Close()
 	}
+}
+
+// readPrices reads a prices file (plan.ReadPrices).
+func readPrices(path string) (*plan.Prices, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := plan.ReadPrices(f)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // checkObjectOptions validates the object options the way the engine does (objects.Options.Validate),

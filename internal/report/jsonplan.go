@@ -165,6 +165,8 @@ type JSONChange struct {
 	EngineReason string           `json:"engine_reason,omitempty"`
 	Batch        *JSONBatchConfig `json:"batch_operations,omitempty"`
 	BatchJobs    []JSONBatchJob   `json:"batch_jobs,omitempty"`
+	// Cost estimates what a reencrypt-objects change will cost.
+	Cost *JSONCost `json:"cost,omitempty"`
 	// Account is the account the change is made in, when the policy lists several.
 	Account string `json:"account,omitempty"`
 }
@@ -341,7 +343,7 @@ func jsonChange(c plan.Change, objects *plan.ObjectCounts) (JSONChange, error) {
 		Before: c.Before, After: c.After, Details: c.Details, DependsOn: c.DependsOn, Rule: jsonRule(c.Rule),
 		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes,
 		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJobs: jsonBatchJobs(c.BatchJobs),
-		Account: c.Account}
+		Cost: jsonCost(c.Cost), Account: c.Account}
 	for _, g := range c.Grants {
 		out.Grants = append(out.Grants, JSONGrant{Sid: g.Sid, Effect: g.Effect, Principals: nonNil(g.Principals),
 			Actions: nonNil(g.Actions), Conditions: g.Conditions})
