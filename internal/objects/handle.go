@@ -211,6 +211,9 @@ func (r *runner) record(f Finding) {
 		r.skippedBy[f.Reason]++
 	} else if f.Kind != "" && f.Kind != KindSkipped {
 		r.toFixBy[f.Kind]++
+		if r.toFixByClass == nil {
+			r.toFixByClass = map[string]map[string]int{}
+		}
 		if r.toFixByClass[f.Kind] == nil {
 			r.toFixByClass[f.Kind] = map[string]int{}
 		}

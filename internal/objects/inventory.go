@@ -346,7 +346,11 @@ func (r *runner) inventoryConfigs(ctx context.Context, api InventoryAPI) ([]inve
 			if owner == "" {
 				owner = aws.ToString(r.c.owner)
 			}
-			if owner == "" || (owner != aws.ToString(r.c.owner) && !slices.Contains(r.t.TrustedOwners, owner)) {
+			if aws.ToString(r.c.owner) == "" {
+				reasons = append(reasons, fmt.Sprintf("inventory %s: the bucket's account is not known, so who owns its destination cannot be checked", id))
+				continue
+			}
+			if owner != aws.ToString(r.c.owner) && !slices.Contains(r.t.TrustedOwners, owner) {
 				reasons = append(reasons, fmt.Sprintf("inventory %s delivers to s3://%s of account %s, neither the bucket's account (%s) nor one listed under trusted_accounts: an inventory there could say anything, it is not read",
 					id, bucket, owner, aws.ToString(r.c.owner)))
 				continue

@@ -151,7 +151,7 @@ func matches(f *Filter, key string, h *s3.HeadObjectOutput, sseC bool) bool {
 	if class == "" {
 		class = "STANDARD"
 	}
-	if len(f.MatchAnyStorageClass) > 0 && !slices.Contains(f.MatchAnyStorageClass, class) {
+	if classes := f.MatchAnyStorageClass.Values(); f.MatchAnyStorageClass != nil && !slices.Contains(classes, class) {
 		return false
 	}
 	if c := f.KeyNameConstraint; c != nil {
@@ -166,11 +166,11 @@ func matches(f *Filter, key string, h *s3.HeadObjectOutput, sseC bool) bool {
 			}
 			return false
 		}
-		if !any(c.MatchAnyPrefix, strings.HasPrefix) || !any(c.MatchAnySuffix, strings.HasSuffix) || !any(c.MatchAnySubstring, strings.Contains) {
+		if !any(c.MatchAnyPrefix.Values(), strings.HasPrefix) || !any(c.MatchAnySuffix.Values(), strings.HasSuffix) || !any(c.MatchAnySubstring.Values(), strings.Contains) {
 			return false
 		}
 	}
-	for _, k := range f.Encryption {
+	for _, k := range f.Encryption.Kinds() {
 		switch {
 		case k.SSEC != nil:
 			return sseC
@@ -271,9 +271,9 @@ func copyInput(c *PutObjectCopy, bucket, key string) *s3.CopyObjectInput {
 		if t, ok := parseTime(m.HttpExpiresDate); ok {
 			in.Expires = &t
 		}
-		if len(m.UserMetadata) > 0 {
+		if m.UserMetadata != nil {
 			in.Metadata = map[string]string{}
-			for _, e := range m.UserMetadata {
+			for _, e := range m.UserMetadata.Entries {
 				in.Metadata[e.Key] = e.Value
 			}
 		}

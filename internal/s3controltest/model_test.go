@@ -143,8 +143,14 @@ func conformsMember(t *testing.T, model map[string]modelShape, shape, elem strin
 			}
 		case "map":
 			ft := deref(f.Type)
-			if !nested || rest != "entry" || ft.Kind() != reflect.Slice || ft.Elem().NumField() != 2 ||
-				xmlTag(ft.Elem().Field(0)) != "key" || xmlTag(ft.Elem().Field(1)) != "value" {
+			var entries reflect.Type
+			switch {
+			case nested && rest == "entry" && ft.Kind() == reflect.Slice:
+				entries = ft.Elem()
+			case !nested && ft.Kind() == reflect.Struct && ft.NumField() == 1 && xmlTag(ft.Field(0)) == "entry" && ft.Field(0).Type.Kind() == reflect.Slice:
+				entries = ft.Field(0).Type.Elem()
+			}
+			if entries == nil || entries.NumField() != 2 || xmlTag(entries.Field(0)) != "key" || xmlTag(entries.Field(1)) != "value" {
 				t.Errorf("%s: a map (<entry><key/><value/></entry>) in the model; the field %s is tagged %q (%s)", path, f.Name, tag, f.Type)
 			}
 		default:

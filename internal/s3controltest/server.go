@@ -427,7 +427,10 @@ func (s *Server) descriptor(j *Job) jobDescriptor {
 		Description: req.Description, Priority: *req.Priority, RoleArn: *req.RoleArn,
 		CreationTime: timestamp(j.Created), TerminationDate: timestamp(j.Terminated),
 		Operation: req.Operation, Report: req.Report, Manifest: req.Manifest, ManifestGenerator: req.ManifestGenerator,
-		ProgressSummary: s.progress(j), FailureReasons: j.FailureReasons,
+		ProgressSummary: s.progress(j),
+	}
+	if len(j.FailureReasons) > 0 {
+		d.FailureReasons = &failureList{Members: j.FailureReasons}
 	}
 	if req.ConfirmationRequired != nil {
 		d.ConfirmationRequired = *req.ConfirmationRequired
@@ -504,7 +507,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, rec Request) {
 	res := listJobsResult{NS: ns}
 	if start < len(all) {
 		end := min(start+max, len(all))
-		res.Jobs = all[start:end]
+		res.Jobs = &jobList{Members: all[start:end]}
 		if end < len(all) {
 			res.NextToken = strconv.Itoa(end)
 		}
@@ -556,9 +559,9 @@ func (s *Server) updateJobStatus(w http.ResponseWriter, r *http.Request, rec Req
 func (s *Server) getJobTagging(w http.ResponseWriter, rec Request, id string) {
 	s.mu.Lock()
 	j, ok := s.lookup(rec, id)
-	var tags []Tag
+	var tags *TagSet
 	if ok {
-		tags = append(tags, j.Request.Tags...)
+		tags = j.Request.Tags
 	}
 	s.mu.Unlock()
 	if !ok {

@@ -107,7 +107,9 @@ func validateCreate(req CreateJobRequest) string {
 	if req.ManifestGenerator != nil {
 		validateGenerator(&p, *req.ManifestGenerator)
 	}
-	validateTags(&p, "Tags", req.Tags)
+	if req.Tags != nil {
+		validateTags(&p, "Tags", req.Tags.Members)
+	}
 	return strings.Join(p, "; ")
 }
 
@@ -255,10 +257,10 @@ func validateGenerator(p *problems, g ManifestGenerator) {
 	}
 	p.when("CreatedBefore", f.CreatedBefore)
 	p.when("CreatedAfter", f.CreatedAfter)
-	for _, st := range f.ObjectReplicationStatuses {
+	for _, st := range f.ObjectReplicationStatuses.Values() {
 		p.enum("ObjectReplicationStatuses", &st, replicationStatus)
 	}
-	for _, sc := range f.MatchAnyStorageClass {
+	for _, sc := range f.MatchAnyStorageClass.Values() {
 		p.enum("MatchAnyStorageClass", &sc, storageClasses)
 	}
 	if f.ObjectSizeLessThanBytes != nil && *f.ObjectSizeLessThanBytes < 0 || f.ObjectSizeGreaterThanBytes != nil && *f.ObjectSizeGreaterThanBytes < 0 {
@@ -266,10 +268,10 @@ func validateGenerator(p *problems, g ManifestGenerator) {
 	}
 	// "MatchAnyObjectEncryption ... Array Members: Fixed number of 1 item." (the filter page
 	// above; the service model says min 1, max 1): one encryption kind per job.
-	if f.Encryption != nil && len(f.Encryption) != 1 {
-		p.add("MatchAnyObjectEncryption holds exactly one ObjectEncryption, not %d", len(f.Encryption))
+	if f.Encryption != nil && len(f.Encryption.Members) != 1 {
+		p.add("MatchAnyObjectEncryption holds exactly one ObjectEncryption, not %d", len(f.Encryption.Members))
 	}
-	for _, k := range f.Encryption {
+	for _, k := range f.Encryption.Kinds() {
 		if k.Name() == "" {
 			p.add("each MatchAnyObjectEncryption entry names exactly one of SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, NOT-SSE")
 		}

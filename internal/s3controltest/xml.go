@@ -37,7 +37,7 @@ type CreateJobRequest struct {
 	Description          *string            `xml:"Description"`
 	Priority             *int32             `xml:"Priority"`
 	RoleArn              *string            `xml:"RoleArn"`
-	Tags                 []Tag              `xml:"Tags>member"`
+	Tags                 *TagSet            `xml:"Tags"`
 	ManifestGenerator    *ManifestGenerator `xml:"ManifestGenerator"`
 }
 
@@ -95,7 +95,39 @@ func (o Operation) Names() []string {
 type LambdaInvoke struct {
 	FunctionArn             *string `xml:"FunctionArn"`
 	InvocationSchemaVersion *string `xml:"InvocationSchemaVersion"`
-	UserArguments           []Entry `xml:"UserArguments>entry"`
+	UserArguments           *EntryMap `xml:"UserArguments"`
+}
+
+// EntryMap is a map: <entry><key/><value/></entry> elements.
+type EntryMap struct {
+	Entries []Entry `xml:"entry"`
+}
+
+// StringList is a list of strings (<member> elements); a pointer to one tells an absent list
+// from an empty one, and is echoed as it was sent.
+type StringList struct {
+	Members []string `xml:"member"`
+}
+
+// Values answers the list's strings (none for an absent list).
+func (l *StringList) Values() []string {
+	if l == nil {
+		return nil
+	}
+	return l.Members
+}
+
+// EncryptionList is MatchAnyObjectEncryption: <ObjectEncryption> elements.
+type EncryptionList struct {
+	Members []EncryptionKind `xml:"ObjectEncryption"`
+}
+
+// Kinds answers the list's entries (none for an absent list).
+func (l *EncryptionList) Kinds() []EncryptionKind {
+	if l == nil {
+		return nil
+	}
+	return l.Members
 }
 
 // Entry is one entry of a map.
@@ -152,7 +184,7 @@ type ObjectMetadata struct {
 	ContentDisposition *string `xml:"ContentDisposition"`
 	ContentEncoding    *string `xml:"ContentEncoding"`
 	ContentLanguage    *string `xml:"ContentLanguage"`
-	UserMetadata       []Entry `xml:"UserMetadata>entry"`
+	UserMetadata       *EntryMap `xml:"UserMetadata"`
 	ContentLength      *int64  `xml:"ContentLength"`
 	ContentMD5         *string `xml:"ContentMD5"`
 	ContentType        *string `xml:"ContentType"`
@@ -180,7 +212,7 @@ type PutObjectACL struct {
 				ID          *string `xml:"ID"`
 				DisplayName *string `xml:"DisplayName"`
 			} `xml:"Owner"`
-			Grants []Grant `xml:"Grants>member"`
+			Grants *GrantList `xml:"Grants"`
 		} `xml:"AccessControlList"`
 		CannedAccessControlList *string `xml:"CannedAccessControlList"`
 	} `xml:"AccessControlPolicy"`
@@ -188,7 +220,7 @@ type PutObjectACL struct {
 
 // PutObjectTagging is S3SetObjectTaggingOperation.
 type PutObjectTagging struct {
-	TagSet []Tag `xml:"TagSet>member"`
+	TagSet *TagSet `xml:"TagSet"`
 }
 
 // InitiateRestoreObject is S3InitiateRestoreObjectOperation.
@@ -245,7 +277,7 @@ type Report struct {
 type Manifest struct {
 	Spec *struct {
 		Format *string  `xml:"Format"`
-		Fields []string `xml:"Fields>member"`
+		Fields *StringList `xml:"Fields"`
 	} `xml:"Spec"`
 	Location *ManifestLocation `xml:"Location"`
 }
@@ -290,16 +322,16 @@ type Filter struct {
 	EligibleForReplication    *bool    `xml:"EligibleForReplication"`
 	CreatedAfter              *string  `xml:"CreatedAfter"`
 	CreatedBefore             *string  `xml:"CreatedBefore"`
-	ObjectReplicationStatuses []string `xml:"ObjectReplicationStatuses>member"`
+	ObjectReplicationStatuses *StringList `xml:"ObjectReplicationStatuses"`
 	KeyNameConstraint         *struct {
-		MatchAnyPrefix    []string `xml:"MatchAnyPrefix>member"`
-		MatchAnySuffix    []string `xml:"MatchAnySuffix>member"`
-		MatchAnySubstring []string `xml:"MatchAnySubstring>member"`
+		MatchAnyPrefix    *StringList `xml:"MatchAnyPrefix"`
+		MatchAnySuffix    *StringList `xml:"MatchAnySuffix"`
+		MatchAnySubstring *StringList `xml:"MatchAnySubstring"`
 	} `xml:"KeyNameConstraint"`
 	ObjectSizeGreaterThanBytes *int64           `xml:"ObjectSizeGreaterThanBytes"`
 	ObjectSizeLessThanBytes    *int64           `xml:"ObjectSizeLessThanBytes"`
-	MatchAnyStorageClass       []string         `xml:"MatchAnyStorageClass>member"`
-	Encryption                 []EncryptionKind `xml:"MatchAnyObjectEncryption>ObjectEncryption"`
+	MatchAnyStorageClass       *StringList      `xml:"MatchAnyStorageClass"`
+	Encryption                 *EncryptionList  `xml:"MatchAnyObjectEncryption"`
 }
 
 // MatchAnyPrefix is the filter's prefixes (none when there is no key name constraint).
@@ -307,7 +339,7 @@ func (f *Filter) MatchAnyPrefix() []string {
 	if f == nil || f.KeyNameConstraint == nil {
 		return nil
 	}
-	return f.KeyNameConstraint.MatchAnyPrefix
+	return f.KeyNameConstraint.MatchAnyPrefix.Values()
 }
 
 // EncryptionKind is one ObjectEncryptionFilter (a union): exactly one member is set.
@@ -369,6 +401,14 @@ type failureReason struct {
 	FailureReason string `xml:"FailureReason"`
 }
 
+type failureList struct {
+	Members []failureReason `xml:"member"`
+}
+
+type jobList struct {
+	Members []jobListDescriptor `xml:"member"`
+}
+
 // jobDescriptor is JobDescriptor, every member of the model.
 type jobDescriptor struct {
 	JobID                       string             `xml:"JobId"`
@@ -381,7 +421,7 @@ type jobDescriptor struct {
 	Priority                    int32              `xml:"Priority"`
 	ProgressSummary             progressSummary    `xml:"ProgressSummary"`
 	StatusUpdateReason          string             `xml:"StatusUpdateReason,omitempty"`
-	FailureReasons              []failureReason    `xml:"FailureReasons>member,omitempty"`
+	FailureReasons              *failureList       `xml:"FailureReasons"`
 	Report                      *Report            `xml:"Report"`
 	CreationTime                string             `xml:"CreationTime"`
 	TerminationDate             string             `xml:"TerminationDate,omitempty"`
@@ -416,7 +456,7 @@ type listJobsResult struct {
 	XMLName   xml.Name            `xml:"ListJobsResult"`
 	NS        string              `xml:"xmlns,attr"`
 	NextToken string              `xml:"NextToken,omitempty"`
-	Jobs      []jobListDescriptor `xml:"Jobs>member"`
+	Jobs      *jobList            `xml:"Jobs"`
 }
 
 type updateJobStatusResult struct {
@@ -430,7 +470,7 @@ type updateJobStatusResult struct {
 type getJobTaggingResult struct {
 	XMLName xml.Name `xml:"GetJobTaggingResult"`
 	NS      string   `xml:"xmlns,attr"`
-	Tags    []Tag    `xml:"Tags>member"`
+	Tags    *TagSet  `xml:"Tags"`
 }
 
 // errorResponse is S3 Control's error body: the code wrapped in an Error element.
