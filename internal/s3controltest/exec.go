@@ -202,7 +202,17 @@ func (e *executor) run(j *Job) {
 		var err error
 		switch {
 		case op.S3PutObjectCopy != nil:
-			_, err = e.api.CopyObject(ctx, copyInput(op.S3PutObjectCopy, t.Bucket, t.Key))
+			in := copyInput(op.S3PutObjectCopy, t.Bucket, t.Key)
+			if in.SSEKMSKeyId != nil && in.ServerSideEncryption != types.ServerSideEncryptionAwsKms {
+				// CopyObject documents x-amz-server-side-encryption-aws-kms-key-id only with
+				// x-amz-server-side-encryption: aws:kms
+				// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html); S3 answers a
+				// key alone with 400 InvalidArgument. CreateJob does not check it: each task fails.
+				err = &smithy.GenericAPIError{Code: "InvalidArgument", Fault: smithy.FaultClient,
+					Message: "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms"}
+				break
+			}
+			_, err = e.api.CopyObject(ctx, in)
 		case op.S3UpdateObjectEncryption != nil:
 			kms := op.S3UpdateObjectEncryption.ObjectEncryption.SSEKMS
 			_, err = e.api.UpdateObjectEncryption(ctx, &s3.UpdateObjectEncryptionInput{Bucket: aws.String(t.Bucket), Key: aws.String(t.Key),
@@ -222,6 +232,8 @@ func (e *executor) run(j *Job) {
 		var re *smithyhttp.ResponseError
 		if errors.As(err, &re) {
 			t.HTTPStatus = re.HTTPStatusCode()
+		} else if ae != nil && ae.ErrorFault() == smithy.FaultClient {
+			t.HTTPStatus = 400 // refused by the stand-in itself, as S3 would
 		}
 	}
 }

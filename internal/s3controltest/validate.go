@@ -183,12 +183,6 @@ func validateOperation(p *problems, op Operation) {
 		p.enum("ObjectLockMode", c.ObjectLockMode, lockModes)
 		p.when("ObjectLockRetainUntilDate", c.ObjectLockRetainUntilDate)
 		p.enum("ChecksumAlgorithm", c.ChecksumAlgorithm, checksumAlgorithms)
-		// CopyObject: "x-amz-server-side-encryption-aws-kms-key-id ... If you specify
-		// x-amz-server-side-encryption:aws:kms ... you can optionally use this header to specify
-		// the ID of the KMS key": a key names an SSE-KMS copy.
-		if c.SSEAwsKmsKeyID != nil && (c.NewObjectMetadata == nil || trimmed(c.NewObjectMetadata.SSEAlgorithm) != "KMS") {
-			p.add("S3PutObjectCopy SSEAwsKmsKeyId needs NewObjectMetadata SSEAlgorithm KMS")
-		}
 	}
 }
 

@@ -93,8 +93,8 @@ func (o Operation) Names() []string {
 
 // LambdaInvoke is LambdaInvokeOperation.
 type LambdaInvoke struct {
-	FunctionArn             *string `xml:"FunctionArn"`
-	InvocationSchemaVersion *string `xml:"InvocationSchemaVersion"`
+	FunctionArn             *string   `xml:"FunctionArn"`
+	InvocationSchemaVersion *string   `xml:"InvocationSchemaVersion"`
 	UserArguments           *EntryMap `xml:"UserArguments"`
 }
 
@@ -180,17 +180,17 @@ type Grantee struct {
 
 // ObjectMetadata is S3ObjectMetadata.
 type ObjectMetadata struct {
-	CacheControl       *string `xml:"CacheControl"`
-	ContentDisposition *string `xml:"ContentDisposition"`
-	ContentEncoding    *string `xml:"ContentEncoding"`
-	ContentLanguage    *string `xml:"ContentLanguage"`
+	CacheControl       *string   `xml:"CacheControl"`
+	ContentDisposition *string   `xml:"ContentDisposition"`
+	ContentEncoding    *string   `xml:"ContentEncoding"`
+	ContentLanguage    *string   `xml:"ContentLanguage"`
 	UserMetadata       *EntryMap `xml:"UserMetadata"`
-	ContentLength      *int64  `xml:"ContentLength"`
-	ContentMD5         *string `xml:"ContentMD5"`
-	ContentType        *string `xml:"ContentType"`
-	HttpExpiresDate    *string `xml:"HttpExpiresDate"`
-	RequesterCharged   *bool   `xml:"RequesterCharged"`
-	SSEAlgorithm       *string `xml:"SSEAlgorithm"`
+	ContentLength      *int64    `xml:"ContentLength"`
+	ContentMD5         *string   `xml:"ContentMD5"`
+	ContentType        *string   `xml:"ContentType"`
+	HttpExpiresDate    *string   `xml:"HttpExpiresDate"`
+	RequesterCharged   *bool     `xml:"RequesterCharged"`
+	SSEAlgorithm       *string   `xml:"SSEAlgorithm"`
 }
 
 // TagSet is S3TagSet where an empty set differs from none.
@@ -276,7 +276,7 @@ type Report struct {
 // Manifest is JobManifest: a manifest object the client wrote.
 type Manifest struct {
 	Spec *struct {
-		Format *string  `xml:"Format"`
+		Format *string     `xml:"Format"`
 		Fields *StringList `xml:"Fields"`
 	} `xml:"Spec"`
 	Location *ManifestLocation `xml:"Location"`
@@ -319,19 +319,19 @@ type OutputLocation struct {
 
 // Filter is JobManifestGeneratorFilter.
 type Filter struct {
-	EligibleForReplication    *bool    `xml:"EligibleForReplication"`
-	CreatedAfter              *string  `xml:"CreatedAfter"`
-	CreatedBefore             *string  `xml:"CreatedBefore"`
+	EligibleForReplication    *bool       `xml:"EligibleForReplication"`
+	CreatedAfter              *string     `xml:"CreatedAfter"`
+	CreatedBefore             *string     `xml:"CreatedBefore"`
 	ObjectReplicationStatuses *StringList `xml:"ObjectReplicationStatuses"`
 	KeyNameConstraint         *struct {
 		MatchAnyPrefix    *StringList `xml:"MatchAnyPrefix"`
 		MatchAnySuffix    *StringList `xml:"MatchAnySuffix"`
 		MatchAnySubstring *StringList `xml:"MatchAnySubstring"`
 	} `xml:"KeyNameConstraint"`
-	ObjectSizeGreaterThanBytes *int64           `xml:"ObjectSizeGreaterThanBytes"`
-	ObjectSizeLessThanBytes    *int64           `xml:"ObjectSizeLessThanBytes"`
-	MatchAnyStorageClass       *StringList      `xml:"MatchAnyStorageClass"`
-	Encryption                 *EncryptionList  `xml:"MatchAnyObjectEncryption"`
+	ObjectSizeGreaterThanBytes *int64          `xml:"ObjectSizeGreaterThanBytes"`
+	ObjectSizeLessThanBytes    *int64          `xml:"ObjectSizeLessThanBytes"`
+	MatchAnyStorageClass       *StringList     `xml:"MatchAnyStorageClass"`
+	Encryption                 *EncryptionList `xml:"MatchAnyObjectEncryption"`
 }
 
 // MatchAnyPrefix is the filter's prefixes (none when there is no key name constraint).
@@ -453,10 +453,10 @@ type jobListDescriptor struct {
 }
 
 type listJobsResult struct {
-	XMLName   xml.Name            `xml:"ListJobsResult"`
-	NS        string              `xml:"xmlns,attr"`
-	NextToken string              `xml:"NextToken,omitempty"`
-	Jobs      *jobList            `xml:"Jobs"`
+	XMLName   xml.Name `xml:"ListJobsResult"`
+	NS        string   `xml:"xmlns,attr"`
+	NextToken string   `xml:"NextToken,omitempty"`
+	Jobs      *jobList `xml:"Jobs"`
 }
 
 type updateJobStatusResult struct {
