@@ -333,7 +333,8 @@ func TestE2EBatchInventoryPlansAndChecks(t *testing.T) {
 		t.Errorf("cost %v, want an estimate from the inventory", cost)
 	}
 	items := map[string]any{}
-	for _, it := range cost["items"].([]any) {
+	list, _ := cost["items"].([]any)
+	for _, it := range list {
 		items[fmt.Sprint(dig(it, "what"))] = dig(it, "count")
 	}
 	if items["Batch Operations jobs to create"] != 1.0 || items["Batch Operations object operations"] != 6.0 {
@@ -468,7 +469,7 @@ buckets:
 		t.Errorf("the text plan does not show the cost:\n%s", out)
 	}
 	cost, _ := reencryptChange(t, readJSON(t, planJSON))["cost"].(map[string]any)
-	if cost["engine"] != "local" || cost["usd"] == nil || len(cost["items"].([]any)) == 0 {
+	if list, _ := cost["items"].([]any); cost["engine"] != "local" || cost["usd"] == nil || len(list) == 0 {
 		t.Errorf("JSON cost %v", cost)
 	}
 	// A prices file replaces what it names.

@@ -78,7 +78,10 @@ func batchStore(own AWS, region string) (batchops.Store, error) {
 
 func (p *Pipeline) runStart() time.Time {
 	if p.batch.start.IsZero() {
-		p.batch.start = time.Now().UTC().Truncate(time.Second)
+		// The next whole second: S3 dates objects to the second (HeadObject's Last-Modified), so
+		// an object written in the run's first second is taken too; taking one that already has
+		// the right encryption costs nothing (the job's filter leaves it out).
+		p.batch.start = time.Now().UTC().Truncate(time.Second).Add(time.Second)
 	}
 	return p.batch.start
 }

@@ -170,26 +170,35 @@ func matches(f *Filter, key string, h *s3.HeadObjectOutput, sseC bool) bool {
 			return false
 		}
 	}
-	for _, k := range f.Encryption.Kinds() {
+	// MatchAnyObjectEncryption: an object of any of the kinds listed.
+	kinds := f.Encryption.Kinds()
+	if len(kinds) == 0 {
+		return !sseC
+	}
+	for _, k := range kinds {
+		var ok bool
 		switch {
 		case k.SSEC != nil:
-			return sseC
+			ok = sseC
 		case sseC:
-			return false
+			ok = false
 		case k.NotSSE != nil:
-			return h.ServerSideEncryption == ""
+			ok = h.ServerSideEncryption == ""
 		case k.SSES3 != nil:
-			return h.ServerSideEncryption == types.ServerSideEncryptionAes256
+			ok = h.ServerSideEncryption == types.ServerSideEncryptionAes256
 		case k.DSSE != nil:
-			return h.ServerSideEncryption == types.ServerSideEncryptionAwsKmsDsse &&
+			ok = h.ServerSideEncryption == types.ServerSideEncryptionAwsKmsDsse &&
 				(k.DSSE.KmsKeyArn == nil || *k.DSSE.KmsKeyArn == aws.ToString(h.SSEKMSKeyId))
 		case k.SSEKMS != nil:
-			return h.ServerSideEncryption == types.ServerSideEncryptionAwsKms &&
+			ok = h.ServerSideEncryption == types.ServerSideEncryptionAwsKms &&
 				(k.SSEKMS.KmsKeyArn == nil || *k.SSEKMS.KmsKeyArn == aws.ToString(h.SSEKMSKeyId)) &&
 				(k.SSEKMS.BucketKeyEnabled == nil || *k.SSEKMS.BucketKeyEnabled == aws.ToBool(h.BucketKeyEnabled))
 		}
+		if ok {
+			return true
+		}
 	}
-	return !sseC
+	return false
 }
 
 // run does the job's operation on every task's object.

@@ -352,7 +352,9 @@ func (s *Server) createJob(w http.ResponseWriter, rec Request) {
 	id, seen := s.tokens[tk]
 	if !seen {
 		s.seq++
-		id = fmt.Sprintf("job-%08d", s.seq)
+		// AWS's job ids are UUIDs (JobId: 5 to 36 of [a-zA-Z0-9\-\_]); the completion report
+		// goes under job-<id>, so a test sees the same "job-" + id paths as on AWS.
+		id = fmt.Sprintf("00000000-0000-4000-8000-%012d", s.seq)
 		total, failed := s.tasks(req)
 		s.jobs[id] = &Job{ID: id, Account: rec.Account, Status: StatusNew, Token: *req.ClientRequestToken, Request: req, Total: total, willFail: failed, Created: s.now()}
 		s.order = append(s.order, id)
