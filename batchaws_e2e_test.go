@@ -360,8 +360,20 @@ func TestE2EBatchInventoryPlansAndChecks(t *testing.T) {
 
 // TestE2EInventoryInAForeignDestinationIsNotUsed (issue 16 §5): an inventory configuration that
 // delivers to a bucket of an account the policy does not trust is not read, whatever that
-// "inventory" says.
+// "inventory" says: refused when the configuration names that account, and read with the home
+// account as the expected owner (so S3 refuses the read) when it names none.
 func TestE2EInventoryInAForeignDestinationIsNotUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name, account, reason string
+	}{
+		{"names the stranger", "account=\"444455556666\"", "account 444455556666"},
+		{"names no account", "account=None", "AccessDenied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { foreignInventory(t, tc.account, tc.reason) })
+	}
+}
+
+func foreignInventory(t *testing.T, account, reason string) {
 	e := newE2E(t)
 	const stranger = "444455556666"
 	src, dest := e.name("inv-fsrc"), e.name("inv-evil")
@@ -389,7 +401,7 @@ for i in range(4):
     s3.put_object(Bucket=SRC, Key="media/plain-%d.ts" % i, Body=os.urandom(64), ServerSideEncryption="AES256")
 for i in range(3):
     s3.put_object(Bucket=SRC, Key="media/kms-%d.ts" % i, Body=os.urandom(64), ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
-configure(SRC, DEST, "inventory", "daily", account="`+stranger+`")
+configure(SRC, DEST, "inventory", "daily", `+account+`)
 time.sleep(1.1)
 deliver(SRC, DEST, "inventory", "daily", datetime.now(timezone.utc), lie="SSE-S3", client=evil)
 print("{}")
@@ -431,7 +443,7 @@ buckets:
 		t.Fatalf("plan JSON: %v", err)
 	}
 	o := doc.Plan.Buckets[0].Objects
-	if o.Source.Kind != "head" || !strings.Contains(o.Source.Reason, "account "+stranger) {
+	if o.Source.Kind != "head" || !strings.Contains(o.Source.Reason, reason) {
 		t.Errorf("source %+v: the foreign destination's inventory was used", o.Source)
 	}
 	if o.ToFix["sse-kms"] != 3 {

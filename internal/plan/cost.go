@@ -117,11 +117,18 @@ func parsePrices(data []byte) (Prices, error) {
 	if over.Region != "" {
 		p.Region = over.Region
 	}
-	for class, v := range over.Write {
-		p.Write[class] = withSource(v, "prices file")
-	}
-	for class, v := range over.Read {
-		p.Read[class] = withSource(v, "prices file")
+	var errs []string
+	for _, t := range []struct {
+		name      string
+		dst, over map[string]Price
+	}{{"s3_write_requests", p.Write, over.Write}, {"s3_read_requests", p.Read, over.Read}} {
+		for class, v := range t.over {
+			if _, known := t.dst[class]; !known {
+				errs = append(errs, fmt.Sprintf("%s.%s: not a storage class the table prices", t.name, class))
+				continue
+			}
+			t.dst[class] = withSource(v, "prices file")
+		}
 	}
 	for _, f := range []struct{ dst, src *Price }{{&p.UpdateObjectEncryption, &over.UpdateObjectEncryption}, {&p.KMS, &over.KMS},
 		{&p.BatchJob, &over.BatchJob}, {&p.BatchObject, &over.BatchObject}, {&p.BatchManifest, &over.BatchManifest}} {
@@ -129,7 +136,6 @@ func parsePrices(data []byte) (Prices, error) {
 			*f.dst = withSource(*f.src, "prices file")
 		}
 	}
-	var errs []string
 	check := func(name string, v Price) {
 		if v.USD < 0 || math.IsNaN(v.USD) || math.IsInf(v.USD, 0) || v.Per <= 0 {
 			errs = append(errs, fmt.Sprintf("%s: usd must be 0 or more and per a positive count", name))

@@ -88,11 +88,12 @@ func TestReadPrices(t *testing.T) {
 		t.Errorf("prices %+v", p)
 	}
 	for in, want := range map[string]string{
-		`{"kms_requests": {"usd": -1, "per": 10000}}`:        "kms_requests",
-		`{"kms_requests": {"usd": 1, "per": 0}}`:             "kms_requests",
-		`{"batch": 1}`:                                       "unknown field",
-		`not json`:                                           "prices file",
-		`{"s3_read_requests": {"X": {"usd": 1, "per": -5}}}`: "s3_read_requests.X",
+		`{"kms_requests": {"usd": -1, "per": 10000}}`:                "kms_requests",
+		`{"kms_requests": {"usd": 1, "per": 0}}`:                     "kms_requests",
+		`{"batch": 1}`:                                               "unknown field",
+		`not json`:                                                   "prices file",
+		`{"s3_read_requests": {"X": {"usd": 1, "per": 5}}}`:          "s3_read_requests.X: not a storage class",
+		`{"s3_write_requests": {"STANDARD": {"usd": 1, "per": -5}}}`: "s3_write_requests.STANDARD",
 	} {
 		if _, err := ReadPrices(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ReadPrices(%s): %v, want an error with %q", in, err, want)
