@@ -226,7 +226,11 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 		//   - NewObjectTagging left out: "If NewObjectTagging is not specified, the tags of the
 		//     source objects are copied to destination objects by default";
 		//   - the encryption named explicitly (NewObjectMetadata SSEAlgorithm, and the key with
-		//     Bucket Key for SSE-KMS) rather than left to the bucket default.
+		//     Bucket Key for SSE-KMS) rather than left to the bucket default. AWS documents
+		//     NewObjectMetadata absent as "copies all the metadata from the original objects" but not
+		//     what a NewObjectMetadata holding only SSEAlgorithm does under MetadataDirective COPY;
+		//     CopyObject's own encryption header is not metadata and is honoured under either
+		//     directive. The README says so, and to try a copy job on a test bucket first.
 		c := &types.S3CopyObjectOperation{TargetResource: aws.String(s.arn(s.Bucket)), MetadataDirective: types.S3MetadataDirectiveCopy,
 			StorageClass: types.S3StorageClass(s.StorageClass), NewObjectMetadata: &types.S3ObjectMetadata{SSEAlgorithm: types.S3SSEAlgorithmAes256}}
 		if s.KMSKeyARN != "" {
