@@ -39,9 +39,7 @@ func (r *mdRenderer) cost(b *strings.Builder) {
 		for _, it := range c.Cost.Items {
 			lines = append(lines, plan.ItemText(it))
 		}
-		for _, n := range c.Cost.Notes {
-			lines = append(lines, n)
-		}
+		lines = append(lines, c.Cost.Notes...)
 		items = append(items, mdWithDetails("- **"+mdText(c.Bucket)+"**: "+mdText(plan.CostText(c.Cost)), lines))
 		prices = c.Cost.Prices
 	}
