@@ -327,6 +327,31 @@ func TestForeignJobsAreNotAdopted(t *testing.T) {
 	}
 }
 
+// TestForeignJobNamedTwiceIsOneBlocker: a forged job that the listing shows and a record names is
+// one foreign job, not two.
+func TestForeignJobNamedTwiceIsOneBlocker(t *testing.T) {
+	srv := s3controltest.New()
+	defer srv.Close()
+	c := client(t, srv)
+	st, reports := store(t)
+	b := base(reports)
+	s := with(b, UpdateObjectEncryption, KindSSES3, "")
+	s.CreatedBefore = start
+	id := forge(t, c, s, func(in *s3control.CreateJobInput) { in.RoleArn = aws.String("arn:aws:iam::" + account + ":role/attacker") })
+	rj := recordJob(s)
+	rj.ID = id
+	raw, _ := json.Marshal(Record{Format: RecordFormat, Account: account, Bucket: b.Bucket, Requirement: b.Requirement(),
+		Generations: []RecordGeneration{{Generation: 0, CreatedBefore: start, Jobs: []RecordJob{rj}}}})
+	putRecord(t, st, b, raw)
+	f, err := Find(context.Background(), c, st, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.RecordErr != nil || len(f.Jobs) != 0 || len(f.Foreign) != 1 || f.Foreign[0].ID != id {
+		t.Fatalf("record error %v, jobs %+v, foreign %+v; want the forged job %s foreign once", f.RecordErr, f.Jobs, f.Foreign, id)
+	}
+}
+
 // TestCreateJobAnsweringAnotherJob: a token that answers someone else's job (same token, other
 // parameters) is an error, never a job sseguard adopts.
 func TestCreateJobAnsweringAnotherJob(t *testing.T) {

@@ -155,13 +155,11 @@ func Find(ctx context.Context, api API, store Store, base Spec) (*Found, error) 
 			return nil, err
 		}
 		s := specOf(base, l.d, f.Record)
-		if err := Verify(s, j); err != nil {
-			var fe *ForeignError
-			if errors.As(err, &fe) {
-				f.Foreign = append(f.Foreign, fe)
-				continue
+		if ours, err := f.verify(s, j); !ours {
+			if err != nil {
+				return nil, err
 			}
-			return nil, err
+			continue
 		}
 		j.adopt(s)
 		if l.d.generation == latest && byKey[j.key()] == nil {
@@ -188,13 +186,11 @@ func Find(ctx context.Context, api API, store Store, base Spec) (*Found, error) 
 			case err != nil:
 				return nil, err
 			default:
-				if err := Verify(s, j); err != nil {
-					var fe *ForeignError
-					if errors.As(err, &fe) {
-						f.Foreign = append(f.Foreign, fe)
-						continue
+				if ours, err := f.verify(s, j); !ours {
+					if err != nil {
+						return nil, err
 					}
-					return nil, err
+					continue
 				}
 			}
 			j.Operation, j.Kind, j.StorageClass, j.Generation, j.CreatedBefore = s.Operation, s.Kind, s.StorageClass, s.Generation, s.CreatedBefore
@@ -211,6 +207,26 @@ func Find(ctx context.Context, api API, store Store, base Spec) (*Found, error) 
 	sort.Slice(f.Jobs, func(a, b int) bool { return jobOrder(f.Jobs[a]) < jobOrder(f.Jobs[b]) })
 	sort.Slice(f.Foreign, func(a, b int) bool { return f.Foreign[a].ID < f.Foreign[b].ID })
 	return f, nil
+}
+
+// verify says whether j is the job s describes. A job of another shape is kept in f.Foreign (once,
+// though the listing and the record may both name it); any other error is answered.
+func (f *Found) verify(s Spec, j *Job) (bool, error) {
+	err := Verify(s, j)
+	var fe *ForeignError
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.As(err, &fe):
+		return false, err
+	}
+	for _, seen := range f.Foreign {
+		if seen.ID == fe.ID {
+			return false, nil
+		}
+	}
+	f.Foreign = append(f.Foreign, fe)
+	return false, nil
 }
 
 // jobOrder sorts jobs as the plan lists them: updates first, then copies, by kind and class.

@@ -182,8 +182,11 @@ func describe(w, g reflect.Value) string {
 		if !v.IsValid() {
 			return "absent"
 		}
-		if v.Type() == timeType {
+		switch {
+		case v.Type() == timeType:
 			return v.Interface().(time.Time).UTC().Format(time.RFC3339)
+		case v.Kind() == reflect.Struct, v.Kind() == reflect.Slice, v.Kind() == reflect.Map:
+			return "present" // a whole member, present on one side only: its name says which
 		}
 		return fmt.Sprintf("%v", v.Interface())
 	}

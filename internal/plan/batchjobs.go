@@ -363,8 +363,8 @@ type ForeignJob struct {
 	Why         string `json:"why"`
 }
 
-// sortedKeys returns a map's keys in order.
-func sortedKeys(m map[string]int) []string {
+// sortedKeys returns, in order, the keys of a map of counts whose count is positive.
+func sortedKeys[N int | int64](m map[string]N) []string {
 	out := make([]string, 0, len(m))
 	for k, v := range m {
 		if v > 0 {

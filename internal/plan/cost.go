@@ -276,7 +276,7 @@ func localCost(o *ObjectCounts, rule *Rule, p Prices) *Cost {
 		}
 	}
 	b.add("UpdateObjectEncryption, one per object to fix (on AWS endpoints; refused, they are copies)", updates, p.UpdateObjectEncryption, false)
-	for _, class := range sortedClasses(copies) {
+	for _, class := range sortedKeys(copies) {
 		b.add("CopyObject into "+class, copies[class], p.writePrice(class), false)
 	}
 	b.kms(rule, kmsWrites+kmsReads)
@@ -342,7 +342,7 @@ func batchCost(jobs []BatchJob, t *BatchTally, scanned int, rule *Rule, p Prices
 	b.add("Batch Operations object operations", objects, p.BatchObject, false)
 	b.add("objects listed by the jobs' manifest generators (each job lists the bucket's prefixes)", newJobs*int64(scanned), p.BatchManifest, false)
 	b.add("UpdateObjectEncryption requests the jobs send", updates, p.UpdateObjectEncryption, false)
-	for _, class := range sortedClasses(copies) {
+	for _, class := range sortedKeys(copies) {
 		b.add("CopyObject into "+class+" the jobs send", copies[class], p.writePrice(class), false)
 	}
 	b.kms(rule, kmsN)
@@ -360,17 +360,6 @@ func basisOf(o *ObjectCounts) string {
 		return fmt.Sprintf("counts from S3 Inventory %s created %s, and this plan's listing", s.InventoryID, s.Created)
 	}
 	return "counts from this plan's scan"
-}
-
-func sortedClasses(m map[string]int64) []string {
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		if v > 0 {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // CostText renders an estimate in one line, e.g. "about $1.23 (local engine, counts from this
