@@ -337,7 +337,9 @@ func TestForeignJobNamedTwiceIsOneBlocker(t *testing.T) {
 	b := base(reports)
 	s := with(b, UpdateObjectEncryption, KindSSES3, "")
 	s.CreatedBefore = start
-	id := forge(t, c, s, func(in *s3control.CreateJobInput) { in.RoleArn = aws.String("arn:aws:iam::" + account + ":role/attacker") })
+	id := forge(t, c, s, func(in *s3control.CreateJobInput) {
+		in.RoleArn = aws.String("arn:aws:iam::" + account + ":role/attacker")
+	})
 	rj := recordJob(s)
 	rj.ID = id
 	raw, _ := json.Marshal(Record{Format: RecordFormat, Account: account, Bucket: b.Bucket, Requirement: b.Requirement(),
