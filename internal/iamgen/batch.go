@@ -47,8 +47,7 @@ const recordName = "sseguard-batch-record.json"
 // followJobs is what plan needs to show the progress of a bucket's job: ListJobs (no resource
 // type: "*") and DescribeJob (on the job); to read the bucket's record and its jobs' completion
 // reports (GetObject under <report_prefix>/<bucket>/ in the report bucket); and to know whether a
-// copy job would lose anything (the bucket's website configuration; ownership controls are read
-// with the scan's permissions).
+// copy job would lose anything (the bucket's website configuration and ownership controls).
 func (g *gen) followJobs() {
 	bs := g.batchBuckets()
 	if len(bs) == 0 {
