@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -116,7 +117,10 @@ func (s *batchScene) jobRole() *s3.Client {
 	if err != nil {
 		s.e.t.Fatalf("sseguard iam-policy --role batch: %v", err)
 	}
-	key := "AKIAJOBROLE" + strings.TrimPrefix(s.e.key, sseguardKeyPrefix)
+	key, err := layer.NewUser(context.Background(), "batch-job-role-"+s.e.ns)
+	if err != nil {
+		s.e.t.Fatal(err)
+	}
 	if err := layer.SetIdentityPolicy(key, string(out)); err != nil {
 		s.e.t.Fatalf("the generated batch role policy: %v\n%s", err, out)
 	}
@@ -125,14 +129,16 @@ func (s *batchScene) jobRole() *s3.Client {
 }
 
 // run runs sseguard with the role's generated IAM policy (and the scene's extra statements) and
-// S3 Control sent to the stand-in.
+// S3 Control sent to the stand-in through the strict layer, which checks each jobs request against
+// that policy (rule 13).
 func (s *batchScene) run(role string, args ...string) (int, string) {
 	s.e.t.Helper()
 	s.e.grant(role, s.pol)
 	if len(s.extra) > 0 {
 		s.e.addStatements(s.extra...)
 	}
-	env := append(s.e.runEnv(), "AWS_ENDPOINT_URL_S3_CONTROL="+s.srv.URL)
+	layer.SetS3Control(s.e.key, s.srv.URL)
+	env := append(s.e.runEnv(), "AWS_ENDPOINT_URL_S3_CONTROL="+layer.URL)
 	saved := s.e.ownIAM
 	s.e.ownIAM = true // the policy is set above
 	defer func() { s.e.ownIAM = saved }()

@@ -321,6 +321,8 @@ func (l *Layer) requirements(ctx context.Context, c *call) []requirement {
 		return l.iamRequirements(ctx, c)
 	case "sts":
 		return stsRequirements(c)
+	case s3ControlService:
+		return l.s3ControlRequirements(c)
 	}
 	return l.s3Requirements(ctx, c)
 }
@@ -577,6 +579,9 @@ func stsRequirements(c *call) []requirement {
 		return []requirement{{action: "sts:GetCallerIdentity", resource: "*", free: true}}
 	case "AssumeRole":
 		return []requirement{{action: "sts:AssumeRole", resource: c.form.Get("RoleArn")}}
+	case "AssumeRoleWithWebIdentity":
+		// Signed by no AWS credentials: the token and the role's trust policy decide (rule 12).
+		return []requirement{{action: "sts:AssumeRoleWithWebIdentity", resource: c.form.Get("RoleArn"), free: true}}
 	}
 	return []requirement{{action: "sts:" + c.name, resource: "*"}}
 }

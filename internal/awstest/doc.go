@@ -43,7 +43,11 @@
 //     "Using server-side encryption with Amazon S3 managed keys (SSE-S3)", https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html;
 //     "Blocking or unblocking SSE-C for a general purpose bucket", https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html;
 //     "BlockedEncryptionTypes", https://docs.aws.amazon.com/AmazonS3/latest/API/API_BlockedEncryptionTypes.html.
-//  3. KMS errors (kms.go, errors.go): AccessDeniedException in KMS's JSON shape;
+//  3. KMS errors (kms.go, errors.go): AccessDeniedException in KMS's JSON shape; CreateKey's and
+//     PutKeyPolicy's request condition keys (kms:KeySpec, kms:KeyUsage, kms:KeyOrigin,
+//     kms:MultiRegion, kms:BypassPolicyLockoutSafetyCheck) present with their defaults when the
+//     request leaves them out ("AWS KMS condition keys",
+//     https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html);
 //     UnsupportedOperationException for EnableKeyRotation on keys with imported material, in a
 //     custom key store, or multi-Region replicas (MarkKey; DescribeKey reports the kind);
 //     KeyManager AWS for a key named by an alias under alias/aws/ (moto says CUSTOMER for aws/s3,
@@ -95,7 +99,27 @@
 //     (rule 7). "AssumeRole", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
 //     "How to use an external ID when granting access to your AWS resources to a third party",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html.
+//  12. AssumeRoleWithWebIdentity (webidentity.go): refused unless the token's issuer is an OIDC
+//     provider registered in the role's account (InvalidIdentityToken otherwise), its audience one
+//     of the provider's client ids, and the role's trust policy allows the provider (Federated)
+//     with PROVIDER:sub and PROVIDER:aud from the token ("Not authorized to perform
+//     sts:AssumeRoleWithWebIdentity"); moto hands out credentials for any token and role. The
+//     token's signature is not checked (WebIdentityToken makes test tokens).
+//     "AssumeRoleWithWebIdentity", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html;
+//     "IAM and AWS STS condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif.
+//  13. S3 Control's jobs requests (s3control.go): moto has no S3 Control; requests signed with an
+//     access key given a stand-in with SetS3Control are checked (rule 7) and forwarded to it —
+//     CreateJob as s3:CreateJob with s3:RequestJobOperation, s3:RequestJobPriority and its tags,
+//     and iam:PassRole on its role with iam:PassedToService batchoperations.s3.amazonaws.com;
+//     ListJobs, DescribeJob, UpdateJobStatus, GetJobTagging on "*" or the job. BatchMayAssume judges
+//     a job role's trust policy as STS does for Batch Operations (aws:SourceAccount the job's).
+//     "Actions, resources, and condition keys for Amazon S3", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html;
+//     "IAM and AWS STS condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService;
+//     "AWS global condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
+// NewUser gives a test an IAM user's access key: moto answers an access key it never issued as
+// arn:aws:sts::ACCOUNT:user/moto, a principal no key policy can name (AWS refuses such a key).
+// Writes (records.go) picks the actions of a record that change something.
 package awstest

@@ -122,7 +122,8 @@ func (c *computer) analyse(u *keyUse, line int) {
 			u.blockers = append(u.blockers, deletedText("key policy of "+k.ARN, gone))
 		}
 		if (len(fixable) > 0 || stale) && len(u.blockers) == 0 {
-			merged := iampolicy.Merge(doc, iampolicy.KeyStatements(spec))
+			// The statement naming the apply role of a key sseguard created stays as it is.
+			merged := iampolicy.Merge(doc, append(iampolicy.KeyStatements(spec), iampolicy.ApplyStatements(doc)...))
 			text, err := merged.JSON()
 			if err != nil {
 				u.blockers = append(u.blockers, fmt.Sprintf("render the key policy of %s: %v", k.ARN, err))
