@@ -275,7 +275,7 @@ func localCost(o *ObjectCounts, rule *Rule, p Prices) *Cost {
 			kmsReads += int64(n)
 		}
 	}
-	b.add("UpdateObjectEncryption, one per object to fix (on AWS endpoints; refused, they are copies)", updates, p.UpdateObjectEncryption, false)
+	b.add("UpdateObjectEncryption, one per object to fix (on AWS endpoints; where S3 refuses it, a copy instead)", updates, p.UpdateObjectEncryption, false)
 	for _, class := range sortedKeys(copies) {
 		b.add("CopyObject into "+class, copies[class], p.writePrice(class), false)
 	}

@@ -28,7 +28,7 @@ func TestLocalCost(t *testing.T) {
 	want := map[string]int64{
 		"ListObjectsV2 pages (1,000 objects each)": 3,
 		"HeadObject, one per object":               2500,
-		"UpdateObjectEncryption, one per object to fix (on AWS endpoints; refused, they are copies)": 300,
+		"UpdateObjectEncryption, one per object to fix (on AWS endpoints; where S3 refuses it, a copy instead)": 300,
 		"CopyObject into STANDARD":    50,
 		"CopyObject into STANDARD_IA": 150,
 		"KMS requests (at most: S3 Bucket Keys make S3 call KMS far less often)": 500,
