@@ -50,7 +50,8 @@ print(json.dumps(out))
 }
 
 // finishAll moves every job of the stand-in through its states to the end, confirming those that
-// wait for it: with an executor, the jobs do their work on the way.
+// wait for it: with an executor the jobs do their work on the way; without one they touch no
+// object (the test changes the objects itself).
 func finishAll(t *testing.T, s *batchScene) {
 	t.Helper()
 	for _, j := range s.srv.Jobs() {

@@ -484,28 +484,6 @@ func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
 	}
 }
 
-// finishJobs moves every job of the stand-in to Complete, confirming those that wait for it (the
-// stand-in does not touch S3: the test changes the objects itself).
-func finishJobs(t *testing.T, s *batchScene) {
-	t.Helper()
-	for _, j := range s.srv.Jobs() {
-		for i := 0; i < 10; i++ {
-			st, err := s.srv.Advance(j.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st == s3controltest.StatusSuspended {
-				if err := s.srv.Confirm(j.ID); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if st == s3controltest.StatusComplete {
-				break
-			}
-		}
-	}
-}
-
 // reencrypt does what the jobs would have done to the bucket's objects under masters/, except
 // to the keys in keep: copies onto themselves under the key with Bucket Key.
 func (s *batchScene) reencrypt(keep ...string) {
@@ -549,7 +527,7 @@ func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
 	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 12 {
 		t.Fatalf("apply = %d, %d jobs, want 12\n%s", code, len(s.srv.Jobs()), out)
 	}
-	finishJobs(t, s)
+	finishAll(t, s)
 
 	// The jobs ended but one object was left as it was: the check finds it, and the next
 	// generation takes exactly that kind.
@@ -583,7 +561,7 @@ func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
 	}
 
 	// Generation 1 ends with the object fixed: the bucket reads in sync.
-	finishJobs(t, s)
+	finishAll(t, s)
 	s.reencrypt()
 	code, out = s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
 	if code != 0 {
