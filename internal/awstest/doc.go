@@ -33,7 +33,9 @@
 //     judged against the held policy with S3's condition keys from the request
 //     (s3:x-amz-server-side-encryption, s3:x-amz-server-side-encryption-aws-kms-key-id as the raw
 //     header value, aws:SecureTransport — true unless Options.PlainHTTP —, aws:PrincipalArn,
-//     aws:PrincipalAccount, ...). An explicit Deny answers 403 AccessDenied.
+//     aws:PrincipalAccount, ...). An explicit Deny answers 403 AccessDenied. Get/Put/DeleteBucketPolicy
+//     are judged too, except for the bucket owner account's root user (moto lets every bucket-level
+//     call through; "PutBucketPolicy", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html).
 //     "Bucket policies for Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html;
 //     "Actions, resources, and condition keys for Amazon S3", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html;
 //     "Troubleshoot access denied (403 Forbidden) errors in Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html.
@@ -75,8 +77,9 @@
 //     requests are mapped to IAM actions and resources per the Service Authorization Reference and
 //     "Required permissions for Amazon S3 API operations", evaluated with iampolicy together with
 //     the held bucket policy or the key policy as AWS's same-account evaluation logic documents,
-//     and refused in the service's own error shape. Every request's actions are recorded
-//     (Actions, Refused, SeenActions, Sent(Destructive...)).
+//     and refused in the service's own error shape (decide, pure, compared request by request
+//     with the independent simulator iam-simulate in judge_test.go). Every request's actions are
+//     recorded (Actions, Refused, SeenActions, Sent(Destructive...)).
 //     "Policy evaluation logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html;
 //     "Required permissions for Amazon S3 API operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html.
 //  8. Bucket owner condition (owner.go): x-amz-expected-bucket-owner (and the copy source's)

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -14,25 +12,21 @@ import (
 // runIAMPolicy prints the IAM policy (or, with --trust, the trust policy) a role needs. It makes
 // no AWS call.
 func runIAMPolicy(args []string, env Env) int {
-	fs := flag.NewFlagSet("sseguard iam-policy", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
-	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
-	role := fs.String("role", "", "plan, apply or batch (the role S3 Batch Operations jobs run as)")
-	account := fs.String("account", "", "account id, when the policy file names none")
-	partition := fs.String("partition", "aws", "aws, aws-cn or aws-us-gov")
-	trust := fs.Bool("trust", false, "print the role's trust policy for GitHub's OIDC provider")
-	repo := fs.String("repo", "", "OWNER/REPO (with --trust)")
-	branch := fs.String("branch", "main", "apply branch (with --trust)")
-	environment := fs.String("environment", "", "GitHub environment of the apply job (with --trust)")
-	workflow := fs.String("workflow", "", "workflow file the role is limited to (with --trust), e.g. .github/workflows/sseguard-apply.yml")
+	fs := newFlags("iam-policy")
+	policyPath := fs.String("policy", "sseguard.yaml", "read the policy from `FILE`")
+	role := fs.String("role", "", "`ROLE`: plan, apply or batch (the role S3 Batch Operations jobs run as)")
+	account := fs.String("account", "", "the `ID` of the account, when the policy file names none; for a policy that lists accounts, the listed account whose role to print")
+	partition := fs.String("partition", "aws", "`P`: aws, aws-cn or aws-us-gov")
+	trust := fs.Bool("trust", false, "print the role's trust policy instead")
+	repo := fs.String("repo", "", "the repository (with --trust): `OWNER/REPO`, or OWNER@OWNER_ID/REPO@REPO_ID for one that sends "+
+		"GitHub's immutable OIDC subjects (gh api repos/OWNER/REPO --jq '.owner.id, .id' prints the two ids)")
+	branch := fs.String("branch", "main", "the apply `BRANCH` (with --trust)")
+	environment := fs.String("environment", "", "GitHub environment `E` of the apply job (with --trust)")
+	workflow := fs.String("workflow", "", "the workflow file `PATH` the role is limited to, e.g. .github/workflows/sseguard-apply.yml (with --trust)")
 	var assumedBy stringList
-	fs.Var(&assumedBy, "assumed-by", "the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitError
+	fs.Var(&assumedBy, "assumed-by", "the `ARN` of the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
+	if done, code := parse(fs, "iam-policy", args, env); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "sseguard iam-policy: unexpected argument %q\n", fs.Arg(0))
@@ -50,7 +44,7 @@ func runIAMPolicy(args []string, env Env) int {
 		return ExitError
 	}
 	fail := func(err error) int {
-		(&runner{env: env}).fail(err)
+		(&runner{env: env, cmd: "iam-policy"}).fail(err)
 		return ExitError
 	}
 	var doc *iampolicy.Document
