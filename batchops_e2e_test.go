@@ -1,13 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sseguard/sseguard/internal/awstest"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/s3controltest"
 )
@@ -22,24 +29,62 @@ type batchScene struct {
 	srv                     *s3controltest.Server
 	bucket, reports, keyARN string
 	pol, role               string
+	// extra statements the sseguard key gets beside the generated policy (e.g. the inventory's
+	// destination, which the README tells users to grant).
+	extra []map[string]any
 }
 
-func newBatchScene(t *testing.T) *batchScene {
+// sceneOpts vary a batch scene.
+type sceneOpts struct {
+	// legacy creates the bucket in moto itself (with ACLs off), as a bucket made before 2023: an
+	// object written without encryption headers there is unencrypted.
+	legacy bool
+	// seed is a Python fragment that writes the bucket's objects (BUCKET, s3 and, for a legacy
+	// bucket, moto_s3 are defined); the default writes six SSE-S3 objects under masters/.
+	seed string
+	// exec makes the stand-in's jobs do their work against S3, as the job role sseguard
+	// generates (iam-policy --role batch) would.
+	exec bool
+	// confirm is the policy's confirmation_required (default true).
+	noConfirm bool
+}
+
+const defaultSeed = `
+for i in range(6):
+    s3.put_object(Bucket=BUCKET, Key="masters/%d.mov" % i, Body=os.urandom(256), ServerSideEncryption="AES256")
+`
+
+func newBatchScene(t *testing.T) *batchScene { return newBatchSceneWith(t, sceneOpts{}) }
+
+func newBatchSceneWith(t *testing.T, o sceneOpts) *batchScene {
 	e := newE2E(t)
 	s := &batchScene{e: e, bucket: e.name("media-archive"), reports: e.name("media-reports")}
 	alias := e.alias("archive")
 	s.role = fmt.Sprintf("arn:aws:iam::%s:role/%s", motoserver.Account, e.name("sseguard-batch"))
+	create := `s3.create_bucket(Bucket=BUCKET)`
+	if o.legacy {
+		create = `moto_s3.create_bucket(Bucket=BUCKET, ObjectOwnership="BucketOwnerEnforced")`
+	}
+	if o.seed == "" {
+		o.seed = defaultSeed
+	}
 	var seeded struct{ Key string }
-	e.withBucket(s.bucket).py(fmt.Sprintf(`
-s3.create_bucket(Bucket=BUCKET)
+	c := e.withBucket(s.bucket)
+	c.env = append(c.env, "MOTO="+layer.Upstream())
+	c.py(fmt.Sprintf(`
+moto_s3 = boto3.client("s3", endpoint_url=os.environ["MOTO"], region_name="us-east-1")
+%s
 s3.create_bucket(Bucket=%s)
 key = kms.create_key(Description="archive")["KeyMetadata"]
 kms.create_alias(AliasName=%s, TargetKeyId=key["KeyId"])
-for i in range(6):
-    s3.put_object(Bucket=BUCKET, Key="masters/%%d.mov" %% i, Body=os.urandom(256), ServerSideEncryption="AES256")
+%s
 print(json.dumps({"Key": key["Arn"]}))
-`, pyStr(s.reports), pyStr(alias)), &seeded)
+`, create, pyStr(s.reports), pyStr(alias), o.seed), &seeded)
 	s.keyARN = seeded.Key
+	confirm := ""
+	if o.noConfirm {
+		confirm = "      confirmation_required: false\n"
+	}
 	s.pol = e.policy(`version: 1
 buckets:
   - name: ` + s.bucket + `
@@ -52,21 +97,82 @@ buckets:
       role_arn: ` + s.role + `
       report_bucket: ` + s.reports + `
       report_prefix: sseguard/
-`)
-	s.srv = s3controltest.New(s3controltest.WithAutoAdvance())
+` + confirm)
+	var opts []s3controltest.Option
+	if o.exec {
+		opts = append(opts, s3controltest.WithExecutor(s.jobRole()))
+	} else {
+		opts = append(opts, s3controltest.WithAutoAdvance())
+	}
+	s.srv = s3controltest.New(opts...)
 	t.Cleanup(s.srv.Close)
 	return s
 }
 
-// run runs sseguard with the role's generated IAM policy and S3 Control sent to the stand-in
-// through the strict layer, which checks each jobs request against that policy (rule 13).
+// jobRole is an S3 client with the access (through the layer's permission check) of the job role
+// sseguard generates for the policy: what the stand-in's jobs do, they do with it.
+func (s *batchScene) jobRole() *s3.Client {
+	s.e.t.Helper()
+	out, err := exec.Command(genBinary, "iam-policy", "--role", "batch", "--policy", s.pol, "--account", motoserver.Account).Output()
+	if err != nil {
+		s.e.t.Fatalf("sseguard iam-policy --role batch: %v", err)
+	}
+	key, err := layer.NewUser(context.Background(), "batch-job-role-"+s.e.ns)
+	if err != nil {
+		s.e.t.Fatal(err)
+	}
+	if err := layer.SetIdentityPolicy(key, string(out)); err != nil {
+		s.e.t.Fatalf("the generated batch role policy: %v\n%s", err, out)
+	}
+	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(layer.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(key, "batch", "")})
+}
+
+// run runs sseguard with the role's generated IAM policy (and the scene's extra statements) and
+// S3 Control sent to the stand-in through the strict layer, which checks each jobs request against
+// that policy (rule 13).
 func (s *batchScene) run(role string, args ...string) (int, string) {
 	s.e.t.Helper()
 	s.e.grant(role, s.pol)
+	if len(s.extra) > 0 {
+		s.e.addStatements(s.extra...)
+	}
 	layer.SetS3Control(s.e.key, s.srv.URL)
 	env := append(s.e.runEnv(), "AWS_ENDPOINT_URL_S3_CONTROL="+layer.URL)
-	return s.e.sseguard(env, args...)
+	saved := s.e.ownIAM
+	s.e.ownIAM = true // the policy is set above
+	defer func() { s.e.ownIAM = saved }()
+	before := len(s.e.refused())
+	code, out := s.e.sseguard(env, args...)
+	if r := s.e.refused(); len(r) > before {
+		s.e.t.Errorf("sseguard %s: the layer refused requests under the generated %s policy:\n%s\n%s",
+			strings.Join(args, " "), role, awstest.FormatActions(r[before:]), out)
+	}
+	return code, out
 }
+
+// addStatements adds statements to the IAM policy the sseguard key holds now.
+func (e *e2e) addStatements(stmts ...map[string]any) {
+	e.t.Helper()
+	out, err := exec.Command(genBinary, "iam-policy", "--role", e.lastRole, "--policy", flagPolicy(e), "--account", motoserver.Account).Output()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, st := range stmts {
+		doc["Statement"] = append(doc["Statement"].([]any), st)
+	}
+	raw, _ := json.Marshal(doc)
+	if err := layer.SetIdentityPolicy(e.key, string(raw)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// flagPolicy is the policy file the test's runs use.
+func flagPolicy(e *e2e) string { return filepath.Join(e.dir, "sseguard.yaml") }
 
 func readJSON(t *testing.T, path string) map[string]any {
 	t.Helper()
@@ -124,10 +230,18 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 		t.Fatalf("apply = %d\n%s", code, out)
 	}
 	creates := s.srv.Creates()
-	if len(creates) != 4 {
-		t.Fatalf("apply sent %d CreateJob requests, want 4\n%s", len(creates), out)
+	if len(creates) != 12 {
+		t.Fatalf("apply sent %d CreateJob requests, want 12\n%s", len(creates), out)
 	}
-	checkGeneration(t, s, creates, []string{"S3UpdateObjectEncryption SSE-S3", "S3UpdateObjectEncryption SSE-KMS", "S3PutObjectCopy NOT-SSE", "S3PutObjectCopy DSSE-KMS"}, "0")
+	// Nothing is known of the objects (no scan, no inventory): every job, a copy job per kind and
+	// storage class.
+	want := []string{"S3UpdateObjectEncryption SSE-S3", "S3UpdateObjectEncryption SSE-KMS"}
+	for _, kind := range []string{"NOT-SSE", "DSSE-KMS"} {
+		for _, class := range []string{"STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"} {
+			want = append(want, "S3PutObjectCopy "+kind+" "+class)
+		}
+	}
+	checkGeneration(t, s, creates, want, "0")
 	cr := creates[0].Create
 	if creates[0].Account != motoserver.Account {
 		t.Errorf("x-amz-account-id %q", creates[0].Account)
@@ -137,25 +251,25 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 		t.Error("the job does not ask for Bucket Key, which the policy requires by default")
 	}
 	g := cr.ManifestGenerator.S3
-	if *g.SourceBucket != "arn:aws:s3:::"+s.bucket || g.Filter == nil || g.Filter.CreatedBefore == "" {
+	if *g.SourceBucket != "arn:aws:s3:::"+s.bucket || g.Filter == nil || g.Filter.CreatedBefore == nil {
 		t.Fatalf("manifest generator %+v", g)
 	}
 	// SSE-KMS with no key: the generator cannot exclude one key, so every SSE-KMS object is in
 	// (the key's objects with Bucket Key off among them).
-	if k := creates[1].Create.ManifestGenerator.S3.Filter.Encryption[0].SSEKMS; k == nil || k.KmsKeyArn != "" {
+	if k := creates[1].Create.ManifestGenerator.S3.Filter.Encryption.Kinds()[0].SSEKMS; k == nil || k.KmsKeyArn != nil {
 		t.Errorf("the SSE-KMS filter %+v names a key", k)
 	}
-	if strings.Join(g.Filter.MatchAnyPrefix, ",") != "masters/" {
-		t.Errorf("prefixes %v", g.Filter.MatchAnyPrefix)
+	if strings.Join(g.Filter.MatchAnyPrefix(), ",") != "masters/" {
+		t.Errorf("prefixes %v", g.Filter.MatchAnyPrefix())
 	}
-	if *cr.Report.Bucket != "arn:aws:s3:::"+s.reports || cr.Report.Prefix != "sseguard/"+s.bucket || cr.Report.ReportScope != "FailedTasksOnly" {
+	if *cr.Report.Bucket != "arn:aws:s3:::"+s.reports || *cr.Report.Prefix != "sseguard/"+s.bucket || *cr.Report.ReportScope != "FailedTasksOnly" {
 		t.Errorf("report %+v", cr.Report)
 	}
 	if *cr.RoleArn != s.role || !*cr.ConfirmationRequired {
 		t.Errorf("role %s, confirmation %v", *cr.RoleArn, *cr.ConfirmationRequired)
 	}
 	tags := map[string]string{}
-	for _, tg := range cr.Tags {
+	for _, tg := range cr.Tags.Members {
 		tags[tg.Key] = tg.Value
 	}
 	if tags["sseguard:bucket"] != s.bucket || tags["sseguard:target"] != s.keyARN || tags["sseguard:revision"] == "" {
@@ -172,7 +286,7 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 		t.Fatalf("second apply = %d\n%s", code, out)
 	}
 	t.Logf("second apply:\n%s", out)
-	if n := len(s.srv.Creates()); n != 4 {
+	if n := len(s.srv.Creates()); n != 12 {
 		t.Fatalf("the re-run sent CreateJob again: %d in all", n)
 	}
 	if !strings.Contains(out, "awaiting confirmation") || !strings.Contains(out, "--job-id "+jobID+" --requested-job-status Ready") {
@@ -209,14 +323,15 @@ func TestE2EBatchOperationsHandOff(t *testing.T) {
 	if !strings.Contains(out, "job "+jobID+" (S3UpdateObjectEncryption of SSE-S3 objects, generation 0): Active") || !strings.Contains(out, "tasks succeeded") {
 		t.Errorf("the plan does not show the job's progress:\n%s", out)
 	}
-	if n := len(s.srv.Creates()); n != 4 {
-		t.Errorf("%d CreateJob requests in all, want 4", n)
+	if n := len(s.srv.Creates()); n != 12 {
+		t.Errorf("%d CreateJob requests in all, want 12", n)
 	}
 }
 
 // checkGeneration checks a generation's CreateJob requests: one operation and one encryption
-// filter each (in order), copies limited to 5 GiB with the required key, metadata and tags kept,
-// a token of their own, and the generation in the description and tags.
+// filter each (in order), copies of one storage class each, of objects up to 5 GiB, with the
+// class, the required key and Bucket Key named and metadata and tags kept, a token of their own,
+// and the generation in the description and tags.
 func checkGeneration(t *testing.T, s *batchScene, creates []s3controltest.Request, want []string, gen string) {
 	t.Helper()
 	var got []string
@@ -231,30 +346,41 @@ func checkGeneration(t *testing.T, s *batchScene, creates []s3controltest.Reques
 			if k := cr.Operation.S3UpdateObjectEncryption.ObjectEncryption.SSEKMS.KMSKeyArn; *k != s.keyARN {
 				t.Errorf("update job to %s, want %s", *k, s.keyARN)
 			}
-			if f.ObjectSizeLessThanBytes != nil {
-				t.Errorf("an update job is limited by size: %d", *f.ObjectSizeLessThanBytes)
+			if f.ObjectSizeLessThanBytes != nil || f.MatchAnyStorageClass != nil {
+				t.Errorf("an update job is limited by size or class: %v %v", f.ObjectSizeLessThanBytes, f.MatchAnyStorageClass)
 			}
 		case cr.Operation.S3PutObjectCopy != nil:
-			op = "S3PutObjectCopy"
 			cp := cr.Operation.S3PutObjectCopy
+			classes := f.MatchAnyStorageClass.Values()
+			if len(classes) != 1 || cp.StorageClass == nil || *cp.StorageClass != classes[0] {
+				t.Errorf("copy job of classes %v writes class %v", classes, cp.StorageClass)
+			} else {
+				op = "S3PutObjectCopy"
+			}
 			if cp.SSEAwsKmsKeyID == nil || *cp.SSEAwsKmsKeyID != s.keyARN || cp.BucketKeyEnabled == nil || !*cp.BucketKeyEnabled ||
-				cp.MetadataDirective != "COPY" || cp.NewObjectMetadata != nil || cp.NewObjectTagging != nil || *cp.TargetResource != "arn:aws:s3:::"+s.bucket {
+				cp.NewObjectMetadata == nil || cp.NewObjectMetadata.SSEAlgorithm == nil || *cp.NewObjectMetadata.SSEAlgorithm != "KMS" ||
+				*cp.MetadataDirective != "COPY" || cp.NewObjectTagging != nil || *cp.TargetResource != "arn:aws:s3:::"+s.bucket {
 				t.Errorf("copy operation %+v", cp)
 			}
 			if f.ObjectSizeLessThanBytes == nil || *f.ObjectSizeLessThanBytes != 5<<30+1 {
 				t.Errorf("copy job size filter %v, want objects up to 5 GiB", f.ObjectSizeLessThanBytes)
 			}
 		}
-		if len(f.Encryption) != 1 {
-			t.Fatalf("%s job with %d encryption filters", op, len(f.Encryption))
+		kinds := f.Encryption.Kinds()
+		if len(kinds) != 1 {
+			t.Fatalf("%s job with %d encryption filters", op, len(kinds))
 		}
-		got = append(got, op+" "+f.Encryption[0].Name())
+		name := op + " " + kinds[0].Name()
+		if op == "S3PutObjectCopy" {
+			name += " " + f.MatchAnyStorageClass.Values()[0]
+		}
+		got = append(got, name)
 		token := *cr.ClientRequestToken
 		tokens[token] = true
-		if !strings.HasPrefix(token, "sseguard-") || len(token) > 64 || !strings.Contains(cr.Description, " g"+gen+" ") {
-			t.Errorf("token %q, description %q", token, cr.Description)
+		if !strings.HasPrefix(token, "sseguard-") || len(token) > 64 || !strings.Contains(cr.DescriptionText(), " g"+gen+" ") {
+			t.Errorf("token %q, description %q", token, cr.DescriptionText())
 		}
-		for _, tg := range cr.Tags {
+		for _, tg := range cr.Tags.Members {
 			if tg.Key == "sseguard:generation" && tg.Value != gen {
 				t.Errorf("generation tag %q, want %s", tg.Value, gen)
 			}
@@ -286,18 +412,18 @@ func TestE2EBatchOperationsLostCreateJobAnswer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("apply with a lost CreateJob answer = %d\n%s", code, out)
 	}
-	if n := len(s.srv.Jobs()); n != 4 {
-		t.Fatalf("%d jobs after a lost CreateJob answer, want 4 (one per operation and kind)\n%s", n, out)
+	if n := len(s.srv.Jobs()); n != 12 {
+		t.Fatalf("%d jobs after a lost CreateJob answer, want 12 (one per operation, kind and class)\n%s", n, out)
 	}
 	creates := s.srv.Creates()
-	if len(creates) != 5 {
-		t.Errorf("the lost answer was not retried (%d CreateJob requests, want 5)", len(creates))
+	if len(creates) != 13 {
+		t.Errorf("the lost answer was not retried (%d CreateJob requests, want 13)", len(creates))
 	}
 	if *creates[1].Create.ClientRequestToken != *creates[0].Create.ClientRequestToken {
 		t.Errorf("the retry used another token: %s, then %s", *creates[0].Create.ClientRequestToken, *creates[1].Create.ClientRequestToken)
 	}
 	// And a later run still finds those jobs.
-	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 4 {
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 12 {
 		t.Fatalf("re-run = %d, %d jobs\n%s", code, len(s.srv.Jobs()), out)
 	}
 }
@@ -353,30 +479,8 @@ func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
 	if ch["engine"] != "batch-operations" || !strings.Contains(fmt.Sprint(ch["engine_reason"]), "listing found more than 3") {
 		t.Errorf("apply's engine %v (%v), want batch-operations by the listing", ch["engine"], ch["engine_reason"])
 	}
-	if n := len(s.srv.Creates()); n != 4 {
-		t.Errorf("%d CreateJob requests, want 4", n)
-	}
-}
-
-// finishJobs moves every job of the stand-in to Complete, confirming those that wait for it (the
-// stand-in does not touch S3: the test changes the objects itself).
-func finishJobs(t *testing.T, s *batchScene) {
-	t.Helper()
-	for _, j := range s.srv.Jobs() {
-		for i := 0; i < 10; i++ {
-			st, err := s.srv.Advance(j.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st == s3controltest.StatusSuspended {
-				if err := s.srv.Confirm(j.ID); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if st == s3controltest.StatusComplete {
-				break
-			}
-		}
+	if n := len(s.srv.Creates()); n != 12 {
+		t.Errorf("%d CreateJob requests, want 12", n)
 	}
 }
 
@@ -420,10 +524,10 @@ func hasReencrypt(doc map[string]any) bool {
 func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
 	s := newBatchScene(t)
 	planJSON := filepath.Join(s.e.dir, "plan.json")
-	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 4 {
-		t.Fatalf("apply = %d, %d jobs, want 4\n%s", code, len(s.srv.Jobs()), out)
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 12 {
+		t.Fatalf("apply = %d, %d jobs, want 12\n%s", code, len(s.srv.Jobs()), out)
 	}
-	finishJobs(t, s)
+	finishAll(t, s)
 
 	// The jobs ended but one object was left as it was: the check finds it, and the next
 	// generation takes exactly that kind.
@@ -447,17 +551,17 @@ func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
 		t.Fatalf("apply of generation 1 = %d\n%s", code, out)
 	}
 	creates := s.srv.Creates()[before:]
-	if len(creates) != 1 || len(s.srv.Jobs()) != 5 {
-		t.Fatalf("generation 1 sent %d CreateJob requests (%d jobs in all), want 1 (5)", len(creates), len(s.srv.Jobs()))
+	if len(creates) != 1 || len(s.srv.Jobs()) != 13 {
+		t.Fatalf("generation 1 sent %d CreateJob requests (%d jobs in all), want 1 (13)", len(creates), len(s.srv.Jobs()))
 	}
 	checkGeneration(t, s, creates, []string{"S3UpdateObjectEncryption SSE-S3"}, "1")
 	// A re-run while generation 1 runs creates nothing.
-	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 5 {
-		t.Fatalf("re-run = %d, %d jobs, want 5\n%s", code, len(s.srv.Jobs()), out)
+	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 13 {
+		t.Fatalf("re-run = %d, %d jobs, want 13\n%s", code, len(s.srv.Jobs()), out)
 	}
 
 	// Generation 1 ends with the object fixed: the bucket reads in sync.
-	finishJobs(t, s)
+	finishAll(t, s)
 	s.reencrypt()
 	code, out = s.run("plan", "plan", "--policy", s.pol, "--json", planJSON)
 	if code != 0 {
@@ -471,7 +575,7 @@ func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
 	if !strings.Contains(strings.Join(warningCodes(doc), ","), "batch-jobs-checked") || !strings.Contains(out, "the check scan found nothing to fix") {
 		t.Errorf("the plan does not say the check found nothing (warnings %v):\n%s", warningCodes(doc), out)
 	}
-	if n := len(s.srv.Jobs()); n != 5 {
-		t.Errorf("%d jobs, want 5", n)
+	if n := len(s.srv.Jobs()); n != 13 {
+		t.Errorf("%d jobs, want 13", n)
 	}
 }

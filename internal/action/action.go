@@ -61,6 +61,12 @@ type ObjectTuner interface {
 	SetObjectOptions(objects.Options)
 }
 
+// BatchTuner is implemented by pipelines that take the Batch Operations inputs: a retry after a
+// generation that did not finish cleanly, and the price table of the cost estimates.
+type BatchTuner interface {
+	SetBatchOptions(retryFailed bool, prices *plan.Prices)
+}
+
 // FindingsProvider is implemented by pipelines that keep every object finding of the run (as
 // JSON lines); the JSON plan then lists them all.
 type FindingsProvider interface {
@@ -119,6 +125,9 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	}
 	if t, ok := p.(ObjectTuner); ok {
 		t.SetObjectOptions(in.Objects)
+	}
+	if t, ok := p.(BatchTuner); ok {
+		t.SetBatchOptions(in.RetryFailedBatch, in.Prices)
 	}
 	doApply, err := Decide(in.Mode, gh.EventName, gh.Ref, in.ApplyBranch)
 	if err != nil {

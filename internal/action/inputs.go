@@ -3,6 +3,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sseguard/sseguard/internal/objects"
+	"github.com/sseguard/sseguard/internal/plan"
 )
 
 // Mode is the action's mode input.
@@ -59,6 +61,11 @@ type Inputs struct {
 	// Comment says whether a pull request's run writes the plan as a comment, and with which
 	// token (comment.go).
 	Comment CommentInputs
+	// RetryFailedBatch lets a bucket whose latest Batch Operations generation did not finish
+	// cleanly start the next one (retry-failed-batch-jobs).
+	RetryFailedBatch bool
+	// Prices is the price table of the cost estimates read from prices-file; nil: the default.
+	Prices *plan.Prices
 }
 
 // ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
@@ -123,6 +130,24 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 		// The default is a file in the workspace, named relative to it (see DefaultJSONFile).
 		name := DefaultJSONFile(in.PolicyRel)
 		in.JSONFile, in.JSONFileShown, in.JSONDefault = filepath.Join(ws, name), name, true
+	}
+	if v := a.GetInput("retry-failed-batch-jobs"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("input retry-failed-batch-jobs is %q: it must be true or false", v))
+		}
+		in.RetryFailedBatch = b
+	}
+	if v := a.GetInput("prices-file"); v != "" {
+		path := v
+		if !filepath.IsAbs(path) && ws != "" {
+			path = filepath.Join(ws, path)
+		}
+		prices, err := readPrices(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("input prices-file %q: %w", v, err))
+		}
+		in.Prices = prices
 	}
 	comment, cerrs := readCommentInputs(a)
 	in.Comment = comment
@@ -205,6 +230,20 @@ func readObjectInputs(a *githubactions.Action, o *objects.Options) []error {
 		}
 	}
 	return errs
+}
+
+// readPrices reads a prices file (plan.ReadPrices).
+func readPrices(path string) (*plan.Prices, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := plan.ReadPrices(f)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // defaultBranch is the repository's default branch from the event payload, else main.

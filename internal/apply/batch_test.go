@@ -25,7 +25,7 @@ func TestBatchEngine(t *testing.T) {
 	change := plan.Change{ID: "reencrypt-objects/media", Kind: plan.ReencryptObjects, Bucket: "media", Region: "us-east-1",
 		Rule: &plan.Rule{Algorithm: plan.AlgAES256}, Engine: plan.EngineBatch,
 		Batch:     &plan.BatchConfig{RoleARN: "arn:aws:iam::111122223333:role/batch", ReportBucket: "reports", Revision: "r1"},
-		BatchJobs: plan.BatchJobsFor(plan.AlgAES256, 0, nil)}
+		BatchJobs: plan.BatchJobsFor(plan.AlgAES256, 0, nil, true)}
 	upd := func(id, status string, isNew bool) plan.BatchJob {
 		return plan.BatchJob{Operation: plan.OpCopy, Filter: "NOT-SSE", ID: id, Status: status, New: isNew}
 	}

@@ -40,6 +40,12 @@ const (
 	CodeUnsupported     = "UnsupportedOperationException"
 	// IAM.
 	CodeNoSuchEntity = "NoSuchEntity"
+	// S3 Control: DescribeJob of a job AWS does not know (or no longer: ended jobs are deleted
+	// after 90 days). The model names NotFoundException; "Troubleshooting S3 Batch Operations"
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-batch-operations.html)
+	// NoSuchJobException.
+	CodeJobNotFound = "NotFoundException"
+	CodeNoSuchJob   = "NoSuchJobException"
 )
 
 // Code returns the error code AWS answered with, or "" when err is not an API error.

@@ -14,7 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/s3control/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/sseguard/sseguard/internal/awserr"
+	"github.com/sseguard/sseguard/internal/plan"
 )
 
 // Operation is the Batch Operations operation a job runs.
@@ -41,14 +43,14 @@ const (
 	KindNotSSE Kind = "NOT-SSE"
 )
 
-// Spec is one job sseguard wants for a bucket: one operation over one kind of object.
+// Spec is one job sseguard wants for a bucket: one operation over one kind of object (and, for a
+// copy, one storage class).
 type Spec struct {
 	Account   string
 	Partition string
 	Bucket    string
 	Operation Operation
-	// KMSKeyARN is the required key for sse-kms; empty for sse-s3 (copies then take the bucket's
-	// default encryption, which sseguard sets before any object change).
+	// KMSKeyARN is the required key for sse-kms; empty for sse-s3.
 	KMSKeyARN string
 	BucketKey bool
 	// Kind is the one encryption kind whose objects the job changes: MatchAnyObjectEncryption
@@ -56,19 +58,23 @@ type Spec struct {
 	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobManifestGeneratorFilter.html).
 	// A KindSSEKMS filter names no key: every SSE-KMS object.
 	Kind Kind
+	// StorageClass, for a copy, is the one storage class the job takes (MatchAnyStorageClass) and
+	// writes (the copy's StorageClass): CopyObject without x-amz-storage-class stores the copy in
+	// STANDARD, so each class is copied by a job of its own.
+	StorageClass string
 	// MaxObjectSize, when above 0, leaves larger objects out of the manifest
 	// (ObjectSizeLessThanBytes).
 	MaxObjectSize int64
 	Prefixes      []string
-	// CreatedBefore is the run's start: objects uploaded later already get the default encryption.
+	// CreatedBefore is when the generation started (kept in the bucket's record): objects uploaded
+	// later already get the default encryption.
 	CreatedBefore        time.Time
 	RoleARN              string
 	ReportBucket         string
 	ReportPrefix         string
 	ConfirmationRequired bool
 	Priority             int32
-	// Revision identifies the policy version (e.g. the commit); it is part of the token, so a new
-	// policy revision may start a new job while re-runs of one revision never do.
+	// Revision identifies the policy version; it is part of the requirement.
 	Revision string
 	// Generation is the requirement's job round: 0 first, then one more each time every job of
 	// the last round has ended and a check still finds objects to fix.
@@ -100,33 +106,71 @@ func (s Spec) Requirement() string {
 	return digest(s.Account, s.Bucket, s.Target(), fmt.Sprint(s.BucketKey), strings.Join(prefixes, "\x01"), s.Revision)[:16]
 }
 
-// Token is the job's ClientRequestToken: the same requirement, operation, kind and generation
-// give the same token, so a lost CreateJob answer retried, or a later run, cannot make a second
-// job, while the next generation gets a new one. At most 64 characters (CreateJob request
-// parameters).
+// Token is the job's ClientRequestToken, a digest of every parameter of the CreateJob request:
+// the same request always sends the same token (a lost answer retried, a later run completing a
+// generation from the bucket's record), and a token is never sent with other parameters. At most
+// 64 characters (CreateJob request parameters).
 func (s Spec) Token() string {
-	return "sseguard-" + digest(s.Requirement(), string(s.Operation), string(s.Kind), fmt.Sprint(s.MaxObjectSize), fmt.Sprint(s.Generation))[:40]
+	return "sseguard-" + digest(s.Requirement(), s.Partition, string(s.Operation), string(s.Kind), s.StorageClass,
+		fmt.Sprint(s.MaxObjectSize), fmt.Sprint(s.Generation), s.CreatedBefore.UTC().Format(time.RFC3339),
+		s.RoleARN, s.ReportBucket, s.ReportPrefix, fmt.Sprint(s.ConfirmationRequired), fmt.Sprint(s.Priority))[:40]
 }
 
 // Description is the job description sseguard writes and later finds the job by:
-// "sseguard <requirement> g<generation> <operation> <kind>" (well within CreateJob's 256
-// characters).
+// "sseguard <requirement> g<generation> <operation> <kind>", and " <storage class>" for a copy
+// (well within CreateJob's 256 characters). A description is anyone's to write: a job is adopted
+// only when DescribeJob also shows the shape the description implies (Verify).
 func (s Spec) Description() string {
-	return fmt.Sprintf("sseguard %s g%d %s %s", s.Requirement(), s.Generation, s.Operation, s.Kind)
+	d := fmt.Sprintf("sseguard %s g%d %s %s", s.Requirement(), s.Generation, s.Operation, s.Kind)
+	if s.StorageClass != "" {
+		d += " " + s.StorageClass
+	}
+	return d
 }
 
+// described is what a job description says.
+type described struct {
+	requirement  string
+	generation   int
+	operation    Operation
+	kind         Kind
+	storageClass string
+}
+
+// descriptionPrefix is how every sseguard description of a requirement starts.
+func descriptionPrefix(requirement string) string { return "sseguard " + requirement + " " }
+
 // parseDescription reads a description Description wrote. Descriptions are anyone's text: a
-// description that does not parse is someone else's job.
-func parseDescription(d string) (req string, gen int, op Operation, kind Kind, ok bool) {
+// description that does not parse is not sseguard's shape.
+func parseDescription(d string) (described, bool) {
 	f := strings.Fields(d)
-	if len(f) != 5 || f[0] != "sseguard" || len(f[1]) != 16 || !strings.HasPrefix(f[2], "g") {
-		return "", 0, "", "", false
+	if (len(f) != 5 && len(f) != 6) || f[0] != "sseguard" || len(f[1]) != 16 || !strings.HasPrefix(f[2], "g") {
+		return described{}, false
 	}
 	n, err := strconv.Atoi(f[2][1:])
-	if err != nil || n < 0 || n > 1_000_000 {
-		return "", 0, "", "", false
+	if err != nil || n < 0 || n > 1_000_000 || strconv.Itoa(n) != f[2][1:] {
+		return described{}, false
 	}
-	return f[1], n, Operation(f[3]), Kind(f[4]), true
+	out := described{requirement: f[1], generation: n, operation: Operation(f[3]), kind: Kind(f[4])}
+	switch out.operation {
+	case UpdateObjectEncryption:
+		if len(f) != 5 {
+			return described{}, false
+		}
+	case PutObjectCopy:
+		if len(f) != 6 {
+			return described{}, false
+		}
+		out.storageClass = f[5]
+	default:
+		return described{}, false
+	}
+	switch out.kind {
+	case KindSSES3, KindSSEKMS, KindDSSE, KindNotSSE:
+	default:
+		return described{}, false
+	}
+	return out, true
 }
 
 func (s Spec) arn(resource string) string {
@@ -137,10 +181,23 @@ func (s Spec) arn(resource string) string {
 	return "arn:" + p + ":s3:::" + resource
 }
 
+// ReportBase is the key prefix of the bucket's completion reports and record in the report
+// bucket: <report_prefix>/<bucket>. Each job's report is under <ReportBase>/job-<id>/.
+func (s Spec) ReportBase() string {
+	prefix := strings.TrimSuffix(s.ReportPrefix, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	return prefix + s.Bucket
+}
+
 // Input builds the CreateJob request for the spec.
 func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	if s.Account == "" || s.Bucket == "" || s.RoleARN == "" || s.ReportBucket == "" {
 		return nil, errors.New("a batch job needs the account, the bucket, batch_operations.role_arn and batch_operations.report_bucket")
+	}
+	if s.CreatedBefore.IsZero() {
+		return nil, errors.New("a batch job needs the generation's start (CreatedBefore)")
 	}
 	op := &types.JobOperation{}
 	switch s.Operation {
@@ -151,16 +208,33 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 		if s.Kind != KindSSES3 && s.Kind != KindSSEKMS {
 			return nil, fmt.Errorf("S3UpdateObjectEncryption cannot change %s objects; copy them instead", s.Kind)
 		}
+		if s.StorageClass != "" {
+			return nil, errors.New("S3UpdateObjectEncryption keeps every object's storage class: its job takes no storage class")
+		}
 		op.S3UpdateObjectEncryption = &types.S3UpdateObjectEncryptionOperation{ObjectEncryption: &types.ObjectEncryption{
 			SSEKMS: &types.S3UpdateObjectEncryptionSSEKMS{KMSKeyArn: aws.String(s.KMSKeyARN), BucketKeyEnabled: aws.Bool(s.BucketKey)},
 		}}
 	case PutObjectCopy:
-		// Copy onto itself. With MetadataDirective COPY and no NewObjectMetadata, S3 "copies all
-		// the metadata from the original objects"; with no NewObjectTagging, "the tags of the
-		// source objects are copied to destination objects by default" ("S3CopyObjectOperation",
-		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3CopyObjectOperation.html).
-		c := &types.S3CopyObjectOperation{TargetResource: aws.String(s.arn(s.Bucket)), MetadataDirective: types.S3MetadataDirectiveCopy}
+		if !CopyableClass(s.StorageClass) {
+			return nil, fmt.Errorf("a copy job takes one storage class a job can copy (%s), not %q", strings.Join(plan.BatchCopyClasses, ", "), s.StorageClass)
+		}
+		// Copy onto itself, keeping what CopyObject keeps only when asked ("S3CopyObjectOperation",
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3CopyObjectOperation.html):
+		//   - MetadataDirective COPY: the source's metadata (with REPLACE, the request's);
+		//   - StorageClass: "If the x-amz-storage-class header is not used, the copied object will
+		//     be stored in the STANDARD Storage Class" (CopyObject), so the job's one class is named;
+		//   - NewObjectTagging left out: "If NewObjectTagging is not specified, the tags of the
+		//     source objects are copied to destination objects by default";
+		//   - the encryption named explicitly (NewObjectMetadata SSEAlgorithm, and the key with
+		//     Bucket Key for SSE-KMS) rather than left to the bucket default. AWS documents
+		//     NewObjectMetadata absent as "copies all the metadata from the original objects" but not
+		//     what a NewObjectMetadata holding only SSEAlgorithm does under MetadataDirective COPY;
+		//     CopyObject's own encryption header is not metadata and is honoured under either
+		//     directive. The README says so, and to try a copy job on a test bucket first.
+		c := &types.S3CopyObjectOperation{TargetResource: aws.String(s.arn(s.Bucket)), MetadataDirective: types.S3MetadataDirectiveCopy,
+			StorageClass: types.S3StorageClass(s.StorageClass), NewObjectMetadata: &types.S3ObjectMetadata{SSEAlgorithm: types.S3SSEAlgorithmAes256}}
 		if s.KMSKeyARN != "" {
+			c.NewObjectMetadata.SSEAlgorithm = types.S3SSEAlgorithmKms
 			c.SSEAwsKmsKeyId = aws.String(s.KMSKeyARN)
 			c.BucketKeyEnabled = s.BucketKey
 		}
@@ -179,6 +253,9 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 		// limit.
 		filter.ObjectSizeLessThanBytes = aws.Int64(s.MaxObjectSize + 1)
 	}
+	if s.StorageClass != "" {
+		filter.MatchAnyStorageClass = []types.S3StorageClass{types.S3StorageClass(s.StorageClass)}
+	}
 	switch s.Kind {
 	case KindSSES3:
 		filter.MatchAnyObjectEncryption = []types.ObjectEncryptionFilter{&types.ObjectEncryptionFilterMemberSSES3{}}
@@ -191,11 +268,7 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	default:
 		return nil, fmt.Errorf("unknown object encryption kind %q", s.Kind)
 	}
-	prefix := strings.TrimSuffix(s.ReportPrefix, "/")
-	if prefix != "" {
-		prefix += "/"
-	}
-	prefix += s.Bucket
+	base := s.ReportBase()
 	return &s3control.CreateJobInput{
 		AccountId:            aws.String(s.Account),
 		ClientRequestToken:   aws.String(s.Token()),
@@ -206,7 +279,7 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 		Operation:            op,
 		// A failed-tasks report says which objects failed and why (JobReport).
 		Report: &types.JobReport{
-			Enabled: true, Bucket: aws.String(s.arn(s.ReportBucket)), Prefix: aws.String(prefix),
+			Enabled: true, Bucket: aws.String(s.arn(s.ReportBucket)), Prefix: aws.String(base),
 			Format: types.JobReportFormatReportCsv20180820, ReportScope: types.JobReportScopeFailedTasksOnly,
 			ExpectedBucketOwner: aws.String(s.Account),
 		},
@@ -215,7 +288,7 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 			ExpectedBucketOwner:  aws.String(s.Account),
 			EnableManifestOutput: true,
 			ManifestOutputLocation: &types.S3ManifestOutputLocation{
-				Bucket: aws.String(s.arn(s.ReportBucket)), ManifestPrefix: aws.String(prefix + "/manifests"),
+				Bucket: aws.String(s.arn(s.ReportBucket)), ManifestPrefix: aws.String(base + "/manifests"),
 				ManifestFormat: types.GeneratedManifestFormatS3InventoryReportCsv20211130, ExpectedManifestBucketOwner: aws.String(s.Account),
 			},
 			Filter: filter,
@@ -237,22 +310,33 @@ func tagValue(v string) string {
 	return v
 }
 
+// CopyableClass says whether a copy job can take objects of class (plan.BatchCopyClasses).
+func CopyableClass(class string) bool { return class != "" && plan.BatchCopyClass(class) }
+
 // Job is what a run learns of a job.
 type Job struct {
-	ID         string
-	Operation  Operation
-	Kind       Kind
-	Generation int
-	Status     string
-	Created    time.Time
-	Total      int64
-	Succeeded  int64
-	Failed     int64
+	ID           string
+	Operation    Operation
+	Kind         Kind
+	StorageClass string
+	Generation   int
+	Status       string
+	Created      time.Time
+	Terminated   time.Time
+	Total        int64
+	Succeeded    int64
+	Failed       int64
 	// AwaitingConfirmation is true when the job is Suspended until someone confirms it.
 	AwaitingConfirmation bool
 	FailureReasons       []string
 	// New is true when this run created the job.
 	New bool
+	// CreatedBefore is the job's manifest filter's CreatedBefore (its generation's start).
+	CreatedBefore time.Time
+	// RecordedStatus is the status the bucket's record holds for an Expired job.
+	RecordedStatus string
+	// descriptor is DescribeJob's answer, kept to check the job's shape.
+	descriptor *types.JobDescriptor
 }
 
 // ConfirmCommand is the command that confirms a job awaiting confirmation
@@ -261,95 +345,17 @@ func ConfirmCommand(account, region, id string) string {
 	return fmt.Sprintf("aws s3control update-job-status --account-id %s --region %s --job-id %s --requested-job-status Ready", account, region, id)
 }
 
-// Latest finds the jobs of a requirement's latest generation among the account's jobs
-// (ListJobs lists jobs not yet finished and those finished recently: batch-ops-list-jobs.html)
-// by their descriptions, and describes each. It answers no jobs when there are none.
-func Latest(ctx context.Context, api API, account, requirement string) ([]*Job, error) {
-	type found struct {
-		id   string
-		gen  int
-		op   Operation
-		kind Kind
-	}
-	var all []found
-	latest := -1
-	var next *string
-	for page := 0; ; page++ {
-		if page == 100 {
-			return nil, fmt.Errorf("list batch jobs of account %s: more than 100 pages", account)
-		}
-		out, err := api.ListJobs(ctx, &s3control.ListJobsInput{AccountId: aws.String(account), NextToken: next})
-		if err != nil {
-			return nil, fmt.Errorf("list batch jobs of account %s: %w", account, err)
-		}
-		for _, j := range out.Jobs {
-			req, gen, op, kind, ok := parseDescription(aws.ToString(j.Description))
-			if !ok || req != requirement || j.JobId == nil {
-				continue
-			}
-			all = append(all, found{*j.JobId, gen, op, kind})
-			latest = max(latest, gen)
-		}
-		if out.NextToken == nil || *out.NextToken == "" {
-			break
-		}
-		next = out.NextToken
-	}
-	var jobs []*Job
-	seen := map[string]bool{}
-	for _, f := range all {
-		key := string(f.op) + " " + string(f.kind)
-		if f.gen != latest || seen[key] {
-			continue // one job per operation and kind: the token makes sure of it
-		}
-		seen[key] = true
-		j, err := Describe(ctx, api, account, f.id)
-		if err != nil {
-			return nil, err
-		}
-		j.Operation, j.Kind, j.Generation = f.op, f.kind, f.gen
-		jobs = append(jobs, j)
-	}
-	sort.Slice(jobs, func(a, b int) bool { return jobOrder(jobs[a]) < jobOrder(jobs[b]) })
-	return jobs, nil
-}
+// errNoJob is DescribeJob's answer for a job AWS does not (or no longer) know: NotFoundException
+// in the model, NoSuchJobException in "Troubleshooting S3 Batch Operations"
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-batch-operations.html).
+var errNoJob = errors.New("no such job")
 
-// jobOrder sorts jobs as the plan lists them: updates first, then copies, by kind.
-func jobOrder(j *Job) string {
-	order := map[Kind]string{KindSSES3: "1", KindSSEKMS: "2", KindNotSSE: "3", KindDSSE: "4"}
-	return string(j.Operation)[:3] + order[j.Kind] + string(j.Kind)
-}
-
-// Find looks for the spec's own job (its generation, operation and kind) and describes it. It
-// answers nil when there is none.
-func Find(ctx context.Context, api API, s Spec) (*Job, error) {
-	want := s.Description()
-	var next *string
-	for page := 0; page < 100; page++ {
-		out, err := api.ListJobs(ctx, &s3control.ListJobsInput{AccountId: aws.String(s.Account), NextToken: next})
-		if err != nil {
-			return nil, fmt.Errorf("list batch jobs of account %s: %w", s.Account, err)
-		}
-		for _, j := range out.Jobs {
-			if aws.ToString(j.Description) == want && j.JobId != nil {
-				d, err := Describe(ctx, api, s.Account, *j.JobId)
-				if d != nil {
-					d.Operation, d.Kind, d.Generation = s.Operation, s.Kind, s.Generation
-				}
-				return d, err
-			}
-		}
-		if out.NextToken == nil || *out.NextToken == "" {
-			return nil, nil
-		}
-		next = out.NextToken
-	}
-	return nil, fmt.Errorf("list batch jobs of account %s: more than 100 pages", s.Account)
-}
-
-// Describe reads one job's state and progress.
+// Describe reads one job's state, progress and shape.
 func Describe(ctx context.Context, api API, account, id string) (*Job, error) {
 	out, err := api.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(account), JobId: aws.String(id)})
+	if awserr.Is(err, awserr.CodeJobNotFound, awserr.CodeNoSuchJob) {
+		return nil, fmt.Errorf("describe batch job %s: %w", id, errNoJob)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("describe batch job %s: %w", id, err)
 	}
@@ -357,7 +363,7 @@ func Describe(ctx context.Context, api API, account, id string) (*Job, error) {
 	if d == nil {
 		return nil, fmt.Errorf("describe batch job %s: the answer holds no job", id)
 	}
-	j := &Job{ID: aws.ToString(d.JobId), Status: string(d.Status), Created: aws.ToTime(d.CreationTime)}
+	j := &Job{ID: aws.ToString(d.JobId), Status: string(d.Status), Created: aws.ToTime(d.CreationTime), Terminated: aws.ToTime(d.TerminationDate), descriptor: d}
 	if p := d.ProgressSummary; p != nil {
 		j.Total, j.Succeeded, j.Failed = aws.ToInt64(p.TotalNumberOfTasks), aws.ToInt64(p.NumberOfTasksSucceeded), aws.ToInt64(p.NumberOfTasksFailed)
 	}
@@ -367,40 +373,5 @@ func Describe(ctx context.Context, api API, account, id string) (*Job, error) {
 	for _, r := range d.FailureReasons {
 		j.FailureReasons = append(j.FailureReasons, strings.TrimSpace(aws.ToString(r.FailureCode)+" "+aws.ToString(r.FailureReason)))
 	}
-	return j, nil
-}
-
-// Ensure makes sure the spec's job exists: it answers the job found, or creates it. A CreateJob
-// whose answer was lost is sent again with the same token, which answers the same job; if that
-// fails too, the job is looked for once more before giving up.
-func Ensure(ctx context.Context, api API, s Spec) (*Job, error) {
-	if j, err := Find(ctx, api, s); err != nil || j != nil {
-		return j, err
-	}
-	in, err := s.Input()
-	if err != nil {
-		return nil, fmt.Errorf("batch job for bucket %s: %w", s.Bucket, err)
-	}
-	var out *s3control.CreateJobOutput
-	for attempt := 0; attempt < 2; attempt++ {
-		out, err = api.CreateJob(ctx, in)
-		var apiErr smithy.APIError
-		if err == nil || errors.As(err, &apiErr) {
-			break // an answer, good or bad: the request was not lost
-		}
-	}
-	if err != nil {
-		j, ferr := Find(ctx, api, s)
-		if ferr == nil && j != nil {
-			j.New = true
-			return j, nil
-		}
-		return nil, fmt.Errorf("create batch job for bucket %s: %w", s.Bucket, err)
-	}
-	j, err := Describe(ctx, api, s.Account, aws.ToString(out.JobId))
-	if err != nil {
-		return nil, err
-	}
-	j.Operation, j.Kind, j.Generation, j.New = s.Operation, s.Kind, s.Generation, true
 	return j, nil
 }

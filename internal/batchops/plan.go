@@ -13,17 +13,19 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
-// SpecFor turns one job of a reencrypt-objects change on the batch engine (the plan chose its
-// operation, kind, size limit and generation: plan.BatchJobsFor) into the job's spec.
-func SpecFor(c plan.Change, j plan.BatchJob, rule plan.Rule, account, partition string, start time.Time) (Spec, error) {
+// Base is the requirement's spec of a reencrypt-objects change on the batch engine: everything but
+// a job's operation, kind, class, size, generation and start.
+func Base(c plan.Change, rule plan.Rule, account, partition string) (Spec, error) {
 	if c.Batch == nil {
 		return Spec{}, errors.New("the change has no batch_operations")
 	}
+	if partition == "" {
+		partition = Partition(c.Region)
+	}
 	s := Spec{
-		Account: account, Partition: partition, Bucket: c.Bucket, Prefixes: c.Prefixes, CreatedBefore: start,
+		Account: account, Partition: partition, Bucket: c.Bucket, Prefixes: c.Prefixes,
 		RoleARN: c.Batch.RoleARN, ReportBucket: c.Batch.ReportBucket, ReportPrefix: c.Batch.ReportPrefix,
 		ConfirmationRequired: c.Batch.ConfirmationRequired, Priority: c.Batch.Priority, Revision: c.Batch.Revision,
-		Operation: Operation(j.Operation), Kind: Kind(j.Filter), MaxObjectSize: j.MaxObjectSize, Generation: j.Generation,
 	}
 	switch rule.Algorithm {
 	case plan.AlgKMS:
@@ -38,10 +40,18 @@ func SpecFor(c plan.Change, j plan.BatchJob, rule plan.Rule, account, partition 
 	return s, nil
 }
 
+// SpecFor is the spec of one of the change's jobs (the plan chose its operation, kind, class, size
+// limit and generation: plan.BatchJobsFor); its start is the generation's, set by Ensure.
+func SpecFor(base Spec, j plan.BatchJob) Spec {
+	s := base
+	s.Operation, s.Kind, s.StorageClass, s.MaxObjectSize, s.Generation = Operation(j.Operation), Kind(j.Filter), j.StorageClass, j.MaxObjectSize, j.Generation
+	return s
+}
+
 // Requirement answers the requirement id of a change's jobs (see Spec.Requirement), or "" when
 // it cannot be known yet (a key this plan creates).
 func Requirement(c plan.Change, rule plan.Rule, account string) string {
-	s, err := SpecFor(c, plan.BatchJob{}, rule, account, "", time.Time{})
+	s, err := Base(c, rule, account, "")
 	if err != nil {
 		return ""
 	}
@@ -50,9 +60,12 @@ func Requirement(c plan.Change, rule plan.Rule, account string) string {
 
 // PlanJob converts a job for the plan and the report.
 func PlanJob(j *Job, region string, account string) plan.BatchJob {
-	out := plan.BatchJob{Operation: string(j.Operation), Filter: string(j.Kind), Generation: j.Generation,
+	out := plan.BatchJob{Operation: string(j.Operation), Filter: string(j.Kind), StorageClass: j.StorageClass, Generation: j.Generation,
 		ID: j.ID, Status: j.Status, Created: j.Created, Total: j.Total, Succeeded: j.Succeeded, Failed: j.Failed,
 		AwaitingConfirmation: j.AwaitingConfirmation, FailureReasons: j.FailureReasons, New: j.New}
+	if j.Status == StatusExpired && ended(j.RecordedStatus) {
+		out.EndedAs = j.RecordedStatus // what the record says of how it ended
+	}
 	if j.Operation == PutObjectCopy {
 		out.MaxObjectSize = plan.MaxBatchCopySize
 	}
@@ -62,38 +75,65 @@ func PlanJob(j *Job, region string, account string) plan.BatchJob {
 	return out
 }
 
+// PlanJobs converts Find's answer for the plan.
+func PlanJobs(f *Found, region, account string) (jobs, missing []plan.BatchJob, foreign []plan.ForeignJob) {
+	for _, j := range f.Jobs {
+		jobs = append(jobs, PlanJob(j, region, account))
+	}
+	for _, s := range f.Missing {
+		pj := plan.BatchJob{Operation: string(s.Operation), Filter: string(s.Kind), StorageClass: s.StorageClass, MaxObjectSize: s.MaxObjectSize, Generation: s.Generation}
+		missing = append(missing, pj)
+	}
+	for _, e := range f.Foreign {
+		foreign = append(foreign, plan.ForeignJob{ID: e.ID, Description: e.Description, Why: strings.Join(e.Why, "; ")})
+	}
+	return jobs, missing, foreign
+}
+
 // Starter creates (or finds) the jobs of batch re-encryptions; it implements apply.BatchStarter.
 type Starter struct {
-	// Client answers the s3control client for a region.
-	Client  func(region string) API
+	// Client answers the s3control client for a region; Store the S3 client that reads and writes
+	// the bucket's record in the report bucket (in the change's region).
+	Client func(region string) API
+	Store  func(region string) Store
+	// Account is the account the jobs are created in.
 	Account string
 	// Partition is the ARN partition; empty means the one of each change's region.
 	Partition string
-	// Start is the run's start: the jobs' manifests take objects created before it.
+	// RunStart is the run's start: a new generation's manifests take objects created before it.
 	RunStart time.Time
 }
 
-// Start makes sure each job the change lists exists, creating those that do not (a job the plan
-// found is only read again), and answers them all. It stops at the first job it cannot make,
-// answering those made so far with the error.
+// Start makes sure each job the change lists exists, creating those that do not (a job found is
+// only read again), and answers them all. It reads the jobs again first (Find): a job that appeared
+// since the plan with sseguard's description but not its shape stops it.
 func (s *Starter) Start(ctx context.Context, c plan.Change, rule plan.Rule) ([]plan.BatchJob, error) {
-	partition := s.Partition
-	if partition == "" {
-		partition = Partition(c.Region)
+	base, err := Base(c, rule, s.Account, s.Partition)
+	if err != nil {
+		return nil, fmt.Errorf("batch jobs for bucket %s: %w", c.Bucket, err)
 	}
-	var out []plan.BatchJob
+	if len(c.BatchJobs) == 0 {
+		return nil, fmt.Errorf("batch jobs for bucket %s: the plan lists none", c.Bucket)
+	}
+	api, store := s.Client(c.Region), s.Store(c.Region)
+	found, err := Find(ctx, api, store, base)
+	if err != nil {
+		return nil, err
+	}
+	if len(found.Foreign) > 0 {
+		return nil, fmt.Errorf("batch jobs for bucket %s: nothing created: %w", c.Bucket, found.Foreign[0])
+	}
+	gen := c.BatchJobs[0].Generation
+	var specs []Spec
 	for _, pj := range c.BatchJobs {
-		spec, err := SpecFor(c, pj, rule, s.Account, partition, s.RunStart)
-		if err != nil {
-			return out, fmt.Errorf("batch job for bucket %s: %w", c.Bucket, err)
-		}
-		j, err := Ensure(ctx, s.Client(c.Region), spec)
-		if err != nil {
-			return out, err
-		}
+		specs = append(specs, SpecFor(base, pj))
+	}
+	jobs, err := Ensure(ctx, api, store, base, found, gen, specs, s.RunStart)
+	var out []plan.BatchJob
+	for _, j := range jobs {
 		out = append(out, PlanJob(j, c.Region, s.Account))
 	}
-	return out, nil
+	return out, err
 }
 
 // Lister is the S3 call Count makes.

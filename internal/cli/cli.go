@@ -124,6 +124,17 @@ func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json i
 			"an object's website redirect (x-amz-website-redirect-location) is only seen by reading it, and a copy made "+
 			"without it drops it. Use only on buckets whose objects carry none.")
 	}
+	pricesPath := new(string)
+	retryBatch := new(bool)
+	if cmd != "validate" {
+		pricesPath = fs.String("prices", "", "price the cost estimates with the price table in `FILE` (JSON: the fields of the "+
+			"table in docs/plan-format.md, Prices; what it names replaces the default, us-east-1 and dated)")
+	}
+	if cmd == "apply" {
+		fs.BoolVar(retryBatch, "retry-failed-batch-jobs", false, "start the next generation of a bucket's S3 Batch Operations "+
+			"jobs although the last one did not finish cleanly (a job Failed or was Cancelled, or tasks failed); without it "+
+			"such a bucket is a batch-jobs-failed blocker")
+	}
 	if done, code := parse(fs, cmd, rest, env); done {
 		return code
 	}
@@ -154,6 +165,15 @@ func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json i
 		r.p.OnAccount = func(id string) { red.AddAccount(id) }
 	}
 	r.p.Objects = oo
+	r.p.RetryFailedBatch = *retryBatch
+	if *pricesPath != "" {
+		prices, err := readPrices(*pricesPath)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sseguard %s: --prices %s: %v\n", cmd, *pricesPath, err)
+			return ExitError
+		}
+		r.p.Prices = prices
+	}
 	if err := r.streamFindings(); err != nil {
 		return r.fail(err)
 	}
@@ -198,6 +218,20 @@ func (r *runner) closeFindings() {
 	if r.p.Findings != nil {
 		r.p.Findings.Close()
 	}
+}
+
+// readPrices reads a prices file (plan.ReadPrices).
+func readPrices(path string) (*plan.Prices, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := plan.ReadPrices(f)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // checkObjectOptions validates the object options the way the engine does (objects.Options.Validate),

@@ -22,6 +22,8 @@ func TestMainArguments(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	os.WriteFile(good, []byte("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-s3\n"), 0o644)
+	prices := filepath.Join(dir, "prices.json")
+	os.WriteFile(prices, []byte(`{"s3_read_requests": {"STANDRD": {"usd": 1, "per": 1000}}}`), 0o644)
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-s3\n    kms_key: alias/x\n  - name: Bad_Name\n    encryption: sse-kms\n"), 0o644)
 
@@ -38,6 +40,9 @@ func TestMainArguments(t *testing.T) {
 		"bad concurrency":     {args: []string{"apply", "--concurrency", "-3"}, code: 1, wantStderr: []string{"--concurrency -3"}},
 		"bad uoe mode":        {args: []string{"apply", "--update-object-encryption", "sometimes"}, code: 1, wantStderr: []string{"want auto, always or never"}},
 		"detailed on apply":   {args: []string{"apply", "--detailed-exitcode"}, code: 1, wantStderr: []string{"sseguard apply: unknown flag --detailed-exitcode"}},
+		"bad prices file":     {args: []string{"plan", "--prices", prices}, code: 1, wantStderr: []string{"--prices " + prices, "s3_read_requests.STANDRD: not a storage class"}},
+		"missing prices file": {args: []string{"apply", "--prices", filepath.Join(dir, "nope.json")}, code: 1, wantStderr: []string{"--prices", "nope.json"}},
+		"retry on plan":       {args: []string{"plan", "--retry-failed-batch-jobs"}, code: 1, wantStderr: []string{"unknown flag --retry-failed-batch-jobs"}},
 		"json on validate":    {args: []string{"validate", "--json", "x.json"}, code: 1, wantStderr: []string{"sseguard validate: unknown flag --json"}},
 		"help for a command":  {args: []string{"help", "apply"}, code: 0, wantOut: "Usage:\n  sseguard apply"},
 		"help, no command":    {args: []string{"help", "destroy"}, code: 1, wantStderr: []string{`unknown command "destroy"`}},

@@ -37,6 +37,13 @@ var objectFlags = flagGroup{
 	names: []string{"concurrency", "rps", "max-objects", "max-duration", "multipart-threshold", "update-object-encryption", "copy-from-listing"},
 }
 
+// costFlags are plan's and apply's flags for the cost estimates; batchFlags apply's for S3 Batch
+// Operations.
+var (
+	costFlags  = flagGroup{title: "Cost estimates", names: []string{"prices"}}
+	batchFlags = flagGroup{title: "S3 Batch Operations (buckets with batch_operations)", names: []string{"retry-failed-batch-jobs"}}
+)
+
 // commands are sseguard's commands in the order the usage lists them.
 var commands = []command{
 	{name: "validate", args: "[--policy FILE]", summary: "check the policy file offline (no AWS call)",
@@ -44,11 +51,11 @@ var commands = []command{
 all of them at once.`},
 	{name: "plan", args: "[--policy FILE] [--json FILE] [--detailed-exitcode]", summary: "show what differs from the policy and what apply would do; changes nothing",
 		about: `Reads the live state of every bucket and key the policy names and prints what differs, and what
-apply would do. Changes nothing.`, groups: []flagGroup{objectFlags}},
+apply would do. Changes nothing.`, groups: []flagGroup{objectFlags, costFlags}},
 	{name: "apply", args: "[--policy FILE] [--json FILE]", summary: "make AWS match the policy, then read it back and verify",
 		about: `Makes the account match the policy: creates missing keys (with their aliases and key policies),
 sets default encryption, fixes key and bucket policies, re-encrypts existing objects where asked;
-then reads everything back and verifies. Never deletes or disables anything.`, groups: []flagGroup{objectFlags}},
+then reads everything back and verifies. Never deletes or disables anything.`, groups: []flagGroup{objectFlags, costFlags, batchFlags}},
 	{name: "iam-policy", args: "--role plan|apply|batch [--trust ...] [--policy FILE] | --format cloudformation [--policy FILE]", summary: "print the IAM policies sseguard's roles need, or a CloudFormation template of them (offline)",
 		about: `Prints the least-privilege IAM policy (JSON) a role needs for the policy file's buckets, prefixes
 and keys. No AWS call.

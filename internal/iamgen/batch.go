@@ -31,14 +31,37 @@ func (g *gen) batchBuckets() []policy.Bucket {
 // Authorization Reference for Amazon S3).
 func (g *gen) jobARN() string { return fmt.Sprintf("arn:%s:s3:*:%s:job/*", g.partition, g.account) }
 
+// reportBase is the key prefix of a bucket's completion reports and record in its report
+// bucket: <report_prefix>/<bucket>/ (batchops.Spec.ReportBase).
+func reportBase(b policy.Bucket) string {
+	prefix := strings.TrimSuffix(b.Batch.ReportPrefix, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	return prefix + b.Name + "/"
+}
+
+// recordName is the bucket's record under its report base (batchops.RecordName).
+const recordName = "sseguard-batch-record.json"
+
 // followJobs is what plan needs to show the progress of a bucket's job: ListJobs (no resource
-// type: "*") and DescribeJob (on the job).
+// type: "*") and DescribeJob (on the job); to read the bucket's record and its jobs' completion
+// reports (GetObject under <report_prefix>/<bucket>/ in the report bucket); and to know whether a
+// copy job would lose anything (the bucket's website configuration and ownership controls).
 func (g *gen) followJobs() {
-	if len(g.batchBuckets()) == 0 {
+	bs := g.batchBuckets()
+	if len(bs) == 0 {
 		return
 	}
 	g.add("ListBatchJobs", []string{"s3:ListJobs"}, []string{"*"}, nil)
 	g.add("ReadBatchJobs", []string{"s3:DescribeJob"}, []string{g.jobARN()}, nil)
+	var reports, buckets []string
+	for _, b := range bs {
+		reports = append(reports, g.objectARN(b.Batch.ReportBucket, reportBase(b)))
+		buckets = append(buckets, g.bucketARN(b.Name))
+	}
+	g.add("ReadBatchRecordsAndReports", []string{"s3:GetObject"}, reports, nil)
+	g.add("ReadWhatCopyJobsWouldLose", []string{"s3:GetBucketWebsite", "s3:GetBucketOwnershipControls"}, buckets, nil)
 }
 
 // jobOperations are the operations of the jobs sseguard creates (batchops: an
@@ -72,6 +95,12 @@ func (g *gen) createJobs() {
 	g.add("PassTheBatchJobRoles", []string{"iam:PassRole"}, roles, map[string]map[string][]string{
 		"StringEquals": {"iam:PassedToService": {batchService}},
 	})
+	// The bucket's record: its one object, written before and after CreateJob.
+	var records []string
+	for _, b := range bs {
+		records = append(records, fmt.Sprintf("arn:%s:s3:::%s/%s%s", g.partition, b.Batch.ReportBucket, reportBase(b), recordName))
+	}
+	g.add("WriteBatchRecords", []string{"s3:PutObject"}, records, nil)
 }
 
 // batchRole is the job role's permissions: list the bucket for the generated manifest, change its

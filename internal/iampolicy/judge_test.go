@@ -446,6 +446,11 @@ func iamgenCases(t *testing.T) []judgeCase {
 	}
 	var out []judgeCase
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "cfn-") {
+			// CloudFormation templates: their policies are the other goldens' (a test of iamgen
+			// holds them equal).
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -63,7 +63,7 @@ func (r *runner) examine(ctx context.Context, obj types.Object) (outcome, Findin
 		}
 	}
 	key := aws.ToString(obj.Key)
-	listed := Finding{Key: key, Size: aws.ToInt64(obj.Size), ETag: aws.ToString(obj.ETag)}
+	listed := Finding{Key: key, Size: aws.ToInt64(obj.Size), ETag: aws.ToString(obj.ETag), StorageClass: classOf(string(obj.StorageClass))}
 	budgeted := false
 	if r.fix && r.listingCopyOn.Load() {
 		if !r.takeBudget() {
@@ -96,7 +96,8 @@ func (r *runner) examine(ctx context.Context, obj types.Object) (outcome, Findin
 			}
 			return asFailed(listed, KindSkipped, fmt.Errorf("read object: %w", err))
 		}
-		f := Finding{Key: key, VersionID: aws.ToString(head.VersionId), Size: aws.ToInt64(head.ContentLength), ETag: aws.ToString(head.ETag)}
+		f := Finding{Key: key, VersionID: aws.ToString(head.VersionId), Size: aws.ToInt64(head.ContentLength), ETag: aws.ToString(head.ETag),
+			StorageClass: classOf(string(head.StorageClass))}
 		d, err := r.decide(ctx, key, head, r.gate.usable())
 		f.Kind, f.Observed = d.kind, d.observed
 		switch {
@@ -210,6 +211,13 @@ func (r *runner) record(f Finding) {
 		r.skippedBy[f.Reason]++
 	} else if f.Kind != "" && f.Kind != KindSkipped {
 		r.toFixBy[f.Kind]++
+		if r.toFixByClass == nil {
+			r.toFixByClass = map[string]map[string]int{}
+		}
+		if r.toFixByClass[f.Kind] == nil {
+			r.toFixByClass[f.Kind] = map[string]int{}
+		}
+		r.toFixByClass[f.Kind][classOf(f.StorageClass)]++
 	}
 	if r.o.SampleSize > 0 {
 		// Keep the findings with the smallest keys, whatever order they complete in: trimmed

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,14 +22,33 @@ import (
 )
 
 // A Scan whose client also implements InventoryAPI (as *s3.Client does) counts objects from the
-// bucket's latest delivered S3 Inventory instead of a HEAD per object, when the bucket has an
-// enabled CSV inventory whose fields include EncryptionStatus. The bucket is still listed (one
+// bucket's latest usable S3 Inventory delivery instead of a HEAD per object, when the bucket has
+// an enabled CSV inventory whose fields include EncryptionStatus. The bucket is still listed (one
 // request per 1,000 objects), so the counts are those of a HEAD scan: an object decided by the
-// inventory is one listed now with the same ETag and size as in the inventory; every other
-// object (written or changed since, missing from it, or one the inventory cannot decide) is read
-// with HEAD as usual. Whatever goes wrong with the inventory (none, stale, another format, a data
-// file whose MD5 differs from the manifest's, a malformed row) makes the whole Scan a HEAD scan,
-// with the reason in Summary.Source. Fix always reads each object.
+// inventory is one listed now with the same ETag and size as in the inventory and not modified
+// since it began; every other object (written or changed since, missing from it, or one the
+// inventory cannot decide) is read with HEAD as usual. Whatever goes wrong with the inventory
+// (none, stale, another format, a data file whose MD5 differs from the manifest's, a malformed row)
+// makes the whole Scan a HEAD scan, with the reason in Summary.Source. Fix always reads each object.
+//
+// An inventory is evidence only from someone the policy trusts, and only when it is newer than
+// sseguard's own changes:
+//   - its destination bucket must belong to the home account (Target.ExpectedBucketOwner) or one
+//     of Target.TrustedOwners, and every read of it carries that account as ExpectedBucketOwner:
+//     a configuration naming a destination of another account (its AccountId) is refused, and one
+//     naming none is read as the home account's (S3 refuses the read when it is not);
+//   - a delivery that began before Target.InventoryNotBefore (the end of the bucket's latest
+//     Batch Operations generation: UpdateObjectEncryption keeps each object's ETag and
+//     Last-Modified, so an older delivery still shows the objects it fixed as they were) is not
+//     used, and an object listed with a Last-Modified after the delivery began is read with HEAD
+//     (a copy keeps a single-part object's ETag);
+//   - each delivery must be complete: manifest.json and manifest.checksum ("the MD5 hash of the
+//     content of the manifest.json file", Locating your inventory list,
+//     https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory-location.html), every
+//     data file of the manifest's size and MD5. An incomplete or unusable newest delivery falls back
+//     to the previous one (InventoryMaxDeliveries are tried), and the reasons are kept.
+// Rows read are bounded (InventoryMaxRows, rows outside the run's prefixes included), and the
+// run's MaxDuration covers reading the inventory.
 //
 // Amazon S3 User Guide, "Amazon S3 Inventory"
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html): the list is
@@ -40,6 +61,11 @@ const (
 	InventoryMaxAge = 8 * 24 * time.Hour
 	// InventoryMaxObjects bounds the rows a Scan holds in memory (about 100 bytes each).
 	InventoryMaxObjects = 4_000_000
+	// InventoryMaxRows bounds the rows read from one delivery, skipped ones (other prefixes,
+	// noncurrent versions, delete markers) included.
+	InventoryMaxRows = 20_000_000
+	// InventoryMaxDeliveries is how many deliveries are tried, newest first, before giving up.
+	InventoryMaxDeliveries = 3
 	// inventoryMaxPages bounds the listing pages read to find configurations and deliveries.
 	inventoryMaxPages = 100
 )
@@ -57,6 +83,7 @@ var _ InventoryAPI = (*s3.Client)(nil)
 type invEntry struct {
 	etag     string
 	size     int64
+	class    string
 	kind     string // "" compliant, a Kind, or KindSkipped with reason
 	reason   string
 	observed string
@@ -66,6 +93,8 @@ type invEntry struct {
 // invIndex is a delivered inventory, by key.
 type invIndex struct {
 	m map[string]invEntry
+	// created is when the delivery began: an object modified after it is read with HEAD.
+	created time.Time
 }
 
 // errNoInventory wraps every reason no inventory is used.
@@ -77,6 +106,24 @@ func skipInventory(format string, args ...any) error {
 	return noInventory{reason: fmt.Sprintf(format, args...)}
 }
 
+// rowSink receives the rows of a delivery (in the run's prefixes, current, not delete markers);
+// reset forgets them when the delivery turns out unusable half-way.
+type rowSink interface {
+	row(inventory.Row, inventory.Schema) error
+	reset()
+}
+
+// indexSink keeps each row's decision, for a Scan.
+type indexSink struct {
+	r   *runner
+	idx *invIndex
+}
+
+func (s *indexSink) row(row inventory.Row, sc inventory.Schema) error {
+	return s.r.indexRow(row, sc, s.idx)
+}
+func (s *indexSink) reset() { s.idx.m = map[string]invEntry{} }
+
 // useInventory loads the bucket's inventory for a Scan, setting r.inv and r.source.
 func (r *runner) useInventory(ctx context.Context, api S3API) {
 	ia, ok := api.(InventoryAPI)
@@ -84,11 +131,13 @@ func (r *runner) useInventory(ctx context.Context, api S3API) {
 		r.source = &state.ObjectSource{Kind: state.SourceHead, Reason: "this client cannot read S3 Inventory"}
 		return
 	}
-	idx, src, err := r.loadInventory(ctx, ia)
+	idx := &invIndex{m: map[string]invEntry{}}
+	src, created, err := r.loadInventory(ctx, ia, &indexSink{r: r, idx: idx})
 	if err != nil {
 		r.source = &state.ObjectSource{Kind: state.SourceHead, Reason: err.Error()}
 		return
 	}
+	idx.created = created
 	r.inv, r.source = idx, src
 }
 
@@ -98,69 +147,120 @@ type inventoryCandidate struct {
 	fields                    map[string]bool
 }
 
-func (r *runner) loadInventory(ctx context.Context, api InventoryAPI) (*invIndex, *state.ObjectSource, error) {
+// delivery is one delivery folder of a configuration.
+type delivery struct {
+	c      inventoryCandidate
+	folder string
+	at     time.Time
+}
+
+// loadInventory reads the newest usable delivery of the bucket's usable configurations into sink,
+// falling back to older ones (at most InventoryMaxDeliveries tried). It answers the source and when
+// the delivery began.
+func (r *runner) loadInventory(ctx context.Context, api InventoryAPI, sink rowSink) (*state.ObjectSource, time.Time, error) {
 	cands, err := r.inventoryConfigs(ctx, api)
 	if err != nil {
-		return nil, nil, err
+		return nil, time.Time{}, err
 	}
-	type delivery struct {
-		c       inventoryCandidate
-		folder  string
-		created time.Time
-	}
-	var best *delivery
+	var all []delivery
 	var reasons []string
 	for _, c := range cands {
-		folder, at, err := r.latestDelivery(ctx, api, c)
+		ds, err := r.deliveries(ctx, api, c)
 		if err != nil {
 			reasons = append(reasons, fmt.Sprintf("inventory %s: %v", c.id, err))
 			continue
 		}
-		if best == nil || at.After(best.created) {
-			best = &delivery{c: c, folder: folder, created: at}
+		all = append(all, ds...)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at.After(all[j].at) })
+	tried := 0
+	for _, d := range all {
+		if r.stopped() {
+			reasons = append(reasons, "the run's time budget ran out while the inventory was read")
+			break
 		}
+		if why := r.tooOld(d.at); why != "" {
+			reasons = append(reasons, fmt.Sprintf("inventory %s delivery %s %s", d.c.id, d.folder, why))
+			continue
+		}
+		if tried == InventoryMaxDeliveries {
+			reasons = append(reasons, fmt.Sprintf("%d deliveries tried", tried))
+			break
+		}
+		tried++
+		src, created, err := r.loadDelivery(ctx, api, d, sink)
+		if err == nil {
+			return src, created, nil
+		}
+		sink.reset()
+		reasons = append(reasons, err.Error())
 	}
-	if best == nil {
-		return nil, nil, skipInventory("%s", strings.Join(reasons, "; "))
+	if len(reasons) == 0 {
+		reasons = append(reasons, "no delivery yet")
 	}
-	c := best.c
-	key := c.base(r.t.Bucket) + best.folder + "/manifest.json"
+	return nil, time.Time{}, skipInventory("%s", strings.Join(reasons, "; "))
+}
+
+// tooOld says why a delivery that began at is not used, "" when it may be.
+func (r *runner) tooOld(at time.Time) string {
+	switch {
+	case !r.t.InventoryNotBefore.IsZero() && at.Before(r.t.InventoryNotBefore):
+		return fmt.Sprintf("began at %s, before sseguard's last change to the bucket's objects (%s): it may show objects as they were before",
+			at.Format(time.RFC3339), r.t.InventoryNotBefore.UTC().Format(time.RFC3339))
+	case time.Since(at) > InventoryMaxAge:
+		return fmt.Sprintf("is %s old, older than the %s accepted", roundAge(time.Since(at)), roundAge(InventoryMaxAge))
+	}
+	return ""
+}
+
+// loadDelivery reads one delivery: its manifest, checked against manifest.checksum, then every data
+// file into sink.
+func (r *runner) loadDelivery(ctx context.Context, api InventoryAPI, d delivery, sink rowSink) (*state.ObjectSource, time.Time, error) {
+	c := d.c
+	key := c.base(r.t.Bucket) + d.folder + "/manifest.json"
 	where := fmt.Sprintf("s3://%s/%s", c.bucket, key)
 	body, err := r.getLimited(ctx, api, c, key, inventory.MaxManifestSize)
 	if err != nil {
-		return nil, nil, skipInventory("read %s: %v", where, err)
+		return nil, time.Time{}, fmt.Errorf("read %s: %v", where, err)
+	}
+	sum, err := r.getLimited(ctx, api, c, c.base(r.t.Bucket)+d.folder+"/manifest.checksum", 1024)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("%s: its manifest.checksum cannot be read (%v): the delivery is incomplete", where, err)
+	}
+	if got := md5.Sum(body); !strings.EqualFold(strings.TrimSpace(string(sum)), hex.EncodeToString(got[:])) {
+		return nil, time.Time{}, fmt.Errorf("%s: its MD5 is %s, manifest.checksum says %q: incomplete or replaced", where, hex.EncodeToString(got[:]), strings.TrimSpace(string(sum)))
 	}
 	m, err := inventory.ParseManifest(body)
 	if err != nil {
-		return nil, nil, skipInventory("%s: %v", where, err)
+		return nil, time.Time{}, fmt.Errorf("%s: %v", where, err)
 	}
 	created, _ := m.Created()
 	age := time.Since(created)
 	switch {
 	case m.SourceBucket != r.t.Bucket:
-		return nil, nil, skipInventory("%s is for bucket %q, not %s", where, m.SourceBucket, r.t.Bucket)
+		return nil, time.Time{}, fmt.Errorf("%s is for bucket %q, not %s", where, m.SourceBucket, r.t.Bucket)
 	case m.FileFormat != inventory.FormatCSV:
-		return nil, nil, skipInventory("%s is in %s format: only CSV inventories are read (no Go reader for ORC or Parquet is in this build)", where, m.FileFormat)
+		return nil, time.Time{}, fmt.Errorf("%s is in %s format: only CSV inventories are read (no Go reader for ORC or Parquet is in this build)", where, m.FileFormat)
 	case age < -time.Hour:
-		return nil, nil, skipInventory("%s says it was created at %s, in the future", where, created.Format(time.RFC3339))
-	case age > InventoryMaxAge:
-		return nil, nil, skipInventory("%s is %s old (created %s), older than the %s accepted", where, roundAge(age), created.Format(time.RFC3339), roundAge(InventoryMaxAge))
+		return nil, time.Time{}, fmt.Errorf("%s says it was created at %s, in the future", where, created.Format(time.RFC3339))
+	case r.tooOld(created) != "":
+		return nil, time.Time{}, fmt.Errorf("%s %s", where, r.tooOld(created))
 	}
 	schema, err := inventory.ParseSchema(m.FileSchema)
 	if err != nil {
-		return nil, nil, skipInventory("%s: %v", where, err)
+		return nil, time.Time{}, fmt.Errorf("%s: %v", where, err)
 	}
 	if !schema.Has(inventory.ColEncryptionStatus) {
-		return nil, nil, skipInventory("%s: its fileSchema has no EncryptionStatus column", where)
+		return nil, time.Time{}, fmt.Errorf("%s: its fileSchema has no EncryptionStatus column", where)
 	}
-	idx := &invIndex{m: map[string]invEntry{}}
+	rows := 0
 	for _, f := range m.Files {
-		if err := r.readDataFile(ctx, api, c, f, schema, idx); err != nil {
-			return nil, nil, skipInventory("%s: %v", where, err)
+		if err := r.readDataFile(ctx, api, c, f, schema, sink, &rows); err != nil {
+			return nil, time.Time{}, fmt.Errorf("%s: %v", where, err)
 		}
 	}
-	return idx, &state.ObjectSource{Kind: state.SourceInventory, InventoryID: c.id, Manifest: where,
-		Created: created.Format(time.RFC3339), AgeSeconds: int64(age / time.Second)}, nil
+	return &state.ObjectSource{Kind: state.SourceInventory, InventoryID: c.id, Manifest: where,
+		Created: created.Format(time.RFC3339), AgeSeconds: int64(age / time.Second)}, created, nil
 }
 
 func roundAge(d time.Duration) string {
@@ -239,9 +339,21 @@ func (r *runner) inventoryConfigs(ctx context.Context, api InventoryAPI) ([]inve
 			if i := strings.LastIndex(bucket, ":"); i >= 0 {
 				bucket = bucket[i+1:] // arn:aws:s3:::name
 			}
+			// Whoever can add an inventory configuration can point it at a bucket of their own,
+			// and write there whatever "inventory" they like: only a destination of the home
+			// account or a trusted one is read, with that account as its expected owner.
 			owner := aws.ToString(b.AccountId)
 			if owner == "" {
 				owner = aws.ToString(r.c.owner)
+			}
+			if aws.ToString(r.c.owner) == "" {
+				reasons = append(reasons, fmt.Sprintf("inventory %s: the bucket's account is not known, so who owns its destination cannot be checked", id))
+				continue
+			}
+			if owner != aws.ToString(r.c.owner) && !slices.Contains(r.t.TrustedOwners, owner) {
+				reasons = append(reasons, fmt.Sprintf("inventory %s delivers to s3://%s of account %s, neither the bucket's account (%s) nor one listed under trusted_accounts: an inventory there could say anything, it is not read",
+					id, bucket, owner, aws.ToString(r.c.owner)))
+				continue
 			}
 			cands = append(cands, inventoryCandidate{id: id, bucket: bucket, prefix: aws.ToString(b.Prefix), owner: owner, fields: fields})
 		}
@@ -267,33 +379,32 @@ func (t Target) coveredBy(f *types.InventoryFilter) bool {
 	return true
 }
 
-// latestDelivery finds the newest YYYY-MM-DDTHH-MMZ folder of a configuration.
-func (r *runner) latestDelivery(ctx context.Context, api InventoryAPI, c inventoryCandidate) (string, time.Time, error) {
+// deliveries lists a configuration's YYYY-MM-DDTHH-MMZ delivery folders.
+func (r *runner) deliveries(ctx context.Context, api InventoryAPI, c inventoryCandidate) ([]delivery, error) {
 	base := c.base(r.t.Bucket)
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(c.bucket), Prefix: aws.String(base), Delimiter: aws.String("/"), ExpectedBucketOwner: aws.String(c.owner)}
-	var best string
-	var bestAt time.Time
+	var out []delivery
 	for page := 0; page < inventoryMaxPages; page++ {
 		r.c.counts[opList].Add(1)
-		out, err := r.c.api.ListObjectsV2(ctx, in, r.c.optFn)
+		res, err := r.c.api.ListObjectsV2(ctx, in, r.c.optFn)
 		if err != nil {
-			return "", time.Time{}, fmt.Errorf("list deliveries in s3://%s/%s: %w", c.bucket, base, err)
+			return nil, fmt.Errorf("list deliveries in s3://%s/%s: %w", c.bucket, base, err)
 		}
-		for _, cp := range out.CommonPrefixes {
+		for _, cp := range res.CommonPrefixes {
 			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), base), "/")
-			if at, ok := inventory.DeliveryFolder(name); ok && (best == "" || at.After(bestAt)) {
-				best, bestAt = name, at
+			if at, ok := inventory.DeliveryFolder(name); ok {
+				out = append(out, delivery{c: c, folder: name, at: at})
 			}
 		}
-		if !aws.ToBool(out.IsTruncated) || out.NextContinuationToken == nil {
+		if !aws.ToBool(res.IsTruncated) || res.NextContinuationToken == nil {
 			break
 		}
-		in.ContinuationToken = out.NextContinuationToken
+		in.ContinuationToken = res.NextContinuationToken
 	}
-	if best == "" {
-		return "", time.Time{}, fmt.Errorf("no delivery under s3://%s/%s yet", c.bucket, base)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no delivery under s3://%s/%s yet", c.bucket, base)
 	}
-	return best, bestAt, nil
+	return out, nil
 }
 
 // getObject reads an object of the destination bucket.
@@ -319,8 +430,12 @@ func (r *runner) getLimited(ctx context.Context, api InventoryAPI, c inventoryCa
 	return b, nil
 }
 
-// readDataFile reads one data file into idx, checking its size and MD5 against the manifest.
-func (r *runner) readDataFile(ctx context.Context, api InventoryAPI, c inventoryCandidate, f inventory.File, s inventory.Schema, idx *invIndex) error {
+// errStopped ends reading an inventory when the run's time budget runs out.
+var errStopped = errors.New("the run's time budget ran out while the inventory was read")
+
+// readDataFile reads one data file into sink, checking its size and MD5 against the manifest and
+// counting its rows into rows (bounded by InventoryMaxRows).
+func (r *runner) readDataFile(ctx context.Context, api InventoryAPI, c inventoryCandidate, f inventory.File, s inventory.Schema, sink rowSink, rows *int) error {
 	out, err := r.getObject(ctx, api, c, f.Key)
 	if err != nil {
 		return fmt.Errorf("read data file %q: %w", f.Key, err)
@@ -328,7 +443,24 @@ func (r *runner) readDataFile(ctx context.Context, api InventoryAPI, c inventory
 	defer out.Body.Close()
 	h := md5.New()
 	cr := &countingReader{r: io.TeeReader(io.LimitReader(out.Body, f.Size+1), h)}
-	parseErr := inventory.ReadGzipCSV(cr, f.Key, s, func(row inventory.Row) error { return r.indexRow(row, s, idx) })
+	parseErr := inventory.ReadGzipCSV(cr, f.Key, s, func(row inventory.Row) error {
+		if *rows++; *rows > InventoryMaxRows {
+			return fmt.Errorf("more than %d rows: too many to read; the bucket is scanned with HEAD", InventoryMaxRows)
+		}
+		if *rows%10_000 == 0 && r.stopped() {
+			return errStopped
+		}
+		if row.Bucket != r.t.Bucket {
+			return fmt.Errorf("a row is for bucket %q, not %s", row.Bucket, r.t.Bucket)
+		}
+		if !row.IsLatest || row.IsDeleteMarker || !r.t.inScope(row.Key) {
+			return nil
+		}
+		return sink.row(row, s)
+	})
+	if errors.Is(parseErr, errStopped) {
+		return parseErr
+	}
 	// The rest of the file is read even after a parse error: a file that is not what the
 	// manifest says is reported as such, whatever its bytes made the parser say.
 	if _, err := io.Copy(io.Discard, cr); err != nil {
@@ -356,17 +488,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // indexRow keeps one row's decision.
 func (r *runner) indexRow(row inventory.Row, s inventory.Schema, idx *invIndex) error {
-	if row.Bucket != r.t.Bucket {
-		return fmt.Errorf("a row is for bucket %q, not %s", row.Bucket, r.t.Bucket)
-	}
-	if !row.IsLatest || row.IsDeleteMarker || !r.t.inScope(row.Key) {
-		return nil
-	}
 	if len(idx.m) >= InventoryMaxObjects {
 		return fmt.Errorf("more than %d objects: too many to hold; the bucket is scanned with HEAD", InventoryMaxObjects)
 	}
 	e := r.inventoryDecision(row, s)
-	e.etag, e.size = strings.Trim(row.ETag, `"`), row.Size
+	e.etag, e.size, e.class = strings.Trim(row.ETag, `"`), row.Size, row.StorageClass
 	if !s.Has(inventory.ColETag) || !s.Has(inventory.ColSize) {
 		e.head = true // nothing to tell the object listed now is the one in the inventory
 	}
@@ -446,12 +572,15 @@ func (r *runner) fromInventory(obj types.Object) (outcome, Finding, bool) {
 	}
 	key := aws.ToString(obj.Key)
 	e, found := r.inv.m[key]
-	if !found || e.head || e.etag != strings.Trim(aws.ToString(obj.ETag), `"`) || e.size != aws.ToInt64(obj.Size) {
+	// An object modified since the delivery began may be another object (a copy keeps a
+	// single-part object's ETag, and sseguard's own copies change nothing else it lists).
+	modified := obj.LastModified != nil && !r.inv.created.IsZero() && obj.LastModified.After(r.inv.created)
+	if !found || e.head || modified || e.etag != strings.Trim(aws.ToString(obj.ETag), `"`) || e.size != aws.ToInt64(obj.Size) {
 		r.invHeaded.Add(1)
 		return 0, Finding{}, false
 	}
 	r.invDecided.Add(1)
-	f := Finding{Key: key, Size: aws.ToInt64(obj.Size), ETag: aws.ToString(obj.ETag), Kind: e.kind, Observed: e.observed}
+	f := Finding{Key: key, Size: aws.ToInt64(obj.Size), ETag: aws.ToString(obj.ETag), Kind: e.kind, Observed: e.observed, StorageClass: classOf(e.class)}
 	switch {
 	case e.kind == "":
 		return outCompliant, f, true

@@ -34,6 +34,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sseguard/sseguard/internal/state"
 )
@@ -174,6 +175,12 @@ type Target struct {
 	// read only to explain a copy refused with AccessDenied: the error then names the statements
 	// of this policy that deny it.
 	BucketPolicy string
+	// TrustedOwners are the accounts besides ExpectedBucketOwner whose buckets a Scan reads an S3
+	// Inventory from (the policy's trusted_accounts); a destination of any other account is refused.
+	TrustedOwners []string
+	// InventoryNotBefore is when sseguard last changed the bucket's objects (the end of its latest
+	// Batch Operations generation): a Scan does not use an inventory that began before it.
+	InventoryNotBefore time.Time
 }
 
 // KeyResolver resolves any key reference S3 returns (id, ARN, alias name, alias ARN) to the key ARN.
@@ -375,9 +382,11 @@ type Finding struct {
 	Reason string
 	// Observed describes the object's encryption as read, e.g. "aws:kms arn:aws:kms:...".
 	Observed string
-	// Size and ETag are the object's, as read before any change.
-	Size int64
-	ETag string
+	// Size and ETag are the object's, as read before any change; StorageClass its storage class
+	// (STANDARD when S3 names none).
+	Size         int64
+	ETag         string
+	StorageClass string
 	// Action is one of the Action constants.
 	Action string
 	// Err is the error for ActionFailed (and a note for some skips).
@@ -388,8 +397,9 @@ type Finding struct {
 type Summary struct {
 	// Scanned counts objects read; Compliant those already as required.
 	Scanned, Compliant int
-	// ToFix counts non-compliant objects by Kind.
-	ToFix map[string]int
+	// ToFix counts non-compliant objects by Kind; ToFixByClass by Kind, then storage class.
+	ToFix        map[string]int
+	ToFixByClass map[string]map[string]int
 	// Skipped counts objects that cannot be fixed in place, by Reason.
 	Skipped map[string]int
 	// Fixed and Failed count re-encryptions done and failed (Fix only).
@@ -425,6 +435,14 @@ type Summary struct {
 	// Source says where a Scan's counts came from: the bucket's S3 Inventory (with its age and
 	// how many objects it decided) or HEAD requests (with why no inventory was used). nil for Fix.
 	Source *state.ObjectSource
+}
+
+// classOf names a storage class as S3 lists it: HeadObject leaves it out for STANDARD.
+func classOf(class string) string {
+	if class == "" {
+		return string(types.StorageClassStandard)
+	}
+	return class
 }
 
 // TotalToFix is the number of non-compliant objects found.

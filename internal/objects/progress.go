@@ -61,6 +61,13 @@ func (r *runner) summary() Summary {
 	for k, v := range r.toFixBy {
 		s.ToFix[k] = v
 	}
+	s.ToFixByClass = map[string]map[string]int{}
+	for k, m := range r.toFixByClass {
+		s.ToFixByClass[k] = map[string]int{}
+		for c, v := range m {
+			s.ToFixByClass[k][c] = v
+		}
+	}
 	for k, v := range r.skippedBy {
 		s.Skipped[k] = v
 	}

@@ -117,10 +117,11 @@ type runner struct {
 	stopOnce   sync.Once
 	stopReason atomic.Value
 
-	mu        sync.Mutex // serialises OnFinding and guards the maps and the sample below
-	toFixBy   map[string]int
-	skippedBy map[string]int
-	sample    []Finding
+	mu           sync.Mutex // serialises OnFinding and guards the maps and the sample below
+	toFixBy      map[string]int
+	toFixByClass map[string]map[string]int
+	skippedBy    map[string]int
+	sample       []Finding
 }
 
 // run is Scan (fix false) or Fix (fix true): it lists the bucket into Options.Concurrency workers,
@@ -138,7 +139,7 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	defer cancel(nil)
 	r := &runner{
 		c: newClient(api, o, t.ExpectedBucketOwner), keys: newKeyCache(keys, t.Region), t: t, o: o, fix: fix, start: start, cancel: cancel,
-		stopCh: make(chan struct{}), toFixBy: map[string]int{}, skippedBy: map[string]int{}, gate: newGate(false),
+		stopCh: make(chan struct{}), toFixBy: map[string]int{}, toFixByClass: map[string]map[string]int{}, skippedBy: map[string]int{}, gate: newGate(false),
 		policy: newBucketPolicy(t.BucketPolicy),
 	}
 	r.budget.Store(int64(o.MaxObjects))
@@ -164,6 +165,11 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 	}
 	r.versioning = string(v.Status)
 	r.probeACLs(ctx)
+	// The time budget covers reading the inventory too.
+	if o.MaxDuration > 0 {
+		timer := time.AfterFunc(o.MaxDuration-time.Since(start), func() { r.stop(StoppedMaxDuration) })
+		defer timer.Stop()
+	}
 	if !fix {
 		r.useInventory(ctx, api)
 	}
@@ -171,10 +177,6 @@ func run(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options, 
 		r.listingCopyAllowed.Store(r.probeListingCopy(ctx))
 	}
 
-	if o.MaxDuration > 0 {
-		timer := time.AfterFunc(o.MaxDuration, func() { r.stop(StoppedMaxDuration) })
-		defer timer.Stop()
-	}
 	progressDone := make(chan struct{})
 	progressExited := make(chan struct{})
 	go r.progressLoop(progressDone, progressExited)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -34,7 +34,9 @@ type objectRunner struct {
 	opts    objects.Options
 	log     io.Writer
 	// owner is the account that must own every bucket (ExpectedBucketOwner); set for apply.
-	owner     string
+	owner string
+	// trusted are the policy's trusted accounts: an S3 Inventory may be read from their buckets.
+	trusted   []string
 	mu        sync.Mutex
 	onFinding func(Finding)
 }
@@ -59,40 +61,49 @@ func (r *objectRunner) options(bucket, verb string) objects.Options {
 	return o
 }
 
-// Scan implements observe.Scanner.
-func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*state.ObjectCounts, error) {
-	s, err := objects.Scan(ctx, r.clients.Objects(t.Region), r.keys, objects.Target{
+// target is the objects package's target for a scan: t, the policy's trusted accounts (whose
+// buckets may hold the bucket's S3 Inventory) and, after Batch Operations jobs, when they ended.
+func (r *objectRunner) target(t observe.ScanTarget, notBefore time.Time) objects.Target {
+	return objects.Target{
 		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
 		BucketKey: t.BucketKey, Prefixes: t.Prefixes, ExpectedBucketOwner: t.Owner, BucketPolicy: t.BucketPolicy,
-	}, r.options(t.Bucket, "scan"))
+		TrustedOwners: r.trusted, InventoryNotBefore: notBefore,
+	}
+}
+
+// Scan implements observe.Scanner.
+func (r *objectRunner) Scan(ctx context.Context, t observe.ScanTarget) (*state.ObjectCounts, error) {
+	s, err := objects.Scan(ctx, r.clients.Objects(t.Region), r.keys, r.target(t, time.Time{}), r.options(t.Bucket, "scan"))
 	if err != nil {
 		return nil, err
 	}
 	return counts(s), nil
 }
 
-// check scans a bucket as Scan does and also counts, by kind, the objects to fix of the given
-// kinds that are larger than limit (those a Batch Operations copy cannot take).
-func (r *objectRunner) check(ctx context.Context, t observe.ScanTarget, kinds []string, limit int64) (*state.ObjectCounts, map[string]int, error) {
+// check scans a bucket as Scan does after its Batch Operations jobs ended at notBefore (an
+// inventory that began earlier is not used), and tallies the objects to fix by the job that would
+// take them (plan.BatchTally: by kind and storage class, those over the copy limit apart).
+func (r *objectRunner) check(ctx context.Context, t observe.ScanTarget, notBefore time.Time) (*state.ObjectCounts, *plan.BatchTally, error) {
 	o := r.options(t.Bucket, "check")
-	large := map[string]int{}
+	tally := plan.NewBatchTally(t.Algorithm, "the check scan")
 	next := o.OnFinding
 	o.OnFinding = func(f objects.Finding) {
-		if f.Size > limit && f.Action == objects.ActionWouldFix && slices.Contains(kinds, f.Kind) {
-			large[f.Kind]++
+		if f.Action == objects.ActionWouldFix {
+			tally.AddKind(f.Kind, f.StorageClass, f.Size)
 		}
 		if next != nil {
 			next(f)
 		}
 	}
-	s, err := objects.Scan(ctx, r.clients.Objects(t.Region), r.keys, objects.Target{
-		Bucket: t.Bucket, Region: t.Region, Algorithm: t.Algorithm, KeyARN: t.KeyARN,
-		BucketKey: t.BucketKey, Prefixes: t.Prefixes, ExpectedBucketOwner: t.Owner, BucketPolicy: t.BucketPolicy,
-	}, o)
+	s, err := objects.Scan(ctx, r.clients.Objects(t.Region), r.keys, r.target(t, notBefore), o)
 	if err != nil {
 		return nil, nil, err
 	}
-	return counts(s), large, nil
+	tally.Scanned = s.Scanned
+	if src := s.Source; src != nil && src.Kind == state.SourceInventory {
+		tally.Source = fmt.Sprintf("the check scan (S3 Inventory %s created %s, and HEAD)", src.InventoryID, src.Created)
+	}
+	return counts(s), tally, nil
 }
 
 // Fix implements apply.ObjectFixer.
@@ -116,7 +127,7 @@ func (r *objectRunner) Fix(ctx context.Context, c plan.Change, rule plan.Rule) (
 
 func counts(s objects.Summary) *state.ObjectCounts {
 	c := &state.ObjectCounts{
-		Scanned: s.Scanned, Compliant: s.Compliant, ToFix: s.ToFix, Skipped: s.Skipped,
+		Scanned: s.Scanned, Compliant: s.Compliant, ToFix: s.ToFix, ToFixByClass: s.ToFixByClass, Skipped: s.Skipped,
 		Noncurrent: s.NoncurrentVersions, Fixed: s.Fixed, Failed: s.Failed, Remaining: s.Remaining,
 		Source: s.Source,
 	}

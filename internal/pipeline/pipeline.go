@@ -45,6 +45,11 @@ type Pipeline struct {
 	// BatchClient, when set, answers the S3 Control client for a region (tests); nil builds one
 	// from the SDK's default configuration when a bucket uses S3 Batch Operations.
 	BatchClient func(ctx context.Context, region string) (batchops.API, error)
+	// RetryFailedBatch lets a bucket whose latest generation of Batch Operations jobs did not
+	// finish cleanly start the next one (otherwise a blocker stops it).
+	RetryFailedBatch bool
+	// Prices prices the plan's cost estimates; nil means plan.DefaultPrices.
+	Prices *plan.Prices
 
 	aws   AWS
 	batch batchSide
@@ -66,6 +71,12 @@ func (p *Pipeline) SetObjectOptions(o objects.Options) {
 		o.UpdateObjectEncryption = p.Objects.UpdateObjectEncryption
 	}
 	p.Objects = o
+}
+
+// SetBatchOptions sets the Batch Operations options: a retry after a generation that did not
+// finish cleanly, and the price table (nil: the default).
+func (p *Pipeline) SetBatchOptions(retryFailed bool, prices *plan.Prices) {
+	p.RetryFailedBatch, p.Prices = retryFailed, prices
 }
 
 // ObjectFindings returns every object finding of the run so far, one JSON value per line, when
@@ -127,6 +138,8 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	if err != nil {
 		return nil, nil, err
 	}
+	// Apply writes what it learns of Batch Operations jobs into the buckets' records.
+	p.batch.remember = true
 	for i := range runs {
 		r := &runs[i]
 		if r.plan != nil {
@@ -231,6 +244,7 @@ func (p *Pipeline) observeAndPlan(ctx context.Context, c AWS, pol *policy.Policy
 	var runner *objectRunner
 	if scans != scanNone {
 		runner = p.objectRunner(c, nil)
+		runner.trusted = pol.TrustedAccounts
 		o.Scanner = runner
 	}
 	ob := observe.New(c.Observe(), o)

@@ -69,8 +69,8 @@ func (bc *bucketPlan) objects() {
 	}
 	ch.Before = fmt.Sprintf("%d of %d objects not as required (%s)", n, o.Scanned, countsText(o.ToFix))
 	if bc.b.ExistingObjects != policy.ObjectsReencrypt {
-		bc.warn(WarnObjectsNotCompliant, "%s (existing_objects: %s; set it to reencrypt to fix them on apply)",
-			ch.Before, bc.b.ExistingObjects)
+		bc.warn(WarnObjectsNotCompliant, "%s (existing_objects: %s; set it to reencrypt to fix them on apply: re-encrypting them here would cost %s)",
+			ch.Before, bc.b.ExistingObjects, CostText(localCost(o, bc.want, bc.c.in.prices())))
 		return
 	}
 	ch.Details = append(ch.Details, SampleDetails(o.Sample, n)...)
@@ -102,14 +102,16 @@ func (bc *bucketPlan) batchCheck(o *ObjectCounts) {
 	if !ok || !bi.Finished || len(bi.Jobs) == 0 {
 		return
 	}
-	var ids []string
+	var ids, unclean []string
 	for _, j := range bi.Jobs {
 		ids = append(ids, "job "+j.ID+" "+j.Status)
+		if why := j.DidNotFinishCleanly(); why != "" {
+			unclean = append(unclean, "job "+j.ID+": "+why)
+		}
 	}
-	ended := fmt.Sprintf("Batch Operations generation %d has ended (%s)", bi.Jobs[0].Generation, strings.Join(ids, ", "))
-	large := 0
-	for _, v := range bi.TooLarge {
-		large += v
+	ended := fmt.Sprintf("Batch Operations generation %d has ended (%s)", bi.Generation, strings.Join(ids, ", "))
+	if len(unclean) > 0 {
+		ended += "; it did not finish cleanly (" + strings.Join(unclean, "; ") + ")"
 	}
 	switch n := o.TotalToFix(); {
 	case n == 0 && o.Remaining > 0:
@@ -118,9 +120,9 @@ func (bc *bucketPlan) batchCheck(o *ObjectCounts) {
 	case n == 0:
 		bc.warn(WarnBatchChecked, "%s; the check scan found nothing to fix in %s (%d objects read): its objects are as required", ended, bc.b.Name, o.Scanned)
 	}
-	if large > 0 {
-		bc.warn(WarnBatchTooLarge, "%d objects in %s are over %s (%s): a Batch Operations copy cannot take them and no job will; re-encrypt them with engine: local, which copies them in parts",
-			large, bc.b.Name, sizeText(MaxBatchCopySize), countsText(bi.TooLarge))
+	if t := bi.Left; t != nil && sumOf(t.TooLarge) > 0 {
+		bc.warn(WarnBatchTooLarge, "%d objects in %s are over %s (%s): a Batch Operations copy cannot take them and no job will; once no job is left the local engine re-encrypts them, copying them in parts",
+			sumOf(t.TooLarge), bc.b.Name, sizeText(MaxBatchCopySize), countsText(t.TooLarge))
 	}
 }
 

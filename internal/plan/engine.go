@@ -25,7 +25,8 @@ const (
 // minutes of a runner's time; Batch Operations takes up to 20 billion objects in one job.
 const AutoBatchObjects = 100_000
 
-// Inputs are what the plan knows beyond the observed state: the Batch Operations side.
+// Inputs are what the plan knows beyond the observed state: the Batch Operations side, the
+// operator's retry, the prices.
 type Inputs struct {
 	// Batch holds, per bucket name, what was learned for buckets that can use Batch Operations.
 	Batch map[string]BatchInput
@@ -34,6 +35,18 @@ type Inputs struct {
 	// ObjectBudget is the run's budget in objects (max-objects); 0 means none, and then
 	// AutoBatchObjects is the limit engine: auto uses.
 	ObjectBudget int
+	// RetryFailedBatch is the operator asking for a new generation after one whose jobs did not
+	// finish cleanly (--retry-failed-batch-jobs).
+	RetryFailedBatch bool
+	// Prices prices the cost estimates; the zero value means DefaultPrices.
+	Prices *Prices
+}
+
+func (in Inputs) prices() Prices {
+	if in.Prices != nil {
+		return *in.Prices
+	}
+	return DefaultPrices()
 }
 
 // BatchInput is what was learned for one bucket that has batch_operations.
@@ -43,173 +56,33 @@ type BatchInput struct {
 	Listed int
 	// ListedAll says the listing reached the end (Listed is the whole count).
 	ListedAll bool
-	// Jobs are the jobs of the requirement's latest generation, as found (none: no job exists).
+	// Started says a generation exists (in AWS or in the bucket's record); Generation is the
+	// latest one.
+	Started    bool
+	Generation int
+	// Jobs are the jobs of the latest generation, as found (each verified to be sseguard's).
 	Jobs []BatchJob
-	// Finished says every job of Jobs has ended (Complete, Failed or Cancelled). The bucket was
-	// then scanned again (the check) and the state holds its counts.
+	// Missing are jobs the record says the latest generation was to have, that no run created.
+	Missing []BatchJob
+	// Finished says every job of Jobs has ended (Complete, Failed, Cancelled or Expired) and none
+	// is missing. The bucket was then scanned again (the check) and the state holds its counts.
 	Finished bool
-	// TooLarge counts, by object kind, the objects the check found to fix that a copy job cannot
-	// take (over MaxBatchCopySize).
-	TooLarge map[string]int
+	// Left counts the objects to fix by the job that would take them: from the check scan after a
+	// generation ended, or from the bucket's S3 Inventory before generation 0. nil: not known.
+	Left *BatchTally
+	// Foreign are jobs that carry sseguard's description for this requirement but not its shape.
+	Foreign []ForeignJob
+	// Record is the bucket's record (s3://...); RecordErr why it cannot be believed.
+	Record, RecordErr string
+	// Copy facts: whether a copy job would lose something. ObjectOwnership is the bucket's
+	// Object Ownership setting ("" none: ACLs are enabled); Website says the bucket has a website
+	// configuration; CopyFactsErr why they could not be read (then copies are not trusted).
+	CopyFactsRead   bool
+	ObjectOwnership string
+	Website         bool
+	CopyFactsErr    string
 	// Err says why the Batch Operations side could not be read.
 	Err string
-}
-
-// The Batch Operations operations sseguard's jobs run.
-const (
-	// OpUpdateEncryption re-wraps an object's data key in place. In Batch Operations it "supports
-	// the SSE-KMS encryption type" only, and it does not support unencrypted objects, nor objects
-	// under DSSE-KMS or SSE-C (note in "Updating server-side encryption for existing data",
-	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/update-sse-encryption.html;
-	// "ObjectEncryption", https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_ObjectEncryption.html).
-	OpUpdateEncryption = "S3UpdateObjectEncryption"
-	// OpCopy copies each object onto itself ("Copy objects",
-	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-copy-object.html).
-	OpCopy = "S3PutObjectCopy"
-)
-
-// MaxBatchCopySize is the largest object a Batch Operations copy can take: copied objects are
-// limited to 5 GB ("Copy objects", Restrictions and limitations,
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-copy-object.html). Larger
-// objects need a multipart copy (UploadPartCopy), which the local engine does.
-const MaxBatchCopySize int64 = 5 << 30
-
-// BatchJob is one S3 Batch Operations job of a requirement: planned (ID empty) or as a run
-// found or created it. Each job has one operation and one encryption filter, because a
-// manifest generator's MatchAnyObjectEncryption holds exactly one entry ("Array Members: Fixed
-// number of 1 item", JobManifestGeneratorFilter,
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobManifestGeneratorFilter.html).
-type BatchJob struct {
-	// Operation is OpUpdateEncryption or OpCopy.
-	Operation string `json:"operation"`
-	// Filter is the MatchAnyObjectEncryption kind: SSE-S3, SSE-KMS, DSSE-KMS or NOT-SSE.
-	Filter string `json:"filter"`
-	// MaxObjectSize, when set, limits the job to objects of at most this size (copy jobs).
-	MaxObjectSize int64 `json:"max_object_size,omitempty"`
-	// Generation counts the requirement's job rounds: 0 first; a new round starts only when
-	// every job of the last one has ended and a check scan still finds objects to fix.
-	Generation int       `json:"generation"`
-	ID         string    `json:"id,omitempty"`
-	Status     string    `json:"status,omitempty"`
-	Created    time.Time `json:"created,omitempty"`
-	Total      int64     `json:"total_tasks"`
-	Succeeded  int64     `json:"tasks_succeeded"`
-	Failed     int64     `json:"tasks_failed"`
-	// AwaitingConfirmation is true while the job waits for someone to confirm it.
-	AwaitingConfirmation bool `json:"awaiting_confirmation,omitempty"`
-	// ConfirmCommand confirms the job (set while it awaits confirmation).
-	ConfirmCommand string   `json:"confirm_command,omitempty"`
-	FailureReasons []string `json:"failure_reasons,omitempty"`
-	// New is true when this run created the job.
-	New bool `json:"created_by_this_run,omitempty"`
-}
-
-// What names the job's work, e.g. "S3PutObjectCopy of NOT-SSE objects up to 5 GiB".
-func (j *BatchJob) What() string {
-	s := j.Operation + " of " + j.Filter + " objects"
-	if j.MaxObjectSize > 0 {
-		s += " up to " + sizeText(j.MaxObjectSize)
-	}
-	return s
-}
-
-func sizeText(n int64) string {
-	if n%(1<<30) == 0 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// Ended reports whether the job has ended: Complete, Failed or Cancelled ("Job statuses",
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-job-status.html).
-func (j *BatchJob) Ended() bool {
-	switch j.Status {
-	case "Complete", "Failed", "Cancelled":
-		return true
-	}
-	return false
-}
-
-// Summary describes the job in one line, e.g. "job 1a2b (S3UpdateObjectEncryption of SSE-S3
-// objects, generation 0): Active, 48 of 100 tasks succeeded, 2 failed, started 2h ago", or the
-// job to create.
-func (j *BatchJob) Summary(now time.Time) string {
-	if j.ID == "" {
-		return fmt.Sprintf("new job (%s, generation %d)", j.What(), j.Generation)
-	}
-	s := fmt.Sprintf("job %s (%s, generation %d): %s", j.ID, j.What(), j.Generation, j.Status)
-	if j.Total > 0 {
-		s += fmt.Sprintf(", %d of %d tasks succeeded, %d failed", j.Succeeded, j.Total, j.Failed)
-	}
-	if !j.Created.IsZero() && !now.IsZero() && now.After(j.Created) {
-		s += ", started " + now.Sub(j.Created).Truncate(time.Second).String() + " ago"
-	}
-	if len(j.FailureReasons) > 0 {
-		s += "; failure reasons: " + strings.Join(j.FailureReasons, "; ")
-	}
-	if j.AwaitingConfirmation {
-		s += "; awaiting confirmation: " + j.ConfirmCommand
-	}
-	return s
-}
-
-// batchJobKinds maps the object kinds a scan counts to the job that fixes them, per required
-// algorithm. To SSE-KMS: UpdateObjectEncryption for SSE-S3 and SSE-KMS objects (the SSE-KMS
-// filter names no key: it cannot say "not this key", and it also takes the required key's
-// objects with Bucket Key off); a copy for unencrypted and DSSE-KMS objects, which
-// UpdateObjectEncryption cannot change. To SSE-S3: a copy of every wrong kind
-// (UpdateObjectEncryption cannot target SSE-S3 in Batch Operations).
-var batchJobKinds = map[string][]struct {
-	op, filter string
-	kinds      []string
-}{
-	AlgKMS: {
-		{OpUpdateEncryption, "SSE-S3", []string{"sse-s3"}},
-		{OpUpdateEncryption, "SSE-KMS", []string{"other-kms-key", "bucket-key-off"}},
-		{OpCopy, "NOT-SSE", []string{"unencrypted"}},
-		{OpCopy, "DSSE-KMS", []string{"dsse-kms"}},
-	},
-	AlgAES256: {
-		{OpCopy, "NOT-SSE", []string{"unencrypted"}},
-		{OpCopy, "SSE-KMS", []string{"sse-kms"}},
-		{OpCopy, "DSSE-KMS", []string{"dsse-kms"}},
-	},
-}
-
-// BatchJobsFor answers the jobs that re-encrypt a bucket to algorithm, in generation gen. With
-// toFix (a check scan's counts by object kind, less the objects too large to copy), only the
-// jobs that have objects to fix; nil means every job (nothing is known of the objects).
-func BatchJobsFor(algorithm string, gen int, toFix map[string]int) []BatchJob {
-	var out []BatchJob
-	for _, k := range batchJobKinds[algorithm] {
-		if toFix != nil {
-			n := 0
-			for _, kind := range k.kinds {
-				n += toFix[kind]
-			}
-			if n == 0 {
-				continue
-			}
-		}
-		j := BatchJob{Operation: k.op, Filter: k.filter, Generation: gen}
-		if k.op == OpCopy {
-			j.MaxObjectSize = MaxBatchCopySize
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-// CopiedKinds are the object kinds that go to copy jobs for algorithm (and so are limited to
-// MaxBatchCopySize).
-func CopiedKinds(algorithm string) []string {
-	var out []string
-	for _, k := range batchJobKinds[algorithm] {
-		if k.op == OpCopy {
-			out = append(out, k.kinds...)
-		}
-	}
-	return out
 }
 
 // BatchConfig is how apply creates a bucket's job (from the policy's batch_operations).
@@ -235,72 +108,278 @@ func ComputeWith(pol *policy.Policy, st *state.State, in Inputs) *Plan {
 	return compute(pol, st, in)
 }
 
+// copyLoss says what a copy job would lose in this bucket, "" when nothing: a copy job writes
+// every copy with one ACL (the job's, private by default: "the ACL metadata is not preserved" by a
+// copy unless it names one) and one website redirect (CopyObject drops the object's own unless the
+// copy names it again, https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html), so a
+// bucket whose objects can carry grants (ACLs enabled) or serves redirects (a website
+// configuration) is not given copy jobs.
+func copyLoss(name string, in BatchInput) string {
+	var why []string
+	switch {
+	case in.CopyFactsErr != "":
+		why = append(why, fmt.Sprintf("whether its objects can carry ACL grants or website redirects could not be read (%s)", in.CopyFactsErr))
+	case !in.CopyFactsRead:
+		why = append(why, "whether its objects can carry ACL grants or website redirects was not read")
+	default:
+		if in.ObjectOwnership != "BucketOwnerEnforced" {
+			own := in.ObjectOwnership
+			if own == "" {
+				own = "none set"
+			}
+			why = append(why, fmt.Sprintf("ACLs are enabled (Object Ownership %s): an object can carry ACL grants, and a copy job writes every copy with one ACL, dropping them", own))
+		}
+		if in.Website {
+			why = append(why, "it has a website configuration: an object can carry a website redirect, and a copy job drops each object's own (it can only name one redirect for all)")
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("bucket %s gets no copy job: %s", name, strings.Join(why, "; "))
+}
+
 // withEngine says which engine runs a reencrypt-objects change, and why, for buckets whose policy
 // entry names an engine or has batch_operations (for the others, Engine stays empty: local). On
-// Batch Operations it lists the jobs: those of the running generation, or the ones to create. It
-// answers false when no change is left: the check after a finished generation found only
-// objects no job can take (warned in objects).
+// Batch Operations it lists the jobs: those of the running generation, or the ones to create,
+// with their cost. It answers false when no change is left: the check after a finished generation
+// found only objects no job takes and none the local engine can fix either.
 func (bc *bucketPlan) withEngine(ch Change) (Change, bool) {
 	if bc.b.Engine == "" && bc.b.Batch == nil {
+		ch.Cost = bc.localCost(ch)
 		return ch, true // no engine to choose: local, as before engines existed
 	}
 	engine, why := chooseEngine(bc.b, bc.observed, bc.c.in)
+	if engine != EngineBatch || bc.want == nil {
+		return bc.local(ch, engine, why), true
+	}
+	in := bc.c.in.Batch[bc.b.Name]
 	ch.Engine, ch.EngineReason = engine, why
 	head := []string{"engine: " + engine + " (" + why + ")"}
-	if engine != EngineBatch || bc.want == nil {
-		ch.Details = append(head, ch.Details...)
-		return ch, true
-	}
 	bo := bc.b.Batch
 	ch.Batch = &BatchConfig{RoleARN: bo.RoleARN, ReportBucket: bo.ReportBucket, ReportPrefix: bo.ReportPrefix,
 		ConfirmationRequired: bo.ConfirmationRequired, Priority: bo.Priority, Revision: Revision(bc.b)}
-	in := bc.c.in.Batch[bc.b.Name]
-	now := bc.c.in.Now
-	gen := 0
-	if len(in.Jobs) > 0 {
-		gen = in.Jobs[0].Generation
+	for _, f := range in.Foreign {
+		bc.blockChange(BlockBatchJobForeign, ch.ID, "Batch Operations job %s carries sseguard's description %q for bucket %s but is not the job sseguard creates (%s): sseguard does not adopt it and creates no job beside it; find out who created it and what it did (DescribeJob, its report), and cancel it if it is not yours",
+			f.ID, f.Description, bc.b.Name, f.Why)
 	}
+	if in.RecordErr != "" {
+		bc.blockChange(BlockBatchRecordInvalid, ch.ID, "%s; sseguard creates no job for bucket %s until it is fixed, or removed if sseguard did not write it (it is sseguard's memory of the bucket's job generations: without it the next run starts generation 0 again)",
+			in.RecordErr, bc.b.Name)
+	}
+	loss := copyLoss(bc.b.Name, in)
+	copies := loss == ""
+	now := bc.c.in.Now
+	gen := in.Generation
+	alg := bc.want.Algorithm
 	switch {
 	case len(in.Jobs) > 0 && !in.Finished:
-		ch.BatchJobs = append([]BatchJob(nil), in.Jobs...)
+		ch.BatchJobs = append(append([]BatchJob(nil), in.Jobs...), in.Missing...)
 		for _, j := range in.Jobs {
 			head = append(head, "Batch Operations "+j.Summary(now))
 		}
 		head = append(head, fmt.Sprintf("no new job until every job of generation %d has ended and a check scan has run", gen))
 	case len(in.Jobs) > 0:
 		// Every job ended and the check scan still finds objects to fix (with none, objects()
-		// makes no change): the next generation takes what is left, kind by kind.
+		// makes no change): the next generation takes what is left, job by job.
 		for _, j := range in.Jobs {
 			head = append(head, "Batch Operations "+j.Summary(now))
 		}
-		o := bc.observed.Objects
-		toFix := map[string]int{}
-		if o != nil {
-			for k, v := range o.ToFix {
-				toFix[k] = v - in.TooLarge[k]
-			}
+		next := BatchJobsFor(alg, gen+1, in.Left, copies)
+		if why := bc.failedGeneration(ch.ID, in, len(next) > 0 || in.Left.left(copies) > 0); why != "" {
+			head = append(head, why)
 		}
-		next := BatchJobsFor(bc.want.Algorithm, gen+1, toFix)
 		if len(next) == 0 {
-			return ch, false
+			if in.Left.left(copies) == 0 {
+				return ch, false
+			}
+			ch = bc.local(clearBatch(ch), EngineLocal, fmt.Sprintf("Batch Operations generation %d has ended and what the check scan still finds is for no job (%s): the local engine re-encrypts it object by object", gen, bc.leftText(in.Left, copies, loss)))
+			return ch, true
 		}
 		head = append(head, fmt.Sprintf("generation %d has ended and the check scan still finds objects to fix: generation %d creates %d job(s)", gen, gen+1, len(next)))
 		ch.BatchJobs = next
+	case in.Started && len(in.Missing) > 0:
+		// The record says generation gen was started (its start and tokens kept) but some jobs
+		// were never created: they are, with the same tokens.
+		ch.BatchJobs = append([]BatchJob(nil), in.Missing...)
+		head = append(head, fmt.Sprintf("generation %d was started by an earlier run: its jobs are created with the tokens the record keeps", gen))
 	default:
-		ch.BatchJobs = BatchJobsFor(bc.want.Algorithm, 0, nil)
+		first := 0
+		if in.Started {
+			first = gen + 1
+		}
+		ch.BatchJobs = BatchJobsFor(alg, first, in.Left, copies)
+		if in.Left != nil {
+			head = append(head, fmt.Sprintf("%s: jobs only for what it shows (%d objects counted)", in.Left.Source, in.Left.Scanned))
+		}
+		if len(ch.BatchJobs) == 0 {
+			if in.Left != nil && in.Left.left(copies) == 0 {
+				bc.warn(WarnBatchNothingToFix, "%s shows nothing in %s for a Batch Operations job to fix (%d objects counted): no job is created", in.Left.Source, bc.b.Name, in.Left.Scanned)
+				return ch, false
+			}
+			reason := fmt.Sprintf("no Batch Operations job can take what bucket %s needs (%s): the local engine re-encrypts it object by object", bc.b.Name, bc.leftText(in.Left, copies, loss))
+			return bc.local(clearBatch(ch), EngineLocal, reason), true
+		}
 	}
-	copies := false
+	hasCopies := false
 	for _, j := range ch.BatchJobs {
 		if j.ID == "" {
-			head = append(head, "Batch Operations "+j.Summary(now))
+			line := "Batch Operations " + j.Summary(now)
+			if n := in.Left.JobObjects(j); n >= 0 {
+				line += fmt.Sprintf(": %d objects", n)
+			}
+			head = append(head, line)
 		}
-		copies = copies || j.Operation == OpCopy
+		hasCopies = hasCopies || j.Operation == OpCopy
 	}
-	if copies {
-		head = append(head, fmt.Sprintf("objects over %s are left out of copy jobs (the limit of S3PutObjectCopy): the check scan after the jobs end counts them, for the local engine", sizeText(MaxBatchCopySize)))
+	if hasCopies {
+		head = append(head, fmt.Sprintf("copies keep metadata (MetadataDirective COPY), tags (NewObjectTagging left out: the source's are copied) and each object's storage class (one job per class); objects over %s and in archive classes are left out and counted: the local engine re-encrypts them once the jobs have ended", sizeText(MaxBatchCopySize)))
+		head = append(head, "a copy drops any website redirect an object carries: this bucket has no website configuration, so none is served from it")
 	}
+	if !copies {
+		bc.warn(WarnBatchCopyNotLossless, "%s; %s: the local engine re-encrypts them object by object once no job is left, keeping each object's grants (it skips objects with grants, and says so) and redirect",
+			loss, copyKindsText(alg, in.Left))
+	}
+	bc.warnNotCopyable(in.Left)
+	ch.Cost = batchCost(ch.BatchJobs, in.Left, scannedOf(in), bc.want, bc.c.in.prices())
 	ch.Details = append(head, ch.Details...)
 	return ch, true
+}
+
+// local makes ch a local re-encryption on engine for the reason why, with its cost.
+func (bc *bucketPlan) local(ch Change, engine, why string) Change {
+	ch.Engine, ch.EngineReason = engine, why
+	ch.Details = append([]string{"engine: " + engine + " (" + why + ")"}, ch.Details...)
+	ch.Cost = bc.localCost(ch)
+	return ch
+}
+
+func clearBatch(ch Change) Change {
+	ch.Batch, ch.BatchJobs = nil, nil
+	return ch
+}
+
+// localCost is the local engine's estimate when the objects were counted.
+func (bc *bucketPlan) localCost(ch Change) *Cost {
+	o := bc.observed.Objects
+	if o == nil || o.TotalToFix() == 0 {
+		return nil
+	}
+	return localCost(o, bc.want, bc.c.in.prices())
+}
+
+func scannedOf(in BatchInput) int {
+	switch {
+	case in.Left != nil:
+		return in.Left.Scanned
+	case in.Listed >= 0 && in.ListedAll:
+		return in.Listed
+	}
+	return 0
+}
+
+// leftText says what no job takes.
+func (bc *bucketPlan) leftText(t *BatchTally, copies bool, loss string) string {
+	var parts []string
+	if t != nil {
+		if n := countsText(t.TooLarge); n != "" {
+			parts = append(parts, n+" over "+sizeText(MaxBatchCopySize))
+		}
+		if n := countsText(t.NotCopyable); n != "" {
+			parts = append(parts, n+" in storage classes no copy job takes")
+		}
+	}
+	if !copies {
+		parts = append(parts, loss)
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// copyKindsText counts what would go to copy jobs, by kind.
+func copyKindsText(alg string, t *BatchTally) string {
+	if t == nil {
+		return "objects of kinds " + strings.Join(CopiedKinds(alg), ", ") + " (not counted) need a copy"
+	}
+	n := 0
+	for k, v := range t.Jobs {
+		if strings.HasPrefix(k, OpCopy+" ") {
+			n += v
+		}
+	}
+	return fmt.Sprintf("%d objects need a copy (%s)", n, countsText(t.Copies))
+}
+
+// warnNotCopyable warns about objects no copy job takes because of their storage class.
+func (bc *bucketPlan) warnNotCopyable(t *BatchTally) {
+	if t == nil || len(sortedKeys(t.NotCopyable)) == 0 {
+		return
+	}
+	bc.warn(WarnBatchNotCopyable, "%s objects in %s need a copy but are in storage classes no Batch Operations copy job takes (%s): archived objects must be restored before any copy; no job takes them, the local engine handles them once the jobs have ended (it skips archives not restored, and says so)",
+		fmt.Sprint(sumOf(t.NotCopyable)), bc.b.Name, countsText(t.NotCopyable))
+}
+
+func sumOf(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// failedGeneration blocks the change when the generation that ended did not finish cleanly and
+// objects are still left (stop: a new generation would be paid again, likely to fail again), unless
+// the operator asked for a retry. It answers a detail line when it lets the change through.
+func (bc *bucketPlan) failedGeneration(changeID string, in BatchInput, more bool) string {
+	var bad []BatchJob
+	for _, j := range in.Jobs {
+		if j.DidNotFinishCleanly() != "" {
+			bad = append(bad, j)
+		}
+	}
+	if len(bad) == 0 || !more {
+		return ""
+	}
+	gen := in.Generation
+	if bc.c.in.RetryFailedBatch {
+		return fmt.Sprintf("generation %d did not finish cleanly (%d job(s)); a retry was asked for: the next generation is created", gen, len(bad))
+	}
+	var parts []string
+	for _, j := range bad {
+		s := fmt.Sprintf("job %s (%s): %s", j.ID, j.What(), j.DidNotFinishCleanly())
+		if len(j.FailureReasons) > 0 {
+			s += "; job-level reasons: " + strings.Join(j.FailureReasons, "; ")
+		}
+		var tasks []string
+		for _, t := range j.FailedTasks {
+			e := strings.TrimSpace(t.ErrorCode + " " + t.HTTPStatus)
+			if t.Message != "" {
+				e += ": " + t.Message
+			}
+			tasks = append(tasks, fmt.Sprintf("%q (%s)", t.Key, e))
+		}
+		if len(tasks) > 0 {
+			s += "; failed tasks, e.g. " + strings.Join(tasks, ", ")
+		}
+		if j.Report != "" {
+			s += "; completion report " + j.Report
+		}
+		if j.ReportNote != "" {
+			s += " (" + j.ReportNote + ")"
+		}
+		parts = append(parts, s)
+	}
+	bc.blockChange(BlockBatchJobsFailed, changeID, "Batch Operations generation %d of bucket %s did not finish cleanly and the check scan still finds objects to fix: %s. sseguard creates no new generation (each is paid again) until the requirement changes or a run asks for a retry (sseguard apply --retry-failed-batch-jobs, or the action input retry-failed-batch-jobs: true)",
+		gen, bc.b.Name, strings.Join(parts, " | "))
+	return ""
+}
+
+// blockChange stops one change of the bucket (the bucket's other changes go on).
+func (bc *bucketPlan) blockChange(code, changeID, format string, args ...any) {
+	bc.blockers = append(bc.blockers, Blocker{Code: code, Change: changeID, Bucket: bc.b.Name, Region: bc.region,
+		Line: bc.b.Pos.Line, Message: fmt.Sprintf(format, args...)})
 }
 
 // chooseEngine decides the engine of a bucket's re-encryption. It is deliberately simple: auto
@@ -323,7 +402,7 @@ func chooseEngine(b policy.Bucket, ob *state.Bucket, in Inputs) (string, string)
 	}
 	bi, known := in.Batch[b.Name]
 	switch {
-	case known && len(bi.Jobs) > 0:
+	case known && (len(bi.Jobs) > 0 || bi.Started):
 		return EngineBatch, "engine: auto, and a Batch Operations job for this requirement already exists"
 	case ob != nil && ob.Objects != nil && ob.Objects.Remaining > 0:
 		return EngineBatch, fmt.Sprintf("engine: auto, and the scan stopped at %s with %d objects left", what, ob.Objects.Remaining)

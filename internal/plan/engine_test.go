@@ -45,7 +45,13 @@ func TestEngineChoice(t *testing.T) {
 			b := policy.Bucket{Name: "media", Encryption: policy.SSES3, ExistingObjects: policy.ObjectsReencrypt, Engine: tc.engine, Batch: tc.batch, Pos: policy.Pos{Line: 3, Column: 5}}
 			ob := existing("media", "us-east-1", &state.Rule{Algorithm: "AES256"})
 			ob.Objects, ob.ObjectsDeferred = tc.objects, tc.deferred
-			p := ComputeWith(&policy.Policy{Buckets: []policy.Bucket{b}}, newState(map[string]*state.Bucket{"media": ob}, nil), tc.in)
+			in := tc.in
+			bi, known := in.Batch["media"]
+			if !known {
+				bi.Listed = -1
+			}
+			in.Batch = map[string]BatchInput{"media": copyFine(bi)}
+			p := ComputeWith(&policy.Policy{Buckets: []policy.Bucket{b}}, newState(map[string]*state.Bucket{"media": ob}, nil), in)
 			ch, ok := p.Change("reencrypt-objects/media")
 			if !ok {
 				t.Fatalf("no reencrypt change: %+v", view(p))
@@ -122,13 +128,28 @@ func TestBatchJobSummary(t *testing.T) {
 	}
 }
 
-// jobsOf names a change's jobs as "operation filter generation id".
-func jobsOf(jobs []BatchJob) []string {
-	var out []string
-	for _, j := range jobs {
-		out = append(out, fmt.Sprintf("%s %s %d %s", j.Operation, j.Filter, j.Generation, j.ID))
+// copyFine are copy facts under which a copy job loses nothing.
+func copyFine(in BatchInput) BatchInput {
+	in.CopyFactsRead, in.ObjectOwnership = true, "BucketOwnerEnforced"
+	return in
+}
+
+// tally builds a check scan's (or an inventory's) tally from kind/class counts, sizes below the
+// copy limit unless the class is "large".
+func tally(alg string, objects map[string]int) *BatchTally {
+	t := NewBatchTally(alg, "the check scan")
+	for k, n := range objects {
+		kind, class, _ := strings.Cut(k, " ")
+		size := int64(1)
+		if class == "large" {
+			class, size = "STANDARD", MaxBatchCopySize+1
+		}
+		for i := 0; i < n; i++ {
+			t.AddKind(kind, class, size)
+		}
+		t.Scanned += n
 	}
-	return out
+	return t
 }
 
 func TestBatchJobsByGeneration(t *testing.T) {
@@ -137,7 +158,14 @@ func TestBatchJobsByGeneration(t *testing.T) {
 	ended := func(gen int, ids ...string) []BatchJob {
 		var out []BatchJob
 		for _, id := range ids {
-			out = append(out, BatchJob{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: gen, ID: id, Status: "Complete"})
+			out = append(out, BatchJob{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: gen, ID: id, Status: "Complete", Total: 3, Succeeded: 3})
+		}
+		return out
+	}
+	classes := func(prefix string, gen int) []string {
+		var out []string
+		for _, c := range BatchCopyClasses {
+			out = append(out, fmt.Sprintf("%s %s %d ", prefix, c, gen))
 		}
 		return out
 	}
@@ -145,38 +173,90 @@ func TestBatchJobsByGeneration(t *testing.T) {
 		enc      policy.Encryption
 		objects  *state.ObjectCounts
 		in       BatchInput
-		want     []string // nil: no reencrypt change
+		retry    bool
+		want     []string // nil: no reencrypt change on batch-operations
+		engine   string   // when not batch-operations
 		warnings []string
+		blockers []string
 	}{
-		"sse-kms, no job yet: four jobs, one filter each": {
-			enc: policy.SSEKMS, in: BatchInput{Listed: -1},
-			want: []string{"S3UpdateObjectEncryption SSE-S3 0 ", "S3UpdateObjectEncryption SSE-KMS 0 ", "S3PutObjectCopy NOT-SSE 0 ", "S3PutObjectCopy DSSE-KMS 0 "},
+		"sse-kms, nothing known: updates, and a copy per kind and storage class": {
+			enc: policy.SSEKMS, in: copyFine(BatchInput{Listed: -1}),
+			want: append(append([]string{"S3UpdateObjectEncryption SSE-S3 0 ", "S3UpdateObjectEncryption SSE-KMS 0 "},
+				classes("S3PutObjectCopy NOT-SSE", 0)...), classes("S3PutObjectCopy DSSE-KMS", 0)...),
 		},
-		"sse-s3, no job yet: copies only": {
-			enc: policy.SSES3, in: BatchInput{Listed: -1},
-			want: []string{"S3PutObjectCopy NOT-SSE 0 ", "S3PutObjectCopy SSE-KMS 0 ", "S3PutObjectCopy DSSE-KMS 0 "},
+		"sse-kms, an inventory shows SSE-S3 and unencrypted STANDARD_IA objects: their jobs only": {
+			enc: policy.SSEKMS, in: copyFine(BatchInput{Listed: -1, Left: func() *BatchTally {
+				t := NewBatchTally(AlgKMS, "S3 Inventory daily created today")
+				t.AddFilter("SSE-S3", "STANDARD", 5, 0)
+				t.AddFilter("NOT-SSE", "STANDARD_IA", 2, 0)
+				t.AddFilter("NOT-SSE", "GLACIER", 1, 0)
+				return t
+			}()}),
+			want:     []string{"S3UpdateObjectEncryption SSE-S3 0 ", "S3PutObjectCopy NOT-SSE STANDARD_IA 0 "},
+			warnings: []string{WarnBatchNotCopyable},
+		},
+		"sse-s3, ACLs enabled: no copy job, the local engine": {
+			enc: policy.SSES3, in: BatchInput{Listed: -1, CopyFactsRead: true, ObjectOwnership: "ObjectWriter"},
+			engine: EngineLocal,
+		},
+		"sse-kms, website configuration: updates only, copies left to the local engine": {
+			enc: policy.SSEKMS, in: BatchInput{Listed: -1, CopyFactsRead: true, ObjectOwnership: "BucketOwnerEnforced", Website: true},
+			want:     []string{"S3UpdateObjectEncryption SSE-S3 0 ", "S3UpdateObjectEncryption SSE-KMS 0 "},
+			warnings: []string{WarnBatchCopyNotLossless},
 		},
 		"running generation: followed, nothing new": {
-			enc: policy.SSEKMS, in: BatchInput{Listed: -1, Jobs: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: 1, ID: "j5", Status: "Active"}}},
+			enc: policy.SSEKMS, in: copyFine(BatchInput{Listed: -1, Started: true, Generation: 1, Jobs: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: 1, ID: "j5", Status: "Active"}}}),
 			want: []string{"S3UpdateObjectEncryption SSE-S3 1 j5"},
+		},
+		"a generation started by a run whose jobs were not all created: the rest, same generation": {
+			enc: policy.SSEKMS, in: copyFine(BatchInput{Listed: -1, Started: true, Generation: 2, Missing: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", Generation: 2}}}),
+			want: []string{"S3UpdateObjectEncryption SSE-S3 2 "},
 		},
 		"ended, check finds nothing: in sync": {
 			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 6},
-			in: BatchInput{Listed: -1, Jobs: ended(0, "j1", "j2"), Finished: true}, warnings: []string{WarnBatchChecked},
+			in: copyFine(BatchInput{Listed: -1, Started: true, Jobs: ended(0, "j1", "j2"), Finished: true, Left: tally(AlgKMS, nil)}), warnings: []string{WarnBatchChecked},
 		},
-		"ended, check finds unencrypted objects: next generation copies them": {
+		"ended, check finds unencrypted objects: next generation copies them in their class": {
 			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 4, ToFix: map[string]int{"unencrypted": 2}},
-			in:   BatchInput{Listed: -1, Jobs: ended(0, "j1"), Finished: true},
-			want: []string{"S3PutObjectCopy NOT-SSE 1 "},
+			in:   copyFine(BatchInput{Listed: -1, Started: true, Jobs: ended(0, "j1"), Finished: true, Left: tally(AlgKMS, map[string]int{"unencrypted ONEZONE_IA": 2})}),
+			want: []string{"S3PutObjectCopy NOT-SSE ONEZONE_IA 1 "},
 		},
-		"ended, only objects too large are left: no job, warned": {
+		"ended, only objects too large are left: the local engine": {
 			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 5, ToFix: map[string]int{"unencrypted": 1}},
-			in:       BatchInput{Listed: -1, Jobs: ended(3, "j1"), Finished: true, TooLarge: map[string]int{"unencrypted": 1}},
+			in:       copyFine(BatchInput{Listed: -1, Started: true, Generation: 3, Jobs: ended(3, "j1"), Finished: true, Left: tally(AlgKMS, map[string]int{"unencrypted large": 1})}),
+			engine:   EngineLocal,
 			warnings: []string{WarnBatchTooLarge},
 		},
 		"ended, check stopped at the budget: not in sync": {
 			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 3, Compliant: 3, Remaining: 3},
-			in: BatchInput{Listed: -1, Jobs: ended(0, "j1"), Finished: true}, warnings: []string{WarnBatchChecked},
+			in: copyFine(BatchInput{Listed: -1, Started: true, Jobs: ended(0, "j1"), Finished: true, Left: tally(AlgKMS, nil)}), warnings: []string{WarnBatchChecked},
+		},
+		"ended with failed tasks, objects left: stopped": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 4, ToFix: map[string]int{"sse-s3": 2}},
+			in: copyFine(BatchInput{Listed: -1, Started: true, Finished: true, Left: tally(AlgKMS, map[string]int{"sse-s3 STANDARD": 2}),
+				Jobs: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", ID: "j1", Status: "Complete", Total: 6, Succeeded: 4, Failed: 2,
+					Report: "s3://reports/media/job-j1/manifest.json", FailedTasks: []FailedTask{{Key: "a.mov", ErrorCode: "AccessDenied", HTTPStatus: "403"}}}}}),
+			blockers: []string{BlockBatchJobsFailed},
+		},
+		"ended with failed tasks, objects left, retry asked: next generation": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 4, ToFix: map[string]int{"sse-s3": 2}}, retry: true,
+			in: copyFine(BatchInput{Listed: -1, Started: true, Finished: true, Left: tally(AlgKMS, map[string]int{"sse-s3 STANDARD": 2}),
+				Jobs: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", ID: "j1", Status: "Complete", Total: 6, Succeeded: 4, Failed: 2}}}),
+			want: []string{"S3UpdateObjectEncryption SSE-S3 1 "},
+		},
+		"ended Failed (expired, from the record), nothing left: in sync": {
+			enc: policy.SSEKMS, objects: &state.ObjectCounts{Scanned: 6, Compliant: 6},
+			in: copyFine(BatchInput{Listed: -1, Started: true, Finished: true, Left: tally(AlgKMS, nil),
+				Jobs: []BatchJob{{Operation: OpUpdateEncryption, Filter: "SSE-S3", ID: "j1", Status: StatusExpired, EndedAs: "Failed"}}}),
+			warnings: []string{WarnBatchChecked},
+		},
+		"a forged job: blocked": {
+			enc: policy.SSEKMS, in: copyFine(BatchInput{Listed: -1, Foreign: []ForeignJob{{ID: "evil", Description: "sseguard x", Why: "copies into another bucket"}}}),
+			blockers: []string{BlockBatchJobForeign},
+		},
+		"a record that cannot be believed: blocked": {
+			enc: policy.SSEKMS, in: copyFine(BatchInput{Listed: -1, RecordErr: "the record s3://r/k cannot be believed: token"}),
+			blockers: []string{BlockBatchRecordInvalid},
 		},
 	}
 	for name, tc := range cases {
@@ -192,12 +272,30 @@ func TestBatchJobsByGeneration(t *testing.T) {
 			}
 			ob := existing("media", "us-east-1", rule)
 			ob.Objects, ob.ObjectsDeferred = tc.objects, tc.objects == nil
-			p := ComputeWith(&policy.Policy{Buckets: []policy.Bucket{b}}, newState(map[string]*state.Bucket{"media": ob}, keys), Inputs{Batch: map[string]BatchInput{"media": tc.in}})
+			p := ComputeWith(&policy.Policy{Buckets: []policy.Bucket{b}}, newState(map[string]*state.Bucket{"media": ob}, keys),
+				Inputs{Batch: map[string]BatchInput{"media": tc.in}, RetryFailedBatch: tc.retry})
 			ch, ok := p.Change("reencrypt-objects/media")
-			if tc.want == nil && ok {
-				t.Errorf("a reencrypt change with jobs %v, want none", jobsOf(ch.BatchJobs))
+			var blockers []string
+			for _, bl := range p.Blockers {
+				blockers = append(blockers, bl.Code)
+				if bl.Change != "reencrypt-objects/media" {
+					t.Errorf("blocker %s stops %q, want the re-encryption alone", bl.Code, bl.Change)
+				}
+				if strings.Contains(bl.Message, "update-job-status") {
+					t.Errorf("blocker %s prints a confirm command: %s", bl.Code, bl.Message)
+				}
 			}
-			if tc.want != nil {
+			if diff := cmp.Diff(tc.blockers, blockers); diff != "" {
+				t.Errorf("blockers (-want +got):\n%s\n%+v", diff, p.Blockers)
+			}
+			switch {
+			case tc.engine != "":
+				if !ok || ch.Engine != tc.engine || len(ch.BatchJobs) != 0 {
+					t.Errorf("change %+v, want engine %s without jobs", ch, tc.engine)
+				}
+			case tc.want == nil && ok:
+				t.Errorf("a reencrypt change with jobs %v, want none", jobsOf(ch.BatchJobs))
+			case tc.want != nil:
 				if !ok {
 					t.Fatalf("no reencrypt change: %+v", view(p))
 				}
@@ -205,9 +303,12 @@ func TestBatchJobsByGeneration(t *testing.T) {
 					t.Errorf("jobs (-want +got):\n%s", diff)
 				}
 				for _, j := range ch.BatchJobs {
-					if (j.Operation == OpCopy) != (j.MaxObjectSize == MaxBatchCopySize) {
-						t.Errorf("job %s of %s: max size %d", j.Operation, j.Filter, j.MaxObjectSize)
+					if (j.Operation == OpCopy) != (j.MaxObjectSize == MaxBatchCopySize) || (j.Operation == OpCopy) != (j.StorageClass != "") {
+						t.Errorf("job %s of %s: max size %d, class %q", j.Operation, j.Filter, j.MaxObjectSize, j.StorageClass)
 					}
+				}
+				if ch.Cost == nil || ch.Cost.Engine != EngineBatch {
+					t.Errorf("no batch cost estimate: %+v", ch.Cost)
 				}
 			}
 			var codes []string
@@ -221,4 +322,17 @@ func TestBatchJobsByGeneration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jobsOf names a change's jobs as "operation filter [class] generation id".
+func jobsOf(jobs []BatchJob) []string {
+	var out []string
+	for _, j := range jobs {
+		f := j.Filter
+		if j.StorageClass != "" {
+			f += " " + j.StorageClass
+		}
+		out = append(out, fmt.Sprintf("%s %s %d %s", j.Operation, f, j.Generation, j.ID))
+	}
+	return out
 }

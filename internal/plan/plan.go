@@ -92,6 +92,9 @@ type Change struct {
 	// BatchJobs are the bucket's jobs for this requirement: those of the running generation as
 	// last read, or the ones apply creates.
 	BatchJobs []BatchJob `json:"batch_jobs,omitempty"`
+	// Cost estimates what the re-encryption will cost (reencrypt-objects with counted objects, or
+	// Batch Operations jobs to create).
+	Cost *Cost `json:"cost,omitempty"`
 	// Account is the account the change is made in, in a plan over several accounts (Merge).
 	Account string `json:"account,omitempty"`
 }
@@ -174,6 +177,15 @@ const (
 	// BlockAccountUnreachable: the role the policy names for the bucket's account could not be
 	// assumed (or its credentials are for another account): nothing is read or changed there.
 	BlockAccountUnreachable = "account-unreachable"
+	// BlockBatchJobForeign: a Batch Operations job carries sseguard's description for the bucket's
+	// requirement but not the shape sseguard creates. Blocks the re-encryption.
+	BlockBatchJobForeign = "batch-job-foreign"
+	// BlockBatchRecordInvalid: the bucket's Batch Operations record cannot be believed. Blocks
+	// the re-encryption.
+	BlockBatchRecordInvalid = "batch-record-invalid"
+	// BlockBatchJobsFailed: the latest generation's jobs did not finish cleanly (a job Failed or
+	// was Cancelled, or tasks failed) and objects are left: no new generation without a retry.
+	BlockBatchJobsFailed = "batch-jobs-failed"
 )
 
 // The warning codes.
@@ -183,7 +195,14 @@ const (
 	// scan found nothing left to fix.
 	WarnBatchChecked = "batch-jobs-checked"
 	// WarnBatchTooLarge: objects to fix are over the Batch Operations copy limit.
-	WarnBatchTooLarge         = "batch-objects-too-large"
+	WarnBatchTooLarge = "batch-objects-too-large"
+	// WarnBatchNotCopyable: objects to copy are in storage classes no copy job takes (archives).
+	WarnBatchNotCopyable = "batch-objects-not-copyable"
+	// WarnBatchCopyNotLossless: the bucket gets no copy job (a copy job would drop ACL grants or
+	// website redirects); the local engine copies those objects.
+	WarnBatchCopyNotLossless = "batch-copy-not-lossless"
+	// WarnBatchNothingToFix: the bucket's S3 Inventory shows nothing for a job to fix.
+	WarnBatchNothingToFix     = "batch-nothing-to-fix"
 	WarnNoncurrentVersions    = "noncurrent-versions"
 	WarnObjectsUnreadable     = "objects-unreadable"
 	WarnObjectsNotCompliant   = "objects-not-compliant"

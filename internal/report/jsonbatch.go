@@ -21,6 +21,7 @@ type JSONBatchConfig struct {
 type JSONBatchJob struct {
 	Operation            string   `json:"operation"`
 	Filter               string   `json:"filter"`
+	StorageClass         string   `json:"storage_class,omitempty"`
 	MaxObjectSize        int64    `json:"max_object_size,omitempty"`
 	Generation           int      `json:"generation"`
 	ID                   string   `json:"id,omitempty"`
@@ -32,7 +33,53 @@ type JSONBatchJob struct {
 	AwaitingConfirmation bool     `json:"awaiting_confirmation,omitempty"`
 	ConfirmCommand       string   `json:"confirm_command,omitempty"`
 	FailureReasons       []string `json:"failure_reasons,omitempty"`
-	CreatedByThisRun     bool     `json:"created_by_this_run,omitempty"`
+	// Report is the job's completion report, FailedTasks a few failed tasks it lists, ReportNote
+	// what of it could not be read or checked.
+	Report           string                `json:"report,omitempty"`
+	FailedTasks      []JSONBatchFailedTask `json:"failed_tasks,omitempty"`
+	ReportNote       string                `json:"report_note,omitempty"`
+	CreatedByThisRun bool                  `json:"created_by_this_run,omitempty"`
+	// EndedAs is how an Expired job ended, as the bucket's record says.
+	EndedAs string `json:"ended_as,omitempty"`
+}
+
+// JSONBatchFailedTask is one failed task of a completion report.
+type JSONBatchFailedTask struct {
+	Key        string `json:"key"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	HTTPStatus string `json:"http_status,omitempty"`
+	Message    string `json:"message,omitempty"`
+}
+
+// JSONCost is a re-encryption's estimated cost (see docs/plan-format.md).
+type JSONCost struct {
+	Engine  string         `json:"engine"`
+	Basis   string         `json:"basis"`
+	Items   []JSONCostItem `json:"items"`
+	USD     float64        `json:"usd"`
+	AtLeast bool           `json:"at_least,omitempty"`
+	Notes   []string       `json:"notes,omitempty"`
+	Prices  string         `json:"prices"`
+}
+
+// JSONCostItem is one line of an estimate.
+type JSONCostItem struct {
+	What    string  `json:"what"`
+	Count   int64   `json:"count"`
+	UnitUSD float64 `json:"unit_usd"`
+	USD     float64 `json:"usd"`
+	UpTo    bool    `json:"up_to,omitempty"`
+}
+
+func jsonCost(c *plan.Cost) *JSONCost {
+	if c == nil {
+		return nil
+	}
+	out := &JSONCost{Engine: c.Engine, Basis: c.Basis, USD: c.USD, AtLeast: c.AtLeast, Notes: c.Notes, Prices: c.Prices, Items: []JSONCostItem{}}
+	for _, it := range c.Items {
+		out.Items = append(out.Items, JSONCostItem{What: it.What, Count: it.Count, UnitUSD: it.UnitUSD, USD: it.USD, UpTo: it.UpTo})
+	}
+	return out
 }
 
 func jsonBatchConfig(b *plan.BatchConfig) *JSONBatchConfig {
@@ -46,10 +93,13 @@ func jsonBatchConfig(b *plan.BatchConfig) *JSONBatchConfig {
 func jsonBatchJobs(jobs []plan.BatchJob) []JSONBatchJob {
 	var out []JSONBatchJob
 	for _, j := range jobs {
-		o := JSONBatchJob{Operation: j.Operation, Filter: j.Filter, MaxObjectSize: j.MaxObjectSize, Generation: j.Generation,
+		o := JSONBatchJob{Operation: j.Operation, Filter: j.Filter, StorageClass: j.StorageClass, MaxObjectSize: j.MaxObjectSize, Generation: j.Generation,
 			ID: j.ID, Status: j.Status, TotalTasks: j.Total, TasksSucceeded: j.Succeeded, TasksFailed: j.Failed,
 			AwaitingConfirmation: j.AwaitingConfirmation, ConfirmCommand: j.ConfirmCommand, FailureReasons: j.FailureReasons,
-			CreatedByThisRun: j.New}
+			Report: j.Report, ReportNote: j.ReportNote, CreatedByThisRun: j.New, EndedAs: j.EndedAs}
+		for _, t := range j.FailedTasks {
+			o.FailedTasks = append(o.FailedTasks, JSONBatchFailedTask{Key: t.Key, ErrorCode: t.ErrorCode, HTTPStatus: t.HTTPStatus, Message: t.Message})
+		}
 		if !j.Created.IsZero() {
 			o.Created = j.Created.UTC().Format(time.RFC3339)
 		}

@@ -93,8 +93,10 @@ type JSONBucket struct {
 type JSONObjectCounts struct {
 	Scanned   int `json:"scanned"`
 	Compliant int `json:"compliant"`
-	// ToFix counts the objects to re-encrypt by what they are now (an object kind).
-	ToFix map[string]int `json:"to_fix"`
+	// ToFix counts the objects to re-encrypt by what they are now (an object kind);
+	// ToFixByClass by kind, then by storage class.
+	ToFix        map[string]int            `json:"to_fix"`
+	ToFixByClass map[string]map[string]int `json:"to_fix_by_storage_class,omitempty"`
 	// Skipped counts the objects that cannot be re-encrypted in place, by reason.
 	Skipped    map[string]int `json:"skipped"`
 	Noncurrent int            `json:"noncurrent_versions"`
@@ -165,6 +167,8 @@ type JSONChange struct {
 	EngineReason string           `json:"engine_reason,omitempty"`
 	Batch        *JSONBatchConfig `json:"batch_operations,omitempty"`
 	BatchJobs    []JSONBatchJob   `json:"batch_jobs,omitempty"`
+	// Cost estimates what a reencrypt-objects change will cost.
+	Cost *JSONCost `json:"cost,omitempty"`
 	// Account is the account the change is made in, when the policy lists several.
 	Account string `json:"account,omitempty"`
 }
@@ -313,7 +317,7 @@ func jsonBucket(b plan.BucketStatus) JSONBucket {
 	out := JSONBucket{Name: b.Name, Region: b.Region, Line: b.Line, Status: string(b.Status),
 		Required: b.Required, Observed: b.Observed, Changes: b.Changes, Account: b.Account}
 	if o := b.Objects; o != nil {
-		out.Objects = &JSONObjectCounts{Scanned: o.Scanned, Compliant: o.Compliant, ToFix: counts(o.ToFix),
+		out.Objects = &JSONObjectCounts{Scanned: o.Scanned, Compliant: o.Compliant, ToFix: counts(o.ToFix), ToFixByClass: classCounts(o.ToFixByClass),
 			Skipped: counts(o.Skipped), Noncurrent: o.Noncurrent, Fixed: o.Fixed, Failed: o.Failed, Remaining: o.Remaining}
 		for _, s := range o.Sample {
 			out.Objects.Sample = append(out.Objects.Sample, JSONObjectSample{Key: s.Key, Kind: s.Kind, Observed: s.Observed})
@@ -322,6 +326,21 @@ func jsonBucket(b plan.BucketStatus) JSONBucket {
 			out.Objects.Source = &JSONObjectSource{Kind: s.Kind, InventoryID: s.InventoryID, Manifest: s.Manifest,
 				Created: s.Created, AgeSeconds: s.AgeSeconds, FromInventory: s.FromInventory, WithHead: s.WithHead, Reason: s.Reason}
 		}
+	}
+	return out
+}
+
+// classCounts copies counts by kind and storage class; nil when there are none.
+func classCounts(m map[string]map[string]int) map[string]map[string]int {
+	var out map[string]map[string]int
+	for k, v := range m {
+		if len(v) == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string]map[string]int{}
+		}
+		out[k] = counts(v)
 	}
 	return out
 }
@@ -341,7 +360,7 @@ func jsonChange(c plan.Change, objects *plan.ObjectCounts) (JSONChange, error) {
 		Before: c.Before, After: c.After, Details: c.Details, DependsOn: c.DependsOn, Rule: jsonRule(c.Rule),
 		Document: c.Document, DeleteDocument: c.DeleteDocument, KeyARN: c.KeyARN, Prefixes: c.Prefixes,
 		Engine: c.Engine, EngineReason: c.EngineReason, Batch: jsonBatchConfig(c.Batch), BatchJobs: jsonBatchJobs(c.BatchJobs),
-		Account: c.Account}
+		Cost: jsonCost(c.Cost), Account: c.Account}
 	for _, g := range c.Grants {
 		out.Grants = append(out.Grants, JSONGrant{Sid: g.Sid, Effect: g.Effect, Principals: nonNil(g.Principals),
 			Actions: nonNil(g.Actions), Conditions: g.Conditions})

@@ -29,4 +29,26 @@ func (r *mdRenderer) cost(b *strings.Builder) {
 		fmt.Fprintf(b, " Re-encrypting %s costs one S3 request each, plus KMS requests.", mdPlural(reencrypt, "object", "objects"))
 	}
 	b.WriteString("\n\n")
+	var items []string
+	prices := ""
+	for _, c := range r.p.Changes {
+		if c.Cost == nil {
+			continue
+		}
+		var lines []string
+		for _, it := range c.Cost.Items {
+			lines = append(lines, plan.ItemText(it))
+		}
+		lines = append(lines, c.Cost.Notes...)
+		items = append(items, mdWithDetails("- **"+mdText(c.Bucket)+"**: "+mdText(plan.CostText(c.Cost)), lines))
+		prices = c.Cost.Prices
+	}
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString("Estimated cost of re-encrypting existing objects, by bucket:\n\n")
+	for _, it := range items {
+		b.WriteString(it + "\n")
+	}
+	fmt.Fprintf(b, "\n%s\n\n", mdText(prices))
 }

@@ -56,6 +56,7 @@ func textBody(tw *errWriter, p *plan.Plan) {
 			for _, d := range c.Details {
 				tw.printf("      %s\n", oneLine(d))
 			}
+			textCost(tw, c.Cost)
 		}
 		tw.printf("\n")
 	}
@@ -97,6 +98,21 @@ func textBody(tw *errWriter, p *plan.Plan) {
 		}
 		tw.printf("\n")
 	}
+}
+
+// textCost writes a change's cost estimate, item by item.
+func textCost(tw *errWriter, c *plan.Cost) {
+	if c == nil {
+		return
+	}
+	tw.printf("      estimated cost: %s\n", oneLine(plan.CostText(c)))
+	for _, it := range c.Items {
+		tw.printf("        %s\n", oneLine(plan.ItemText(it)))
+	}
+	for _, n := range c.Notes {
+		tw.printf("        note: %s\n", oneLine(n))
+	}
+	tw.printf("        %s\n", oneLine(c.Prices))
 }
 
 // Verdict is the plan's one-line summary.

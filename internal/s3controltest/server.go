@@ -1,9 +1,26 @@
 // Package s3controltest is a stand-in for the S3 Control API's Batch Operations jobs, for tests:
 // no emulator available here (moto included) implements CreateJob and friends. It answers
 // CreateJob, DescribeJob, ListJobs, UpdateJobStatus and GetJobTagging over REST-XML as the S3
-// Control API reference documents, refuses the requests AWS documents as invalid, keeps
-// ClientRequestToken idempotent, moves jobs through their documented states, and records every
-// request so tests can check what a client sent.
+// Control API reference and the service's published model (botocore's
+// s3control/2018-08-20/service-2.json) say: every member of a CreateJob request is parsed (types in
+// xml.go, checked against the model by TestTypesFollowTheModel), requests AWS documents as invalid
+// are refused (validate.go), ClientRequestToken is idempotent, jobs move through their documented
+// states, and DescribeJob answers the job's operation, manifest generator and report as they were
+// sent.
+//
+// With WithExecutor, a job does its work against S3 (through the strict layer in tests): the
+// manifest generator lists the source bucket and filters it as JobManifestGeneratorFilter says,
+// each task passes its object to CopyObject or UpdateObjectEncryption with the job's parameters,
+// as S3CopyObjectOperation documents, and the completion report is written as "Examples: S3 Batch
+// Operations completion reports" shows (exec.go). Without it, jobs get a synthetic task count.
+// The generated manifest itself is not written (GeneratedManifestDescriptor is left out).
+//
+// Expire forgets an ended job as AWS does 90 days after it ends ("Jobs are automatically deleted 90
+// days after reaching a terminal state", Troubleshooting S3 Batch Operations,
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-batch-operations.html):
+// ListJobs no longer lists it and DescribeJob answers NotFoundException.
+//
+// Every request is recorded so tests can check what a client sent.
 package s3controltest
 
 import (
@@ -14,6 +31,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,11 +48,12 @@ const (
 	StatusActive    = "Active"
 	StatusComplete  = "Complete"
 	StatusCancelled = "Cancelled"
+	StatusFailed    = "Failed"
 )
 
 // terminal statuses: ListJobs without a filter still lists them (jobs that ended recently), and
 // UpdateJobStatus can no longer change them.
-var terminal = map[string]bool{StatusComplete: true, StatusCancelled: true, "Failed": true}
+var terminal = map[string]bool{StatusComplete: true, StatusCancelled: true, StatusFailed: true}
 
 // Request is one recorded request.
 type Request struct {
@@ -57,10 +76,15 @@ type Job struct {
 	ID, Account, Status, Token string
 	Request                    CreateJobRequest
 	Total, Succeeded, Failed   int64
-	Created                    time.Time
+	Created, Terminated        time.Time
 	willFail                   int64
 	// FailureReasons are the job-level reasons DescribeJob reports.
-	FailureReasons []string
+	FailureReasons []failureReason
+	// Tasks are the objects of the generated manifest and what became of each (WithExecutor).
+	Tasks []Task
+	// ReportKeys are the keys of the completion report written (WithExecutor).
+	ReportKeys []string
+	expired    bool
 }
 
 // Server is the stand-in. Create it with New; it is safe for concurrent use.
@@ -74,11 +98,12 @@ type Server struct {
 	requests []Request
 	drops    int
 	seq      int
-	// Tasks answers how many tasks a new job has (and how many of them will fail), from its
-	// request; the default is 10 tasks, none failing.
+	// tasks answers how many tasks a new job has (and how many of them will fail), from its
+	// request; the default is 10 tasks, none failing. Unused with an executor.
 	tasks func(CreateJobRequest) (total, failed int64)
 	// autoAdvance moves a job one state on each DescribeJob of it.
 	autoAdvance bool
+	exec        *executor
 	now         func() time.Time
 }
 
@@ -93,6 +118,9 @@ func WithTasks(f func(CreateJobRequest) (total, failed int64)) Option {
 // WithAutoAdvance moves each job one documented state forward every time DescribeJob reads it, so
 // that successive runs of a client see the job progress.
 func WithAutoAdvance() Option { return func(s *Server) { s.autoAdvance = true } }
+
+// WithExecutor makes jobs do their work against S3 with api, as the job's role would.
+func WithExecutor(api S3) Option { return func(s *Server) { s.exec = &executor{api: api} } }
 
 // New starts a stand-in on a loopback port. Close it when done.
 func New(opts ...Option) *Server {
@@ -135,7 +163,7 @@ func (s *Server) Creates() []Request {
 	return out
 }
 
-// Jobs returns copies of the jobs, oldest first.
+// Jobs returns copies of the jobs, oldest first (expired ones included).
 func (s *Server) Jobs() []Job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -176,11 +204,47 @@ func (s *Server) Confirm(id string) error {
 	return nil
 }
 
+// Fail ends a job that has not ended as Failed with a job-level reason (FailureCode and
+// FailureReason, as DescribeJob reports them), as S3 does when, for example, the manifest or the
+// role cannot be used.
+func (s *Server) Fail(id, code, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok || terminal[j.Status] {
+		return fmt.Errorf("no running job %s", id)
+	}
+	j.Status, j.Terminated = StatusFailed, s.now()
+	j.FailureReasons = append(j.FailureReasons, failureReason{FailureCode: code, FailureReason: reason})
+	return nil
+}
+
+// Expire forgets an ended job, as AWS does 90 days after the job ends: ListJobs no longer lists it,
+// DescribeJob answers NotFoundException, and its ClientRequestToken makes a new job again.
+func (s *Server) Expire(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok || !terminal[j.Status] {
+		return fmt.Errorf("job %s has not ended: only ended jobs expire", id)
+	}
+	j.expired = true
+	delete(s.tokens, j.Account+"\x00"+j.Token)
+	return nil
+}
+
 func (s *Server) advance(j *Job) {
 	switch j.Status {
 	case StatusNew:
 		j.Status = StatusPreparing
 	case StatusPreparing:
+		if s.exec != nil {
+			s.exec.prepare(j)
+			if terminal[j.Status] {
+				j.Terminated = s.now()
+				return
+			}
+		}
 		if j.Request.ConfirmationRequired != nil && *j.Request.ConfirmationRequired {
 			j.Status = StatusSuspended
 		} else {
@@ -188,9 +252,22 @@ func (s *Server) advance(j *Job) {
 		}
 	case StatusReady:
 		j.Status = StatusActive
+		if s.exec != nil {
+			// Every task runs now; the progress shows half of them until the job completes.
+			s.exec.run(j)
+			succeeded, failed := j.counts()
+			j.Succeeded, j.Failed = succeeded/2, failed/2
+			return
+		}
 		j.Succeeded, j.Failed = (j.Total-j.willFail)/2, j.willFail/2
 	case StatusActive:
-		j.Status, j.Succeeded, j.Failed = StatusComplete, j.Total-j.willFail, j.willFail
+		j.Status, j.Terminated = StatusComplete, s.now()
+		if s.exec != nil {
+			j.Succeeded, j.Failed = j.counts()
+			s.exec.report(j, j.Terminated)
+			return
+		}
+		j.Succeeded, j.Failed = j.Total-j.willFail, j.willFail
 	}
 }
 
@@ -216,7 +293,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/v20180820/jobs" && r.Method == http.MethodPost:
 		rec.Op = "CreateJob"
-		s.createJob(w, r, rec)
+		s.createJob(w, rec)
 	case r.URL.Path == "/v20180820/jobs" && r.Method == http.MethodGet:
 		rec.Op = "ListJobs"
 		s.listJobs(w, r, rec)
@@ -259,7 +336,7 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-func (s *Server) createJob(w http.ResponseWriter, r *http.Request, rec Request) {
+func (s *Server) createJob(w http.ResponseWriter, rec Request) {
 	var req CreateJobRequest
 	if err := xml.Unmarshal(rec.Body, &req); err != nil {
 		s.fail(w, rec, http.StatusBadRequest, "MalformedXML", "the CreateJob body is not CreateJobRequest XML: "+err.Error())
@@ -275,7 +352,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, rec Request) 
 	id, seen := s.tokens[tk]
 	if !seen {
 		s.seq++
-		id = fmt.Sprintf("job-%08d", s.seq)
+		// AWS's job ids are UUIDs (JobId: 5 to 36 of [a-zA-Z0-9\-\_]); the completion report
+		// goes under job-<id>, so a test sees the same "job-" + id paths as on AWS.
+		id = fmt.Sprintf("00000000-0000-4000-8000-%012d", s.seq)
 		total, failed := s.tasks(req)
 		s.jobs[id] = &Job{ID: id, Account: rec.Account, Status: StatusNew, Token: *req.ClientRequestToken, Request: req, Total: total, willFail: failed, Created: s.now()}
 		s.order = append(s.order, id)
@@ -304,181 +383,18 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, rec Request) 
 	writeXML(w, http.StatusOK, createJobResult{NS: ns, JobID: id})
 }
 
-// validateCreate returns why AWS would refuse a CreateJob, or "".
-func validateCreate(req CreateJobRequest) string {
-	var missing []string
-	// Required members per the CreateJob request syntax.
-	if req.ClientRequestToken == nil {
-		missing = append(missing, "ClientRequestToken")
-	}
-	if req.Operation == nil {
-		missing = append(missing, "Operation")
-	}
-	if req.Priority == nil {
-		missing = append(missing, "Priority")
-	}
-	if req.Report == nil {
-		missing = append(missing, "Report")
-	}
-	if req.RoleArn == nil {
-		missing = append(missing, "RoleArn")
-	}
-	if len(missing) > 0 {
-		return "missing required field(s): " + strings.Join(missing, ", ")
-	}
-	// ClientRequestToken: length 1 to 64 (CreateJob request parameters).
-	if n := len(*req.ClientRequestToken); n < 1 || n > 64 {
-		return "ClientRequestToken must be 1 to 64 characters"
-	}
-	// Priority: "Valid Range: Minimum value of 0. Maximum value of 2147483647."
-	if *req.Priority < 0 {
-		return "Priority must be 0 or more"
-	}
-	if !strings.HasPrefix(*req.RoleArn, "arn:") || !strings.Contains(*req.RoleArn, ":iam::") {
-		return "RoleArn must be an IAM role ARN"
-	}
-	// "Jobs must be created with either a manifest file or a ManifestGenerator, but not both."
-	if (req.Manifest == nil) == (req.ManifestGenerator == nil) {
-		return "a job needs either Manifest or ManifestGenerator, not both and not neither"
-	}
-	if msg := validateOperation(*req.Operation); msg != "" {
-		return msg
-	}
-	if msg := validateReport(*req.Report); msg != "" {
-		return msg
-	}
-	if req.ManifestGenerator != nil {
-		if msg := validateGenerator(*req.ManifestGenerator); msg != "" {
-			return msg
-		}
-	}
-	// S3Tag: Key 1-128 characters, Value 0-256 ("S3Tag", S3 Control data types).
-	for _, t := range req.Tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 || len(t.Value) > 256 {
-			return "a tag key must be 1 to 128 characters and a value at most 256"
-		}
-	}
-	return ""
-}
-
-// validateOperation: JobOperation takes one operation per job ("The operation that you want this
-// job to perform on every object listed in the manifest",
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobOperation.html).
-func validateOperation(op Operation) string {
-	n := len(op.Others)
-	if op.S3UpdateObjectEncryption != nil {
-		n++
-	}
-	if op.S3PutObjectCopy != nil {
-		n++
-	}
-	if n != 1 {
-		return fmt.Sprintf("Operation must name exactly one operation, not %d", n)
-	}
-	if u := op.S3UpdateObjectEncryption; u != nil {
-		// "The UpdateObjectEncryption operation supports the SSE-KMS encryption type" and
-		// KMSKeyArn is required when SSEKMS is specified:
-		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_ObjectEncryption.html
-		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3UpdateObjectEncryptionSSEKMS.html
-		if u.ObjectEncryption == nil || u.ObjectEncryption.SSEKMS == nil || len(u.ObjectEncryption.Others) > 0 {
-			return "S3UpdateObjectEncryption needs ObjectEncryption with SSE-KMS: it can only change objects to SSE-KMS"
-		}
-		if k := u.ObjectEncryption.SSEKMS.KMSKeyArn; k == nil || !strings.HasPrefix(*k, "arn:") || !strings.Contains(*k, ":key/") {
-			return "S3UpdateObjectEncryption SSE-KMS needs KMSKeyArn, the ARN of a KMS key"
-		}
-	}
-	if c := op.S3PutObjectCopy; c != nil {
-		if c.TargetResource == nil || !strings.HasPrefix(*c.TargetResource, "arn:") {
-			return "S3PutObjectCopy needs TargetResource, the destination bucket's ARN"
-		}
-		switch c.MetadataDirective {
-		case "", "COPY", "REPLACE":
-		default:
-			return "S3PutObjectCopy MetadataDirective must be COPY or REPLACE"
-		}
-	}
-	return ""
-}
-
-func validateReport(r Report) string {
-	if r.Enabled == nil {
-		return "Report needs Enabled"
-	}
-	if !*r.Enabled {
-		return ""
-	}
-	// JobReport: with a report enabled, the bucket, format and scope say where and what.
-	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobReport.html
-	if r.Bucket == nil || !strings.HasPrefix(*r.Bucket, "arn:") || !strings.Contains(*r.Bucket, ":s3:::") {
-		return "an enabled Report needs Bucket, a bucket ARN"
-	}
-	if r.Format != "Report_CSV_20180820" {
-		return "Report Format must be Report_CSV_20180820"
-	}
-	switch r.ReportScope {
-	case "AllTasks", "FailedTasksOnly":
-	default:
-		return "Report ReportScope must be AllTasks or FailedTasksOnly"
-	}
-	return ""
-}
-
-// validateGenerator follows S3JobManifestGenerator and JobManifestGeneratorFilter:
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3JobManifestGenerator.html
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_JobManifestGeneratorFilter.html
-func validateGenerator(g ManifestGenerator) string {
-	if g.S3 == nil {
-		return "ManifestGenerator must hold S3JobManifestGenerator"
-	}
-	if g.S3.SourceBucket == nil || !strings.HasPrefix(*g.S3.SourceBucket, "arn:") {
-		return "S3JobManifestGenerator needs SourceBucket, a bucket ARN"
-	}
-	if g.S3.EnableManifestOutput == nil {
-		return "S3JobManifestGenerator needs EnableManifestOutput"
-	}
-	if *g.S3.EnableManifestOutput {
-		l := g.S3.ManifestOutputLocation
-		if l == nil || l.Bucket == nil || !strings.HasPrefix(*l.Bucket, "arn:") {
-			return "EnableManifestOutput true needs ManifestOutputLocation with a bucket ARN"
-		}
-		if l.ManifestFormat != "S3InventoryReport_CSV_20211130" {
-			return "ManifestOutputLocation ManifestFormat must be S3InventoryReport_CSV_20211130"
-		}
-	}
-	if f := g.S3.Filter; f != nil {
-		for _, t := range []string{f.CreatedBefore, f.CreatedAfter} {
-			if t == "" {
-				continue
-			}
-			if _, err := time.Parse(time.RFC3339, t); err != nil {
-				return "CreatedBefore/CreatedAfter must be timestamps"
-			}
-		}
-		// "MatchAnyObjectEncryption ... Array Members: Fixed number of 1 item." (the filter page
-		// above; the service model says min 1, max 1): one encryption kind per job.
-		if len(f.Encryption) > 1 {
-			return fmt.Sprintf("MatchAnyObjectEncryption holds exactly one ObjectEncryption, not %d", len(f.Encryption))
-		}
-		for _, k := range f.Encryption {
-			if k.Name() == "" {
-				return "each MatchAnyObjectEncryption entry names exactly one of SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, NOT-SSE"
-			}
-			if k.SSEKMS != nil && k.SSEKMS.KmsKeyArn != "" && !strings.Contains(k.SSEKMS.KmsKeyArn, ":key/") {
-				// SSEKMSFilter: "KmsKeyArn ... the KMS key ARN"; an alias is not accepted there.
-				// https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_SSEKMSFilter.html
-				return "SSE-KMS filter KmsKeyArn must be a key ARN"
-			}
-		}
-	}
-	return ""
-}
-
 func (s *Server) lookup(rec Request, id string) (*Job, bool) {
 	j, ok := s.jobs[id]
-	if !ok || j.Account != rec.Account {
+	if !ok || j.Account != rec.Account || j.expired {
 		return nil, false
 	}
 	return j, true
+}
+
+// notFound answers a job the account does not have: NotFoundException is DescribeJob's error for
+// it in the model (AWS's troubleshooting page calls it NoSuchJobException).
+func (s *Server) notFound(w http.ResponseWriter, rec Request, id string) {
+	s.fail(w, rec, http.StatusNotFound, "NotFoundException", "The specified job does not exist: "+id)
 }
 
 func (s *Server) describeJob(w http.ResponseWriter, rec Request, id string) {
@@ -486,7 +402,7 @@ func (s *Server) describeJob(w http.ResponseWriter, rec Request, id string) {
 	j, ok := s.lookup(rec, id)
 	if !ok {
 		s.mu.Unlock()
-		s.fail(w, rec, http.StatusNotFound, "NotFoundException", "no job "+id)
+		s.notFound(w, rec, id)
 		return
 	}
 	if s.autoAdvance {
@@ -499,23 +415,32 @@ func (s *Server) describeJob(w http.ResponseWriter, rec Request, id string) {
 	writeXML(w, http.StatusOK, describeJobResult{NS: ns, Job: d})
 }
 
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 func (s *Server) descriptor(j *Job) jobDescriptor {
+	req := j.Request
 	d := jobDescriptor{
 		JobID: j.ID, JobArn: fmt.Sprintf("arn:aws:s3:us-east-1:%s:job/%s", j.Account, j.ID), Status: j.Status,
-		Description: j.Request.Description, Priority: *j.Request.Priority, RoleArn: *j.Request.RoleArn,
-		CreationTime: j.Created.UTC().Format(time.RFC3339), Report: j.Request.Report,
+		Description: req.Description, Priority: *req.Priority, RoleArn: *req.RoleArn,
+		CreationTime: timestamp(j.Created), TerminationDate: timestamp(j.Terminated),
+		Operation: req.Operation, Report: req.Report, Manifest: req.Manifest, ManifestGenerator: req.ManifestGenerator,
+		ProgressSummary: s.progress(j),
 	}
-	if j.Request.ConfirmationRequired != nil {
-		d.ConfirmationRequired = *j.Request.ConfirmationRequired
+	if len(j.FailureReasons) > 0 {
+		d.FailureReasons = &failureList{Members: j.FailureReasons}
+	}
+	if req.ConfirmationRequired != nil {
+		d.ConfirmationRequired = *req.ConfirmationRequired
 	}
 	if j.Status == StatusSuspended {
 		// JobDescriptor has a SuspendedCause; its wording for a job awaiting confirmation is not
 		// documented, so the stand-in's is its own and clients must not match on it.
 		d.SuspendedCause = "stand-in: awaiting confirmation"
-	}
-	d.ProgressSummary = s.progress(j)
-	for _, r := range j.FailureReasons {
-		d.FailureReasons = append(d.FailureReasons, failureReason{FailureCode: "TaskFailed", FailureReason: r})
 	}
 	return d
 }
@@ -532,24 +457,14 @@ func (s *Server) progress(j *Job) progressSummary {
 	return p
 }
 
-func operationName(op *Operation) string {
-	switch {
-	case op == nil:
-		return ""
-	case op.S3UpdateObjectEncryption != nil:
-		return "S3UpdateObjectEncryption"
-	case op.S3PutObjectCopy != nil:
-		return "S3PutObjectCopy"
-	case len(op.Others) > 0:
-		return op.Others[0].Local
-	}
-	return ""
-}
-
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, rec Request) {
 	q := r.URL.Query()
 	statuses := map[string]bool{}
 	for _, st := range q["jobStatuses"] {
+		if !slices.Contains(jobStatuses, st) {
+			s.fail(w, rec, http.StatusBadRequest, "InvalidRequest", "jobStatuses "+st+" is not a job status")
+			return
+		}
 		statuses[st] = true
 	}
 	max := 1000
@@ -575,19 +490,26 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, rec Request) {
 	}
 	s.mu.Lock()
 	var all []jobListDescriptor
-	// Newest first, like the console; the API does not promise an order.
+	// Newest first, like the console; the API does not promise an order. ListJobs lists "jobs
+	// that haven't yet finished and jobs that finished within the last 90 days" (Listing jobs,
+	// batch-ops-list-jobs.html): an expired job is not listed.
 	for i := len(s.order) - 1; i >= 0; i-- {
 		j := s.jobs[s.order[i]]
-		if j.Account != rec.Account || (len(statuses) > 0 && !statuses[j.Status]) {
+		if j.Account != rec.Account || j.expired || (len(statuses) > 0 && !statuses[j.Status]) {
 			continue
 		}
-		all = append(all, jobListDescriptor{JobID: j.ID, Description: j.Request.Description, Operation: operationName(j.Request.Operation), Priority: *j.Request.Priority, Status: j.Status, CreationTime: j.Created.UTC().Format(time.RFC3339), ProgressSummary: s.progress(j)})
+		op := ""
+		if names := j.Request.Operation.Names(); len(names) == 1 {
+			op = names[0]
+		}
+		all = append(all, jobListDescriptor{JobID: j.ID, Description: j.Request.Description, Operation: op, Priority: *j.Request.Priority,
+			Status: j.Status, CreationTime: timestamp(j.Created), TerminationDate: timestamp(j.Terminated), ProgressSummary: s.progress(j)})
 	}
 	s.mu.Unlock()
 	res := listJobsResult{NS: ns}
 	if start < len(all) {
 		end := min(start+max, len(all))
-		res.Jobs = all[start:end]
+		res.Jobs = &jobList{Members: all[start:end]}
 		if end < len(all) {
 			res.NextToken = strconv.Itoa(end)
 		}
@@ -604,7 +526,7 @@ func (s *Server) updateJobStatus(w http.ResponseWriter, r *http.Request, rec Req
 	j, ok := s.lookup(rec, id)
 	if !ok {
 		s.mu.Unlock()
-		s.fail(w, rec, http.StatusNotFound, "NotFoundException", "no job "+id)
+		s.notFound(w, rec, id)
 		return
 	}
 	// UpdateJobStatus: RequestedJobStatus is Cancelled or Ready; a job can be confirmed (Ready)
@@ -617,7 +539,7 @@ func (s *Server) updateJobStatus(w http.ResponseWriter, r *http.Request, rec Req
 	case want == StatusReady:
 		msg = "job " + id + " is " + j.Status + ", not awaiting confirmation"
 	case want == StatusCancelled && !terminal[j.Status]:
-		j.Status = StatusCancelled
+		j.Status, j.Terminated = StatusCancelled, s.now()
 	case want == StatusCancelled:
 		msg = "job " + id + " has already ended (" + j.Status + ")"
 	default:
@@ -639,16 +561,24 @@ func (s *Server) updateJobStatus(w http.ResponseWriter, r *http.Request, rec Req
 func (s *Server) getJobTagging(w http.ResponseWriter, rec Request, id string) {
 	s.mu.Lock()
 	j, ok := s.lookup(rec, id)
-	var tags []Tag
+	var tags *TagSet
 	if ok {
-		tags = append(tags, j.Request.Tags...)
+		tags = j.Request.Tags
 	}
 	s.mu.Unlock()
 	if !ok {
-		s.fail(w, rec, http.StatusNotFound, "NotFoundException", "no job "+id)
+		s.notFound(w, rec, id)
 		return
 	}
 	rec.Status = http.StatusOK
 	s.record(rec)
 	writeXML(w, http.StatusOK, getJobTaggingResult{NS: ns, Tags: tags})
+}
+
+// trimmed is a pointer's value without surrounding space ("" for nil).
+func trimmed(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
 }

@@ -82,7 +82,7 @@ func TestCreateJobRefusals(t *testing.T) {
 			defer s.Close()
 			code, out := do(t, s, http.MethodPost, "/v20180820/jobs", tc.account, body(tc.parts))
 			if tc.want == "" {
-				if code != http.StatusOK || !strings.Contains(out, "<JobId>job-") {
+				if code != http.StatusOK || !strings.Contains(out, "<JobId>00000000-0000-4000-8000-") {
 					t.Fatalf("valid request: %d %s", code, out)
 				}
 				return

@@ -127,6 +127,9 @@ type ObjectCounts struct {
 	// ToFix counts objects needing re-encryption by what they are now: unencrypted, sse-s3,
 	// other-kms-key, bucket-key-off.
 	ToFix map[string]int `json:"to_fix"`
+	// ToFixByClass counts the objects to fix by kind, then by storage class ("" when the scan did
+	// not say): a Batch Operations copy job takes one class.
+	ToFixByClass map[string]map[string]int `json:"to_fix_by_storage_class,omitempty"`
 	// Skipped counts objects that cannot be fixed in place, by reason (glacier-not-restored,
 	// sse-c, object-lock, acl-grants, ...).
 	Skipped map[string]int `json:"skipped"`
