@@ -209,7 +209,7 @@ func TestHostile(t *testing.T) {
 		"1 MiB brackets": {strings.Repeat("[", maxSize), "exceeded max depth"},
 		"deep mappings":  {strings.Repeat("{a: ", 100_000), "exceeded max depth"},
 		"deep blocks":    {strings.Repeat("- ", 100_000), "exceeded max depth"},
-		"alias bomb":     {bomb + "version: 1\nbuckets: *k\n", "bucket must be a mapping of name, region, encryption, kms_key, transcoder_principal, bucket_key, enforce_on_upload, require_tls, existing_objects, prefixes, cloudfront_distributions, engine, batch_operations, account, not a list"},
+		"alias bomb":     {bomb + "version: 1\nbuckets: *k\n", "bucket must be a mapping of name, region, encryption, kms_key, transcoder_principal, bucket_key, enforce_on_upload, require_tls, existing_objects, prefixes, cloudfront_distributions, engine, batch_operations, account, readers, accept_lost_readers, not a list"},
 		"bucket bomb":    {bucketBomb, "policy has more than 100000 values, counting what anchors and aliases expand to; stopping here"},
 		"many errors":    {manyErrors, "more than 1000 problems; stopping here"},
 		"self merge":     {"version: 1\nbuckets:\n  - &b {name: abc, encryption: sse-s3, <<: *b}\n", "x.yaml:3:44: << merges a mapping into itself"},
