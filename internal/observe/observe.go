@@ -525,6 +525,9 @@ func PolicyPrincipals(pol *policy.Policy) []string {
 		if b.TranscoderPrincipal != "" {
 			seen[b.TranscoderPrincipal] = true
 		}
+		for _, r := range b.Readers {
+			seen[r] = true
+		}
 	}
 	for _, k := range pol.Keys {
 		for _, a := range k.Administrators {
