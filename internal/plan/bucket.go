@@ -196,8 +196,8 @@ type bucketPlan struct {
 	// wantKey is that key.
 	switching bool
 	wantKey   wantKey
-	blockers []Blocker
-	warnings []Warning
+	blockers  []Blocker
+	warnings  []Warning
 }
 
 func (bc *bucketPlan) block(code, format string, args ...any) {
