@@ -347,8 +347,20 @@ func (r Reader) KeyUse(keyPolicy *Document, keyARN, bucketARN string, bucketKey 
 	if r.Kind == ReaderPublic {
 		caller = "" // anonymous: the least any "*" grant admits
 	}
+	return keyUse(keyPolicy, caller, r.KeyActions(), keyARN, extra)
+}
+
+// PrincipalKeyUse says whether a key policy (nil: none) lets principal do action with the key
+// through the service viaService (kms:ViaService), counting an allowed account as delegating to
+// the principal's IAM policies: the replication role S3 assumes, say.
+func PrincipalKeyUse(keyPolicy *Document, principal, action, keyARN, viaService string) ReaderVerdict {
+	return keyUse(keyPolicy, principal, []string{action}, keyARN, map[string][]string{KeyViaService: {viaService}})
+}
+
+// keyUse evaluates each action for caller against the key policy.
+func keyUse(keyPolicy *Document, caller string, actions []string, keyARN string, extra map[string][]string) ReaderVerdict {
 	var v ReaderVerdict
-	for _, act := range r.KeyActions() {
+	for _, act := range actions {
 		res := keyPolicy.Explain(Request{Principal: caller, Action: act, Resource: keyARN, Context: callerContext(caller, extra)},
 			EvalOptions{AccountPrincipalMatchesMembers: true})
 		switch res.Decision {

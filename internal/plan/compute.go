@@ -134,6 +134,7 @@ func (c *computer) bucket(b policy.Bucket) {
 		bc.sseKMS()
 		if len(bc.blockers) == 0 && bc.want != nil {
 			row.Readers = bc.readers(bc.wantKey)
+			row.Replication = bc.replication(bc.wantKey)
 		}
 	}
 	if len(bc.blockers) == 0 && bc.want != nil {

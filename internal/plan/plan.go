@@ -255,6 +255,9 @@ type BucketStatus struct {
 	// Readers are the principals that read the bucket's objects (from its bucket policy and the
 	// policy file's readers) and whether they can decrypt with its key (sse-kms only).
 	Readers []Reader `json:"readers,omitempty"`
+	// Replication is the bucket's replication configuration as judged for its key (sse-kms
+	// only; nil when the bucket has none).
+	Replication *Replication `json:"replication,omitempty"`
 	// Account is the bucket's account, in a plan over several accounts (Merge).
 	Account string `json:"account,omitempty"`
 }
