@@ -89,7 +89,7 @@ func (bc *bucketPlan) reader(r iampolicy.Reader, v iampolicy.ReaderVerdict) Read
 	pr := Reader{Principal: r.Principal, Kind: string(r.Kind), Needs: r.KeyActions(), Verdict: ReaderCanDecrypt,
 		Listed: slices.Contains(bc.b.Readers, r.Principal)}
 	for _, s := range r.Statements {
-		pr.Statements = append(pr.Statements, s.String())
+		pr.Statements = append(pr.Statements, statementName(s))
 	}
 	switch {
 	case v.OK:
@@ -165,13 +165,13 @@ func (c *computer) grantable(r iampolicy.Reader) bool {
 func readerLoss(b policy.Bucket, r iampolicy.Reader, why string, grantable bool) string {
 	var refs []string
 	for _, s := range r.Statements {
-		refs = append(refs, s.String())
+		refs = append(refs, statementName(s))
 	}
 	what := "read"
 	if r.Write && !r.Read {
 		what = "write"
 	}
-	head := fmt.Sprintf("%s %s may %s the objects of %s (bucket policy statement %s) but could not once they are encrypted under %s: %s",
+	head := fmt.Sprintf("%s %s may %s the objects of %s (bucket policy %s) but could not once they are encrypted under %s: %s",
 		readerKindText[r.Kind], r.Principal, what, b.Name, strings.Join(refs, ", "), b.KMSKey, why)
 	var fix string
 	switch {
@@ -189,6 +189,14 @@ func readerLoss(b policy.Bucket, r iampolicy.Reader, why string, grantable bool)
 		fix = "narrow the bucket policy statement to the principals that must read"
 	}
 	return fmt.Sprintf("%s. To keep it, %s; if its loss is intended, list %q under accept_lost_readers", head, fix, r.Principal)
+}
+
+// statementName names a bucket policy statement: statement "Sid", or statement #n.
+func statementName(r iampolicy.StatementRef) string {
+	if r.Sid != "" {
+		return "statement " + r.String()
+	}
+	return r.String()
 }
 
 // readerKindText names a kind of reader in messages.

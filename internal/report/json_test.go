@@ -226,6 +226,7 @@ func TestJSONTypesMatchSchema(t *testing.T) {
 		"grant": JSONGrant{}, "key": JSONKey{}, "blocker": JSONBlocker{}, "warning": JSONWarning{}, "result": JSONResult{},
 		"object_finding": JSONObjectFinding{}, "policy_value": JSONPolicyValue{}, "rotation_value": JSONRotationValue{},
 		"objects_value": JSONObjectsValue{}, "unmanaged": JSONUnmanaged{}, "unmanaged_bucket": JSONUnmanagedBucket{},
+		"reader": JSONReader{}, "replication": JSONReplication{}, "replication_rule": JSONReplicationRule{},
 	}
 	for def, v := range types {
 		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {
@@ -362,18 +363,21 @@ func TestJSONSchemaEnumsMatchCodes(t *testing.T) {
 	}
 	planConsts := stringConsts(t, filepath.Join("..", "plan"))
 	objectConsts := stringConsts(t, filepath.Join("..", "objects"))
+	iamConsts := stringConsts(t, filepath.Join("..", "iampolicy"))
 	findingKinds := def("object_finding", "properties", "kind")["anyOf"].([]any)[1].(map[string]any)
 	tests := map[string]struct {
 		schema, code []string
 	}{
-		"blocker codes":  {enum(def("blocker_code")), valuesOf(planConsts, "Block", "")},
-		"warning codes":  {enum(def("warning_code")), valuesOf(planConsts, "Warn", "")},
-		"change kinds":   {enum(def("change_kind")), valuesOf(planConsts, "", "Kind")},
-		"outcomes":       {enum(def("outcome")), valuesOf(planConsts, "", "Outcome")},
-		"bucket status":  {enum(def("bucket", "properties", "status")), valuesOf(planConsts, "", "Status")},
-		"object kinds":   {append(enum(def("object_kind")), enum(findingKinds)...), append(valuesOf(objectConsts, "Kind", ""), "")},
-		"skip reasons":   {enum(def("skip_reason")), valuesOf(objectConsts, "Reason", "")},
-		"object actions": {enum(def("object_finding", "properties", "action")), valuesOf(objectConsts, "Action", "")},
+		"blocker codes":   {enum(def("blocker_code")), valuesOf(planConsts, "Block", "")},
+		"warning codes":   {enum(def("warning_code")), valuesOf(planConsts, "Warn", "")},
+		"change kinds":    {enum(def("change_kind")), valuesOf(planConsts, "", "Kind")},
+		"outcomes":        {enum(def("outcome")), valuesOf(planConsts, "", "Outcome")},
+		"bucket status":   {enum(def("bucket", "properties", "status")), valuesOf(planConsts, "", "Status")},
+		"reader verdicts": {enum(def("reader_verdict")), valuesOf(planConsts, "Reader", "ReaderVerdict")},
+		"reader kinds":    {enum(def("reader", "properties", "kind")), valuesOf(iamConsts, "Reader", "ReaderKind")},
+		"object kinds":    {append(enum(def("object_kind")), enum(findingKinds)...), append(valuesOf(objectConsts, "Kind", ""), "")},
+		"skip reasons":    {enum(def("skip_reason")), valuesOf(objectConsts, "Reason", "")},
+		"object actions":  {enum(def("object_finding", "properties", "action")), valuesOf(objectConsts, "Action", "")},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -100,6 +100,7 @@ func (r *mdRenderer) accountSections(b *strings.Builder) {
 	if !r.applying() {
 		r.changes(b)
 	}
+	r.readers(b)
 	r.keyFindings(b)
 	r.warnings(b)
 	r.otherDetails(b)
