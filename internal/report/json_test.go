@@ -516,3 +516,23 @@ func TestJSONWithObjectsStreams(t *testing.T) {
 		t.Errorf("%d objects, last %+v", len(doc.Objects), doc.Objects[len(doc.Objects)-1])
 	}
 }
+
+// TestPlanFormatNamesEveryCode: docs/plan-format.md explains every blocker and warning code the
+// plan can give, as the schema enumerates them.
+func TestPlanFormatNamesEveryCode(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "plan-format.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	planConsts := stringConsts(t, filepath.Join("..", "plan"))
+	codes := append(valuesOf(planConsts, "Block", ""), valuesOf(planConsts, "Warn", "")...)
+	if len(codes) < 20 {
+		t.Fatalf("found only %d codes", len(codes))
+	}
+	for _, c := range codes {
+		if !strings.Contains(string(doc), "`"+c+"`") {
+			t.Errorf("docs/plan-format.md does not explain %q", c)
+		}
+	}
+}
