@@ -236,7 +236,13 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 
 	// Resource policies: the held bucket policy for S3, the key policy for KMS.
 	resourceAllows := false
+	// resourceAllowsAccount: the resource policy allows the caller or, delegating to its
+	// account's IAM policies, its account (what a request from another account needs, rule 12).
+	resourceAllowsAccount := false
+	cross := false
 	if q.bucket != "" && strings.HasPrefix(q.action, "s3:") && !bucketPolicyAction(q.action) {
+		owner, known := l.bucketOwner(c, q.bucket)
+		cross = known && c.id.Account != "" && owner != c.id.Account
 		l.mu.Lock()
 		bp, ok := l.st.policies[q.bucket]
 		l.mu.Unlock()
@@ -247,10 +253,13 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 				return
 			}
 			resourceAllows = bp.doc.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+			resourceAllowsAccount = bp.doc.Explain(req, members).Decision == iampolicy.Allow
 		}
 	}
 	keyDelegates := true
 	if q.keyARN != "" {
+		acct := iampolicy.AccountOf(q.keyARN)
+		cross = acct != "" && c.id.Account != "" && acct != c.id.Account
 		kp := l.keyPolicy(ctx, c, q.keyARN)
 		if kp != nil {
 			if res := kp.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
@@ -259,12 +268,16 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 				return
 			}
 			resourceAllows = kp.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+			resourceAllowsAccount = kp.Explain(req, members).Decision == iampolicy.Allow
 			root := req
-			acct := iampolicy.AccountOf(q.keyARN)
 			a, _ := parseARN(q.keyARN)
 			root.Principal = fmt.Sprintf("arn:%s:iam::%s:root", a.partition, acct)
 			keyDelegates = kp.Explain(root, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
 		}
+	}
+	if cross {
+		l.judgeCrossAccount(q, idDoc, req, resourceAllowsAccount, notAllowed, denied)
+		return
 	}
 	if idDoc == nil {
 		return // unrestricted: only explicit Denies refuse

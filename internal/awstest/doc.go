@@ -95,6 +95,15 @@
 //     (rule 7). "AssumeRole", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
 //     "How to use an external ID when granting access to your AWS resources to a third party",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html.
+//  12. Requests from another account (crossaccount.go, kms.go): a request to a bucket or a KMS key
+//     of another account than the caller's is allowed only when the resource's policy (the held
+//     bucket policy, the key policy read in the key's own account) allows the caller or its
+//     account and the caller's identity policy allows it too; reading an SSE-KMS object of another
+//     account so needs kms:Decrypt from both the key policy and the reader's IAM policy. moto
+//     hands the object over whatever either says (and, with the caller's credentials, finds no key
+//     of another account to judge). "Cross-account policy evaluation logic",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html;
+//     "Allowing users in other accounts to use a KMS key", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
