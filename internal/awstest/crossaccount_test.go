@@ -122,5 +122,3 @@ func TestCrossAccountReadNeedsBothAccounts(t *testing.T) {
 	l.clearKeyCache()
 	refused("key policy alone", "identity-based policy")
 }
-
-
