@@ -104,6 +104,14 @@
 //     of another account to judge). "Cross-account policy evaluation logic",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html;
 //     "Allowing users in other accounts to use a KMS key", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html.
+//  13. Replication configurations (replication.go): GetBucketReplication answers the configuration
+//     as written — SourceSelectionCriteria (the SSE-KMS opt-in), Filter, DeleteMarkerReplication,
+//     the key for replicas — where moto rewrites the filter and drops the opt-in; a rule opting in
+//     to SSE-KMS objects without ReplicaKmsKeyID is refused with InvalidRequest, which moto takes.
+//     "GetBucketReplication", https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html;
+//     "PutBucketReplication", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketReplication.html;
+//     "Replicating objects created with server-side encryption (SSE) using AWS KMS keys",
+//     https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
