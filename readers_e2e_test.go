@@ -156,3 +156,63 @@ func TestE2EReaderBlocksTheSwitchUntilListed(t *testing.T) {
 		t.Errorf("the partner still reads the object after its loss was accepted and applied: %v", err)
 	}
 }
+
+// A replication rule without the SSE-KMS opt-in blocks the move to SSE-KMS (replication-kms,
+// naming the rule and what it lacks), in the binary's plan and through the action, which applies
+// nothing on the push to the apply branch; with the opt-in and the key the policy file wants for
+// the destination's replicas, apply converges.
+func TestE2EReplicationWithoutOptInBlocks(t *testing.T) {
+	e := newE2E(t)
+	src, dst := e.name("media-src"), e.name("media-dr")
+	alias, drAlias := e.alias("src"), e.alias("dr")
+	for _, b := range []string{src, dst} {
+		e.aws("s3api", "create-bucket", "--bucket", b)
+		e.aws("s3api", "put-bucket-versioning", "--bucket", b, "--versioning-configuration", "Status=Enabled")
+	}
+	role := "arn:aws:iam::123456789012:role/" + e.name("replication")
+	rule := func(extra string) string {
+		return `{"Role":"` + role + `","Rules":[{"ID":"videos-to-dr","Priority":1,"Status":"Enabled","Filter":{"Prefix":"videos/"},` +
+			`"DeleteMarkerReplication":{"Status":"Disabled"},"Destination":{"Bucket":"arn:aws:s3:::` + dst + `"` + extra + `}]}`
+	}
+	e.aws("s3api", "put-bucket-replication", "--bucket", src, "--replication-configuration", rule("}"))
+
+	r := newRunner(e)
+	policy := "version: 1\nbuckets:\n  - name: " + src + "\n    encryption: sse-kms\n    kms_key: " + alias +
+		"\n  - name: " + dst + "\n    encryption: sse-kms\n    kms_key: " + drAlias + "\n"
+	if err := os.WriteFile(filepath.Join(r.ws, "sseguard.yaml"), []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pf := filepath.Join(r.ws, "sseguard.yaml")
+	code, out := e.sseguard(nil, "plan", "--policy", pf)
+	if code != 1 || !strings.Contains(out, "["+plan.BlockReplicationKMS+"]") || !strings.Contains(out, `"videos-to-dr" (priority 1)`) ||
+		!strings.Contains(out, "SseKmsEncryptedObjects") || !strings.Contains(out, "the policy file wants replicas under "+drAlias) {
+		t.Fatalf("plan = %d, want 1 with replication-kms naming the rule, what it lacks and the destination's key\n%s", code, out)
+	}
+
+	in := map[string]string{"policy": "sseguard.yaml"}
+	if code, out = r.run("pull_request", "refs/pull/7/merge", in); code != 1 {
+		t.Errorf("pull_request with a blocker = %d, want 1\n%s", code, out)
+	}
+	if s := r.summaryText(); !strings.Contains(s, "#### Readers and replication") || !strings.Contains(s, "replication-kms") || !strings.Contains(s, "videos-to-dr") {
+		t.Errorf("the job summary does not show the replication rule and its blocker:\n%s", s)
+	}
+	if code, out = r.run("push", "refs/heads/main", in); code != 1 {
+		t.Errorf("push to main with a blocker = %d, want 1\n%s", code, out)
+	}
+	if alg, _ := encryptionOf(e, e.env, src); alg != "AES256" {
+		t.Errorf("the source bucket moved to %s despite the blocker", alg)
+	}
+
+	// The opt-in, and replicas under the destination's key (its alias: the plan creates it).
+	e.aws("s3api", "put-bucket-replication", "--bucket", src, "--replication-configuration",
+		rule(`,"EncryptionConfiguration":{"ReplicaKmsKeyID":"arn:aws:kms:us-east-1:123456789012:`+drAlias+`"}},"SourceSelectionCriteria":{"SseKmsEncryptedObjects":{"Status":"Enabled"}}`))
+	if code, out = r.run("push", "refs/heads/main", in); code != 0 {
+		t.Fatalf("push to main with the rule fixed = %d, want 0\n%s", code, out)
+	}
+	if alg, _ := encryptionOf(e, e.env, src); alg != "aws:kms" {
+		t.Errorf("the source bucket after apply: %s, want aws:kms", alg)
+	}
+	if code, out = e.sseguard(nil, "plan", "--policy", pf, "--detailed-exitcode"); code != 0 || !strings.Contains(out, "SSE-KMS objects: replicated") {
+		t.Errorf("plan after apply = %d, want 0 with the rule shown\n%s", code, out)
+	}
+}
