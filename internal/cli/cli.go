@@ -66,8 +66,8 @@ Commands:
             account, DSSE-KMS, unreadable, ...) are printed commented out, each with the reason.
             Read-only. It needs s3:ListAllMyBuckets and kms:ListAliases, which the plan role
             lacks, and the plan role's read actions (s3:GetBucketLocation,
-            s3:GetEncryptionConfiguration, s3:GetBucketPolicy, kms:DescribeKey,
-            kms:GetKeyPolicy, kms:GetKeyRotationStatus) on every bucket and key it reads:
+            s3:GetEncryptionConfiguration, s3:GetBucketPolicy, s3:GetReplicationConfiguration,
+            kms:DescribeKey, kms:GetKeyPolicy, kms:GetKeyRotationStatus) on every bucket and key it reads:
             the plan role is scoped to a policy file's buckets and keys, which init is writing.
   demo      Not in this binary: run "go run ./cmd/demo" in a clone of the repository. It
             starts a local AWS emulator (moto_server) behind sseguard's strict AWS layer,
