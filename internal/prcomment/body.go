@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/report"
 )
@@ -26,12 +27,15 @@ type Options struct {
 	// Commit is the pull request's head commit the plan was made for; only a full hexadecimal
 	// SHA is shown.
 	Commit string
+	// Approval is the fingerprint of the exact plan (not the copy redacted for people), kept in
+	// the comment's hidden third line for the apply after the merge; nil leaves it out.
+	Approval *approval.Fingerprint
 }
 
 // keptSections are the parts of the job summary the comment keeps, after the verdict: what a
 // reviewer needs to approve the change. The rest (key policy findings, warnings, change details,
 // existing objects, cost) is in the run's job summary, which the comment links.
-var keptSections = []string{"#### ⛔ Blockers", "#### Buckets", "#### Changes"}
+var keptSections = []string{"#### ⛔ Blockers", "#### Buckets", "#### Changes", "#### Readers and replication"}
 
 // PlanBody is the comment for a plan: the hidden marker and status, a "back in sync" line when
 // the previous version of the comment showed drift, blockers or a failure, then the plan
@@ -48,7 +52,11 @@ func PlanBody(p *plan.Plan, opts Options, previous string) string {
 		status = StatusInSync
 	}
 	var b strings.Builder
-	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(status) + "\n\n")
+	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(status) + "\n")
+	if opts.Approval != nil {
+		b.WriteString(ApprovalLine(*opts.Approval) + "\n")
+	}
+	b.WriteString("\n")
 	if status == StatusInSync {
 		if prev := previousStatus(previous); prev != "" && prev != StatusInSync {
 			b.WriteString("**✅ Back in sync.** An earlier run on this pull request showed ")
