@@ -64,7 +64,7 @@ func TestFingerprintIgnoresNoise(t *testing.T) {
 			p.Changes[1].ObservedRule = nil
 		},
 		"objects uploaded since (re-encryption counts)": func(p *plan.Plan) { p.Changes[3].Before = "48 of 1201 objects not as required" },
-		"apply defers the object scan":                   func(p *plan.Plan) { p.Changes = p.Changes[:3] },
+		"apply defers the object scan":                  func(p *plan.Plan) { p.Changes = p.Changes[:3] },
 		"blockers and warnings": func(p *plan.Plan) {
 			p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnKeyPolicy, Message: "x"})
 		},
