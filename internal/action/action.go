@@ -21,6 +21,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
@@ -140,6 +141,9 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	if h, ok := p.(ApplyHook); ok {
 		h.SetBeforeApply(func(pl *plan.Plan) { o.learnAccount(pl.Account) })
 	}
+	if g, ok := p.(ApprovalGate); ok && doApply {
+		g.SetApprove(o.approvalGate(ctx, in, gh))
+	}
 
 	var (
 		pl      *plan.Plan
@@ -173,6 +177,13 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 			o.logWarning("the JSON plan will not list objects: " + err.Error())
 			findings, err = nil, nil
 		}
+	}
+	var refusal *approval.Refusal
+	if errors.As(err, &refusal) {
+		// Nothing was applied: the plan is shown as the plan it is, under the refusal.
+		o.refused(in, pl, refusal)
+		o.publish(in, "plan", pl, nil, findings)
+		return ExitFailure
 	}
 	code := o.publish(in, mode, pl, results, findings)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
@@ -78,6 +79,11 @@ Flags:
   --json FILE           also write the plan (and apply results) as JSON to FILE ("-" for stdout);
                         it lists every object found not as required
   --detailed-exitcode   plan exits 0 when in sync, 2 when changes are pending, 1 on error or blocker
+  --approved-plan FILE  apply only if the plan is the one in FILE, a JSON plan an earlier
+                        "plan --json FILE" wrote (the one reviewers approved): the changes are
+                        compared as they would be written (the order, the wording and existing
+                        objects' counts aside); any difference applies nothing, says what
+                        changed, and exits 1
   --redact-account-id   print REDACTED instead of AWS account ids on stdout and stderr: the
                         policy's account (and its trusted_accounts), the caller's account once
                         known, and the account field of every ARN; the JSON plan (--json) keeps
@@ -184,6 +190,10 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	if cmd == "plan" {
 		fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
 	}
+	approvedPlan := ""
+	if cmd == "apply" {
+		fs.StringVar(&approvedPlan, "approved-plan", "", "apply only if the plan is the one in this JSON plan file")
+	}
 	var oo objects.Options
 	fs.IntVar(&oo.Concurrency, "concurrency", 0, "objects in flight")
 	fs.Float64Var(&oo.RequestsPerSecond, "rps", 0, "S3 requests per second cap")
@@ -213,6 +223,15 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 		return ExitError
 	}
 	r := &runner{env: env, jsonPath: *jsonPath, json: json, red: red}
+	if approvedPlan != "" {
+		// Read before anything else: a file that is not a JSON plan fails before any AWS call.
+		fp, err := readApprovedPlan(approvedPlan)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sseguard apply: --approved-plan %s: %v\n", approvedPlan, err)
+			return ExitError
+		}
+		r.approved = &fp
+	}
 	r.p = env.Pipeline
 	if r.p == nil {
 		r.p = &pipeline.Pipeline{}
@@ -247,6 +266,8 @@ type runner struct {
 	json io.Writer
 	// red learns the account id from the plan; it redacts env.Stdout and env.Stderr.
 	red *sanitize.Redactor
+	// approved is the fingerprint of --approved-plan's JSON plan; nil without the flag.
+	approved *approval.Fingerprint
 }
 
 // streamFindings keeps the pipeline's object findings in a temporary file, when a JSON plan is
@@ -341,9 +362,24 @@ func (r *runner) apply(ctx context.Context, path string) int {
 			fmt.Fprintln(r.human(), "\nApplying:")
 		}
 	}
+	if r.approved != nil {
+		p.Approve = r.approve
+	}
 	pl, results, err := p.Apply(ctx, path)
 	if pl == nil {
 		return r.fail(err)
+	}
+	var refusal *approval.Refusal
+	if errors.As(err, &refusal) {
+		r.red.AddAccount(pl.Account)
+		fmt.Fprintf(r.env.Stderr, "sseguard: refused to apply: %s; nothing was changed\n", refusal.Reason)
+		for _, d := range refusal.Details {
+			fmt.Fprintf(r.env.Stderr, "  %s\n", d)
+		}
+		if jerr := r.writeJSON("plan", pl, nil); jerr != nil {
+			r.fail(jerr)
+		}
+		return ExitError
 	}
 	r.red.AddAccount(pl.Account)
 	// Each change's result was printed as it happened; the verdict counts them once.
@@ -364,6 +400,40 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		code = ExitError
 	}
 	return code
+}
+
+// readApprovedPlan reads the fingerprint of a JSON plan file (sseguard plan --json FILE).
+func readApprovedPlan(path string) (approval.Fingerprint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return approval.Fingerprint{}, err
+	}
+	defer f.Close()
+	return approval.FromJSONPlan(f)
+}
+
+// approve lets the plan be applied only when it is the approved one (--approved-plan).
+func (r *runner) approve(pl *plan.Plan) error {
+	if len(pl.Changes) == 0 {
+		return nil
+	}
+	fresh, err := approval.OfPlan(pl)
+	if err != nil {
+		return &approval.Refusal{Reason: "the plan could not be fingerprinted: " + err.Error()}
+	}
+	d := approval.Compare(*r.approved, fresh)
+	if !d.Same {
+		return &approval.Refusal{Reason: fmt.Sprintf("the plan differs from the approved plan (plan digest %s now, %s approved)", fresh.Digest[:12], shortDigest(r.approved.Digest)), Details: d.Lines()}
+	}
+	fmt.Fprintf(r.human(), "The plan is the approved plan (plan digest %s).\n", fresh.Digest[:12])
+	return nil
+}
+
+func shortDigest(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
 }
 
 func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) error {
