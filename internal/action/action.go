@@ -173,9 +173,11 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	pl.PolicyPath = in.PolicyRel
 	var findings io.Reader
 	if fp, ok := p.(FindingsProvider); ok {
-		if findings, err = fp.ObjectFindings(); err != nil {
-			o.logWarning("the JSON plan will not list objects: " + err.Error())
-			findings, err = nil, nil
+		// Its own error variable: the pipeline's error (a refused or stopped apply) must survive.
+		var ferr error
+		if findings, ferr = fp.ObjectFindings(); ferr != nil {
+			o.logWarning("the JSON plan will not list objects: " + ferr.Error())
+			findings = nil
 		}
 	}
 	var refusal *approval.Refusal

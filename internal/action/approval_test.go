@@ -2,6 +2,8 @@ package action
 
 import (
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +177,22 @@ func TestRunCommentCarriesTheApproval(t *testing.T) {
 	}
 	if strings.Contains(cs[0].Body, "123456789012") {
 		t.Errorf("the redacted comment holds the account id:\n%s", cs[0].Body)
+	}
+}
+
+// findingsPipeline keeps object findings, as the real pipeline does.
+type findingsPipeline struct{ *fakePipeline }
+
+func (findingsPipeline) ObjectFindings() (io.Reader, error) { return strings.NewReader(""), nil }
+
+// An error apply returns fails the step with the pipeline's findings kept too: reading the
+// findings must not replace it (it did, and an apply that could not be verified read as done).
+func TestRunApplyErrorSurvivesFindings(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, "push")
+	p := findingsPipeline{&fakePipeline{plan: driftPlan(), results: appliedAll(driftPlan()),
+		err: errors.New("applied, but could not read the state back to verify: throttled")}}
+	if code := r.run(t, p); code != ExitFailure || !strings.Contains(r.out.String(), "::error::applied, but could not read the state back to verify") {
+		t.Errorf("exit %d, want 1 with the error\n%s", code, r.out.String())
 	}
 }
