@@ -153,6 +153,9 @@ func footer(opts Options, what string) string {
 		parts = append(parts, "Planned for commit "+opts.Commit[:12]+".")
 	}
 	parts = append(parts, "sseguard updates this comment on every run for this pull request and never applies from one.")
+	if opts.Approval != nil {
+		parts = append(parts, "Once merged, the apply compares its plan with the one shown here (its digest is kept in this comment) and, unless told otherwise, applies nothing that differs.")
+	}
 	return "---\n<sub>" + strings.Join(parts, " ") + "</sub>\n"
 }
 
