@@ -23,7 +23,6 @@
 package approval
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -298,13 +297,4 @@ func (fp Fingerprint) Entries() [][2]string {
 		out = append(out, [2]string{id, fp.Changes[id]})
 	}
 	return out
-}
-
-// IsShort reports whether s is a short digest as Entries gives them.
-func IsShort(s string) bool {
-	if len(s) != shortLen {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil && bytes.Equal([]byte(strings.ToLower(s)), []byte(s))
 }

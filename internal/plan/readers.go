@@ -171,8 +171,12 @@ func readerLoss(b policy.Bucket, r iampolicy.Reader, why string, grantable bool)
 	if r.Write && !r.Read {
 		what = "write"
 	}
-	head := fmt.Sprintf("%s %s may %s the objects of %s (bucket policy %s) but could not once they are encrypted under %s: %s",
-		readerKindText[r.Kind], r.Principal, what, b.Name, strings.Join(refs, ", "), b.KMSKey, why)
+	who := readerKindText[r.Kind] + " " + r.Principal
+	if r.Kind == iampolicy.ReaderPublic {
+		who = `everyone ("*", under the statement's conditions)`
+	}
+	head := fmt.Sprintf("%s may %s the objects of %s (bucket policy %s) but could not once they are encrypted under %s: %s",
+		who, what, b.Name, strings.Join(refs, ", "), b.KMSKey, why)
 	var fix string
 	switch {
 	case grantable:
@@ -182,7 +186,7 @@ func readerLoss(b policy.Bucket, r iampolicy.Reader, why string, grantable bool)
 	case r.Kind == iampolicy.ReaderOAI:
 		fix = "switch the distribution to origin access control and list it under cloudfront_distributions"
 	case r.Kind == iampolicy.ReaderAccessPoint:
-		fix = fmt.Sprintf("list the account behind the access point (%s) or the principals reading through it under readers", iampolicy.RootARN(iampolicy.PartitionOf(r.Principal), accessPointAccount(r.Principal)))
+		fix = fmt.Sprintf("list the account behind the access point (%s) or the principals reading through it under readers", iampolicy.RootARN(iampolicy.PartitionOf(r.Principal), iampolicy.AccountOf(r.Principal)))
 	case r.Kind == iampolicy.ReaderService:
 		fix = fmt.Sprintf("add a key policy statement of your own letting %s use the key (sseguard keeps it)", r.Principal)
 	default:
@@ -203,17 +207,10 @@ func statementName(r iampolicy.StatementRef) string {
 var readerKindText = map[iampolicy.ReaderKind]string{
 	iampolicy.ReaderAccount:     "account",
 	iampolicy.ReaderPrincipal:   "principal",
-	iampolicy.ReaderPublic:      "everyone (a bucket policy grant to \"*\"):",
 	iampolicy.ReaderService:     "service",
 	iampolicy.ReaderOAI:         "CloudFront",
 	iampolicy.ReaderAccessPoint: "access point",
 	iampolicy.ReaderOther:       "principal",
-}
-
-// accessPointAccount is the account of an access point ARN (or of an account root ARN, which
-// names the access points of a whole account).
-func accessPointAccount(p string) string {
-	return iampolicy.AccountOf(p)
 }
 
 // readersKept judges, for every bucket already on the key, whether the key policy change the plan
