@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"gopkg.in/yaml.v3"
 )
 
 // A bucket's readers are the principals that read its objects and must still be able to once the
@@ -28,8 +27,7 @@ var (
 // readers checks a bucket's readers: role, user or account root ARNs of the home account or a
 // trusted one (the key policy grants each of them decrypt), each once.
 func (c *checker) readers(f field, tr trust) []string {
-	if f.val.Kind == yaml.SequenceNode && len(f.val.Content) == 0 {
-		c.errorf(f.at, "readers is empty; list the principals that read the bucket (role, user or account root ARNs), or remove the field")
+	if c.emptyList(f, "readers is empty; list the principals that read the bucket (role, user or account root ARNs), or remove the field") {
 		return nil
 	}
 	list, nodes, _ := c.strList(f, "readers")
@@ -55,8 +53,7 @@ func (c *checker) readers(f field, tr trust) []string {
 // lostReaders checks a bucket's accept_lost_readers: readers as the bucket policy names them,
 // whose loss of access is intended. Any account may be listed (nothing is granted to it).
 func (c *checker) lostReaders(f field) []string {
-	if f.val.Kind == yaml.SequenceNode && len(f.val.Content) == 0 {
-		c.errorf(f.at, "accept_lost_readers is empty; list the readers whose loss of access is intended, or remove the field")
+	if c.emptyList(f, "accept_lost_readers is empty; list the readers whose loss of access is intended, or remove the field") {
 		return nil
 	}
 	list, nodes, _ := c.strList(f, "accept_lost_readers")

@@ -53,25 +53,9 @@ func (c *Client) ApprovedPlan(ctx context.Context, owner, repo, sha, branch, mar
 		return Approved{}, err
 	}
 	out := Approved{PR: pr.GetNumber(), URL: linkable(pr.GetHTMLURL())}
-	var candidates []*github.IssueComment
-	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
-	for page := 0; page < maxPages; page++ {
-		cs, resp, err := c.issues.ListComments(ctx, owner, repo, out.PR, opts)
-		if err != nil {
-			return out, wrap(fmt.Sprintf("list the comments of pull request #%d", out.PR), resp, err)
-		}
-		for _, cm := range cs {
-			if HasMarker(cm.GetBody(), marker) {
-				candidates = append(candidates, cm)
-			}
-		}
-		if resp == nil || resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
-	}
-	if len(candidates) == 0 {
-		return out, nil
+	candidates, err := c.markerComments(ctx, PullRequest{Owner: owner, Repo: repo, Number: out.PR}, marker)
+	if err != nil || len(candidates) == 0 {
+		return out, err
 	}
 	cm := ownComment(candidates, c.self(ctx))
 	if cm == nil {

@@ -174,6 +174,16 @@ func (c *Client) Upsert(ctx context.Context, pr PullRequest, marker string, rend
 // find lists the pull request's comments, page by page, and returns the one to update, or nil.
 // The token's account is asked for only when some comment carries the marker.
 func (c *Client) find(ctx context.Context, pr PullRequest, marker string) (*github.IssueComment, error) {
+	candidates, err := c.markerComments(ctx, pr, marker)
+	if err != nil || len(candidates) == 0 {
+		return nil, err
+	}
+	return Find(candidates, marker, c.self(ctx)), nil
+}
+
+// markerComments lists the pull request's comments, page by page, and returns those whose first
+// line is marker, oldest first.
+func (c *Client) markerComments(ctx context.Context, pr PullRequest, marker string) ([]*github.IssueComment, error) {
 	var candidates []*github.IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
 	for page := 0; page < maxPages; page++ {
@@ -191,10 +201,7 @@ func (c *Client) find(ctx context.Context, pr PullRequest, marker string) (*gith
 		}
 		opts.Page = resp.NextPage
 	}
-	if len(candidates) == 0 {
-		return nil, nil
-	}
-	return Find(candidates, marker, c.self(ctx)), nil
+	return candidates, nil
 }
 
 // self is the login of the token's account, or "" when GitHub does not say (installation tokens
