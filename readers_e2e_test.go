@@ -107,6 +107,23 @@ func TestE2EReaderBlocksTheSwitchUntilListed(t *testing.T) {
 	if code, out = e.sseguard(nil, "apply", "--policy", pol); code != 1 {
 		t.Fatalf("apply with the reader blocker = %d, want 1\n%s", code, out)
 	}
+	// The action: the pull request's run shows the reader and its blocker in the job summary;
+	// the push to main applies nothing.
+	r := newRunner(e)
+	if err := os.WriteFile(filepath.Join(r.ws, "sseguard.yaml"), []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]string{"policy": "sseguard.yaml"}
+	if code, out := r.run("pull_request", "refs/pull/7/merge", in); code != 1 {
+		t.Errorf("pull_request with the reader blocker = %d, want 1\n%s", code, out)
+	}
+	if s := r.summaryText(); !strings.Contains(s, "#### Readers and replication") || !strings.Contains(s, "reader-cannot-decrypt") ||
+		!strings.Contains(s, "player") || !strings.Contains(s, "CANNOT use the key") {
+		t.Errorf("the job summary does not show the reader and its blocker:\n%s", s)
+	}
+	if code, out := r.run("push", "refs/heads/main", in); code != 1 {
+		t.Errorf("push to main with the reader blocker = %d, want 1\n%s", code, out)
+	}
 	if alg, _ := encryptionOf(e, e.env, bucket); alg != "AES256" || e.keysTagged(alias) != 0 {
 		t.Fatalf("apply changed a blocked bucket: %s, %d keys", alg, e.keysTagged(alias))
 	}
