@@ -1,4 +1,11 @@
 # sseguard's container action image. The runner builds it from this file on each job.
+#
+# Base images: a tag can be moved to other content, a digest cannot. Pin each FROM as
+# IMAGE:TAG@sha256:DIGEST (the tag stays for people and for Dependabot, whose docker ecosystem,
+# .github/dependabot.yml, then updates the digest with the tag); read the digest of the tag's
+# multi-platform index with `docker buildx imagetools inspect IMAGE:TAG --format '{{json .Manifest.Digest}}'`.
+# The digests are not written here yet: none could be read from a registry where this file was
+# last changed, and a digest copied from elsewhere unverified would be a guess.
 
 FROM golang:1.26 AS build
 WORKDIR /src

@@ -57,29 +57,39 @@ func (e *e2e) in(env []string, args ...string) map[string]any {
 	return e.aws(args...)
 }
 
-// memberRole creates the role sseguard assumes in an account, trusting the home account with an
-// external id (or trust as given), and holds its sessions to the policy sseguard generates for
-// that account.
-func (e *e2e) memberRole(env []string, account, trust, policyFile string) string {
+// memberRoles creates the two roles sseguard assumes in an account, its plan role and its apply
+// role, each trusting as given (trust(kind) for "plan" and "apply"), and holds their sessions to
+// the policies sseguard generates for that account (`iam-policy --role plan|apply --account`).
+func (e *e2e) memberRoles(env []string, account string, trust func(kind string) string, policyFile string) (planRole, applyRole string) {
 	e.t.Helper()
-	name := e.name("sseguard")
-	e.in(env, "iam", "create-role", "--role-name", name, "--assume-role-policy-document", trust)
-	arn := fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
-	out, err := exec.Command(genBinary, "iam-policy", "--role", "apply", "--policy", policyFile, "--account", account).Output()
-	if err != nil {
-		e.t.Fatalf("sseguard iam-policy --account %s: %v", account, err)
+	arns := map[string]string{}
+	for _, kind := range []string{"plan", "apply"} {
+		name := e.name("sseguard-" + kind)
+		e.in(env, "iam", "create-role", "--role-name", name, "--assume-role-policy-document", trust(kind))
+		arn := fmt.Sprintf("arn:aws:iam::%s:role/%s", account, name)
+		out, err := exec.Command(genBinary, "iam-policy", "--role", kind, "--policy", policyFile, "--account", account).Output()
+		if err != nil {
+			e.t.Fatalf("sseguard iam-policy --role %s --account %s: %v", kind, account, err)
+		}
+		if err := layer.SetRolePolicy(arn, string(out)); err != nil {
+			e.t.Fatalf("the generated %s policy for %s: %v\n%s", kind, account, err, out)
+		}
+		arns[kind] = arn
 	}
-	if err := layer.SetRolePolicy(arn, string(out)); err != nil {
-		e.t.Fatalf("the generated policy for %s: %v\n%s", account, err, out)
-	}
-	return arn
+	return arns["plan"], arns["apply"]
+}
+
+// memberSession reports whether principal is a session of one of this test's member roles.
+func (e *e2e) memberSession(principal string) bool {
+	return strings.Contains(principal, ":assumed-role/"+e.name("sseguard-plan")+"/") ||
+		strings.Contains(principal, ":assumed-role/"+e.name("sseguard-apply")+"/")
 }
 
 // memberRefusals are requests the layer refused sessions of sseguard's member roles.
 func (e *e2e) memberRefusals() []string {
 	var out []string
 	for _, a := range layer.Refused() {
-		if strings.Contains(a.Principal, ":assumed-role/"+e.name("sseguard")+"/") && strings.Contains(a.Reason, "identity-based policy") {
+		if e.memberSession(a.Principal) && strings.Contains(a.Reason, "identity-based policy") {
 			out = append(out, a.Principal+" "+a.Action+" "+a.Resource+": "+a.Reason)
 		}
 	}
@@ -105,12 +115,15 @@ func TestE2EAccounts(t *testing.T) {
 	e.in(memberEnv, "s3api", "create-bucket", "--bucket", member)
 	e.in(refusesEnv, "s3api", "create-bucket", "--bucket", far)
 	alias := e.alias("media")
-	role := func(acct string) string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", acct, e.name("sseguard")) }
+	role := func(acct, kind string) string {
+		return fmt.Sprintf("arn:aws:iam::%s:role/%s", acct, e.name("sseguard-"+kind))
+	}
 	accounts := fmt.Sprintf(`accounts:
   - id: "%s"
-    role_arn: %s
+    plan_role_arn: %s
+    apply_role_arn: %s
     external_id: media-prod
-`, accMember, role(accMember))
+`, accMember, role(accMember, "plan"), role(accMember, "apply"))
 	buckets := fmt.Sprintf(`buckets:
   - name: %s
     encryption: sse-kms
@@ -121,9 +134,11 @@ func TestE2EAccounts(t *testing.T) {
     kms_key: %s
 `, home, alias, member, accMember, alias)
 	pf := e.policy("version: 1\nregion: us-east-1\n" + accounts + buckets)
-	trustHome := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + motoserver.Account +
-		`:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"media-prod"}}}]}`
-	e.memberRole(memberEnv, accMember, trustHome, pf)
+	trustHome := func(string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + motoserver.Account +
+			`:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"media-prod"}}}]}`
+	}
+	e.memberRoles(memberEnv, accMember, trustHome, pf)
 
 	// plan: one plan, grouped by account; the same alias in both accounts is two keys to create.
 	jsonPath := filepath.Join(e.dir, "plan.json")
@@ -172,11 +187,13 @@ func TestE2EAccounts(t *testing.T) {
 
 	// An account whose role's trust refuses the home account blocks its own bucket only: the home
 	// account's new bucket is still applied.
-	trustOther := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}`
-	accounts2 := accounts + fmt.Sprintf("  - id: \"%s\"\n    role_arn: %s\n", accRefuses, role(accRefuses))
+	trustOther := func(string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}`
+	}
+	accounts2 := accounts + fmt.Sprintf("  - id: \"%s\"\n    plan_role_arn: %s\n    apply_role_arn: %s\n", accRefuses, role(accRefuses, "plan"), role(accRefuses, "apply"))
 	buckets2 := buckets + fmt.Sprintf("  - name: %s\n    encryption: sse-kms\n    kms_key: %s\n  - name: %s\n    account: \"%s\"\n    encryption: sse-s3\n", home2, alias, far, accRefuses)
 	pf2 := e.policy("version: 1\nregion: us-east-1\n" + accounts2 + buckets2)
-	e.memberRole(refusesEnv, accRefuses, trustOther, pf2)
+	e.memberRoles(refusesEnv, accRefuses, trustOther, pf2)
 	code, out = e.sseguard(nil, "apply", "--policy", pf2, "--json", jsonPath)
 	if code != 1 {
 		t.Errorf("apply with an unreachable account = %d, want 1 (blocker)\n%s", code, out)
@@ -217,7 +234,7 @@ func TestE2EAccounts(t *testing.T) {
 	// TestMain's check of destructive requests knows sseguard by its access key; in member
 	// accounts sseguard signs with its sessions' keys, checked here.
 	for _, a := range layer.Actions() {
-		if strings.Contains(a.Principal, ":assumed-role/"+e.name("sseguard")+"/") &&
+		if e.memberSession(a.Principal) &&
 			(slices.Contains(awstest.Destructive, a.Action) || slices.Contains(awstest.Destructive, a.Operation)) {
 			t.Errorf("sseguard sent a destructive request in a member account: %s %s %s", a.Principal, a.Action, a.Resource)
 		}

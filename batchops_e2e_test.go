@@ -58,11 +58,13 @@ buckets:
 	return s
 }
 
-// run runs sseguard with the role's generated IAM policy and S3 Control sent to the stand-in.
+// run runs sseguard with the role's generated IAM policy and S3 Control sent to the stand-in
+// through the strict layer, which checks each jobs request against that policy (rule 13).
 func (s *batchScene) run(role string, args ...string) (int, string) {
 	s.e.t.Helper()
 	s.e.grant(role, s.pol)
-	env := append(s.e.runEnv(), "AWS_ENDPOINT_URL_S3_CONTROL="+s.srv.URL)
+	layer.SetS3Control(s.e.key, s.srv.URL)
+	env := append(s.e.runEnv(), "AWS_ENDPOINT_URL_S3_CONTROL="+layer.URL)
 	return s.e.sseguard(env, args...)
 }
 

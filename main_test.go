@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -73,12 +75,7 @@ func TestMain(m *testing.M) {
 	if code == 0 {
 		var bad []awstest.Action
 		for _, a := range layer.Actions() {
-			if strings.HasPrefix(a.AccessKeyID, sseguardKeyPrefix) && slices.Contains(awstest.Destructive, a.Action) {
-				bad = append(bad, a)
-			}
-		}
-		for _, a := range layer.Actions() {
-			if strings.HasPrefix(a.AccessKeyID, sseguardKeyPrefix) && slices.Contains(awstest.Destructive, a.Operation) {
+			if _, ours := sseguardKeys.Load(a.AccessKeyID); ours && (slices.Contains(awstest.Destructive, a.Action) || slices.Contains(awstest.Destructive, a.Operation)) {
 				bad = append(bad, a)
 			}
 		}
@@ -92,8 +89,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// sseguardKeyPrefix starts the access key id every sseguard run uses; setup and checks use others.
-const sseguardKeyPrefix = "AKIASSEGUARD"
+// sseguardKeys holds the access key id every sseguard run uses (one per test); setup and checks
+// use others.
+var sseguardKeys sync.Map
 
 var testSeq atomic.Int64
 
@@ -119,7 +117,15 @@ func newE2E(t *testing.T) *e2e {
 	t.Parallel()
 	n := testSeq.Add(1)
 	ns := fmt.Sprintf("t%03d", n)
-	e := &e2e{t: t, ns: ns, dir: t.TempDir(), key: fmt.Sprintf("%s%08d", sseguardKeyPrefix, n)}
+	e := &e2e{t: t, ns: ns, dir: t.TempDir()}
+	// sseguard runs as an IAM user of its own, as it would with an access key in AWS: a principal
+	// key policies can name (the keys it creates name it).
+	key, err := layer.NewUser(context.Background(), "sseguard-"+ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.key = key
+	sseguardKeys.Store(key, true)
 	e.env = append(os.Environ(), layer.EnvWithKey(fmt.Sprintf("AKIAADMIN%011d", n), "admin")...)
 	return e
 }
@@ -551,4 +557,12 @@ func TestE2EPlanJSONOnStdoutIsPureJSON(t *testing.T) {
 	if r := e.refused(); len(r) > 0 {
 		t.Errorf("refused under the generated plan policy:\n%s", awstest.FormatActions(r))
 	}
+}
+
+// awsRawWith runs the AWS CLI with env and returns its stdout, or its stderr with the error.
+func (e *e2e) awsRawWith(env []string, args ...string) ([]byte, error) {
+	saved := e.env
+	e.env = env
+	defer func() { e.env = saved }()
+	return e.awsRaw(args...)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +151,56 @@ func TestE2EPRComment(t *testing.T) {
 	}
 	if all := gh.Comments(prcPR); len(all) != 3 || all[0].EditCount != 0 {
 		t.Errorf("comments on the pull request: %+v, want the reviewer's untouched, the planted one and sseguard's", all)
+	}
+}
+
+// The comment is sseguard's alone: another app's bot (any GitHub App installed on the repository
+// may comment) writes a comment starting with sseguard's marker and claiming the account is in
+// sync; a run with the job's GITHUB_TOKEN leaves it alone, writes its own comment as
+// github-actions[bot], says in the log which comment it ignored, and does not believe the fake
+// "in sync" (no "back in sync" line). With comment-author naming the app's bot (a workflow that
+// comments with that app's token), that comment is the one updated.
+func TestE2EPRCommentIgnoresOtherBots(t *testing.T) {
+	e := newE2E(t)
+	bucket, alias := e.name("media-bots"), e.alias("bots")
+	e.aws("s3api", "create-bucket", "--bucket", bucket)
+	r := newRunner(e)
+	const policy = "sseguard.yaml"
+	if err := os.WriteFile(filepath.Join(r.ws, policy), []byte("version: 1\nbuckets:\n  - name: "+bucket+"\n    encryption: sse-kms\n    kms_key: "+alias+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.Start(t, "acme", "media")
+	gh.AddToken("ghs_job", githubtest.Installation)
+	gh.AddToken("ghs_app", githubtest.Token{Login: "deploy-helper[bot]", Type: "Bot", Write: true})
+	fake := prcomment.Marker(policy) + "\n<!-- sseguard:status:in-sync -->\n✅ In sync, merge away"
+	planted := gh.Seed(prcPR, "deploy-helper[bot]", "Bot", fake)
+	env := []string{"GITHUB_API_URL=" + gh.URL, "GITHUB_SERVER_URL=https://github.com", "GITHUB_RUN_ID=4243"}
+
+	code, out := r.prcRun("pull_request", "refs/pull/7/merge", map[string]string{"policy": policy, "github-token": "ghs_job"}, env)
+	if code != 0 {
+		t.Fatalf("pull_request = %d\n%s", code, out)
+	}
+	cs := prcComments(gh, policy)
+	if len(cs) != 2 || cs[0].ID != planted || cs[0].Body != fake || cs[0].EditCount != 0 {
+		t.Fatalf("marker comments %+v: want the other bot's untouched and one of sseguard's", cs)
+	}
+	if cs[1].Login != "github-actions[bot]" || !strings.Contains(cs[1].Body, "<!-- sseguard:status:drift -->") || strings.Contains(cs[1].Body, "Back in sync") {
+		t.Errorf("sseguard's comment %+v: want github-actions[bot]'s, drift, no 'back in sync'", cs[1])
+	}
+	if want := fmt.Sprintf("left comment %d by deploy-helper[bot] (Bot) alone", planted); !strings.Contains(out, want) {
+		t.Errorf("the log does not say which comment was ignored (%q):\n%s", want, out)
+	}
+
+	// The workflow that comments with that app's token names its bot: its comment is the one.
+	in := map[string]string{"policy": policy, "github-token": "ghs_app", "comment-author": "deploy-helper[bot]"}
+	if code, out = r.prcRun("pull_request", "refs/pull/7/merge", in, env); code != 0 {
+		t.Fatalf("pull_request with comment-author = %d\n%s", code, out)
+	}
+	cs = prcComments(gh, policy)
+	if len(cs) != 2 || cs[0].ID != planted || cs[0].EditCount != 1 || cs[1].EditCount != 0 {
+		t.Errorf("with comment-author deploy-helper[bot], marker comments %+v: want that bot's updated and github-actions[bot]'s left", cs)
+	}
+	if !strings.Contains(out, fmt.Sprintf("left comment %d by github-actions[bot] (Bot) alone", cs[1].ID)) {
+		t.Errorf("the log does not name github-actions[bot]'s comment as ignored:\n%s", out)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // End-to-end tests of issue 21: a bucket's readers and its replication are checked before its key
 // changes. The reader is a role of a trusted account, created there with that account's own
 // credentials and held to its own IAM policy by the layer (rule 7), which judges a read of an
-// SSE-KMS object of another account with both accounts' policies (rule 12).
+// SSE-KMS object of another account with both accounts' policies (rule 14).
 
 // readerRole creates a role in account acct (env: that account's administrator) that the account
 // may assume, holds its sessions to policy, and returns its ARN and an environment acting as a

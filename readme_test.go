@@ -58,6 +58,10 @@ var readmeIAMCommands = []string{
 	"iam-policy --role apply --policy policy.example.yaml",
 	"iam-policy --role plan --policy policy.example.yaml --trust --repo OWNER/REPO",
 	"iam-policy --role apply --policy policy.example.yaml --trust --repo OWNER/REPO",
+	"iam-policy --role apply --policy policy.example.yaml --trust --repo OWNER@123456/REPO@456789",
+	"iam-policy --role plan --policy examples/accounts.yaml",
+	"iam-policy --role plan --policy examples/accounts.yaml --account 111122223333",
+	"iam-policy --role plan --policy examples/accounts.yaml --trust --account 111122223333 --assumed-by arn:aws:iam::123456789012:role/sseguard-plan",
 }
 
 // TestREADMEIAMPolicies keeps the README's IAM section equal to what `sseguard iam-policy` prints:

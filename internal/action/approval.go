@@ -12,6 +12,7 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // Apply only what the pull request showed. On a push to the apply branch, before anything is
@@ -65,10 +66,15 @@ func (o *output) approvalGate(ctx context.Context, in Inputs, gh *githubactions.
 		ctx, cancel := context.WithTimeout(ctx, commentTimeout)
 		defer cancel()
 		sha := gh.SHA
-		got, err := client.ApprovedPlan(ctx, owner, repo, sha, in.ApplyBranch, prcomment.Marker(in.PolicyRel))
+		got, err := client.ApprovedPlan(ctx, owner, repo, sha, in.ApplyBranch, prcomment.Marker(in.PolicyRel), in.Comment.Author)
 		short := sha
 		if len(short) > 12 {
 			short = short[:12]
+		}
+		for _, ig := range got.Ignored {
+			// Logins come from GitHub; still, nothing printed may become a workflow command.
+			o.info(sanitize.Line(fmt.Sprintf("Pull request #%d: comment %d by %s (%s) starts with sseguard's marker for %s but was not written by %s: not read as an approval",
+				got.PR, ig.ID, ig.Login, ig.Type, in.PolicyRel, got.Author)))
 		}
 		switch {
 		case err != nil:
@@ -76,7 +82,7 @@ func (o *output) approvalGate(ctx context.Context, in Inputs, gh *githubactions.
 		case got.PR == 0:
 			return unchecked(fmt.Sprintf("commit %s came from no pull request merged into %s", short, in.ApplyBranch))
 		case !got.Comment:
-			return o.unapproved(in, fmt.Sprintf("pull request #%d has no sseguard comment for %s written by the identity this token acts as, so no plan was approved there", got.PR, in.PolicyRel), nil)
+			return o.unapproved(in, fmt.Sprintf("pull request #%d has no sseguard comment for %s written by %s (the account the token writes as), so no plan was approved there", got.PR, in.PolicyRel, got.Author), nil)
 		case !got.HasApproval:
 			return o.unapproved(in, fmt.Sprintf("sseguard's comment on pull request #%d shows no plan to approve (its last run stopped before it had one, or an older sseguard wrote it)", got.PR), nil)
 		}

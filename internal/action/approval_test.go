@@ -104,7 +104,8 @@ func TestRunPushAppliesOnlyTheApprovedPlan(t *testing.T) {
 				srv.Seed(mergedPR, "mallory", "User", approvedComment(t, driftPlan()))
 				srv.Seed(mergedPR, "other-app[bot]", "Bot", approvedComment(t, driftPlan()))
 			},
-			logs: []string{"pull request #42 has no sseguard comment for infra/sseguard.yaml written by the identity this token acts as"}},
+			logs: []string{"pull request #42 has no sseguard comment for infra/sseguard.yaml written by github-actions[bot] (the account the token writes as)",
+				"comment 1001 by mallory (User) starts with sseguard's marker for infra/sseguard.yaml but was not written by github-actions[bot]: not read as an approval"}},
 		"a push no pull request introduced": {event: "push", noPR: true, applied: true,
 			logs:    []string{"No approved plan was checked: commit 0d1a26e67d8f came from no pull request merged into main."},
 			summary: []string{"> [!NOTE]\n> No approved plan was checked"}},

@@ -26,7 +26,14 @@ type CommentInputs struct {
 	// Token is the github-token input (action.yml defaults it to the job's GITHUB_TOKEN). Empty
 	// means no comment: outside a runner there is none to use.
 	Token string
+	// Author is the comment-author input: the login the token writes as; "" lets prcomment find
+	// it (the token's own account, else github-actions[bot]).
+	Author string
 }
+
+// loginRE is a GitHub login (letters, digits, single hyphens; up to 39 characters), or a GitHub
+// App's bot user (its slug followed by "[bot]").
+var loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9]|-[A-Za-z0-9]){0,38}(\[bot\])?$`)
 
 // readCommentInputs reads comment-on-pr and github-token.
 func readCommentInputs(a *githubactions.Action) (CommentInputs, []error) {
@@ -40,6 +47,12 @@ func readCommentInputs(a *githubactions.Action) (CommentInputs, []error) {
 		c.Off = !b
 	}
 	c.Token = a.GetInput("github-token")
+	if v := a.GetInput("comment-author"); v != "" {
+		if !loginRE.MatchString(v) {
+			errs = append(errs, fmt.Errorf("input comment-author is %q: it must be a GitHub login (octocat) or a GitHub App's bot (my-app[bot])", v))
+		}
+		c.Author = v
+	}
 	return c, errs
 }
 
@@ -106,7 +119,12 @@ func (o *output) comment(ctx context.Context, in Inputs, gh *githubactions.GitHu
 	ctx, cancel := context.WithTimeout(ctx, commentTimeout)
 	defer cancel()
 	res, err := client.Upsert(ctx, prcomment.PullRequest{Owner: owner, Repo: repo, Number: number}, prcomment.Marker(opts.PolicyPath),
-		func(previous string) string { return render(opts, previous) })
+		in.Comment.Author, func(previous string) string { return render(opts, previous) })
+	for _, ig := range res.Ignored {
+		// Logins come from GitHub; still, nothing printed may become a workflow command.
+		o.info(sanitize.Line(fmt.Sprintf("Pull request #%d: left comment %d by %s (%s) alone: it starts with sseguard's marker for %s but was not written by %s",
+			number, ig.ID, ig.Login, ig.Type, in.PolicyRel, res.Author)))
+	}
 	var perr *prcomment.Error
 	switch {
 	case errors.As(err, &perr) && perr.Denied():

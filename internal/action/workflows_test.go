@@ -95,7 +95,7 @@ func TestActionMetadata(t *testing.T) {
 	}
 	wantInputs := map[string]string{"policy": DefaultPolicy, "mode": string(ModeAuto), "apply-branch": "", "fail-on-drift": "false", "json-file": "",
 		"concurrency": "", "max-objects": "", "max-duration": "", "requests-per-second": "", "redact-account-id": "false",
-		"comment-on-pr": "true", "github-token": "${{ github.token }}", "on-plan-change": string(OnPlanChangeRefuse)}
+		"comment-on-pr": "true", "github-token": "${{ github.token }}", "comment-author": "", "on-plan-change": string(OnPlanChangeRefuse)}
 	for name, in := range meta.Inputs {
 		want, ok := wantInputs[name]
 		switch {

@@ -82,6 +82,11 @@ type Applier struct {
 	// OnResult, when set, is called with each change and its result as soon as it is known (the
 	// pipeline renders them as they happen through package report).
 	OnResult func(plan.Change, plan.Result)
+	// ApplyRole is the IAM principal this apply runs as, named in the policy of every key it
+	// creates (iampolicy.ApplyStatement) so that naming, rotating and adopting the key need no IAM
+	// grant; "" when the caller cannot be named in a key policy (the statement is then left out).
+	// It must be in Owner's account.
+	ApplyRole string
 }
 
 // Apply executes every change of p in order and returns one result per change, in order. A
@@ -301,12 +306,16 @@ func (a *Applier) createKey(ctx context.Context, c plan.Change) (arn, note strin
 	if len(passed) > 0 {
 		note = " (not adopted: " + strings.Join(passed, "; ") + ")"
 	}
+	policyText, err := a.newKeyPolicy(k.Policy)
+	if err != nil {
+		return "", note, fmt.Errorf("the planned key policy for %s: %w", k.Alias, err)
+	}
 	verb := "created"
 	if keyID != "" {
 		// An earlier run created it and failed to name it: give it the planned policy and use it.
 		verb = "adopted"
-		if k.Policy != "" {
-			if _, err := kc.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default"), Policy: aws.String(k.Policy)}); err != nil {
+		if policyText != "" {
+			if _, err := kc.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default"), Policy: aws.String(policyText)}); err != nil {
 				return arn, note, fmt.Errorf("adopt key %s (created earlier for %s): put its key policy: %w", arn, k.Alias, err)
 			}
 		}
@@ -317,8 +326,8 @@ func (a *Applier) createKey(ctx context.Context, c plan.Change) (arn, note strin
 			KeyUsage:    kmstypes.KeyUsageTypeEncryptDecrypt,
 			Tags:        append(tags(k.Tags), kmstypes.Tag{TagKey: aws.String(AliasTag), TagValue: aws.String(k.Alias)}),
 		}
-		if k.Policy != "" {
-			in.Policy = aws.String(k.Policy)
+		if policyText != "" {
+			in.Policy = aws.String(policyText)
 		}
 		out, err := kc.CreateKey(ctx, in)
 		if err != nil {
@@ -335,13 +344,49 @@ func (a *Applier) createKey(ctx context.Context, c plan.Change) (arn, note strin
 	return arn, note, nil
 }
 
+// newKeyPolicy is the planned policy of a new key with the apply role named in it: the
+// placeholder replaced by ApplyRole, or the statement left out when there is none to name.
+func (a *Applier) newKeyPolicy(planned string) (string, error) {
+	if !strings.Contains(planned, iampolicy.ApplyRolePlaceholder) {
+		return planned, nil
+	}
+	doc, err := iampolicy.Parse(planned)
+	if err != nil {
+		return "", err
+	}
+	principal := a.ApplyRole
+	if principal != "" && a.Owner != "" && iampolicy.AccountOf(principal) != a.Owner {
+		return "", fmt.Errorf("the apply role %s is not in account %s, whose key this is", principal, a.Owner)
+	}
+	kept := doc.Statements[:0]
+	for _, st := range doc.Statements {
+		if st.Sid == iampolicy.SidApplyRole {
+			if principal == "" {
+				continue
+			}
+			st = iampolicy.ApplyStatement(principal)
+		}
+		kept = append(kept, st)
+	}
+	doc.Statements = kept
+	text, err := doc.JSON()
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(text, "${sseguard:") {
+		return "", errors.New("it still holds a placeholder after substitution")
+	}
+	return text, nil
+}
+
 // adoptable finds a key an earlier run created for alias but could not name: tagged AliasTag =
 // alias and exactly what sseguard creates — customer managed, Enabled, single-Region, key material
 // from KMS, no alias, a key policy of only the account root statement and sseguard's own
-// statements, and no grants. Anything else tagged that way is not adopted (someone may have tagged
-// a key of theirs, or changed it since): passed says which keys and why, and a new key is created.
-// A key whose tags cannot be read (access denied: another principal's key) is not ours. Any other
-// error is returned: without knowing, a second key could be created.
+// statements, naming this apply role (when it can be named), and no grants. Anything else tagged
+// that way is not adopted (anyone who may tag keys can tag a key of theirs, or it was changed
+// since): passed says which keys and why, and a new key is created. A key whose tags or policy
+// cannot be read (access denied: another principal's key) is not ours. Any other error is
+// returned: without knowing, a second key could be created.
 func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID, arn string, passed []string, err error) {
 	pages := kms.NewListKeysPaginator(kc, &kms.ListKeysInput{})
 	for pages.HasMorePages() {
@@ -364,7 +409,7 @@ func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID
 			case !tagged:
 				continue
 			}
-			why, err := notAdoptable(ctx, kc, id)
+			why, err := notAdoptable(ctx, kc, id, a.ApplyRole)
 			if err != nil {
 				return "", "", nil, fmt.Errorf("check key %s: %w", id, err)
 			}
@@ -382,8 +427,9 @@ func (a *Applier) adoptable(ctx context.Context, kc KMSAPI, alias string) (keyID
 	return "", "", passed, nil
 }
 
-// notAdoptable says why a tagged key is not one sseguard created and left unnamed, or "".
-func notAdoptable(ctx context.Context, kc KMSAPI, id string) (string, error) {
+// notAdoptable says why a tagged key is not one sseguard created (as applyRole, when set) and left
+// unnamed, or "".
+func notAdoptable(ctx context.Context, kc KMSAPI, id, applyRole string) (string, error) {
 	d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
 	if err != nil {
 		return "", err
@@ -409,6 +455,9 @@ func notAdoptable(ctx context.Context, kc KMSAPI, id string) (string, error) {
 		return "it already has an alias (" + aws.ToString(aliases.Aliases[0].AliasName) + ")", nil
 	}
 	pol, err := kc.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default")})
+	if awserr.IsAccessDenied(err) {
+		return "its key policy may not be read by this role (sseguard's keys let their apply role read it)", nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -425,6 +474,9 @@ func notAdoptable(ctx context.Context, kc KMSAPI, id string) (string, error) {
 			}
 			return fmt.Sprintf("its key policy holds a statement sseguard does not write (%s)", sid), nil
 		}
+	}
+	if applyRole != "" && !iampolicy.NamesApplyRole(doc, applyRole) {
+		return fmt.Sprintf("its key policy does not name %s in sseguard's statement %s, as the keys sseguard creates as that role do", applyRole, iampolicy.SidApplyRole), nil
 	}
 	grants, err := kc.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(id)})
 	if err != nil {

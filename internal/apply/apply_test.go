@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -17,6 +18,7 @@ import (
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
 )
@@ -287,5 +289,79 @@ func TestBucketPolicyIsReadAgainAndDeletedNotEmptied(t *testing.T) {
 	got, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(bucketB)})
 	if err != nil || !strings.Contains(aws.ToString(got.Policy), "TheirEdit") {
 		t.Errorf("b's policy was overwritten: %v %v", got, err)
+	}
+}
+
+// The apply role is named in the policy of every key apply creates (the plan's placeholder
+// replaced), and a key tagged for the alias is adopted only when its policy names that role as
+// sseguard's statement does: a key with the root statement alone, tagged by anyone who may tag,
+// is passed over.
+func TestCreateKeyNamesTheApplyRole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := awsClients(t)
+	kc := c.KMS("us-east-1")
+	applyRole := "arn:aws:iam::123456789012:role/" + unique("sseguard-apply")
+	admin, _ := awsclient.ForEndpoint(ctx, layer.URL)
+	if _, err := admin.IAM().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(applyRole[strings.LastIndex(applyRole, "/")+1:]),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	spec := iampolicy.KeyPolicySpec{Account: "123456789012", ApplyRole: iampolicy.ApplyRolePlaceholder}
+	planned, err := iampolicy.KeyPolicy(spec).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	media := unique("alias/media")
+	tag := []kmstypes.Tag{{TagKey: aws.String(apply.AliasTag), TagValue: aws.String(media)}}
+	rootOnly, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Tags: tag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/" + media, Kind: plan.CreateKey, Alias: media,
+		Region: "us-east-1", Key: &plan.NewKey{Alias: media, Description: "d", Policy: planned}}}}
+	a := &apply.Applier{Clients: clients{c}, Owner: "123456789012", ApplyRole: applyRole}
+	r := a.Apply(ctx, p)[0]
+	if r.Outcome != plan.Done || !strings.Contains(r.Detail, "not adopted") || !strings.Contains(r.Detail, aws.ToString(rootOnly.KeyMetadata.KeyId)) {
+		t.Fatalf("result = %+v, want a new key, the root-only tagged key passed over", r)
+	}
+	policyOf := func(alias string) string {
+		t.Helper()
+		d, err := kc.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(alias)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := kc.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: d.KeyMetadata.KeyId, PolicyName: aws.String("default")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(got.Policy)
+	}
+	text := policyOf(media)
+	doc, err := iampolicy.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !iampolicy.NamesApplyRole(doc, applyRole) || strings.Contains(text, "${sseguard:") {
+		t.Errorf("the new key's policy does not name %s in place of the placeholder:\n%s", applyRole, text)
+	}
+
+	// Another account's principal is never written; with no principal to name, the statement is
+	// left out.
+	other := &apply.Applier{Clients: clients{c}, Owner: "123456789012", ApplyRole: "arn:aws:iam::999988887777:role/x"}
+	x := unique("alias/x")
+	p2 := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/" + x, Kind: plan.CreateKey, Alias: x,
+		Region: "us-east-1", Key: &plan.NewKey{Alias: x, Description: "d", Policy: planned}}}}
+	if r := other.Apply(ctx, p2)[0]; r.Outcome != plan.Failed || !strings.Contains(r.Error, "not in account") {
+		t.Errorf("an apply role of another account: %+v, want refused", r)
+	}
+	bare := unique("alias/bare")
+	p3 := &plan.Plan{Changes: []plan.Change{{ID: "create-key/us-east-1/" + bare, Kind: plan.CreateKey, Alias: bare,
+		Region: "us-east-1", Key: &plan.NewKey{Alias: bare, Description: "d", Policy: planned}}}}
+	if r := (&apply.Applier{Clients: clients{c}, Owner: "123456789012"}).Apply(ctx, p3)[0]; r.Outcome != plan.Done {
+		t.Fatalf("no apply role: %+v", r)
+	}
+	if text := policyOf(bare); strings.Contains(text, iampolicy.SidApplyRole) {
+		t.Errorf("with no apply role to name, the statement was written:\n%s", text)
 	}
 }

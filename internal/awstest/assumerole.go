@@ -54,22 +54,21 @@ func (l *Layer) refuseAssumeRole(w http.ResponseWriter, c *call) bool {
 	return true
 }
 
-// assumeRoleProblem says why the role cannot be assumed by the caller, or "".
-func (l *Layer) assumeRoleProblem(ctx context.Context, c *call) string {
-	roleARN := c.form.Get("RoleArn")
+// roleTrust reads the trust policy of the role roleARN in its own account (with credentials moto
+// maps to that account), or says why it cannot.
+func (l *Layer) roleTrust(ctx context.Context, c *call, roleARN string) (*iampolicy.Document, string) {
 	a, ok := parseARN(roleARN)
 	if !ok || a.service != "iam" || !strings.HasPrefix(a.resource, "role/") {
-		return "not a role ARN"
+		return nil, "not a role ARN"
 	}
 	name := a.resource[strings.LastIndexByte(a.resource, '/')+1:]
-	// The role is read in its own account, with credentials moto maps to that account.
 	body, err := l.motoQuery(ctx, l.akidForAccount(ctx, c, a.account), "iam",
 		url.Values{"Action": {"GetRole"}, "RoleName": {name}, "Version": {"2010-05-08"}})
 	if err != nil {
-		return "the role does not exist in account " + a.account
+		return nil, "the role does not exist in account " + a.account
 	}
 	if got := xmlField(body, "Arn"); got != roleARN {
-		return fmt.Sprintf("the role's ARN is %s", got)
+		return nil, fmt.Sprintf("the role's ARN is %s", got)
 	}
 	trust := xmlField(body, "AssumeRolePolicyDocument")
 	if !strings.HasPrefix(strings.TrimSpace(trust), "{") {
@@ -80,7 +79,17 @@ func (l *Layer) assumeRoleProblem(ctx context.Context, c *call) string {
 	}
 	doc, err := parseTrustPolicy(trust, roleARN)
 	if err != nil {
-		return "the role's trust policy cannot be read: " + err.Error()
+		return nil, "the role's trust policy cannot be read: " + err.Error()
+	}
+	return doc, ""
+}
+
+// assumeRoleProblem says why the role cannot be assumed by the caller, or "".
+func (l *Layer) assumeRoleProblem(ctx context.Context, c *call) string {
+	roleARN := c.form.Get("RoleArn")
+	doc, why := l.roleTrust(ctx, c, roleARN)
+	if doc == nil {
+		return why
 	}
 	reqCtx := l.baseContext(c)
 	if ext := c.form.Get("ExternalId"); ext != "" {

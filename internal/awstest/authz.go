@@ -220,84 +220,121 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 		reqCtx[k] = v
 	}
 	req := iampolicy.Request{Principal: c.principal, Action: q.action, Resource: q.resource, Context: reqCtx}
-	members := iampolicy.EvalOptions{AccountPrincipalMatchesMembers: true}
+	// Resource policies: the held bucket policy for S3, the key policy for KMS.
+	var bucketPolicy, keyPolicy *iampolicy.Document
+	owner := ""
+	if q.bucket != "" && strings.HasPrefix(q.action, "s3:") {
+		l.mu.Lock()
+		if bp, ok := l.st.policies[q.bucket]; ok {
+			bucketPolicy = bp.doc
+		}
+		l.mu.Unlock()
+		// The owner decides both the root user's policy actions and whether the request comes
+		// from another account (rule 14).
+		owner, _ = l.bucketOwner(c, q.bucket)
+	}
+	if q.keyARN != "" {
+		keyPolicy = l.keyPolicy(ctx, c, q.keyARN)
+	}
+	v := decide(req, idDoc, resources{bucketPolicy: bucketPolicy, bucketOwner: owner, keyPolicy: keyPolicy, keyARN: q.keyARN})
+	if v.allowed {
+		return
+	}
 	who := c.principal
 	if who == "" {
 		who = "anonymous"
 	}
-	denied := func(kind string) {
-		q.allowed = false
-		q.reason = fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s with an explicit deny in %s", who, q.action, quoteRes(c, q.resource), kind)
-	}
-	notAllowed := func(kind string) {
-		q.allowed = false
-		q.reason = fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no %s allows the %s action", who, q.action, quoteRes(c, q.resource), kind, q.action)
-	}
-
-	// Resource policies: the held bucket policy for S3, the key policy for KMS.
-	resourceAllows := false
-	// resourceAllowsAccount: the resource policy allows the caller or, delegating to its
-	// account's IAM policies, its account (what a request from another account needs, rule 12).
-	resourceAllowsAccount := false
-	cross := false
-	if q.bucket != "" && strings.HasPrefix(q.action, "s3:") && !bucketPolicyAction(q.action) {
-		owner, known := l.bucketOwner(c, q.bucket)
-		cross = known && c.id.Account != "" && owner != c.id.Account
-		l.mu.Lock()
-		bp, ok := l.st.policies[q.bucket]
-		l.mu.Unlock()
-		if ok {
-			if res := bp.doc.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
-				denied("a resource-based policy")
-				q.detail = "bucket policy statements " + refs(res.Denied, res.MaybeDenied)
-				return
-			}
-			resourceAllows = bp.doc.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
-			resourceAllowsAccount = bp.doc.Explain(req, members).Decision == iampolicy.Allow
-		}
-	}
-	keyDelegates := true
-	if q.keyARN != "" {
-		acct := iampolicy.AccountOf(q.keyARN)
-		cross = acct != "" && c.id.Account != "" && acct != c.id.Account
-		kp := l.keyPolicy(ctx, c, q.keyARN)
-		if kp != nil {
-			if res := kp.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
-				denied("a resource-based policy")
-				q.detail = "key policy statements " + refs(res.Denied, res.MaybeDenied)
-				return
-			}
-			resourceAllows = kp.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
-			resourceAllowsAccount = kp.Explain(req, members).Decision == iampolicy.Allow
-			root := req
-			a, _ := parseARN(q.keyARN)
-			root.Principal = fmt.Sprintf("arn:%s:iam::%s:root", a.partition, acct)
-			keyDelegates = kp.Explain(root, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
-		}
-	}
-	if cross {
-		l.judgeCrossAccount(q, idDoc, req, resourceAllowsAccount, notAllowed, denied)
+	q.allowed, q.detail = false, v.detail
+	if v.explicit {
+		q.reason = fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s with an explicit deny in %s", who, q.action, quoteRes(c, q.resource), v.policy)
 		return
 	}
+	q.reason = fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no %s allows the %s action", who, q.action, quoteRes(c, q.resource), v.policy, q.action)
+}
+
+// verdict is the layer's decision on one request.
+type verdict struct {
+	allowed  bool
+	explicit bool   // refused by an explicit Deny
+	policy   string // the kind of policy that refused, worded as AWS's AccessDenied message words it
+	detail   string // which statements decided, for the record only
+}
+
+// resources are the resource policies that apply to a request.
+type resources struct {
+	bucketPolicy *iampolicy.Document // nil: no bucket policy applies
+	bucketOwner  string              // the bucket's account, when known
+	keyPolicy    *iampolicy.Document // nil: no key policy applies
+	keyARN       string              // the key the key policy belongs to
+}
+
+// decide judges req as AWS's same-account evaluation logic does, from the caller's identity
+// policy (nil: unrestricted, only explicit Denies refuse) and the bucket or key policy. An
+// explicit Deny in any of them refuses; else an Allow in the identity policy or the resource
+// policy allows, except that for a key the identity policy counts only when the key policy allows
+// the key's account (the root statement). The bucket owner account's root user is never refused
+// GetBucketPolicy, PutBucketPolicy or DeleteBucketPolicy by the bucket policy; anyone else is
+// ("PutBucketPolicy", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html:
+// "the root principal in a bucket owner's Amazon Web Services account can perform the
+// GetBucketPolicy, PutBucketPolicy, and DeleteBucketPolicy API actions, even if their bucket
+// policy explicitly denies the root principal's access"). It is pure, so that the independent
+// judge (judge_test.go) can compare it with iam-simulate.
+func decide(req iampolicy.Request, idDoc *iampolicy.Document, r resources) verdict {
+	members := iampolicy.EvalOptions{AccountPrincipalMatchesMembers: true}
+	bucketPolicy, keyPolicy, keyARN := r.bucketPolicy, r.keyPolicy, r.keyARN
+	if bucketPolicyAction(req.Action) && r.bucketOwner != "" && isRootOf(req.Principal, r.bucketOwner) {
+		bucketPolicy = nil
+	}
+	resourceAllows := false
+	// resourceAllowsAccount: the resource policy allows the caller or, delegating to its
+	// account's IAM policies, its account (what a request from another account needs, rule 14).
+	resourceAllowsAccount := false
+	caller := callerAccount(req)
+	cross := !bucketPolicyAction(req.Action) && r.bucketOwner != "" && caller != "" && r.bucketOwner != caller
+	if bucketPolicy != nil {
+		if res := bucketPolicy.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
+			return verdict{explicit: true, policy: "a resource-based policy", detail: "bucket policy statements " + refs(res.Denied, res.MaybeDenied)}
+		}
+		resourceAllows = bucketPolicy.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+		resourceAllowsAccount = bucketPolicy.Explain(req, members).Decision == iampolicy.Allow
+	}
+	keyDelegates := true
+	if keyARN != "" {
+		a, _ := parseARN(keyARN)
+		cross = caller != "" && a.account != "" && a.account != caller
+	}
+	if keyARN != "" && keyPolicy != nil {
+		if res := keyPolicy.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
+			return verdict{explicit: true, policy: "a resource-based policy", detail: "key policy statements " + refs(res.Denied, res.MaybeDenied)}
+		}
+		resourceAllows = keyPolicy.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+		resourceAllowsAccount = keyPolicy.Explain(req, members).Decision == iampolicy.Allow
+		root := req
+		a, _ := parseARN(keyARN)
+		root.Principal = fmt.Sprintf("arn:%s:iam::%s:root", a.partition, a.account)
+		keyDelegates = keyPolicy.Explain(root, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+	}
+	if cross {
+		return decideCrossAccount(req, idDoc, resourceAllowsAccount)
+	}
 	if idDoc == nil {
-		return // unrestricted: only explicit Denies refuse
+		return verdict{allowed: true}
 	}
 	res := idDoc.Explain(req, iampolicy.EvalOptions{})
 	switch {
 	case res.Decision == iampolicy.ExplicitDeny:
-		denied("an identity-based policy")
-		q.detail = "identity policy statements " + refs(res.Denied, res.MaybeDenied)
-	case q.keyARN != "":
+		return verdict{explicit: true, policy: "an identity-based policy", detail: "identity policy statements " + refs(res.Denied, res.MaybeDenied)}
+	case keyARN != "":
 		if !resourceAllows && !(keyDelegates && res.Decision == iampolicy.Allow) {
 			if keyDelegates {
-				notAllowed("identity-based policy")
-			} else {
-				notAllowed("resource-based policy")
+				return verdict{policy: "identity-based policy"}
 			}
+			return verdict{policy: "resource-based policy"}
 		}
 	case res.Decision != iampolicy.Allow && !resourceAllows:
-		notAllowed("identity-based policy")
+		return verdict{policy: "identity-based policy"}
 	}
+	return verdict{allowed: true}
 }
 
 func quoteRes(c *call, res string) string {
@@ -317,12 +354,17 @@ func refs(lists ...[]iampolicy.StatementRef) string {
 	return strings.Join(s, ", ")
 }
 
-// bucketPolicyAction reports the actions a bucket policy never refuses, so that a policy that
-// denies everything can still be read, replaced or deleted (as the bucket owner account's root
-// user can: "Bucket policies for Amazon S3",
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html).
+// bucketPolicyAction reports the actions a bucket policy never refuses the bucket owner
+// account's root user, so that a policy that denies everything can still be read, replaced or
+// deleted (see decide).
 func bucketPolicyAction(a string) bool {
 	return a == "s3:GetBucketPolicy" || a == "s3:PutBucketPolicy" || a == "s3:DeleteBucketPolicy"
+}
+
+// isRootOf reports whether principal is the root user of account.
+func isRootOf(principal, account string) bool {
+	a, ok := parseARN(principal)
+	return ok && a.service == "iam" && a.resource == "root" && a.account == account
 }
 
 // requirements maps a request to the IAM actions it needs.
@@ -334,6 +376,8 @@ func (l *Layer) requirements(ctx context.Context, c *call) []requirement {
 		return l.iamRequirements(ctx, c)
 	case "sts":
 		return stsRequirements(c)
+	case s3ControlService:
+		return l.s3ControlRequirements(c)
 	}
 	return l.s3Requirements(ctx, c)
 }
@@ -590,6 +634,9 @@ func stsRequirements(c *call) []requirement {
 		return []requirement{{action: "sts:GetCallerIdentity", resource: "*", free: true}}
 	case "AssumeRole":
 		return []requirement{{action: "sts:AssumeRole", resource: c.form.Get("RoleArn")}}
+	case "AssumeRoleWithWebIdentity":
+		// Signed by no AWS credentials: the token and the role's trust policy decide (rule 14).
+		return []requirement{{action: "sts:AssumeRoleWithWebIdentity", resource: c.form.Get("RoleArn"), free: true}}
 	}
 	return []requirement{{action: "sts:" + c.name, resource: "*"}}
 }

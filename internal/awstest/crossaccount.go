@@ -1,6 +1,6 @@
 package awstest
 
-// Rule 12 — requests from another account need both accounts' say.
+// Rule 14 — requests from another account need both accounts' say.
 //
 // moto (with its default of cross-account access allowed) lets a caller of one account read
 // another account's bucket, and the layer's same-account evaluation (rule 7) let a held bucket
@@ -25,28 +25,38 @@ package awstest
 // the layer counts as one its account's IAM policies allow everything (the layer's convention for
 // unrestricted keys); the resource's policy must still allow it.
 
-import "github.com/sseguard/sseguard/internal/iampolicy"
+import (
+	"strings"
 
-// judgeCrossAccount decides a requirement on a resource of another account than the caller's:
-// the resource policy must allow the caller or its account, and the caller's identity policy
-// (when it has one) must allow the action.
-func (l *Layer) judgeCrossAccount(q *requirement, idDoc *iampolicy.Document, req iampolicy.Request, resourceAllowsAccount bool,
-	notAllowed, denied func(kind string)) {
+	"github.com/sseguard/sseguard/internal/iampolicy"
+)
+
+// callerAccount is the account of the request's caller: its aws:PrincipalAccount, else the
+// account of its ARN ("" for an anonymous caller or a service).
+func callerAccount(req iampolicy.Request) string {
+	for k, v := range req.Context {
+		if len(v) == 1 && strings.EqualFold(k, "aws:PrincipalAccount") {
+			return v[0]
+		}
+	}
+	return iampolicy.AccountOf(req.Principal)
+}
+
+// decideCrossAccount decides a request to a resource of another account than the caller's: the
+// resource policy must allow the caller or its account, and the caller's identity policy (when it
+// has one) must allow the action. Explicit Denies were judged before.
+func decideCrossAccount(req iampolicy.Request, idDoc *iampolicy.Document, resourceAllowsAccount bool) verdict {
 	if idDoc != nil {
 		res := idDoc.Explain(req, iampolicy.EvalOptions{})
 		switch res.Decision {
 		case iampolicy.ExplicitDeny:
-			denied("an identity-based policy")
-			q.detail = "identity policy statements " + refs(res.Denied, res.MaybeDenied)
-			return
+			return verdict{explicit: true, policy: "an identity-based policy", detail: "identity policy statements " + refs(res.Denied, res.MaybeDenied)}
 		case iampolicy.ImplicitDeny:
-			notAllowed("identity-based policy")
-			q.detail = "another account's resource: the caller's identity policy must allow it too"
-			return
+			return verdict{policy: "identity-based policy", detail: "another account's resource: the caller's identity policy must allow it too"}
 		}
 	}
 	if !resourceAllowsAccount {
-		notAllowed("resource-based policy")
-		q.detail = "another account's resource: its resource policy must allow the caller or its account"
+		return verdict{policy: "resource-based policy", detail: "another account's resource: its resource policy must allow the caller or its account"}
 	}
+	return verdict{allowed: true}
 }

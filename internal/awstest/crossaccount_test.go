@@ -14,7 +14,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// Rule 12: a reader of another account reads an SSE-KMS object only when the bucket policy and
+// Rule 14: a reader of another account reads an SSE-KMS object only when the bucket policy and
 // the key policy (of the resource's account) allow it or its account and its own identity policy
 // allows it too; moto alone hands the object over whatever the policies say.
 func TestCrossAccountReadNeedsBothAccounts(t *testing.T) {

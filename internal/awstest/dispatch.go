@@ -33,8 +33,14 @@ func (l *Layer) dispatch(w http.ResponseWriter, c *call) {
 	case "kms":
 		l.dispatchKMS(w, c)
 		return
+	case s3ControlService:
+		l.dispatchS3Control(w, c)
+		return
 	case "iam", "sts":
 		if c.service == "sts" && c.name == "AssumeRole" && l.refuseAssumeRole(w, c) {
+			return
+		}
+		if c.service == "sts" && c.name == "AssumeRoleWithWebIdentity" && l.refuseWebIdentity(w, c) {
 			return
 		}
 		l.forward(w, c, nil)

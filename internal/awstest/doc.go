@@ -33,7 +33,9 @@
 //     judged against the held policy with S3's condition keys from the request
 //     (s3:x-amz-server-side-encryption, s3:x-amz-server-side-encryption-aws-kms-key-id as the raw
 //     header value, aws:SecureTransport — true unless Options.PlainHTTP —, aws:PrincipalArn,
-//     aws:PrincipalAccount, ...). An explicit Deny answers 403 AccessDenied.
+//     aws:PrincipalAccount, ...). An explicit Deny answers 403 AccessDenied. Get/Put/DeleteBucketPolicy
+//     are judged too, except for the bucket owner account's root user (moto lets every bucket-level
+//     call through; "PutBucketPolicy", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html).
 //     "Bucket policies for Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html;
 //     "Actions, resources, and condition keys for Amazon S3", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html;
 //     "Troubleshoot access denied (403 Forbidden) errors in Amazon S3", https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html.
@@ -43,7 +45,11 @@
 //     "Using server-side encryption with Amazon S3 managed keys (SSE-S3)", https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html;
 //     "Blocking or unblocking SSE-C for a general purpose bucket", https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html;
 //     "BlockedEncryptionTypes", https://docs.aws.amazon.com/AmazonS3/latest/API/API_BlockedEncryptionTypes.html.
-//  3. KMS errors (kms.go, errors.go): AccessDeniedException in KMS's JSON shape;
+//  3. KMS errors (kms.go, errors.go): AccessDeniedException in KMS's JSON shape; CreateKey's and
+//     PutKeyPolicy's request condition keys (kms:KeySpec, kms:KeyUsage, kms:KeyOrigin,
+//     kms:MultiRegion, kms:BypassPolicyLockoutSafetyCheck) present with their defaults when the
+//     request leaves them out ("AWS KMS condition keys",
+//     https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html);
 //     UnsupportedOperationException for EnableKeyRotation on keys with imported material, in a
 //     custom key store, or multi-Region replicas (MarkKey; DescribeKey reports the kind);
 //     KeyManager AWS for a key named by an alias under alias/aws/ (moto says CUSTOMER for aws/s3,
@@ -71,8 +77,9 @@
 //     requests are mapped to IAM actions and resources per the Service Authorization Reference and
 //     "Required permissions for Amazon S3 API operations", evaluated with iampolicy together with
 //     the held bucket policy or the key policy as AWS's same-account evaluation logic documents,
-//     and refused in the service's own error shape. Every request's actions are recorded
-//     (Actions, Refused, SeenActions, Sent(Destructive...)).
+//     and refused in the service's own error shape (decide, pure, compared request by request
+//     with the independent simulator iam-simulate in judge_test.go). Every request's actions are
+//     recorded (Actions, Refused, SeenActions, Sent(Destructive...)).
 //     "Policy evaluation logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html;
 //     "Required permissions for Amazon S3 API operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html.
 //  8. Bucket owner condition (owner.go): x-amz-expected-bucket-owner (and the copy source's)
@@ -95,7 +102,24 @@
 //     (rule 7). "AssumeRole", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html;
 //     "How to use an external ID when granting access to your AWS resources to a third party",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html.
-//  12. Requests from another account (crossaccount.go, kms.go): a request to a bucket or a KMS key
+//  12. AssumeRoleWithWebIdentity (webidentity.go): refused unless the token's issuer is an OIDC
+//     provider registered in the role's account (InvalidIdentityToken otherwise), its audience one
+//     of the provider's client ids, and the role's trust policy allows the provider (Federated)
+//     with PROVIDER:sub and PROVIDER:aud from the token ("Not authorized to perform
+//     sts:AssumeRoleWithWebIdentity"); moto hands out credentials for any token and role. The
+//     token's signature is not checked (WebIdentityToken makes test tokens).
+//     "AssumeRoleWithWebIdentity", https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html;
+//     "IAM and AWS STS condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif.
+//  13. S3 Control's jobs requests (s3control.go): moto has no S3 Control; requests signed with an
+//     access key given a stand-in with SetS3Control are checked (rule 7) and forwarded to it —
+//     CreateJob as s3:CreateJob with s3:RequestJobOperation, s3:RequestJobPriority and its tags,
+//     and iam:PassRole on its role with iam:PassedToService batchoperations.s3.amazonaws.com;
+//     ListJobs, DescribeJob, UpdateJobStatus, GetJobTagging on "*" or the job. BatchMayAssume judges
+//     a job role's trust policy as STS does for Batch Operations (aws:SourceAccount the job's).
+//     "Actions, resources, and condition keys for Amazon S3", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html;
+//     "IAM and AWS STS condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService;
+//     "AWS global condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount.
+//  14. Requests from another account (crossaccount.go, kms.go): a request to a bucket or a KMS key
 //     of another account than the caller's is allowed only when the resource's policy (the held
 //     bucket policy, the key policy read in the key's own account) allows the caller or its
 //     account and the caller's identity policy allows it too; reading an SSE-KMS object of another
@@ -104,7 +128,7 @@
 //     of another account to judge). "Cross-account policy evaluation logic",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html;
 //     "Allowing users in other accounts to use a KMS key", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html.
-//  13. Replication configurations (replication.go): GetBucketReplication answers the configuration
+//  15. Replication configurations (replication.go): GetBucketReplication answers the configuration
 //     as written — SourceSelectionCriteria (the SSE-KMS opt-in), Filter, DeleteMarkerReplication,
 //     the key for replicas — where moto rewrites the filter and drops the opt-in; a rule opting in
 //     to SSE-KMS objects without ReplicaKmsKeyID is refused with InvalidRequest, which moto takes.
@@ -115,4 +139,7 @@
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.
+// NewUser gives a test an IAM user's access key: moto answers an access key it never issued as
+// arn:aws:sts::ACCOUNT:user/moto, a principal no key policy can name (AWS refuses such a key).
+// Writes (records.go) picks the actions of a record that change something.
 package awstest

@@ -72,6 +72,15 @@ func writeAccessDenied(w http.ResponseWriter, c *call, msg string) {
 		writeKMSError(w, "AccessDeniedException", msg)
 	case "iam", "sts":
 		writeQueryError(w, c.service, http.StatusForbidden, "AccessDenied", msg)
+	case s3ControlService:
+		// S3 Control wraps its errors in ErrorResponse ("Error responses", S3 Control API).
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<ErrorResponse><Error><Code>AccessDenied</Code><Message>")
+		xml.EscapeText(&b, []byte(msg))
+		b.WriteString("</Message></Error><RequestId>" + requestID + "</RequestId></ErrorResponse>")
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write(b.Bytes())
 	default:
 		if c.r.Method == http.MethodHead {
 			w.WriteHeader(http.StatusForbidden)

@@ -115,7 +115,7 @@ const keyCacheTTL = 2 * time.Second
 // keyInfo describes a key by id, ARN, alias name or alias ARN, with its aliases, tags and policy.
 func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool) {
 	// A key ARN names its account and region: the key is read there (with credentials moto maps
-	// to that account), as KMS resolves a key ARN of another account (rule 12).
+	// to that account), as KMS resolves a key ARN of another account (rule 14).
 	account, region, akid := c.id.Account, c.region, c.akid
 	if a, ok := parseARN(ref); ok && a.service == "kms" {
 		if a.region != "" {
@@ -278,14 +278,23 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 		if len(keys) > 0 {
 			m["aws:TagKeys"] = keys
 		}
-		spec, origin := c.str("KeySpec"), c.str("Origin")
+		// Request parameters as condition keys hold the parameter's default when the request
+		// leaves it out ("AWS KMS condition keys", Conditions for an API operation request,
+		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+		spec, origin, usage := c.str("KeySpec"), c.str("Origin"), c.str("KeyUsage")
 		if spec == "" {
 			spec = "SYMMETRIC_DEFAULT"
 		}
 		if origin == "" {
 			origin = "AWS_KMS"
 		}
-		m["kms:KeySpec"], m["kms:KeyOrigin"] = []string{spec}, []string{origin}
+		if usage == "" {
+			usage = "ENCRYPT_DECRYPT"
+		}
+		multi, _ := c.params["MultiRegion"].(bool)
+		m["kms:KeySpec"], m["kms:KeyOrigin"], m["kms:KeyUsage"] = []string{spec}, []string{origin}, []string{usage}
+		m["kms:MultiRegion"] = []string{fmt.Sprint(multi)}
+		m["kms:BypassPolicyLockoutSafetyCheck"] = []string{fmt.Sprint(c.bypassLockout())}
 		reqs := []requirement{{action: action, resource: "*", ctx: m}}
 		if len(keys) > 0 {
 			reqs = append(reqs, requirement{action: "kms:TagResource", resource: "*", ctx: m})
@@ -346,9 +355,19 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 		return []requirement{r}
 	}
 	if ref := c.str("KeyId"); ref != "" {
-		return []requirement{onKey(action, ref)}
+		r := onKey(action, ref)
+		if c.name == "PutKeyPolicy" && r.ctx != nil {
+			r.ctx["kms:BypassPolicyLockoutSafetyCheck"] = []string{fmt.Sprint(c.bypassLockout())}
+		}
+		return []requirement{r}
 	}
 	return []requirement{{action: action, resource: "*"}}
+}
+
+// bypassLockout is the request's BypassPolicyLockoutSafetyCheck (default false).
+func (c *call) bypassLockout() bool {
+	b, _ := c.params["BypassPolicyLockoutSafetyCheck"].(bool)
+	return b
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)

@@ -73,12 +73,13 @@ type Layer struct {
 	callers   map[string]identity
 	keyCache  map[string]keyInfoEntry
 	principal map[string]string // principal ARN -> unique id, as first seen existing
+	s3control map[string]string // access key id -> S3 Control endpoint (rule 13)
 }
 
 // Start starts the layer (and, unless opts.Upstream is set, a moto_server behind it). Close it
 // when done.
 func Start(ctx context.Context, opts Options) (*Layer, error) {
-	l := &Layer{opts: opts, counts: map[string]int{}, seen: map[string]int{}}
+	l := &Layer{opts: opts, counts: map[string]int{}, seen: map[string]int{}, s3control: map[string]string{}}
 	l.resetState()
 	l.upstream = strings.TrimRight(opts.Upstream, "/")
 	if l.upstream == "" {

@@ -149,3 +149,27 @@ func (l *Layer) Sent(names ...string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// writeVerbs start the names of the IAM actions that change something: in the Service
+// Authorization Reference the actions of access level Write, Permissions management and Tagging
+// are named by these verbs (s3:PutEncryptionConfiguration, kms:CreateAlias, kms:TagResource,
+// iam:PassRole, s3:CreateJob, ...), the Read and List ones by Get, List, Describe, Head.
+var writeVerbs = []string{"Put", "Create", "Delete", "Update", "Enable", "Disable", "Tag", "Untag", "Schedule", "Cancel",
+	"Abort", "Restore", "Replicate", "Import", "Rotate", "Set", "Attach", "Detach", "Upload", "Copy", "Revoke", "Retire",
+	"Pass", "Initiate", "Submit", "Start", "Stop", "Bypass", "Add", "Remove", "Modify", "Reset", "Change"}
+
+// Writes returns those of actions that change something (an IAM action named by one of
+// writeVerbs), allowed or not: a run that must only read can be checked to have sent none.
+func Writes(actions []Action) []Action {
+	var out []Action
+	for _, a := range actions {
+		_, name, _ := strings.Cut(a.Action, ":")
+		for _, v := range writeVerbs {
+			if strings.HasPrefix(name, v) {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}

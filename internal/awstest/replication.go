@@ -1,6 +1,6 @@
 package awstest
 
-// Rule 13 — replication configurations are held by the layer as written.
+// Rule 15 — replication configurations are held by the layer as written.
 //
 // moto stores a replication configuration but answers GetBucketReplication with a rewrite of it:
 // every rule's Filter becomes an empty prefix, DeleteMarkerReplication becomes Disabled, and

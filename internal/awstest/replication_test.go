@@ -9,7 +9,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// Rule 13: GetBucketReplication answers the configuration as written (the SSE-KMS opt-in, the
+// Rule 15: GetBucketReplication answers the configuration as written (the SSE-KMS opt-in, the
 // filter, the key for replicas), and a rule opting in to SSE-KMS objects without a key for
 // replicas is refused; moto drops the opt-in and the filter and takes the incomplete rule.
 func TestReplicationHeldAsWritten(t *testing.T) {

@@ -43,6 +43,9 @@ type call struct {
 // the method, URL and headers, so it may be called from hooks; an STS or IAM call whose Action is
 // in the body rather than the URL is named "sts:?" or "iam:?" here (hooks are given the full name).
 func Operation(r *http.Request) string {
+	if isS3Control(r) {
+		return "s3control:" + s3ControlOperation(r)
+	}
 	c := &call{r: r, query: r.URL.Query()}
 	c.akid, c.region, c.service = credential(r)
 	switch {
@@ -65,6 +68,9 @@ func (l *Layer) classify(r *http.Request) (*call, error) {
 	c.akid, c.region, c.service = credential(r)
 	if c.region == "" {
 		c.region = "us-east-1"
+	}
+	if isS3Control(r) {
+		return c, c.classifyS3Control()
 	}
 	target := r.Header.Get("X-Amz-Target")
 	form := strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")

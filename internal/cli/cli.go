@@ -35,7 +35,7 @@ Usage:
   sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode] [--redact-account-id]
   sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
   sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
-  sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO [--branch B] [--environment E] [--workflow PATH]
+  sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO|OWNER@OWNER_ID/REPO@REPO_ID [--branch B] [--environment E] [--workflow PATH]
   sseguard iam-policy --role plan|apply --trust --account MEMBER --assumed-by HOME_ROLE_ARN... [--policy FILE]
   sseguard init     [--region R]... [--buckets GLOB]... [--account-id-from-caller] > sseguard.yaml
 
@@ -53,14 +53,17 @@ Commands:
             policy file's buckets, prefixes and keys; with --trust, the role's trust policy for
             GitHub's OIDC provider instead (plan: the repository's pull requests and runs on the
             apply branch; apply: runs on the apply branch, or in --environment, and with
-            --workflow only that workflow file). --role batch: the role S3 Batch Operations
+            --workflow only that workflow file). --repo OWNER@OWNER_ID/REPO@REPO_ID is for a
+            repository that sends immutable OIDC subjects (gh api repos/OWNER/REPO --jq
+            '.owner.id, .id' prints the two ids). --role batch: the role S3 Batch Operations
             jobs run as (buckets with batch_operations); with --trust, its trust policy for
             batchoperations.s3.amazonaws.com. For a policy that lists accounts, --account
-            naming a listed account prints what the role sseguard assumes there needs (that
-            account's buckets and keys); otherwise the home role's, which also needs
-            sts:AssumeRole on the listed roles. --trust --account MEMBER --assumed-by ARN
-            prints the member role's trust policy: the home role may assume it (with
-            sts:ExternalId when the entry sets external_id). Offline: no AWS call.
+            naming a listed account prints what that account's plan or apply role needs (its
+            buckets and keys); otherwise the home role's, which also needs sts:AssumeRole on the
+            listed accounts' roles of the same kind (plan on plan_role_arn, apply on
+            apply_role_arn). --trust --account MEMBER --assumed-by ARN prints the trust policy
+            of the member's plan or apply role: the home role of the same kind may assume it
+            (with sts:ExternalId when the entry sets external_id). Offline: no AWS call.
   init      Read the account and print a commented policy file that keeps every bucket as it
             is now: applied, it changes nothing (plan --detailed-exitcode exits 0). Buckets
             sseguard would change or refuse as they are (an AWS managed key, a key in another

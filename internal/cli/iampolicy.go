@@ -27,7 +27,7 @@ func runIAMPolicy(args []string, env Env) int {
 	environment := fs.String("environment", "", "GitHub environment of the apply job (with --trust)")
 	workflow := fs.String("workflow", "", "workflow file the role is limited to (with --trust), e.g. .github/workflows/sseguard-apply.yml")
 	var assumedBy stringList
-	fs.Var(&assumedBy, "assumed-by", "home role ARN that assumes a member account's role (with --trust --account MEMBER; repeatable)")
+	fs.Var(&assumedBy, "assumed-by", "the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -66,17 +66,28 @@ func runIAMPolicy(args []string, env Env) int {
 		if err != nil {
 			return fail(err)
 		}
-		d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Account: *account, AssumedBy: assumedBy})
+		d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Role: r, Account: *account, AssumedBy: assumedBy})
 		if err != nil {
 			return fail(err)
 		}
+		a, _ := pol.AccountByID(*account)
+		fmt.Fprintf(env.Stderr, "the trust policy of %s, the %s role sseguard assumes in account %s: --assumed-by names the home account's %s role only\n",
+			a.RoleFor(r == iamgen.RoleApply), r, *account, r)
 		doc = d
 	} else if len(assumedBy) > 0 {
 		fmt.Fprintln(env.Stderr, "sseguard iam-policy: --assumed-by goes with --trust --account ID of an account the policy lists under accounts")
 		return ExitError
 	} else if *trust && r == iamgen.RoleBatch {
 		// The job role is assumed by S3 Batch Operations, not by a workflow.
-		doc = iamgen.BatchTrust()
+		acct := *account
+		if pol, err := policy.Load(*policyPath); err == nil && pol.Account != "" {
+			acct = pol.Account
+		}
+		d, err := iamgen.BatchTrust(acct)
+		if err != nil {
+			return fail(err)
+		}
+		doc = d
 	} else if *trust {
 		acct := *account
 		if acct == "" {

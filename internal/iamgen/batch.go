@@ -41,9 +41,22 @@ func (g *gen) followJobs() {
 	g.add("ReadBatchJobs", []string{"s3:DescribeJob"}, []string{g.jobARN()}, nil)
 }
 
+// jobOperations are the operations of the jobs sseguard creates (batchops: an
+// S3UpdateObjectEncryption job, or a copy onto itself), as CreateJob's Operation element names them.
+var jobOperations = []string{"S3PutObjectCopy", "S3UpdateObjectEncryption"}
+
 // createJobs is what apply needs on top: "To create an S3 Batch Operations job, the s3:CreateJob
 // user permission is required. The same entity that creates the job must also have the
 // iam:PassRole permission to pass the ... role that's specified for the job" (batch-ops-iam-role-policies).
+//
+// CreateJob has no resource type in the Service Authorization Reference for Amazon S3 ("*"); its
+// condition key s3:RequestJobOperation ("Filters access by operation to creating jobs") limits it
+// to the operations sseguard creates (the key's values are the names of CreateJob's operation
+// elements), so the role cannot start a job that deletes tags, changes ACLs or invokes a Lambda
+// function over the objects. iam:PassRole is granted on the job roles the file names, only to be
+// passed to S3 Batch Operations: iam:PassedToService, "Specifies the service principal of the
+// service to which a role can be passed" ("IAM and AWS STS condition context keys",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService).
 func (g *gen) createJobs() {
 	bs := g.batchBuckets()
 	if len(bs) == 0 {
@@ -53,9 +66,12 @@ func (g *gen) createJobs() {
 	for _, b := range bs {
 		roles = append(roles, b.Batch.RoleARN)
 	}
-	// CreateJob has no resource type in the Service Authorization Reference: "*".
-	g.add("CreateBatchJobs", []string{"s3:CreateJob"}, []string{"*"}, nil)
-	g.add("PassTheBatchJobRoles", []string{"iam:PassRole"}, roles, nil)
+	g.add("CreateBatchJobs", []string{"s3:CreateJob"}, []string{"*"}, map[string]map[string][]string{
+		"StringEquals": {"s3:RequestJobOperation": jobOperations},
+	})
+	g.add("PassTheBatchJobRoles", []string{"iam:PassRole"}, roles, map[string]map[string][]string{
+		"StringEquals": {"iam:PassedToService": {batchService}},
+	})
 }
 
 // batchRole is the job role's permissions: list the bucket for the generated manifest, change its
@@ -81,8 +97,11 @@ func (g *gen) batchRole() error {
 		ctxARNs = append(ctxARNs, g.bucketARN(b.Name), g.bucketARN(b.Name)+"/*")
 	}
 	g.add("ListBucketsForTheManifest", []string{"s3:ListBucket", "s3:GetBucketLocation"}, buckets, nil)
+	// The copy jobs set no ACL (batchops asks for none: no CannedAccessControlList, no
+	// AccessControlGrants), so the role is not granted s3:PutObjectAcl, which AWS's generic copy
+	// policy lists; reading the source's ACL (s3:GetObjectAcl) stays, as that policy has it.
 	g.add("ReencryptObjects", []string{"s3:UpdateObjectEncryption", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
-		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:GetObjectAcl", "s3:PutObjectAcl"}, g.objectResources(bs), nil)
+		"s3:GetObjectTagging", "s3:PutObjectTagging", "s3:GetObjectAcl"}, g.objectResources(bs), nil)
 	g.add("WriteManifestAndReport", []string{"s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"}, reports, nil)
 	g.add("LocateReportBuckets", []string{"s3:GetBucketLocation"}, reportBuckets, nil)
 	g.add("KeysThroughS3ForTheseBuckets", []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"},
@@ -92,10 +111,21 @@ func (g *gen) batchRole() error {
 	return nil
 }
 
-// BatchTrust is the job role's trust policy: S3 Batch Operations may assume it.
-func BatchTrust() *iampolicy.Document {
+// BatchTrust is the job role's trust policy: S3 Batch Operations may assume it, for jobs of
+// account alone. aws:SourceAccount is the account of the resource on whose behalf a service
+// principal calls ("AWS global condition context keys", aws:SourceAccount: present "when the call
+// to your resource is made directly by an AWS service principal",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount),
+// which keeps the role from serving another account's jobs (the confused deputy). aws:SourceArn
+// is not required: no S3 page read here documents which ARN Batch Operations sends when it
+// assumes a job's role, and a condition on a key that is absent would refuse every job.
+func BatchTrust(account string) (*iampolicy.Document, error) {
+	if account == "" {
+		return nil, errors.New("the batch role's trust policy names the account whose jobs may use it: pass --account or name it in the policy file")
+	}
 	return &iampolicy.Document{Version: iampolicy.Version2012, Statements: []iampolicy.Statement{{
-		Effect: iampolicy.EffectAllow, Principal: &iampolicy.Principal{Service: []string{batchService}},
-		Action: []string{"sts:AssumeRole"},
-	}}}
+		Sid: "BatchOperationsJobsOfThisAccount", Effect: iampolicy.EffectAllow, Principal: &iampolicy.Principal{Service: []string{batchService}},
+		Action:    []string{"sts:AssumeRole"},
+		Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {account}}},
+	}}}, nil
 }

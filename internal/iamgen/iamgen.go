@@ -37,7 +37,8 @@ const (
 )
 
 // AliasTag is the tag sseguard puts on every key it creates (apply.AliasTag); the apply role may
-// only create keys carrying it, and manage keys by it until their alias exists.
+// only create keys carrying it. Nothing but reading a key's policy is granted on it: anyone who
+// may tag keys can put it on any key.
 const AliasTag = "sseguard:alias"
 
 // Options say for which role and account to write the policy.
@@ -54,7 +55,7 @@ type Options struct {
 // account's buckets and keys); otherwise the home role's (the home account's buckets and keys, and
 // sts:AssumeRole on the listed roles).
 func Policy(pol *policy.Policy, o Options) (*iampolicy.Document, error) {
-	pol, assume := forAccount(pol, o.Account)
+	pol, assume := forAccount(pol, o.Account, o.Role)
 	g, err := newGen(pol, o)
 	if err != nil {
 		return nil, err
@@ -185,11 +186,6 @@ func byAlias(aliases []string) map[string]map[string][]string {
 	return map[string]map[string][]string{"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}}
 }
 
-// byTag is the condition that limits key actions to keys sseguard created for the file's aliases.
-func byTag(aliases []string) map[string]map[string][]string {
-	return map[string]map[string][]string{"StringEquals": {"aws:ResourceTag/" + AliasTag: aliases}}
-}
-
 // read is what plan needs (and apply, to plan first and verify after).
 func (g *gen) read() {
 	var buckets []string
@@ -284,25 +280,9 @@ func (g *gen) write() {
 
 	aliases, keyARNs := g.keyNames()
 	if len(aliases) > 0 {
-		// Keys are created only with the tag that names the alias they are for, which is also
-		// how an earlier run's unnamed key is found and adopted.
-		g.add("CreateKeysForTheFilesAliases", []string{"kms:CreateKey", "kms:TagResource"}, []string{"*"},
-			map[string]map[string][]string{"StringEquals": {"aws:RequestTag/" + AliasTag: aliases}})
-		var aliasARNs []string
-		for _, a := range aliases {
-			aliasARNs = append(aliasARNs, g.aliasARN(a))
-		}
-		// CreateAlias is authorised on the alias and on the key.
-		g.add("NameTheFilesAliases", []string{"kms:CreateAlias"}, aliasARNs, nil)
-		g.add("NameKeysCreatedForThem", []string{"kms:CreateAlias"}, []string{g.anyKey()}, byTag(aliases))
-		manage := []string{"kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:ListGrants"}
-		g.add("ManageKeysByAlias", manage, []string{g.anyKey()}, byAlias(aliases))
-		g.add("ManageKeysCreatedForThem", manage, []string{g.anyKey()}, byTag(aliases))
-		// Finding a key an earlier run created but could not name: list keys, their tags, aliases.
-		g.add("FindUnnamedKeys", []string{"kms:ListKeys", "kms:ListAliases"}, []string{"*"}, nil)
-		g.add("ReadKeyTags", []string{"kms:ListResourceTags"}, []string{g.anyKey()}, nil)
+		g.keyWrites(aliases)
 	}
-	g.add("ManageKeysByARN", []string{"kms:PutKeyPolicy", "kms:EnableKeyRotation"}, keyARNs, nil)
+	g.add("ManageKeysByARN", []string{"kms:PutKeyPolicy", "kms:EnableKeyRotation"}, keyARNs, noLockoutBypass())
 
 	fix := g.objectBuckets(true)
 	if len(fix) == 0 {

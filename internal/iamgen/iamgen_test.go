@@ -51,6 +51,10 @@ func TestGolden(t *testing.T) {
 		"trust-apply-env":      {Role: RoleApply, Account: acct, Repo: "octo-org/media", Environment: "production"},
 		"trust-apply-workflow": {Role: RoleApply, Account: acct, Repo: "octo-org/media", Workflow: ".github/workflows/sseguard-apply.yml"},
 		"trust-plan-workflow":  {Role: RolePlan, Account: acct, Repo: "octo-org/media", Workflow: ".github/workflows/sseguard-plan.yml"},
+		// Immutable subject claims: the owner's and the repository's ids after their names.
+		"trust-plan-immutable":      {Role: RolePlan, Account: acct, Repo: "octo-org@5544123/media@821093847"},
+		"trust-apply-immutable":     {Role: RoleApply, Account: acct, Repo: "octo-org@5544123/media@821093847"},
+		"trust-apply-env-immutable": {Role: RoleApply, Account: acct, Repo: "octo-org@5544123/media@821093847", Environment: "production"},
 	} {
 		d, err := Trust(o)
 		if err != nil {
@@ -141,14 +145,28 @@ func TestApplyScope(t *testing.T) {
 		{"s3:PutObject", "arn:aws:s3:::media-hls/private/seg.ts", nil, false}, // outside prefixes
 		{"s3:PutObject", "arn:aws:s3:::media-thumbnails/x.jpg", nil, false},   // report only
 		{"s3:GetObject", "arn:aws:s3:::media-thumbnails/x.jpg", nil, true},
-		{"kms:CreateKey", "*", map[string][]string{"aws:RequestTag/" + AliasTag: {alias}}, true},
-		{"kms:CreateKey", "*", map[string][]string{"aws:RequestTag/" + AliasTag: {"alias/other"}}, false},
+		{"kms:CreateKey", "*", newKey(alias), true},
+		{"kms:CreateKey", "*", newKey("alias/other"), false},
 		{"kms:CreateKey", "*", nil, false},
+		{"kms:CreateKey", "*", with(newKey(alias), "kms:MultiRegion", "true"), false},
+		{"kms:CreateKey", "*", with(newKey(alias), "kms:KeySpec", "RSA_4096"), false},
+		{"kms:CreateKey", "*", with(newKey(alias), "kms:KeyOrigin", "EXTERNAL"), false},
+		{"kms:CreateKey", "*", with(newKey(alias), "kms:BypassPolicyLockoutSafetyCheck", "true"), false},
+		{"kms:CreateKey", "*", with(newKey(alias), "aws:TagKeys", AliasTag, "owner"), false}, // a tag the file does not set
 		{"kms:CreateAlias", "arn:aws:kms:us-east-1:" + acct + ":" + alias, nil, true},
 		{"kms:CreateAlias", "arn:aws:kms:us-east-1:" + acct + ":alias/other", nil, false},
+		// The key side of CreateAlias is granted by no IAM statement: only the key policy of a
+		// key sseguard created lets the role name it.
+		{"kms:CreateAlias", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, false},
+		{"kms:CreateAlias", key, nil, false},
 		{"kms:PutKeyPolicy", key, map[string][]string{"kms:ResourceAliases": {alias}}, true},
+		{"kms:PutKeyPolicy", key, map[string][]string{"kms:ResourceAliases": {alias}, "kms:BypassPolicyLockoutSafetyCheck": {"true"}}, false},
 		{"kms:PutKeyPolicy", key, map[string][]string{"kms:ResourceAliases": {"alias/other"}}, false},
-		{"kms:PutKeyPolicy", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, true},
+		// A tag grants nothing: anyone who may tag can tag anyone's key.
+		{"kms:PutKeyPolicy", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, false},
+		{"kms:EnableKeyRotation", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, false},
+		{"kms:GetKeyPolicy", key, map[string][]string{"aws:ResourceTag/" + AliasTag: {alias}}, true}, // a read, to judge it
+		{"kms:EnableKeyRotation", key, map[string][]string{"kms:ResourceAliases": {alias}}, true},
 		{"kms:PutKeyPolicy", "arn:aws:kms:us-east-1:999988887777:key/1234", map[string][]string{"kms:ResourceAliases": {alias}}, false},
 		{"kms:GenerateDataKey", key, map[string][]string{"kms:ViaService": {"s3.us-east-1.amazonaws.com"}, "kms:EncryptionContext:aws:s3:arn": {"arn:aws:s3:::media-hls/videos/a.ts"}}, true},
 		{"kms:Decrypt", key, map[string][]string{"kms:ViaService": {"s3.us-east-1.amazonaws.com"}, "kms:EncryptionContext:aws:s3:arn": {"arn:aws:s3:::other-bucket"}}, false},
@@ -198,9 +216,29 @@ func TestErrors(t *testing.T) {
 		t.Error("an unknown role gave a policy")
 	}
 	for _, o := range []TrustOptions{{Role: RoleApply, Account: acct, Repo: "not a repo"}, {Role: RoleApply, Repo: "o/r"},
-		{Role: RoleApply, Account: acct, Repo: "o/r", Branch: "main\"}"}} {
+		{Role: RoleApply, Account: acct, Repo: "o/r", Branch: "main\"}"},
+		// Half the immutable form, ids that are not numbers, a wildcard for an id.
+		{Role: RoleApply, Account: acct, Repo: "o@1/r"}, {Role: RoleApply, Account: acct, Repo: "o/r@2"},
+		{Role: RoleApply, Account: acct, Repo: "o@x/r@2"}, {Role: RoleApply, Account: acct, Repo: "o@*/r@*"},
+		{Role: RoleApply, Account: acct, Repo: "o@1/r@2", Workflow: ".github/workflows/a.yml"}} {
 		if _, err := Trust(o); err == nil {
 			t.Errorf("Trust(%+v) gave no error", o)
 		}
 	}
+}
+
+// newKey is the request context of the CreateKey sseguard sends for alias (parameters at their
+// defaults are present too: "AWS KMS condition keys").
+func newKey(alias string) map[string][]string {
+	return map[string][]string{"aws:RequestTag/" + AliasTag: {alias}, "aws:TagKeys": {AliasTag}, "kms:KeySpec": {"SYMMETRIC_DEFAULT"},
+		"kms:KeyUsage": {"ENCRYPT_DECRYPT"}, "kms:KeyOrigin": {"AWS_KMS"}, "kms:MultiRegion": {"false"}, "kms:BypassPolicyLockoutSafetyCheck": {"false"}}
+}
+
+func with(ctx map[string][]string, key string, values ...string) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range ctx {
+		out[k] = v
+	}
+	out[key] = values
+	return out
 }

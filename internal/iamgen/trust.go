@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
 )
@@ -13,7 +14,9 @@ type TrustOptions struct {
 	Role Role
 	// Account and Partition locate the OIDC provider (arn:PARTITION:iam::ACCOUNT:oidc-provider/...).
 	Account, Partition string
-	// Repo is OWNER/REPO.
+	// Repo names the repository as GitHub's OIDC subject does: OWNER/REPO (the subject GitHub has
+	// always sent), or OWNER@OWNER_ID/REPO@REPO_ID for a repository that sends immutable subject
+	// claims (see Trust).
 	Repo string
 	// Branch is the apply branch (apply role; default main).
 	Branch string
@@ -34,9 +37,36 @@ type TrustOptions struct {
 const oidcHost = "token.actions.githubusercontent.com"
 
 var (
-	repoRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
-	branchRE = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
+	repoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	// immutableRepoRE is OWNER@OWNER_ID/REPO@REPO_ID: names as GitHub spells them, ids as numbers.
+	immutableRepoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+@[1-9][0-9]{0,19}/[A-Za-z0-9_.-]+@[1-9][0-9]{0,19}$`)
+	branchRE        = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
 )
+
+// RepoForm says which OIDC subject form a --repo value is written in.
+type RepoForm int
+
+// The subject forms.
+const (
+	// RepoLegacy is repo:OWNER/REPO:..., the subject GitHub has always sent.
+	RepoLegacy RepoForm = iota + 1
+	// RepoImmutable is repo:OWNER@OWNER_ID/REPO@REPO_ID:..., sent by repositories that use
+	// immutable subject claims.
+	RepoImmutable
+)
+
+// ParseRepo says which subject form repo is written in, or why it is neither.
+func ParseRepo(repo string) (RepoForm, error) {
+	switch {
+	case repoRE.MatchString(repo):
+		return RepoLegacy, nil
+	case immutableRepoRE.MatchString(repo):
+		return RepoImmutable, nil
+	case strings.Contains(repo, "@"):
+		return 0, fmt.Errorf("--repo %q: the immutable form names both ids, OWNER@OWNER_ID/REPO@REPO_ID (numbers: gh api repos/OWNER/REPO --jq '.owner.id, .id')", repo)
+	}
+	return 0, fmt.Errorf("--repo %q: want OWNER/REPO, or OWNER@OWNER_ID/REPO@REPO_ID for a repository that sends immutable OIDC subjects", repo)
+}
 
 // WorkflowNote tells what Workflow asks of the repository's OIDC settings.
 const WorkflowNote = `--workflow: this trust policy expects the repository's OIDC subject to include job_workflow_ref; set it once with
@@ -49,12 +79,20 @@ const WorkflowNote = `--workflow: this trust policy expects the repository's OID
 // and, with Workflow, only by that workflow file. "Configuring OpenID Connect in Amazon Web
 // Services" (GitHub Docs) and IAM's "Available keys for AWS web identity federation":
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif
+//
+// Subjects are matched exactly (StringEquals), in the form the repository sends. A repository that
+// uses immutable subject claims sends its owner's and its own numeric ids after the names:
+// repo:OWNER@OWNER_ID/REPO@REPO_ID:ref:refs/heads/main (GitHub Docs, "OpenID Connect", Immutable
+// subject claims, https://docs.github.com/en/actions/concepts/security/openid-connect); a trust
+// policy written for repo:OWNER/REPO:... refuses such a token, and one written for the ids never
+// matches a recreated repository of the same name. The ids are never matched by a wildcard.
 func Trust(o TrustOptions) (*iampolicy.Document, error) {
 	if o.Account == "" {
 		return nil, errors.New("the trust policy needs the account of the OIDC provider: pass --account or name it in the policy file")
 	}
-	if !repoRE.MatchString(o.Repo) {
-		return nil, fmt.Errorf("--repo %q: want OWNER/REPO", o.Repo)
+	form, err := ParseRepo(o.Repo)
+	if err != nil {
+		return nil, err
 	}
 	if o.Branch == "" {
 		o.Branch = "main"
@@ -67,6 +105,12 @@ func Trust(o TrustOptions) (*iampolicy.Document, error) {
 	}
 	if o.Workflow != "" && !branchRE.MatchString(o.Workflow) {
 		return nil, fmt.Errorf("--workflow %q is not a workflow path", o.Workflow)
+	}
+	if o.Workflow != "" && form == RepoImmutable {
+		// GitHub documents the immutable ids for the default subject; how a customised subject
+		// template (the one --workflow needs) spells them is not documented, and a guess would
+		// either refuse every run or match too much.
+		return nil, fmt.Errorf("--workflow goes with the default OIDC subject, which GitHub documents with immutable ids; %q with a customised subject template is not documented: drop --workflow (protect the apply branch or use --environment instead)", o.Repo)
 	}
 	partition := o.Partition
 	if partition == "" {

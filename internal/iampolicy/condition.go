@@ -113,6 +113,12 @@ func evalConditions(cond map[string]map[string][]string, ctx map[string][]string
 //   - ...IfExists is true when the key is absent;
 //   - Null is true for "true" iff the key is absent, for "false" iff present;
 //   - ForAllValues is true when the key is absent (or empty), ForAnyValue false;
+//   - ForAnyValue stays false for an absent key with ...IfExists too: the set operator decides
+//     first (AWS refuses a request whose only Allow is ForAnyValue:StringEqualsIfExists on an
+//     absent aws:TagKeys, https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w; "Single-valued vs.
+//     multivalued context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html:
+//     ForAnyValue returns false when the key is not in the request; found by the differential
+//     test against iam-simulate, judge_test.go);
 //   - several policy values for one key are ORed.
 func (o operator) eval(policy, request []string) bool {
 	present := len(request) > 0
@@ -126,10 +132,10 @@ func (o operator) eval(policy, request []string) bool {
 	}
 	if !present {
 		switch {
-		case o.ifExists, o.set == "ForAllValues":
-			return true
 		case o.set == "ForAnyValue":
 			return false
+		case o.ifExists, o.set == "ForAllValues":
+			return true
 		}
 		return o.negated
 	}

@@ -139,6 +139,8 @@ func (s Statement) outsiders(accounts map[string]bool) (who []string, everyone b
 		case v == "*":
 			who, everyone = append(who, v), true
 		case uniqueIDPattern.MatchString(v):
+		case v == ApplyRolePlaceholder:
+			// Apply names the principal it runs as, which is the key's own account's.
 		case !ok:
 			who = append(who, v)
 			if strings.ContainsAny(v, "*?") {

@@ -297,3 +297,18 @@ func isAccountID(s string) bool {
 	}
 	return true
 }
+
+// NameableCaller returns the IAM principal a key policy can name for a caller (its ARN, as
+// sts:GetCallerIdentity answers it): a user's own ARN, or for a session of a role the role's ARN
+// (every session of the role is then covered). A session's ARN carries no role path, so the ARN
+// is rebuilt without one: a role with a path is named correctly only when given as a role ARN.
+// It answers "" for the account root (the root statement already covers it) and for callers a key
+// policy cannot name (federated users, anything else).
+func NameableCaller(callerARN string) string {
+	c := parseCaller(callerARN)
+	switch c.kind {
+	case callerUser, callerRole, callerSession:
+		return c.principalARN()
+	}
+	return ""
+}

@@ -2,6 +2,7 @@ package iampolicy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -19,7 +20,73 @@ const (
 	SidDenyWrongKMSKey       = SidPrefix + "DenyWrongKmsKey"
 	SidDenyKMSWithoutKey     = SidPrefix + "DenyKmsWithoutKeyId"
 	SidDenyInsecureTransport = SidPrefix + "DenyInsecureTransport"
+	// SidApplyRole is the statement of a key sseguard created that names the role apply runs as
+	// (see ApplyStatement).
+	SidApplyRole = SidPrefix + "ApplyRoleManagesThisKey"
 )
+
+// ApplyRolePlaceholder stands for the principal apply runs as in the key policy of a key the plan
+// creates: a plan may be computed by another role (a pull request's read-only one), so the
+// principal is known only when apply writes the policy, which always substitutes it (or leaves
+// the statement out when the caller cannot be named in a key policy).
+const ApplyRolePlaceholder = "${sseguard:apply-role}"
+
+// ApplyActions are what apply does to a key it created, on the key's own authority: give it its
+// alias (CreateAlias is authorised on the alias and on the key), turn rotation on, write its
+// policy, and find and check it again when an earlier run created it but could not name it.
+// Granting these in the key policy of the keys sseguard creates is what lets the apply role's IAM
+// policy grant no key management by tag: a tag can be put on anyone's key ("Controlling access to
+// tags", https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html: tagging on
+// CreateKey needs kms:TagResource in an IAM policy "that isn't restricted to particular KMS
+// keys"), a key policy is written only by whoever may already change it.
+var ApplyActions = []string{
+	"kms:CreateAlias", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+	"kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy",
+}
+
+// ApplyStatement is the key policy statement of a key sseguard creates that lets the principal
+// apply runs as (a role ARN, or ApplyRolePlaceholder) do ApplyActions on that key alone.
+func ApplyStatement(principal string) Statement {
+	return Statement{
+		Sid: SidApplyRole, Effect: EffectAllow, Principal: &Principal{AWS: []string{principal}},
+		Action: append([]string(nil), ApplyActions...), Resource: []string{"*"},
+	}
+}
+
+// ApplyStatements returns the statements of doc that sseguard wrote for the apply role when it
+// created the key: Merge would drop them (they are owned), so a policy sseguard rewrites keeps
+// them as found.
+func ApplyStatements(doc *Document) []Statement {
+	if doc == nil {
+		return nil
+	}
+	var out []Statement
+	for _, st := range doc.Statements {
+		if st.Sid == SidApplyRole {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// NamesApplyRole reports whether doc holds sseguard's apply statement (SidApplyRole) allowing
+// principal every one of ApplyActions, with no condition: the mark of a key sseguard created while
+// running as principal.
+func NamesApplyRole(doc *Document, principal string) bool {
+	for _, st := range ApplyStatements(doc) {
+		if st.Effect != EffectAllow || st.Principal == nil || st.Condition != nil || !slices.Contains(st.Principal.AWS, principal) {
+			continue
+		}
+		all := true
+		for _, a := range ApplyActions {
+			all = all && anyGlob(st.Action, a, true)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
 
 // SidRootEnableIAMPermissions is the console's Sid for the account root statement. sseguard
 // writes it for a new key but does not own it: Merge keeps it like any other foreign statement.
@@ -69,6 +136,8 @@ type KeyPolicySpec struct {
 	Readers []string
 	// Region is the key's region, for the readers statement's kms:ViaService condition.
 	Region string
+	// ApplyRole, when set, is named in the policy of a key sseguard creates (ApplyStatement).
+	ApplyRole string
 }
 
 // RootStatement returns the console's "Enable IAM User Permissions" statement for the account:
@@ -140,6 +209,9 @@ func KeyStatements(spec KeyPolicySpec) []Statement {
 	}
 	if cf, ok := CloudFrontStatement(spec.CloudFrontDistributions); ok {
 		out = append(out, cf)
+	}
+	if spec.ApplyRole != "" {
+		out = append(out, ApplyStatement(spec.ApplyRole))
 	}
 	return out
 }

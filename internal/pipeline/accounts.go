@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/sanitize"
@@ -18,9 +19,11 @@ import (
 // computed (set from the start for an account that could not be reached).
 type accountRun struct {
 	// id is the account's id for a member account, "" for the home account.
-	id   string
-	pol  *policy.Policy
-	c    AWS
+	id  string
+	pol *policy.Policy
+	c   AWS
+	// role is the member role the run assumed ("" for the home account).
+	role string
 	plan *plan.Plan
 }
 
@@ -44,9 +47,11 @@ func (s sdkClients) AssumeRole(roleARN, externalID, region string) AWS {
 
 // accountRuns answers the accounts a run visits, in the order the reports show them. A policy
 // that lists no accounts is one run of the whole policy with the home clients, as it always was.
-// A member account is reached through its role; one that cannot be reached gets a plan that
-// blocks its buckets, and the others go on.
-func (p *Pipeline) accountRuns(ctx context.Context, pol *policy.Policy) ([]accountRun, error) {
+// A member account is reached through its role: the read-only plan role for a run that only
+// plans, the apply role only for one that applies (a plan, a pull request's included, never holds
+// credentials that write). One that cannot be reached gets a plan that blocks its buckets, and
+// the others go on.
+func (p *Pipeline) accountRuns(ctx context.Context, pol *policy.Policy, applying bool) ([]accountRun, error) {
 	home, err := p.awsClients(ctx, pol)
 	if err != nil {
 		return nil, err
@@ -66,12 +71,13 @@ func (p *Pipeline) accountRuns(ctx context.Context, pol *policy.Policy) ([]accou
 			continue
 		}
 		a, _ := pol.AccountByID(id)
-		c := as.AssumeRole(a.RoleARN, a.ExternalID, part.Region)
-		reason, err := reach(ctx, c, a)
+		role := a.RoleFor(applying)
+		c := as.AssumeRole(role, a.ExternalID, part.Region)
+		reason, err := reach(ctx, c, a.ID, role)
 		if err != nil {
 			return nil, err
 		}
-		r := accountRun{id: id, pol: part, c: c}
+		r := accountRun{id: id, pol: part, c: c, role: role}
 		if reason != "" {
 			r.c, r.plan = nil, plan.Unreachable(part, id, reason)
 		}
@@ -80,10 +86,9 @@ func (p *Pipeline) accountRuns(ctx context.Context, pol *policy.Policy) ([]accou
 	return runs, nil
 }
 
-// reach checks that the role of account a can be assumed and that its credentials are the
-// account's: it answers why not ("" when they are), sanitized. The error is for a run that was
-// cancelled.
-func reach(ctx context.Context, c AWS, a policy.Account) (string, error) {
+// reach checks that role can be assumed and that its credentials are account's: it answers why
+// not ("" when they are), sanitized. The error is for a run that was cancelled.
+func reach(ctx context.Context, c AWS, account, role string) (string, error) {
 	id, err := c.Observe().STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if ctx.Err() != nil {
 		return "", ctx.Err()
@@ -92,14 +97,28 @@ func reach(ctx context.Context, c AWS, a policy.Account) (string, error) {
 		// AWS's answer is untrusted text: its code and message only, made one safe line.
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
-			return sanitize.Line(fmt.Sprintf("sts:AssumeRole of %s was refused: %s: %s", a.RoleARN, ae.ErrorCode(), ae.ErrorMessage())), nil
+			return sanitize.Line(fmt.Sprintf("sts:AssumeRole of %s was refused: %s: %s", role, ae.ErrorCode(), ae.ErrorMessage())), nil
 		}
-		return sanitize.Line(fmt.Sprintf("sts:AssumeRole of %s failed: %v", a.RoleARN, err)), nil
+		return sanitize.Line(fmt.Sprintf("sts:AssumeRole of %s failed: %v", role, err)), nil
 	}
-	if got := awssdk.ToString(id.Account); got != a.ID {
-		return sanitize.Line(fmt.Sprintf("the role %s gives credentials for account %s, not %s", a.RoleARN, got, a.ID)), nil
+	if got := awssdk.ToString(id.Account); got != account {
+		return sanitize.Line(fmt.Sprintf("the role %s gives credentials for account %s, not %s", role, got, account)), nil
 	}
 	return "", nil
+}
+
+// applyRole is the principal apply runs as in r's account, to be named in the policy of the keys
+// it creates there: the member's apply role as the policy file names it (with its path), or, at
+// home, the caller (sts:GetCallerIdentity), when a key policy can name it.
+func applyRole(ctx context.Context, r accountRun) (string, error) {
+	if r.role != "" {
+		return r.role, nil
+	}
+	id, err := r.c.Observe().STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("find the role this apply runs as (sts:GetCallerIdentity): %w", err)
+	}
+	return iampolicy.NameableCaller(awssdk.ToString(id.Arn)), nil
 }
 
 // merge is the run's plan: a policy without accounts has one, returned as computed; otherwise

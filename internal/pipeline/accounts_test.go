@@ -34,7 +34,7 @@ func TestAccountsPlanAndApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := home.AssumeRole("arn:aws:iam::"+member+":role/sseguard", "", "")
+	other := home.AssumeRole("arn:aws:iam::"+member+":role/sseguard-apply", "", "")
 	for c, b := range map[*awsclient.Clients]string{home: "home-media", other: "member-media"} {
 		if _, err := c.S3("").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatalf("create %s: %v", b, err)
@@ -45,7 +45,8 @@ func TestAccountsPlanAndApply(t *testing.T) {
 region: us-east-1
 accounts:
   - id: "`+member+`"
-    role_arn: arn:aws:iam::`+member+`:role/sseguard
+    plan_role_arn: arn:aws:iam::`+member+`:role/sseguard-plan
+    apply_role_arn: arn:aws:iam::`+member+`:role/sseguard-apply
 buckets:
   - name: home-media
     encryption: sse-kms
@@ -57,12 +58,18 @@ buckets:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := &Pipeline{AWS: Static(FromClients(home)), VerifyFor: -1}
+	assumed := &assumeRecorder{AWS: FromClients(home)}
+	p := &Pipeline{AWS: Static(assumed), VerifyFor: -1}
 
 	pl, err := p.Plan(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A plan assumes the member's read-only role only.
+	if want := []string{"arn:aws:iam::" + member + ":role/sseguard-plan"}; !slices.Equal(assumed.roles, want) {
+		t.Errorf("plan assumed %v, want %v", assumed.roles, want)
+	}
+	assumed.roles = nil
 	if want := []string{motoserver.Account, member}; !slices.Equal(pl.Accounts, want) {
 		t.Errorf("accounts = %v, want %v", pl.Accounts, want)
 	}
@@ -84,6 +91,9 @@ buckets:
 	_, results, err := p.Apply(ctx, path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := []string{"arn:aws:iam::" + member + ":role/sseguard-apply"}; !slices.Equal(assumed.roles, want) {
+		t.Errorf("apply assumed %v, want %v", assumed.roles, want)
 	}
 	for _, r := range results {
 		if r.Outcome != plan.Done {
@@ -110,4 +120,15 @@ buckets:
 	if !again.InSync() {
 		t.Errorf("plan after apply not in sync: changes %+v blockers %+v", again.Changes, again.Blockers)
 	}
+}
+
+// assumeRecorder records the roles a run assumes.
+type assumeRecorder struct {
+	AWS
+	roles []string
+}
+
+func (a *assumeRecorder) AssumeRole(roleARN, externalID, region string) AWS {
+	a.roles = append(a.roles, roleARN)
+	return a.AWS.(assumer).AssumeRole(roleARN, externalID, region)
 }

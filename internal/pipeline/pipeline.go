@@ -97,7 +97,7 @@ func (p *Pipeline) Plan(ctx context.Context, path string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	runs, err := p.accountRuns(ctx, pol)
+	runs, err := p.accountRuns(ctx, pol, false)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	if err != nil {
 		return nil, nil, err
 	}
-	runs, err := p.accountRuns(ctx, pol)
+	runs, err := p.accountRuns(ctx, pol, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -180,10 +180,14 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 // verifies every change.
 func (p *Pipeline) applyAccount(ctx context.Context, r accountRun) ([]plan.Result, error) {
 	c, pl, pol := r.c, r.plan, r.pol
+	role, err := applyRole(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	runner := p.objectRunner(c, observe.New(c.Observe(), observe.Options{}))
 	runner.owner = pl.Account
 	log := p.log()
-	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account, Batch: p.batchStarter(ctx, c, pl.Account),
+	a := &apply.Applier{Clients: c.Apply(), Objects: runner, Owner: pl.Account, Batch: p.batchStarter(ctx, c, pl.Account), ApplyRole: role,
 		// Each result is rendered once, by package report, as it happens.
 		OnResult: func(_ plan.Change, r plan.Result) { fmt.Fprintln(log, report.ResultLine(r)) }}
 	// The plan stays the plan that was computed; what apply found and did is in the results

@@ -136,7 +136,8 @@ func (c *computer) analyse(u *keyUse, line int) {
 			u.block(BlockKeyPolicyConflict, "%s", deletedText("key policy of "+k.ARN, gone))
 		}
 		if (len(fixable) > 0 || stale) && len(u.blockers) == 0 {
-			merged := iampolicy.Merge(doc, iampolicy.KeyStatements(spec))
+			// The statement naming the apply role of a key sseguard created stays as it is.
+			merged := iampolicy.Merge(doc, append(iampolicy.KeyStatements(spec), iampolicy.ApplyStatements(doc)...))
 			text, err := merged.JSON()
 			if err != nil {
 				u.block(BlockKeyPolicyConflict, "render the key policy of %s: %v", k.ARN, err)

@@ -183,8 +183,12 @@ func (c *computer) createKey(kr state.KeyRef, b policy.Bucket) (create, rotate *
 	}
 	if u := c.uses[kr]; u != nil {
 		// The whole key policy at creation, like the console's five steps: root, administrators
-		// who cannot delete, key users, and grants for AWS resources. Every grant is shown.
-		doc := iampolicy.KeyPolicy(u.policySpec(c.st))
+		// who cannot delete, key users, and grants for AWS resources; and the role that applies,
+		// for what it does to this key alone (named by apply: see iampolicy.ApplyStatement).
+		// Every grant is shown.
+		spec := u.policySpec(c.st)
+		spec.ApplyRole = iampolicy.ApplyRolePlaceholder
+		doc := iampolicy.KeyPolicy(spec)
 		if text, err := doc.JSON(); err == nil {
 			nk.Policy = text
 			ch.Details = diffText(iampolicy.Diff(nil, doc))

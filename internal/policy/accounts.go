@@ -13,8 +13,11 @@ import (
 type Account struct {
 	// ID is the account's 12-digit id.
 	ID string
-	// RoleARN is the IAM role in the account that sseguard assumes (sts:AssumeRole).
-	RoleARN string
+	// PlanRoleARN is the read-only role sseguard assumes in the account to plan (pull requests,
+	// drift checks, `sseguard plan`); ApplyRoleARN the role that writes, assumed only to apply.
+	// A plan never assumes the apply role: code in a pull request could otherwise write in every
+	// member account.
+	PlanRoleARN, ApplyRoleARN string
 	// ExternalID is passed to AssumeRole when the role's trust policy asks for one.
 	ExternalID string
 	// Region is used for the account's calls not tied to a bucket or key; empty means the
@@ -24,7 +27,16 @@ type Account struct {
 }
 
 // accountFields are the fields of an accounts entry.
-var accountFields = []string{"id", "role_arn", "external_id", "region"}
+// role_arn is accepted only to say what replaced it.
+var accountFields = []string{"id", "plan_role_arn", "apply_role_arn", "role_arn", "external_id", "region"}
+
+// RoleFor returns the role sseguard assumes in the account for a run that applies or only plans.
+func (a Account) RoleFor(applying bool) string {
+	if applying {
+		return a.ApplyRoleARN
+	}
+	return a.PlanRoleARN
+}
 
 // External ids: "The external ID value that a third party uses to assume a role must have a
 // minimum of 2 characters and a maximum of 1,224 characters. The value must be alphanumeric
@@ -43,7 +55,7 @@ const (
 
 // accounts checks the accounts list against the home account (when set).
 func (c *checker) accounts(f field, home string) []Account {
-	items, _ := c.entries(f, "accounts must be a list of accounts (- id: \"111122223333\" role_arn: ...)")
+	items, _ := c.entries(f, "accounts must be a list of accounts (- id: \"111122223333\" plan_role_arn: ... apply_role_arn: ...)")
 	var out []Account
 	lines := map[string]int{}
 	for _, item := range items {
@@ -82,13 +94,37 @@ func (c *checker) account(item *yaml.Node, home string) (Account, *yaml.Node) {
 			a.ID = id
 		}
 	}
-	if f, ok := fs["role_arn"]; !ok {
-		c.errorf(item, "accounts entry has no role_arn; name the IAM role sseguard assumes in the account (arn:aws:iam::ACCOUNT:role/NAME)")
-	} else if s, good := c.str(f, "role_arn"); good {
-		a.RoleARN = s
-		if p := assumeRoleProblem(s, a.ID); p != "" {
-			c.errorf(f.at, "%s", p)
+	if f, ok := fs["role_arn"]; ok {
+		c.errorf(f.at, "role_arn is no longer read: a plan (pull requests included) must not be able to assume the role that writes. "+
+			"Name two roles instead: plan_role_arn, the read-only role plan assumes (`sseguard iam-policy --role plan --account ID`), "+
+			"and apply_role_arn, the role apply assumes (`--role apply --account ID`)")
+	}
+	roles := map[string]*string{"plan_role_arn": &a.PlanRoleARN, "apply_role_arn": &a.ApplyRoleARN}
+	id := a.ID
+	if id == "" {
+		id = "ACCOUNT"
+	}
+	purpose := map[string]string{
+		"plan_role_arn":  "the read-only role that plan and pull requests assume there (arn:aws:iam::" + id + ":role/NAME; `sseguard iam-policy --role plan --account " + id + "` prints its policy)",
+		"apply_role_arn": "the role that apply assumes there to write (arn:aws:iam::" + id + ":role/NAME; `sseguard iam-policy --role apply --account " + id + "` prints its policy)",
+	}
+	for _, name := range []string{"plan_role_arn", "apply_role_arn"} {
+		f, ok := fs[name]
+		if !ok {
+			if _, old := fs["role_arn"]; !old {
+				c.errorf(item, "accounts entry has no %s: name %s", name, purpose[name])
+			}
+			continue
 		}
+		if s, good := c.str(f, name); good {
+			*roles[name] = s
+			if p := assumeRoleProblem(name, s, a.ID); p != "" {
+				c.errorf(f.at, "%s", p)
+			}
+		}
+	}
+	if a.PlanRoleARN != "" && a.PlanRoleARN == a.ApplyRoleARN {
+		c.errorf(fs["apply_role_arn"].at, "apply_role_arn is the same role as plan_role_arn: plans, pull requests included, could then write in account %s; give plan a read-only role of its own", a.ID)
 	}
 	if f, ok := fs["external_id"]; ok {
 		if s, good := c.str(f, "external_id"); good {
@@ -120,20 +156,21 @@ func (c *checker) accountID(f field, name string) (string, bool) {
 	return "", false
 }
 
-// assumeRoleProblem checks the role to assume in account id: an IAM role ARN in that account.
-func assumeRoleProblem(s, id string) string {
+// assumeRoleProblem checks the role to assume in account id (field names it): an IAM role ARN in
+// that account.
+func assumeRoleProblem(field, s, id string) string {
 	a, err := arn.Parse(s)
 	if err != nil {
-		return "role_arn " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+		return field + " " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
 	}
 	if p := arnProblem(a, "iam"); p != "" {
-		return "role_arn " + strconv.Quote(s) + ": " + p
+		return field + " " + strconv.Quote(s) + ": " + p
 	}
 	if a.Region != "" || !hasName(a.Resource, "role/") {
-		return "role_arn " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+		return field + " " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
 	}
 	if id != "" && a.AccountID != id {
-		return "role_arn " + strconv.Quote(s) + " is in account " + a.AccountID + ", but the entry is for account " + id + "; the role to assume is in the account it manages"
+		return field + " " + strconv.Quote(s) + " is in account " + a.AccountID + ", but the entry is for account " + id + "; the role to assume is in the account it manages"
 	}
 	return ""
 }

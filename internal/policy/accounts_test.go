@@ -22,8 +22,8 @@ func TestForAccount(t *testing.T) {
 		KeyLines        []int
 	}
 	for id, want := range map[string]part{
-		"":             {Region: "us-east-1", Trusted: []string{"444455556666"}, Buckets: []string{"home-media"}, Keys: []string{"alias/media"}, KeyLines: []int{12}},
-		"111122223333": {Account: "111122223333", Region: "eu-west-1", Trusted: []string{"444455556666"}, Buckets: []string{"member-media"}, Keys: []string{"alias/media"}, KeyLines: []int{14}},
+		"":             {Region: "us-east-1", Trusted: []string{"444455556666"}, Buckets: []string{"home-media"}, Keys: []string{"alias/media"}, KeyLines: []int{14}},
+		"111122223333": {Account: "111122223333", Region: "eu-west-1", Trusted: []string{"444455556666"}, Buckets: []string{"member-media"}, Keys: []string{"alias/media"}, KeyLines: []int{16}},
 		"999988887777": {Account: "999988887777", Region: "us-east-1", Trusted: []string{"444455556666"}, Buckets: []string{"member-logs"}},
 	} {
 		q := p.ForAccount(id)
@@ -51,8 +51,13 @@ func TestForAccount(t *testing.T) {
 			}
 		}
 	}
-	if a, ok := p.AccountByID("111122223333"); !ok || a.ExternalID != "sseguard-media" || a.RoleARN != "arn:aws:iam::111122223333:role/sseguard-apply" {
+	a, ok := p.AccountByID("111122223333")
+	if !ok || a.ExternalID != "sseguard-media" || a.PlanRoleARN != "arn:aws:iam::111122223333:role/sseguard-plan" || a.ApplyRoleARN != "arn:aws:iam::111122223333:role/sseguard-apply" {
 		t.Errorf("AccountByID = %+v, %v", a, ok)
+	}
+	// A plan assumes the read-only role, apply the writing one.
+	if a.RoleFor(false) != a.PlanRoleARN || a.RoleFor(true) != a.ApplyRoleARN {
+		t.Errorf("RoleFor: plan %s, apply %s", a.RoleFor(false), a.RoleFor(true))
 	}
 }
 

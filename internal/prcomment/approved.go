@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/google/go-github/v75/github"
 
@@ -35,16 +34,19 @@ type Approved struct {
 	Comment     bool
 	HasApproval bool
 	Fingerprint approval.Fingerprint
-	// Author is the login the comment was accepted from ("" when none was).
-	Author string
+	// Author is the login the comment was looked for from (see Find); Ignored are the other
+	// comments carrying the marker, never read.
+	Author  string
+	Ignored []Ignored
 }
 
 var shaFullRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // ApprovedPlan finds the merged pull request of commit sha whose base is branch, and reads the
-// approved plan from sseguard's comment there (the one for marker, written by the identity the
-// token acts as: see ownComment). A commit no merged pull request introduced answers PR 0.
-func (c *Client) ApprovedPlan(ctx context.Context, owner, repo, sha, branch, marker string) (Approved, error) {
+// approved plan from sseguard's comment there: the one for marker written by author, found as
+// Find finds the comment to update (author "" is the token's own account, see Author). A comment
+// by anyone else is never read. A commit no merged pull request introduced answers PR 0.
+func (c *Client) ApprovedPlan(ctx context.Context, owner, repo, sha, branch, marker, author string) (Approved, error) {
 	if !shaFullRE.MatchString(sha) {
 		return Approved{}, fmt.Errorf("commit %q is not a full SHA", sha)
 	}
@@ -53,16 +55,16 @@ func (c *Client) ApprovedPlan(ctx context.Context, owner, repo, sha, branch, mar
 		return Approved{}, err
 	}
 	out := Approved{PR: pr.GetNumber(), URL: linkable(pr.GetHTMLURL())}
-	candidates, err := c.markerComments(ctx, PullRequest{Owner: owner, Repo: repo, Number: out.PR}, marker)
-	if err != nil || len(candidates) == 0 {
+	found, err := c.Find(ctx, PullRequest{Owner: owner, Repo: repo, Number: out.PR}, marker, author)
+	if err != nil {
 		return out, err
 	}
-	cm := ownComment(candidates, c.self(ctx))
-	if cm == nil {
+	out.Author, out.Ignored = found.Author, found.Ignored
+	if found.Comment == nil {
 		return out, nil
 	}
-	out.Comment, out.Author = true, cm.GetUser().GetLogin()
-	out.Fingerprint, out.HasApproval = ReadApproval(cm.GetBody())
+	out.Comment = true
+	out.Fingerprint, out.HasApproval = ReadApproval(found.Comment.GetBody())
 	return out, nil
 }
 
@@ -93,32 +95,4 @@ func (c *Client) mergedPull(ctx context.Context, owner, repo, sha, branch string
 		opts.Page = resp.NextPage
 	}
 	return best, nil
-}
-
-// actionsBot is the account GITHUB_TOKEN writes as ("GITHUB_TOKEN reference", "the GitHub
-// Actions bot", https://docs.github.com/en/actions/reference/github_token-reference).
-const actionsBot = "github-actions[bot]"
-
-// ownComment returns the first marker comment written by the identity the token acts as: self
-// (GET /user's login, for a personal token), or, when GitHub does not say who the token is
-// (installation tokens may not read GET /user), the GitHub Actions bot that GITHUB_TOKEN writes
-// as. A comment by anyone else, another bot included, is never read as an approval: anyone may
-// comment on a pull request, and a comment stays editable by its author.
-//
-// This is the approval's own author check, kept apart from Find (which chooses the comment to
-// update) so that the two can be brought together once Find holds to the token's identity too.
-func ownComment(comments []*github.IssueComment, self string) *github.IssueComment {
-	for _, cm := range comments {
-		if cm == nil || cm.GetID() == 0 {
-			continue
-		}
-		author := cm.GetUser()
-		switch {
-		case self != "" && strings.EqualFold(author.GetLogin(), self):
-			return cm
-		case self == "" && author.GetLogin() == actionsBot && author.GetType() == "Bot":
-			return cm
-		}
-	}
-	return nil
 }

@@ -5,13 +5,14 @@
 // everything from AWS or the policy is escaped in one place.
 //
 // Which comment is "ours": only comments whose first line is the marker count (a reply quoting
-// it does not), and among them only one written by the token's own account. The account comes
-// from GET /user when the token may read it (personal access tokens); installation tokens
-// (GITHUB_TOKEN, GitHub App tokens) are refused that endpoint (403 "Resource not accessible by
-// integration"), and then only comments by a bot account (user type "Bot", which only a GitHub
-// App installed on the repository can be) count. A marker comment written by a person who is not
-// the token's owner is never edited: anyone may comment on a public pull request, and a comment
-// stays editable by its author, who could change sseguard's plan after sseguard wrote it.
+// it does not), and among them only those written by the identity the token acts as (FindOwn):
+// github-actions[bot] for a job's GITHUB_TOKEN (DefaultAuthor), the account GET /user names for a
+// token that may read it (a personal access token), or the login the workflow names (the
+// comment-author input, for a GitHub App's token: APP-SLUG[bot]). Anyone may comment on a public
+// pull request, other apps' bots included, and a comment stays editable by its author, who could
+// change sseguard's plan after sseguard wrote it: a marker comment by anyone else is never edited
+// nor believed (the "back in sync" line reads the previous state from sseguard's own comment
+// alone), and the caller is told which were left alone.
 package prcomment
 
 import (
@@ -109,6 +110,33 @@ type Result struct {
 	ID     int64
 	// URL is the comment's address on GitHub (html_url).
 	URL string
+	// Author is the login whose comment was looked for (see Found).
+	Author string
+	// Ignored are the comments that carry the marker but were not written by Author: left alone.
+	Ignored []Ignored
+}
+
+// DefaultAuthor is the account GitHub shows as the author of what a job's GITHUB_TOKEN writes
+// ("GITHUB_TOKEN reference", https://docs.github.com/en/actions/reference/github_token-reference:
+// the token is an installation token of the GitHub Actions app, whose bot user is
+// github-actions[bot]).
+const DefaultAuthor = "github-actions[bot]"
+
+// Ignored is a comment that carries the marker but was not written by the author looked for.
+type Ignored struct {
+	ID int64
+	// Login and Type are the comment's user.login and user.type, as GitHub gives them.
+	Login, Type string
+}
+
+// Found is what Find learnt of a pull request's comments for one marker.
+type Found struct {
+	// Comment is the author's comment for the marker (the first, oldest), or nil.
+	Comment *github.IssueComment
+	// Author is the login looked for.
+	Author string
+	// Ignored are the other comments that carry the marker.
+	Ignored []Ignored
 }
 
 // Error is a request to GitHub that failed.
@@ -141,55 +169,50 @@ func wrap(op string, resp *github.Response, err error) error {
 	return e
 }
 
-// Upsert writes the comment for marker on the pull request: it updates the one found (see
-// Find), or creates one when there is none. render is given the body of the comment it
-// replaces ("" for a new one) and returns the new body.
-func (c *Client) Upsert(ctx context.Context, pr PullRequest, marker string, render func(previous string) string) (Result, error) {
-	found, err := c.find(ctx, pr, marker)
+// Upsert writes the comment for marker on the pull request: it updates the one Find finds, or
+// creates one when there is none. author is the login the token writes as ("" asks GitHub: see
+// Author). render is given the body of the comment it replaces ("" for a new one) and returns the
+// new body.
+func (c *Client) Upsert(ctx context.Context, pr PullRequest, marker, author string, render func(previous string) string) (Result, error) {
+	found, err := c.Find(ctx, pr, marker, author)
 	if err != nil {
 		return Result{}, err
 	}
-	body := render(found.GetBody())
+	res := Result{Author: found.Author, Ignored: found.Ignored}
+	body := render(found.Comment.GetBody())
 	if len(body) > MaxBody {
-		return Result{}, fmt.Errorf("the comment is %d bytes, over the %d sseguard keeps to (GitHub refuses 65,536 characters)", len(body), MaxBody)
+		return res, fmt.Errorf("the comment is %d bytes, over the %d sseguard keeps to (GitHub refuses 65,536 characters)", len(body), MaxBody)
 	}
 	var (
 		out  *github.IssueComment
 		resp *github.Response
 	)
-	if found != nil {
-		out, resp, err = c.issues.EditComment(ctx, pr.Owner, pr.Repo, found.GetID(), &github.IssueComment{Body: &body})
+	if found.Comment != nil {
+		out, resp, err = c.issues.EditComment(ctx, pr.Owner, pr.Repo, found.Comment.GetID(), &github.IssueComment{Body: &body})
 		if err != nil {
-			return Result{}, wrap(fmt.Sprintf("update comment %d on pull request #%d", found.GetID(), pr.Number), resp, err)
+			return res, wrap(fmt.Sprintf("update comment %d on pull request #%d", found.Comment.GetID(), pr.Number), resp, err)
 		}
-		return Result{Action: Updated, ID: out.GetID(), URL: out.GetHTMLURL()}, nil
+		res.Action, res.ID, res.URL = Updated, out.GetID(), out.GetHTMLURL()
+		return res, nil
 	}
 	out, resp, err = c.issues.CreateComment(ctx, pr.Owner, pr.Repo, pr.Number, &github.IssueComment{Body: &body})
 	if err != nil {
-		return Result{}, wrap(fmt.Sprintf("comment on pull request #%d", pr.Number), resp, err)
+		return res, wrap(fmt.Sprintf("comment on pull request #%d", pr.Number), resp, err)
 	}
-	return Result{Action: Created, ID: out.GetID(), URL: out.GetHTMLURL()}, nil
+	res.Action, res.ID, res.URL = Created, out.GetID(), out.GetHTMLURL()
+	return res, nil
 }
 
-// find lists the pull request's comments, page by page, and returns the one to update, or nil.
-// The token's account is asked for only when some comment carries the marker.
-func (c *Client) find(ctx context.Context, pr PullRequest, marker string) (*github.IssueComment, error) {
-	candidates, err := c.markerComments(ctx, pr, marker)
-	if err != nil || len(candidates) == 0 {
-		return nil, err
-	}
-	return Find(candidates, marker, c.self(ctx)), nil
-}
-
-// markerComments lists the pull request's comments, page by page, and returns those whose first
-// line is marker, oldest first.
-func (c *Client) markerComments(ctx context.Context, pr PullRequest, marker string) ([]*github.IssueComment, error) {
+// Find lists the pull request's comments, page by page, and returns the one for marker written by
+// author (see FindOwn) and the other marker comments, left alone. With author "", the author is
+// the token's own account when GitHub names it (see Author).
+func (c *Client) Find(ctx context.Context, pr PullRequest, marker, author string) (Found, error) {
 	var candidates []*github.IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
 	for page := 0; page < maxPages; page++ {
 		cs, resp, err := c.issues.ListComments(ctx, pr.Owner, pr.Repo, pr.Number, opts)
 		if err != nil {
-			return nil, wrap(fmt.Sprintf("list the comments of pull request #%d", pr.Number), resp, err)
+			return Found{}, wrap(fmt.Sprintf("list the comments of pull request #%d", pr.Number), resp, err)
 		}
 		for _, cm := range cs {
 			if HasMarker(cm.GetBody(), marker) {
@@ -201,39 +224,52 @@ func (c *Client) markerComments(ctx context.Context, pr PullRequest, marker stri
 		}
 		opts.Page = resp.NextPage
 	}
-	return candidates, nil
+	if author == "" && len(candidates) > 0 {
+		author = c.Author(ctx)
+	}
+	if author == "" {
+		author = DefaultAuthor
+	}
+	own, ignored := FindOwn(candidates, marker, author)
+	return Found{Comment: own, Author: author, Ignored: ignored}, nil
 }
 
-// self is the login of the token's account, or "" when GitHub does not say (installation tokens
-// may not read GET /user: "Get the authenticated user",
-// https://docs.github.com/en/rest/users/users#get-the-authenticated-user).
-func (c *Client) self(ctx context.Context) string {
+// Author is the login of the token's account when GitHub names it (GET /user answers personal
+// access tokens: "Get the authenticated user",
+// https://docs.github.com/en/rest/users/users#get-the-authenticated-user), else DefaultAuthor:
+// installation tokens, GITHUB_TOKEN's included, may not read GET /user (403 "Resource not
+// accessible by integration"). A GitHub App's installation token writes as its own bot, which
+// GitHub does not tell it: the workflow names it (comment-author).
+func (c *Client) Author(ctx context.Context) string {
 	u, _, err := c.users.Get(ctx, "")
-	if err != nil {
-		return ""
+	if err != nil || u.GetLogin() == "" {
+		return DefaultAuthor
 	}
 	return u.GetLogin()
 }
 
-// Find returns the comment to update among comments (in the order GitHub lists them, oldest
-// first), or nil: the first whose first line is marker and whose author is self (compared as
-// GitHub compares logins, without case) or, when self is "" (the token's account is unknown),
-// the first whose author is a bot. A comment by anyone else is never chosen.
-func Find(comments []*github.IssueComment, marker, self string) *github.IssueComment {
+// FindOwn returns, among comments (in the order GitHub lists them, oldest first), the first whose
+// first line is marker and whose author is author — user.login compared as GitHub compares logins,
+// without case; for a bot's login (ending in "[bot]", which only a GitHub App's bot user can have)
+// user.type "Bot" as well — and every other comment whose first line is marker, which is not
+// sseguard's to edit or believe. A comment by anyone else is never chosen.
+func FindOwn(comments []*github.IssueComment, marker, author string) (*github.IssueComment, []Ignored) {
+	var own *github.IssueComment
+	var ignored []Ignored
+	bot := strings.HasSuffix(strings.ToLower(author), "[bot]")
 	for _, cm := range comments {
-		if cm == nil || !HasMarker(cm.GetBody(), marker) || cm.GetID() == 0 {
+		if cm == nil || !HasMarker(cm.GetBody(), marker) {
 			continue
 		}
-		author := cm.GetUser()
-		if self != "" {
-			if strings.EqualFold(author.GetLogin(), self) {
-				return cm
-			}
+		u := cm.GetUser()
+		mine := author != "" && cm.GetID() != 0 && strings.EqualFold(u.GetLogin(), author) && (!bot || u.GetType() == "Bot")
+		if mine && own == nil {
+			own = cm
 			continue
 		}
-		if author.GetType() == "Bot" {
-			return cm
+		if !mine {
+			ignored = append(ignored, Ignored{ID: cm.GetID(), Login: u.GetLogin(), Type: u.GetType()})
 		}
 	}
-	return nil
+	return own, ignored
 }

@@ -37,7 +37,7 @@ func TestUpsertCreatesThenUpdates(t *testing.T) {
 	ctx := context.Background()
 	target := PullRequest{Owner: "acme", Repo: "media", Number: pr}
 
-	first, err := c.Upsert(ctx, target, m, render(m+"\nfirst"))
+	first, err := c.Upsert(ctx, target, m, "", render(m+"\nfirst"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestUpsertCreatesThenUpdates(t *testing.T) {
 		t.Fatalf("first Upsert = %+v, want a created comment", first)
 	}
 	var seen string
-	second, err := c.Upsert(ctx, target, m, func(prev string) string { seen = prev; return m + "\nsecond" })
+	second, err := c.Upsert(ctx, target, m, "", func(prev string) string { seen = prev; return m + "\nsecond" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestUpsertCreatesThenUpdates(t *testing.T) {
 		t.Errorf("comments = %+v, want one, updated once to the second body", got)
 	}
 	// Another policy file gets a comment of its own.
-	other, err := c.Upsert(ctx, target, Marker("other.yaml"), render(Marker("other.yaml")+"\nx"))
+	other, err := c.Upsert(ctx, target, Marker("other.yaml"), "", render(Marker("other.yaml")+"\nx"))
 	if err != nil || other.Action != Created || other.ID == first.ID {
 		t.Errorf("other policy: %+v, %v, want a second comment", other, err)
 	}
@@ -80,7 +80,7 @@ func TestUpsertFindsTheCommentPastTheFirstPage(t *testing.T) {
 	for range 80 {
 		srv.Seed(pr, "reviewer", "User", "another comment")
 	}
-	res, err := newClient(t, srv, "ghs_write").Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, render(m+"\nnew plan"))
+	res, err := newClient(t, srv, "ghs_write").Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, "", render(m+"\nnew plan"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +123,19 @@ func TestUpsertLeavesOtherPeoplesCommentsAlone(t *testing.T) {
 				{Login: "github-actions[bot]", Type: "Bot", Body: m + "\nplan"}},
 			want: 1,
 		},
+		// Another app's bot (any GitHub App installed on the repository can comment) is not the
+		// job's GITHUB_TOKEN.
+		"installation token: another bot's marker comment": {
+			token: githubtest.Installation,
+			seed: []githubtest.Comment{{Login: "renovate[bot]", Type: "Bot", Body: m + "\nIn sync, merge away"},
+				{Login: "github-actions[bot]", Type: "Bot", Body: m + "\nplan"}},
+			want: 1,
+		},
+		"installation token: only another bot's": {
+			token: githubtest.Installation,
+			seed:  []githubtest.Comment{{Login: "dependabot[bot]", Type: "Bot", Body: m + "\nIn sync"}},
+			want:  -1,
+		},
 		"installation token: a quote of the marker": {
 			token: githubtest.Installation,
 			seed:  []githubtest.Comment{{Login: "github-actions[bot]", Type: "Bot", Body: "> " + m + "\n"}},
@@ -155,7 +168,7 @@ func TestUpsertLeavesOtherPeoplesCommentsAlone(t *testing.T) {
 			for _, s := range tc.seed {
 				ids = append(ids, srv.Seed(pr, s.Login, s.Type, s.Body))
 			}
-			res, err := newClient(t, srv, "tok").Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, render(m+"\nnew"))
+			res, err := newClient(t, srv, "tok").Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, "", render(m+"\nnew"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +212,7 @@ func TestUpsertRefused(t *testing.T) {
 				srv.Seed(pr, "github-actions[bot]", "Bot", m+"\nold")
 			}
 			before := srv.Comments(pr)
-			_, err := newClient(t, srv, tc.token).Upsert(context.Background(), PullRequest{"acme", tc.repo, pr}, m, render(m+"\nnew"))
+			_, err := newClient(t, srv, tc.token).Upsert(context.Background(), PullRequest{"acme", tc.repo, pr}, m, "", render(m+"\nnew"))
 			var e *Error
 			if !errors.As(err, &e) || e.Status != tc.status || !e.Denied() || !strings.HasPrefix(e.Op, tc.op) {
 				t.Fatalf("Upsert error = %#v (%v), want a denied %d while %q", e, err, tc.status, tc.op)
@@ -220,7 +233,7 @@ func TestUpsertRefusesABodyOverTheLimit(t *testing.T) {
 	srv := githubtest.Start(t, "acme", "media")
 	srv.AddToken("ghs_write", githubtest.Installation)
 	m := Marker("p")
-	_, err := newClient(t, srv, "ghs_write").Upsert(context.Background(), PullRequest{"acme", "media", pr}, m,
+	_, err := newClient(t, srv, "ghs_write").Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, "",
 		render(m+"\n"+strings.Repeat("x", MaxBody)))
 	if err == nil || !strings.Contains(err.Error(), "over the") {
 		t.Errorf("Upsert of a body over MaxBody: %v, want an error", err)
@@ -230,7 +243,7 @@ func TestUpsertRefusesABodyOverTheLimit(t *testing.T) {
 	}
 }
 
-func TestFind(t *testing.T) {
+func TestFindOwn(t *testing.T) {
 	t.Parallel()
 	m := Marker("p.yaml")
 	c := func(id int64, login, typ, body string) *github.IssueComment {
@@ -241,24 +254,39 @@ func TestFind(t *testing.T) {
 	person := c(3, "mallory", "User", m+"\nx")
 	alice := c(4, "alice", "User", m+"\nx")
 	unmarked := c(5, "github-actions[bot]", "Bot", "hello")
-	noID := &github.IssueComment{Body: github.Ptr(m), User: &github.User{Type: github.Ptr("Bot")}}
+	noID := &github.IssueComment{Body: github.Ptr(m), User: &github.User{Login: github.Ptr("github-actions[bot]"), Type: github.Ptr("Bot")}}
+	// A user cannot have "[" in a login; a comment claiming a bot's login with type User is not
+	// the bot's.
+	fakeBot := c(6, "github-actions[bot]", "User", m+"\nx")
+	bot2 := c(7, "github-actions[bot]", "Bot", m+"\ny")
 	tests := map[string]struct {
 		comments []*github.IssueComment
-		self     string
+		author   string
 		want     *github.IssueComment
+		ignored  []int64
 	}{
-		"none":                           {nil, "", nil},
-		"unknown self: first bot":        {[]*github.IssueComment{person, unmarked, bot, app}, "", bot},
-		"unknown self: no person":        {[]*github.IssueComment{person, alice}, "", nil},
-		"known self":                     {[]*github.IssueComment{bot, person, alice}, "ALICE", alice},
-		"known self is a bot":            {[]*github.IssueComment{bot, app}, "sseguard-app[bot]", app},
-		"known self, only others":        {[]*github.IssueComment{bot, person}, "alice", nil},
-		"nil and id-less entries":        {[]*github.IssueComment{nil, noID, bot}, "", bot},
-		"unmarked comment by self is no": {[]*github.IssueComment{unmarked}, "github-actions[bot]", nil},
+		"none":                             {nil, DefaultAuthor, nil, nil},
+		"the job's bot, not another app's": {[]*github.IssueComment{person, unmarked, app, bot}, DefaultAuthor, bot, []int64{3, 2}},
+		"no comment of the author":         {[]*github.IssueComment{person, alice}, DefaultAuthor, nil, []int64{3, 4}},
+		"a person, any case":               {[]*github.IssueComment{bot, person, alice}, "ALICE", alice, []int64{1, 3}},
+		"an app's bot named":               {[]*github.IssueComment{bot, app}, "sseguard-app[bot]", app, []int64{1}},
+		"a bot login that is no bot":       {[]*github.IssueComment{fakeBot, bot}, DefaultAuthor, bot, []int64{6}},
+		"the oldest of the author's":       {[]*github.IssueComment{bot, bot2}, DefaultAuthor, bot, nil},
+		"nil and id-less entries":          {[]*github.IssueComment{nil, noID, bot}, DefaultAuthor, bot, []int64{0}},
+		"unmarked comment by the author":   {[]*github.IssueComment{unmarked}, DefaultAuthor, nil, nil},
+		"no author: nobody's":              {[]*github.IssueComment{bot}, "", nil, []int64{1}},
 	}
 	for name, tc := range tests {
-		if got := Find(tc.comments, m, tc.self); got != tc.want {
-			t.Errorf("%s: Find = %v, want %v", name, got.GetID(), tc.want.GetID())
+		got, ignored := FindOwn(tc.comments, m, tc.author)
+		if got != tc.want {
+			t.Errorf("%s: FindOwn = %v, want %v", name, got.GetID(), tc.want.GetID())
+		}
+		var ids []int64
+		for _, i := range ignored {
+			ids = append(ids, i.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tc.ignored) {
+			t.Errorf("%s: ignored %v, want %v", name, ids, tc.ignored)
 		}
 	}
 }
@@ -305,7 +333,7 @@ func TestTokenDoesNotFollowRedirectsElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := Marker("p")
-	_, err = c.Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, render(m))
+	_, err = c.Upsert(context.Background(), PullRequest{"acme", "media", pr}, m, "", render(m))
 	if err == nil {
 		t.Error("Upsert succeeded through a redirect to another host")
 	}

@@ -16,6 +16,9 @@
 //   - GET /user answers an installation token (GITHUB_TOKEN, a GitHub App's) 403 "Resource not
 //     accessible by integration" and a personal token its account ("Get the authenticated user",
 //     https://docs.github.com/en/rest/users/users#get-the-authenticated-user);
+//   - every comment's user, and GET /user's answer, is a simple-user with all its required fields:
+//     login and type ("User", or "Bot" for a GitHub App's bot user, login APP-SLUG[bot]) are what
+//     tells who wrote a comment;
 //   - GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls lists the pull requests associated
 //     with a commit as pull-request-simple objects, 30 a page by default and at most 100, with
 //     the Link header: for a commit in the default branch, the merged pull requests that
@@ -203,10 +206,53 @@ type fieldError struct {
 	Message  string `json:"message"`
 }
 
+// userJSON is a "simple-user" as GitHub's REST API describes it (components/schemas/simple-user in
+// GitHub's OpenAPI description, https://github.com/github/rest-api-description): every required
+// field, as the author of a comment (user) and as GET /user's answer (whose private fields the
+// stand-in leaves out).
 type userJSON struct {
-	Login string `json:"login"`
-	ID    int64  `json:"id"`
-	Type  string `json:"type"`
+	Login             string  `json:"login"`
+	ID                int64   `json:"id"`
+	NodeID            string  `json:"node_id"`
+	AvatarURL         string  `json:"avatar_url"`
+	GravatarID        *string `json:"gravatar_id"`
+	URL               string  `json:"url"`
+	HTMLURL           string  `json:"html_url"`
+	FollowersURL      string  `json:"followers_url"`
+	FollowingURL      string  `json:"following_url"`
+	GistsURL          string  `json:"gists_url"`
+	StarredURL        string  `json:"starred_url"`
+	SubscriptionsURL  string  `json:"subscriptions_url"`
+	OrganizationsURL  string  `json:"organizations_url"`
+	ReposURL          string  `json:"repos_url"`
+	EventsURL         string  `json:"events_url"`
+	ReceivedEventsURL string  `json:"received_events_url"`
+	Type              string  `json:"type"`
+	UserViewType      string  `json:"user_view_type"`
+	SiteAdmin         bool    `json:"site_admin"`
+}
+
+// knownIDs are the ids GitHub gives accounts the tests use by name (github-actions[bot] is user
+// 41898282 on github.com).
+var knownIDs = map[string]int64{"github-actions[bot]": 41898282}
+
+// user renders an account as GitHub does.
+func (s *Server) user(login, typ string) userJSON {
+	id, ok := knownIDs[login]
+	if !ok {
+		id = 1000000 + int64(len(login))*7919 + int64(login[0])
+	}
+	api := s.URL + "/users/" + url.PathEscape(login)
+	empty := ""
+	return userJSON{
+		Login: login, ID: id, NodeID: "U_" + strconv.FormatInt(id, 36),
+		AvatarURL: fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", id), GravatarID: &empty,
+		URL: api, HTMLURL: "https://github.example/" + url.PathEscape(login),
+		FollowersURL: api + "/followers", FollowingURL: api + "/following{/other_user}", GistsURL: api + "/gists{/gist_id}",
+		StarredURL: api + "/starred{/owner}{/repo}", SubscriptionsURL: api + "/subscriptions", OrganizationsURL: api + "/orgs",
+		ReposURL: api + "/repos", EventsURL: api + "/events{/privacy}", ReceivedEventsURL: api + "/received_events",
+		Type: typ, UserViewType: "public",
+	}
 }
 
 type commentJSON struct {
@@ -220,6 +266,8 @@ type commentJSON struct {
 	CreatedAt         string   `json:"created_at"`
 	UpdatedAt         string   `json:"updated_at"`
 	AuthorAssociation string   `json:"author_association"`
+	// PerformedViaGitHubApp is null unless a GitHub App wrote the comment through a user's token.
+	PerformedViaGitHubApp *struct{} `json:"performed_via_github_app"`
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -263,7 +311,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusForbidden, "Resource not accessible by integration", docsUser, nil)
 			return
 		}
-		writeJSON(w, http.StatusOK, userJSON{Login: tok.Login, ID: 1, Type: tok.Type})
+		writeJSON(w, http.StatusOK, s.user(tok.Login, tok.Type))
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[5] == "comments":
 		if parts[1] != s.owner || parts[2] != s.repo {
 			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
@@ -501,7 +549,7 @@ type repoJSON struct {
 func (s *Server) pullJSON(pr *PullRequest) pullJSON {
 	api := fmt.Sprintf("%s/repos/%s/%s", s.URL, s.owner, s.repo)
 	html := fmt.Sprintf("https://github.example/%s/%s/pull/%d", url.PathEscape(s.owner), url.PathEscape(s.repo), pr.Number)
-	owner := userJSON{Login: s.owner, ID: 1, Type: "Organization"}
+	owner := s.user(s.owner, "Organization")
 	repo := repoJSON{ID: 7, NodeID: "R_7", Name: s.repo, FullName: s.owner + "/" + s.repo, Owner: owner,
 		HTMLURL: "https://github.example/" + s.owner + "/" + s.repo, URL: api}
 	head := ""
@@ -515,7 +563,7 @@ func (s *Server) pullJSON(pr *PullRequest) pullJSON {
 		CommitsURL: fmt.Sprintf("%s/pulls/%d/commits", api, pr.Number), ReviewCommentsURL: fmt.Sprintf("%s/pulls/%d/comments", api, pr.Number),
 		ReviewCommentURL: api + "/pulls/comments{/number}", CommentsURL: fmt.Sprintf("%s/issues/%d/comments", api, pr.Number),
 		StatusesURL: api + "/statuses/" + head, Number: pr.Number, State: "open", Title: pr.Title,
-		User: userJSON{Login: pr.Author, ID: int64(len(pr.Author)), Type: "User"}, Labels: []any{}, CreatedAt: created, UpdatedAt: created,
+		User: s.user(pr.Author, "User"), Labels: []any{}, CreatedAt: created, UpdatedAt: created,
 		Assignees: []any{}, RequestedReviewers: []any{}, RequestedTeams: []any{},
 		Head:              branchJSON{Label: s.owner + ":" + pr.HeadRef, Ref: pr.HeadRef, Repo: repo, SHA: head, User: owner},
 		Base:              branchJSON{Label: s.owner + ":" + pr.BaseRef, Ref: pr.BaseRef, Repo: repo, SHA: strings.Repeat("0", 40), User: owner},
@@ -565,7 +613,7 @@ func (s *Server) commentJSON(c *Comment) commentJSON {
 		HTMLURL:           fmt.Sprintf("https://github.example/%s/%s/pull/%d#issuecomment-%d", url.PathEscape(s.owner), url.PathEscape(s.repo), c.PR, c.ID),
 		IssueURL:          fmt.Sprintf("%s/%d", api, c.PR),
 		Body:              c.Body,
-		User:              userJSON{Login: c.Login, ID: int64(len(c.Login)), Type: c.Type},
+		User:              s.user(c.Login, c.Type),
 		CreatedAt:         c.Created.Format(time.RFC3339),
 		UpdatedAt:         c.Updated.Format(time.RFC3339),
 		AuthorAssociation: "NONE",

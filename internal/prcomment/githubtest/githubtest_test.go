@@ -160,3 +160,32 @@ func TestPullsOfCommit(t *testing.T) {
 		t.Errorf("a token without pull-requests read: %d, want 403", code)
 	}
 }
+
+// A comment's user is a simple-user with every field GitHub's OpenAPI description requires:
+// login and type tell who wrote it (a GitHub App's bot is type Bot, login APP-SLUG[bot]).
+func TestCommentUserIsASimpleUser(t *testing.T) {
+	t.Parallel()
+	s := Start(t, "acme", "media")
+	s.Seed(5, "github-actions[bot]", "Bot", "plan")
+	s.Seed(5, "octocat", "User", "LGTM")
+	_, body := do(t, http.MethodGet, s.URL+"/repos/acme/media/issues/5/comments", "", "")
+	var got []struct{ User map[string]any }
+	if err := json.Unmarshal([]byte(body), &got); err != nil || len(got) != 2 {
+		t.Fatalf("%v %s", err, body)
+	}
+	required := []string{"login", "id", "node_id", "avatar_url", "gravatar_id", "url", "html_url", "followers_url", "following_url",
+		"gists_url", "starred_url", "subscriptions_url", "organizations_url", "repos_url", "events_url", "received_events_url", "type", "site_admin"}
+	for _, c := range got {
+		for _, f := range required {
+			if _, ok := c.User[f]; !ok {
+				t.Errorf("user %v lacks %s", c.User["login"], f)
+			}
+		}
+	}
+	if got[0].User["login"] != "github-actions[bot]" || got[0].User["type"] != "Bot" || got[0].User["id"] != float64(41898282) {
+		t.Errorf("the job's bot is %v", got[0].User)
+	}
+	if got[1].User["login"] != "octocat" || got[1].User["type"] != "User" {
+		t.Errorf("a person is %v", got[1].User)
+	}
+}
