@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
@@ -28,10 +30,7 @@ func TestInitOnTheDemoAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sseguard")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := sseguardBinary(t)
 	run := func(args ...string) (int, string, string) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), layer.Env()...)
@@ -68,4 +67,30 @@ func TestInitOnTheDemoAccount(t *testing.T) {
 	if code, out, errs := run("plan", "--policy", pol, "--detailed-exitcode"); code != 0 {
 		t.Fatalf("plan --detailed-exitcode = %d, want 0 (in sync)\n%s%s\n%s", code, out, errs, written)
 	}
+}
+
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// sseguardBinary builds the sseguard command from this tree once for the package's tests.
+func sseguardBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sseguard-demo-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = filepath.Join(dir, "sseguard")
+		if out, err := exec.Command("go", "build", "-o", built, "../..").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
 }

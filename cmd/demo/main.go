@@ -14,10 +14,12 @@ package main
 import (
 	"context"
 	_ "embed"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
@@ -37,32 +39,70 @@ import (
 var examplePolicy []byte
 
 func main() {
+	keep := flag.Bool("keep", false, "leave the emulator running after the demo and print how to point sseguard, "+
+		"the AWS CLI and the action's container at it (Ctrl-C stops it)")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "demo: unexpected argument %q (the only flag is --keep)\n", flag.Arg(0))
+		os.Exit(cli.ExitError)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Stdout, os.Stderr)
+	code := run(ctx, os.Stdout, os.Stderr, *keep)
 	stop()
 	os.Exit(code)
 }
 
-// run starts moto_server and the strict layer in front of it, shows the demo, and stops both.
-func run(ctx context.Context, stdout, stderr io.Writer) int {
+// run starts moto_server and the strict layer in front of it, shows the demo, and stops both;
+// with keep, only once ctx is done.
+func run(ctx context.Context, stdout, stderr io.Writer, keep bool) int {
 	fmt.Fprintln(stdout, "Starting a local AWS emulator (moto_server) behind sseguard's strict AWS layer, on free loopback ports...")
 	layer, err := awstest.Start(ctx, awstest.Options{})
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer layer.Close()
-	return show(ctx, layer, stdout, stderr)
-}
-
-// show seeds the drifted state through layer (so that the bucket policies are the layer's) and
-// runs plan, apply and plan again on the example policy. It returns the demo's exit code.
-func show(ctx context.Context, layer *awstest.Layer, stdout, stderr io.Writer) int {
 	path, cleanup, err := demo.WritePolicy(examplePolicy)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer cleanup()
+	code := show(ctx, layer, path, stdout, stderr)
+	if !keep || ctx.Err() != nil {
+		return code
+	}
+	fmt.Fprint(stdout, keepNote(layer.URL, path))
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "Stopping the emulator.")
+	return code
+}
 
+// keepNote says how to use the emulator the demo leaves running at url, with the demo's policy
+// file at path.
+func keepNote(url, path string) string {
+	dir := filepath.Dir(path)
+	return fmt.Sprintf(`
+The emulator keeps running, with the state apply left; Ctrl-C stops it. In another terminal:
+
+  export AWS_ENDPOINT_URL=%[1]s AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+
+then, in this clone:
+
+  go run . plan --policy %[2]s
+  go run . init > /tmp/sseguard.yaml
+  go run . iam-policy --role apply --policy %[2]s --account %[4]s
+  aws s3api list-buckets
+
+and the action's container (a Docker engine on this machine; --network host reaches the emulator):
+
+  docker build -t sseguard . && docker run --rm --network host -v %[3]s:/policy     -e GITHUB_ACTIONS=true -e INPUT_POLICY=/policy/policy.example.yaml -e INPUT_MODE=plan     -e AWS_ENDPOINT_URL -e AWS_REGION -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY sseguard
+
+`, url, path, dir, motoserver.Account)
+}
+
+// show seeds the drifted state through layer (so that the bucket policies are the layer's) and
+// runs plan, apply and plan again on the example policy at path. It returns the demo's exit code.
+func show(ctx context.Context, layer *awstest.Layer, path string, stdout, stderr io.Writer) int {
 	c, err := awsclient.ForEndpoint(ctx, layer.URL)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("connect to the emulator: %w", err))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/demo"
 )
 
 var update = flag.Bool("update", false, "rewrite cmd/demo/policy.example.yaml from the repository's policy.example.yaml")
@@ -46,7 +47,12 @@ func TestDemo(t *testing.T) {
 	layer := awstest.ForTest(t, awstest.Options{})
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	code := show(context.Background(), layer, &stdout, &stderr)
+	path, cleanup, err := demo.WritePolicy(examplePolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	code := show(context.Background(), layer, path, &stdout, &stderr)
 	took := time.Since(start)
 	out := stdout.String()
 	if code != 0 {

@@ -14,10 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -213,12 +216,23 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 	}
 
 	code := ExitOK
-	jsonPath, jsonShown, err := writeJSON(in, mode, exact, exactResults, findings)
+	jsonPath, jsonShown, warning, err := writeJSON(in, mode, exact, exactResults, findings)
 	if err != nil {
 		o.logError(err.Error())
 		code = ExitFailure
 	}
-	o.summary(report.Markdown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown}))
+	if warning != "" {
+		o.logWarning(warning)
+	}
+	o.jsonShown = jsonShown
+	md, shown := report.MarkdownShown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown})
+	if o.summary(md) {
+		o.shown = &shown
+	}
+	if shown.Detail != report.DetailFull && jsonShown != "" {
+		o.info(fmt.Sprintf("The job summary shows %s (the full one would be %d KiB); the JSON plan %s has everything.",
+			shown.Detail, (shown.FullBytes+1023)/1024, jsonShown))
+	}
 	anns := report.Annotations(pl, in.PolicyRel)
 	if mode == "apply" {
 		anns = report.ApplyAnnotations(pl, results, in.PolicyRel)
@@ -310,15 +324,18 @@ func (o *output) fail(mode, what string, err error) int {
 	return ExitFailure
 }
 
-// setSummary appends to the job summary, when there is one: SetOutput and AddStepSummary panic
-// when their file is missing or unwritable (and outside a runner there is none).
-func setSummary(o *output, md string) {
+// setSummary appends to the job summary, when there is one, and says whether it did: SetOutput
+// and AddStepSummary panic when their file is missing or unwritable (and outside a runner there
+// is none).
+func setSummary(o *output, md string) bool {
 	if o.a.Getenv("GITHUB_STEP_SUMMARY") == "" {
-		return
+		return false
 	}
 	if err := catch(func() { o.a.AddStepSummary(md) }); err != nil {
 		o.logWarning("could not write the job summary: " + err.Error())
+		return false
 	}
+	return true
 }
 
 // setOutputs sets the step's outputs. go-githubactions writes each as name<<delimiter, value,
@@ -356,24 +373,32 @@ func catch(f func()) (err error) {
 }
 
 // writeJSON writes the full plan; it returns the path written and the path to show (as the
-// user wrote it, so that a relative path still works in later steps).
-func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, findings io.Reader) (string, string, error) {
+// user wrote it, so that a relative path still works in later steps), and a warning when the
+// default file was taken and another name chosen.
+func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, findings io.Reader) (string, string, string, error) {
 	path, shown := in.JSONFile, in.JSONFileShown
 	var f *os.File
 	var err error
-	if path == "" {
+	var warning string
+	switch {
+	case path == "":
 		f, err = os.CreateTemp("", "sseguard-plan-*.json")
 		if f != nil {
 			path, shown = f.Name(), f.Name()
 		}
-	} else {
+	case in.JSONDefault:
+		f, path, shown, warning, err = openDefaultJSON(path, shown)
+	default:
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return "", "", fmt.Errorf("write the JSON plan: %w", err)
+			return "", "", "", fmt.Errorf("write the JSON plan: %w", err)
 		}
-		f, err = os.Create(path)
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return "", "", "", fmt.Errorf("write the JSON plan: %s is a symbolic link: sseguard does not write through links (the workspace holds the pull request's files); remove it or set json-file to another path", shown)
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|oNoFollow, 0o644)
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("write the JSON plan: %w", err)
+		return "", "", "", fmt.Errorf("write the JSON plan: %w", err)
 	}
 	// The same JSON value, with no line a workflow command should the file be printed later.
 	jw := sanitize.NewJSONWriter(f)
@@ -385,7 +410,64 @@ func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, fin
 		err = cerr
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("write the JSON plan to %s: %w", path, err)
+		return "", "", "", fmt.Errorf("write the JSON plan to %s: %w", path, err)
 	}
-	return path, shown, nil
+	return path, shown, warning, nil
+}
+
+// maxDefaultJSONTries bounds the names tried for the default JSON plan (name, name-2, ...).
+const maxDefaultJSONTries = 20
+
+// openDefaultJSON opens the default JSON plan's file for writing: a new file, or one that already
+// holds a JSON plan sseguard wrote (an earlier run's, or an earlier step's of this job). Anything
+// else found there (a file of the repository, a link, a directory) is left as it is and the next
+// name is tried: sseguard-plan.json, sseguard-plan-2.json, ...; warning says so.
+func openDefaultJSON(path, shown string) (*os.File, string, string, string, error) {
+	ext := filepath.Ext(path)
+	var taken []string
+	for i := 1; i <= maxDefaultJSONTries; i++ {
+		p, s := path, shown
+		if i > 1 {
+			p = strings.TrimSuffix(path, ext) + "-" + strconv.Itoa(i) + ext
+			s = strings.TrimSuffix(shown, ext) + "-" + strconv.Itoa(i) + ext
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o644)
+		if errors.Is(err, fs.ErrExist) && isPlanJSON(p) {
+			f, err = os.OpenFile(p, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o644)
+		}
+		switch {
+		case err == nil:
+			warning := ""
+			if len(taken) > 0 {
+				warning = fmt.Sprintf("the JSON plan is in %s: %s in the workspace %s not a JSON plan sseguard wrote, and sseguard does not overwrite it (set json-file to choose the file)",
+					s, strings.Join(taken, ", "), map[bool]string{true: "is", false: "are"}[len(taken) == 1])
+			}
+			return f, p, s, warning, nil
+		case errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ELOOP):
+			taken = append(taken, s)
+		default:
+			return nil, "", "", "", err
+		}
+	}
+	return nil, "", "", "", fmt.Errorf("%s and the next %d names in the workspace are all taken by files sseguard did not write; set json-file", shown, maxDefaultJSONTries-1)
+}
+
+// planJSONStart is how every JSON plan sseguard writes begins (report.JSONWithObjects, indented).
+var planJSONStart = regexp.MustCompile(`^\{\n  "format_version": "[0-9]+",\n  "mode": "(plan|apply)",\n`)
+
+// isPlanJSON says whether path is a regular file (not a link) that starts as sseguard's JSON
+// plans do.
+func isPlanJSON(path string) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 128)
+	n, _ := io.ReadFull(f, head)
+	return planJSONStart.Match(head[:n])
 }

@@ -167,6 +167,12 @@ func (r *runner) summaryText(t *testing.T) string {
 	return string(b)
 }
 
+// planJSON is the JSON plan's path: the plan-json output is relative to the workspace.
+func (r *runner) planJSON(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(r.env["GITHUB_WORKSPACE"], r.outputs(t)["plan-json"])
+}
+
 // outputs parses GITHUB_OUTPUT's "name<<delimiter\nvalue\ndelimiter" records.
 func (r *runner) outputs(t *testing.T) map[string]string {
 	t.Helper()
@@ -200,7 +206,7 @@ func TestRunPullRequestDriftPlansOnly(t *testing.T) {
 		t.Errorf("Plan calls = %v, want %v", fake.planCalls, want)
 	}
 	wantOut := map[string]string{"drift": "true", "changes": "2", "blockers": "0", "applied": "0",
-		"plan-json": filepath.Join(r.env["RUNNER_TEMP"], "sseguard-plan.json")}
+		"plan-json": "sseguard-plan-infra-sseguard.json"}
 	if diff := cmp.Diff(wantOut, r.outputs(t)); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
 	}
@@ -208,7 +214,7 @@ func TestRunPullRequestDriftPlansOnly(t *testing.T) {
 		t.Errorf("summary lacks the verdict or the drifted bucket:\n%s", s)
 	}
 	var doc report.JSONPlan
-	b, err := os.ReadFile(wantOut["plan-json"])
+	b, err := os.ReadFile(filepath.Join(r.env["GITHUB_WORKSPACE"], wantOut["plan-json"]))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,7 @@ func (o *output) commentPlan(ctx context.Context, in Inputs, gh *githubactions.G
 		if err == nil {
 			opts.Approval = &fp
 		}
+		opts.Summary, opts.JSONFile = o.shown, o.red.String(o.jsonShown)
 		return prcomment.PlanBody(pl, opts, previous)
 	})
 }

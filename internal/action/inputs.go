@@ -3,7 +3,6 @@ package action
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,8 +41,12 @@ type Inputs struct {
 	// ApplyBranch is a branch name, without refs/heads/.
 	ApplyBranch string
 	FailOnDrift bool
-	// JSONFile is where the JSON plan is written; empty means a new temporary file.
+	// JSONFile is where the JSON plan is written; empty means a new temporary file (no
+	// workspace: not in a runner).
 	JSONFile string
+	// JSONDefault says JSONFile is the default (DefaultJSONFile), not the json-file input: a file
+	// already there is replaced only when it is a JSON plan sseguard wrote.
+	JSONDefault bool
 	// JSONFileShown is JSONFile as the plan-json output gives it: as the user wrote it, so that a
 	// path relative to the workspace still works in later steps (which do not see the container's
 	// paths).
@@ -130,11 +133,10 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 		if !filepath.IsAbs(j) && ws != "" {
 			in.JSONFile = filepath.Join(ws, j)
 		}
-	} else if tmp := a.Getenv("RUNNER_TEMP"); tmp != "" && isDir(tmp) {
-		// In a container step RUNNER_TEMP names a host directory that is not mounted: then the
-		// default is a temporary file inside the container (see action.yml).
-		in.JSONFile = filepath.Join(tmp, "sseguard-plan.json")
-		in.JSONFileShown = in.JSONFile
+	} else if ws != "" {
+		// The default is a file in the workspace, named relative to it (see DefaultJSONFile).
+		name := DefaultJSONFile(in.PolicyRel)
+		in.JSONFile, in.JSONFileShown, in.JSONDefault = filepath.Join(ws, name), name, true
 	}
 	switch v := OnPlanChange(strings.ToLower(a.GetInput("on-plan-change"))); v {
 	case "":
@@ -148,6 +150,37 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 	errs = append(errs, cerrs...)
 	errs = append(errs, readObjectInputs(a, &in.Objects)...)
 	return in, errors.Join(errs...)
+}
+
+// DefaultJSONFile is where the JSON plan goes when json-file is empty, relative to the workspace:
+// sseguard-plan.json for the default policy file, else sseguard-plan-<the policy's path, without
+// its extension, in letters, digits, '.', '_' and '-'>.json, so that two policies planned in one
+// job keep two plans.
+//
+// The workspace, because it is the one directory a container action shares with later steps at a
+// path they can name. The runner mounts GITHUB_WORKSPACE at /github/workspace and makes it the
+// step's working directory (actions/runner, src/Runner.Worker/Handlers/ContainerActionHandler.cs),
+// and later steps start in the workspace too, so a relative path works on both sides, in
+// actions/upload-artifact's path as in a run step. RUNNER_TEMP is mounted as well, but at
+// /github/runner_temp (since runner v2.329.0, for every job since v2.331.0, and not at all
+// before): a path sseguard could name from inside the container would not exist for later steps.
+func DefaultJSONFile(policyRel string) string {
+	if policyRel == DefaultPolicy {
+		return "sseguard-plan.json"
+	}
+	slug := strings.Map(func(r rune) rune {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
+			return r
+		}
+		return '-'
+	}, strings.TrimSuffix(policyRel, filepath.Ext(policyRel)))
+	if len(slug) > 100 {
+		slug = slug[len(slug)-100:]
+	}
+	if slug = strings.Trim(slug, "-."); slug == "" {
+		return "sseguard-plan.json"
+	}
+	return "sseguard-plan-" + slug + ".json"
 }
 
 // readObjectInputs reads the inputs that tune scanning and re-encrypting existing objects.
@@ -203,11 +236,6 @@ func defaultBranch(gh *githubactions.GitHubContext) string {
 		}
 	}
 	return "main"
-}
-
-func isDir(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
 }
 
 // pullRequestEvents never apply: their code, and with pull_request_target their inputs, can come

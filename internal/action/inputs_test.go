@@ -124,12 +124,14 @@ func TestReadInputs(t *testing.T) {
 		error string
 	}{
 		"defaults": {
-			gh:   githubactions.GitHubContext{Workspace: "/github/workspace"},
-			want: Inputs{Policy: "/github/workspace/sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+			gh: githubactions.GitHubContext{Workspace: "/github/workspace"},
+			want: Inputs{Policy: "/github/workspace/sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main",
+				JSONFile: "/github/workspace/sseguard-plan.json", JSONFileShown: "sseguard-plan.json", JSONDefault: true},
 		},
 		"default branch from the payload": {
-			gh:   githubactions.GitHubContext{Workspace: "/github/workspace", Event: trunk},
-			want: Inputs{Policy: "/github/workspace/sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "trunk"},
+			gh: githubactions.GitHubContext{Workspace: "/github/workspace", Event: trunk},
+			want: Inputs{Policy: "/github/workspace/sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "trunk",
+				JSONFile: "/github/workspace/sseguard-plan.json", JSONFileShown: "sseguard-plan.json", JSONDefault: true},
 		},
 		"every input": {
 			env: map[string]string{"INPUT_POLICY": "./infra/../infra/sseguard.yaml", "INPUT_MODE": "Plan", "INPUT_APPLY-BRANCH": "refs/heads/release",
@@ -140,14 +142,16 @@ func TestReadInputs(t *testing.T) {
 				OnPlanChange: OnPlanChangeApply},
 		},
 		"absolute policy in the workspace": {
-			env:  map[string]string{"INPUT_POLICY": "/github/workspace/policies/s3.yaml", "INPUT_FAIL-ON-DRIFT": "false"},
-			gh:   githubactions.GitHubContext{Workspace: "/github/workspace"},
-			want: Inputs{Policy: "/github/workspace/policies/s3.yaml", PolicyRel: "policies/s3.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+			env: map[string]string{"INPUT_POLICY": "/github/workspace/policies/s3.yaml", "INPUT_FAIL-ON-DRIFT": "false"},
+			gh:  githubactions.GitHubContext{Workspace: "/github/workspace"},
+			want: Inputs{Policy: "/github/workspace/policies/s3.yaml", PolicyRel: "policies/s3.yaml", Mode: ModeAuto, ApplyBranch: "main",
+				JSONFile: "/github/workspace/sseguard-plan-policies-s3.json", JSONFileShown: "sseguard-plan-policies-s3.json", JSONDefault: true},
 		},
 		"policy outside the workspace": {
-			env:  map[string]string{"INPUT_POLICY": "/etc/sseguard.yaml"},
-			gh:   githubactions.GitHubContext{Workspace: "/github/workspace"},
-			want: Inputs{Policy: "/etc/sseguard.yaml", PolicyRel: "/etc/sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main"},
+			env: map[string]string{"INPUT_POLICY": "/etc/sseguard.yaml"},
+			gh:  githubactions.GitHubContext{Workspace: "/github/workspace"},
+			want: Inputs{Policy: "/etc/sseguard.yaml", PolicyRel: "/etc/sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main",
+				JSONFile: "/github/workspace/sseguard-plan-etc-sseguard.json", JSONFileShown: "sseguard-plan-etc-sseguard.json", JSONDefault: true},
 		},
 		"no workspace": {
 			env:  map[string]string{"INPUT_POLICY": "conf/sseguard.yaml"},

@@ -26,6 +26,10 @@ import (
 type output struct {
 	a   *githubactions.Action
 	red *sanitize.Redactor
+	// shown is what the job summary of the plan holds, once written; jsonShown is the JSON plan's
+	// path as the plan-json output gives it. The pull request comment's footer says both.
+	shown     *report.Shown
+	jsonShown string
 }
 
 func newOutput(a *githubactions.Action) *output {
@@ -91,8 +95,8 @@ func (o *output) uncommanded(text string) {
 	o.a.IssueCommand(&githubactions.Command{Name: token})
 }
 
-// summary appends markdown to the job summary, redacted.
-func (o *output) summary(md string) { setSummary(o, o.red.String(md)) }
+// summary appends markdown to the job summary, redacted, and says whether it was written.
+func (o *output) summary(md string) bool { return setSummary(o, o.red.String(md)) }
 
 // progress returns the writer for the pipeline's progress lines: each line redacted, made safe,
 // and written as a plain log line. The caller flushes it.

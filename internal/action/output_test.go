@@ -102,7 +102,7 @@ func TestRunHostileContentCannotCommand(t *testing.T) {
 		}
 	}
 	// The JSON file keeps every value, "##[" spelled #\u0023[.
-	b, err := os.ReadFile(filepath.Join(r.env["RUNNER_TEMP"], "sseguard-plan.json"))
+	b, err := os.ReadFile(r.planJSON(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestRunRedactsAccountID(t *testing.T) {
 				if s := r.summaryText(t); strings.Contains(s, acct) || !strings.Contains(s, "account REDACTED") {
 					t.Errorf("summary:\n%s", s)
 				}
-				b, err := os.ReadFile(filepath.Join(r.env["RUNNER_TEMP"], "sseguard-plan.json"))
+				b, err := os.ReadFile(r.planJSON(t))
 				if err != nil {
 					t.Fatal(err)
 				}

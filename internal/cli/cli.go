@@ -6,7 +6,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,107 +26,6 @@ const (
 	ExitError = plan.ExitError
 	ExitDrift = plan.ExitDrift
 )
-
-const usage = `sseguard keeps S3 buckets encrypted the way a policy file says.
-
-Usage:
-  sseguard validate [--policy FILE] [--redact-account-id]
-  sseguard plan     [--policy FILE] [--json FILE] [--detailed-exitcode] [--redact-account-id]
-  sseguard apply    [--policy FILE] [--json FILE] [--redact-account-id]
-  sseguard iam-policy --role plan|apply [--policy FILE] [--account ID] [--partition P]
-  sseguard iam-policy --role plan|apply --trust --repo OWNER/REPO|OWNER@OWNER_ID/REPO@REPO_ID [--branch B] [--environment E] [--workflow PATH]
-  sseguard iam-policy --role plan|apply --trust --account MEMBER --assumed-by HOME_ROLE_ARN... [--policy FILE]
-  sseguard init     [--region R]... [--buckets GLOB]... [--account-id-from-caller] > sseguard.yaml
-
-Commands:
-  validate  Check the policy file offline (no AWS call). Every problem is printed as
-            file:line:col: message.
-  plan      Read the live state of every bucket and key the policy names and print what
-            differs, and what apply would do. Changes nothing.
-  apply     Make the account match the policy: create missing keys (with their aliases and key
-            policies), set default encryption, fix key and bucket policies, re-encrypt existing
-            objects where asked; then read everything back and verify. Never deletes or
-            disables anything.
-  iam-policy
-            Print the least-privilege IAM policy (JSON) the plan or apply role needs for the
-            policy file's buckets, prefixes and keys; with --trust, the role's trust policy for
-            GitHub's OIDC provider instead (plan: the repository's pull requests and runs on the
-            apply branch; apply: runs on the apply branch, or in --environment, and with
-            --workflow only that workflow file). --repo OWNER@OWNER_ID/REPO@REPO_ID is for a
-            repository that sends immutable OIDC subjects (gh api repos/OWNER/REPO --jq
-            '.owner.id, .id' prints the two ids). --role batch: the role S3 Batch Operations
-            jobs run as (buckets with batch_operations); with --trust, its trust policy for
-            batchoperations.s3.amazonaws.com. For a policy that lists accounts, --account
-            naming a listed account prints what that account's plan or apply role needs (its
-            buckets and keys); otherwise the home role's, which also needs sts:AssumeRole on the
-            listed accounts' roles of the same kind (plan on plan_role_arn, apply on
-            apply_role_arn). --trust --account MEMBER --assumed-by ARN prints the trust policy
-            of the member's plan or apply role: the home role of the same kind may assume it
-            (with sts:ExternalId when the entry sets external_id). Offline: no AWS call.
-  init      Read the account and print a commented policy file that keeps every bucket as it
-            is now: applied, it changes nothing (plan --detailed-exitcode exits 0). Buckets
-            sseguard would change or refuse as they are (an AWS managed key, a key in another
-            account, DSSE-KMS, unreadable, ...) are printed commented out, each with the reason.
-            Read-only. It needs s3:ListAllMyBuckets and kms:ListAliases, which the plan role
-            lacks, and the plan role's read actions (s3:GetBucketLocation,
-            s3:GetEncryptionConfiguration, s3:GetBucketPolicy, s3:GetReplicationConfiguration,
-            kms:DescribeKey, kms:GetKeyPolicy, kms:GetKeyRotationStatus) on every bucket and key it reads:
-            the plan role is scoped to a policy file's buckets and keys, which init is writing.
-  demo      Not in this binary: run "go run ./cmd/demo" in a clone of the repository. It
-            starts a local AWS emulator (moto_server) behind sseguard's strict AWS layer,
-            creates drifted buckets for policy.example.yaml, plans, applies, and plans again.
-
-Flags:
-  --policy FILE         policy file (default sseguard.yaml)
-  --json FILE           also write the plan (and apply results) as JSON to FILE ("-" for stdout);
-                        it lists every object found not as required
-  --detailed-exitcode   plan exits 0 when in sync, 2 when changes are pending, 1 on error or blocker
-  --approved-plan FILE  apply only if the plan is the one in FILE, a JSON plan an earlier
-                        "plan --json FILE" wrote (the one reviewers approved): the changes are
-                        compared as they would be written (the order, the wording and existing
-                        objects' counts aside); any difference applies nothing, says what
-                        changed, and exits 1
-  --redact-account-id   print REDACTED instead of AWS account ids on stdout and stderr: the
-                        policy's account (and its trusted_accounts), the caller's account once
-                        known, and the account field of every ARN; the JSON plan (--json) keeps
-                        them exact
-
-init:
-  --region R            only buckets in region R (repeatable; default: every region); with one,
-                        R is also the policy's region
-  --buckets GLOB        only buckets whose name matches GLOB (*, ?, [a-z]; repeatable; default:
-                        every bucket)
-  --account-id-from-caller
-                        write the caller's account id (sts:GetCallerIdentity) as the policy's
-                        account, so sseguard refuses to touch any other
-
-Existing objects (buckets with existing_objects: report or reencrypt):
-  --concurrency N       objects in flight (default 64)
-  --rps N               cap S3 requests per second (default: no cap)
-  --max-objects N       stop cleanly after N objects; a re-run continues (default: no limit)
-  --max-duration D      stop cleanly after D, e.g. 45m (default: no limit)
-  --multipart-threshold BYTES  copy objects larger than this in parts (default 5 GiB)
-  --update-object-encryption auto|always|never
-                        use S3 UpdateObjectEncryption (no data copied): auto = only on AWS's own
-                        endpoints (default); always = also on others that implement it
-  --copy-from-listing   once a sample shows nearly every object needs fixing, copy objects
-                        straight from the listing without reading each one first (half the
-                        requests). Off by default: an object's website redirect
-                        (x-amz-website-redirect-location) is only seen by reading it, and a copy
-                        made without it drops it. Use only on buckets whose objects carry none.
-
-AWS access comes from the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, web
-identity (GitHub OIDC), instance roles. AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 point it at
-another endpoint (S3 then uses path-style addressing).
-
-Everything printed for people is sanitized: control characters are shown escaped (\x1b,
-\u202e), and no line can act as a GitHub Actions workflow command: a leading "::" is printed
-\x3a:, and a '#' between '#' and '[' is printed \x23 (in the JSON plan \u0023, the same JSON
-value).
-
-Exit codes: 0 ok; 1 error, invalid policy, blocker or failed change; 2 changes pending
-(plan --detailed-exitcode).
-`
 
 // Env is what the command line needs from its surroundings. Everything Main writes to Stdout and
 // Stderr goes through the sanitizer (package sanitize), line by line; the JSON plan on Stdout
@@ -163,15 +61,29 @@ func safeEnv(env Env) (Env, io.Writer, *sanitize.Redactor, func()) {
 // and red redacts what goes to env.Stdout and env.Stderr once --redact-account-id turns it on.
 func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red *sanitize.Redactor) int {
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, usage)
+		fmt.Fprint(env.Stderr, usage())
 		return ExitError
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "-h", "--help", "help":
-		fmt.Fprint(env.Stdout, usage)
+	case "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, usage())
 		return ExitOK
+	case "help":
+		// sseguard help COMMAND is sseguard COMMAND --help.
+		if len(rest) == 0 {
+			fmt.Fprint(env.Stdout, usage())
+			return ExitOK
+		}
+		if _, ok := lookup(rest[0]); !ok {
+			fmt.Fprint(env.Stderr, unknownCommand(rest[0]))
+			return ExitError
+		}
+		return runCommand(ctx, []string{rest[0], "--help"}, env, json, red)
+	case "-version", "--version", "version":
+		return runVersion(rest, env)
 	case "validate", "plan", "apply":
+		return runPipeline(ctx, cmd, rest, env, json, red)
 	case "demo":
 		return runDemo(env)
 	case "iam-policy":
@@ -179,37 +91,48 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	case "init":
 		return runInit(ctx, rest, env)
 	default:
-		fmt.Fprintf(env.Stderr, "sseguard: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprint(env.Stderr, unknownCommand(cmd))
 		return ExitError
 	}
+}
 
-	fs := flag.NewFlagSet("sseguard "+cmd, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
-	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
-	jsonPath := fs.String("json", "", "write the plan as JSON to this file")
-	redact := fs.Bool("redact-account-id", false, "print REDACTED instead of the account id; the JSON plan keeps it")
+// runPipeline runs validate, plan or apply.
+func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json io.Writer, red *sanitize.Redactor) int {
+	fs := newFlags(cmd)
+	policyPath := fs.String("policy", "sseguard.yaml", "read the policy from `FILE`")
+	redact := fs.Bool("redact-account-id", false, "print REDACTED instead of AWS account ids on stdout and stderr: the policy's "+
+		"account (and its trusted_accounts), the caller's account once known, and the account field of every ARN; the "+
+		"JSON plan (--json) keeps them exact")
+	jsonPath := new(string)
 	detailed := false
-	if cmd == "plan" {
-		fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
-	}
 	approvedPlan := ""
 	if cmd == "apply" {
-		fs.StringVar(&approvedPlan, "approved-plan", "", "apply only if the plan is the one in this JSON plan file")
+		fs.StringVar(&approvedPlan, "approved-plan", "", "apply only if the plan is the one in `FILE`, a JSON plan an earlier "+
+			"\"plan --json FILE\" wrote (the one reviewers approved): the changes are compared as they would be written (the "+
+			"order, the wording and existing objects' counts aside); any difference applies nothing, says what changed, and exits 1")
 	}
 	var oo objects.Options
-	fs.IntVar(&oo.Concurrency, "concurrency", 0, "objects in flight")
-	fs.Float64Var(&oo.RequestsPerSecond, "rps", 0, "S3 requests per second cap")
-	fs.IntVar(&oo.MaxObjects, "max-objects", 0, "object budget")
-	fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "time budget")
-	fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "multipart copy threshold in bytes")
-	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto, "auto|always|never")
-	fs.BoolVar(&oo.CopyFromListing, "copy-from-listing", false, "copy objects without reading them first")
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
+	if cmd != "validate" {
+		jsonPath = fs.String("json", "", "also write the plan (and apply results) as JSON to `FILE` (\"-\" for stdout); "+
+			"it lists every object found not as required")
+		if cmd == "plan" {
+			fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when in sync, 2 when changes are pending, 1 on error or blocker")
 		}
-		return ExitError
+		fs.IntVar(&oo.Concurrency, "concurrency", 0, "`N` objects in flight (default 64)")
+		fs.Float64Var(&oo.RequestsPerSecond, "rps", 0, "cap S3 requests per second at `N` (default: no cap)")
+		fs.IntVar(&oo.MaxObjects, "max-objects", 0, "stop cleanly after `N` objects; a re-run continues (default: no limit)")
+		fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "stop cleanly after `D`, e.g. 45m (default: no limit)")
+		fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "copy objects larger than `BYTES` in parts (default 5 GiB)")
+		fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto,
+			"when to use S3 UpdateObjectEncryption (no data copied): auto = only on AWS's own endpoints, always = also "+
+				"on others that implement it, never = copy every object (`MODE`: auto, always or never)")
+		fs.BoolVar(&oo.CopyFromListing, "copy-from-listing", false, "once a sample shows nearly every object needs fixing, "+
+			"copy objects straight from the listing without reading each one first (half the requests). Off by default: "+
+			"an object's website redirect (x-amz-website-redirect-location) is only seen by reading it, and a copy made "+
+			"without it drops it. Use only on buckets whose objects carry none.")
+	}
+	if done, code := parse(fs, cmd, rest, env); done {
+		return code
 	}
 	if *redact {
 		red.Enable()
@@ -225,7 +148,7 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 		fmt.Fprintf(env.Stderr, "sseguard %s: %v\n", cmd, err)
 		return ExitError
 	}
-	r := &runner{env: env, jsonPath: *jsonPath, json: json, red: red}
+	r := &runner{env: env, cmd: cmd, jsonPath: *jsonPath, json: json, red: red}
 	if approvedPlan != "" {
 		// Read before anything else: a file that is not a JSON plan fails before any AWS call.
 		fp, err := readApprovedPlan(approvedPlan)
@@ -262,7 +185,9 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 }
 
 type runner struct {
-	env      Env
+	env Env
+	// cmd names the command in every error line: "sseguard plan: ...".
+	cmd      string
 	p        *pipeline.Pipeline
 	jsonPath string
 	// json receives the JSON plan when jsonPath is "-".
@@ -375,7 +300,7 @@ func (r *runner) apply(ctx context.Context, path string) int {
 	var refusal *approval.Refusal
 	if errors.As(err, &refusal) {
 		r.red.AddAccount(pl.Account)
-		fmt.Fprintf(r.env.Stderr, "sseguard: refused to apply: %s; nothing was changed\n", refusal.Reason)
+		fmt.Fprintf(r.env.Stderr, "sseguard apply: refused to apply: %s; nothing was changed\n", refusal.Reason)
 		for _, d := range refusal.Details {
 			fmt.Fprintf(r.env.Stderr, "  %s\n", d)
 		}
@@ -476,11 +401,19 @@ func (r *runner) fail(err error) int {
 			// One problem, one line, whatever the path or the message holds.
 			fmt.Fprintln(r.env.Stderr, sanitize.Line(e.Error()))
 		}
-		fmt.Fprintf(r.env.Stderr, "sseguard: the policy has %s; nothing was read from or changed in AWS\n", count(len(perrs), "problem"))
+		fmt.Fprintf(r.env.Stderr, "%s: the policy has %s; nothing was read from or changed in AWS\n", r.prefix(), count(len(perrs), "problem"))
 		return ExitError
 	}
-	fmt.Fprintf(r.env.Stderr, "sseguard: %s\n", strings.TrimSpace(err.Error()))
+	fmt.Fprintf(r.env.Stderr, "%s: %s\n", r.prefix(), strings.TrimSpace(err.Error()))
 	return ExitError
+}
+
+// prefix starts every error line: "sseguard plan", or "sseguard" where no command runs.
+func (r *runner) prefix() string {
+	if r.cmd == "" {
+		return "sseguard"
+	}
+	return "sseguard " + r.cmd
 }
 
 func count(n int, noun string) string {

@@ -33,15 +33,20 @@ func TestMainArguments(t *testing.T) {
 	}{
 		"help":                {args: []string{"--help"}, code: 0, wantOut: "Usage:"},
 		"no command":          {args: nil, code: 1, wantStderr: []string{"Usage:"}},
-		"unknown command":     {args: []string{"destroy"}, code: 1, wantStderr: []string{`unknown command "destroy"`}},
+		"unknown command":     {args: []string{"destroy"}, code: 1, wantStderr: []string{`sseguard: unknown command "destroy"`, `sseguard --help`}},
 		"stray argument":      {args: []string{"plan", "policy.yaml"}, code: 1, wantStderr: []string{"goes after --policy"}},
 		"bad concurrency":     {args: []string{"apply", "--concurrency", "-3"}, code: 1, wantStderr: []string{"--concurrency -3"}},
 		"bad uoe mode":        {args: []string{"apply", "--update-object-encryption", "sometimes"}, code: 1, wantStderr: []string{"want auto, always or never"}},
-		"detailed on apply":   {args: []string{"apply", "--detailed-exitcode"}, code: 1, wantStderr: []string{"flag provided but not defined"}},
+		"detailed on apply":   {args: []string{"apply", "--detailed-exitcode"}, code: 1, wantStderr: []string{"sseguard apply: unknown flag --detailed-exitcode"}},
+		"json on validate":    {args: []string{"validate", "--json", "x.json"}, code: 1, wantStderr: []string{"sseguard validate: unknown flag --json"}},
+		"help for a command":  {args: []string{"help", "apply"}, code: 0, wantOut: "Usage:\n  sseguard apply"},
+		"help, no command":    {args: []string{"help", "destroy"}, code: 1, wantStderr: []string{`unknown command "destroy"`}},
+		"flag value":          {args: []string{"plan", "--concurrency", "many"}, code: 1, wantStderr: []string{"sseguard plan: invalid value \"many\" for flag -concurrency"}},
+		"version argument":    {args: []string{"version", "now"}, code: 1, wantStderr: []string{`sseguard version: unexpected argument "now"`}},
 		"validate good":       {args: []string{"validate", "--policy", good}, code: 0, wantOut: "valid (1 bucket, 0 keys)"},
 		"missing policy file": {args: []string{"validate", "--policy", filepath.Join(dir, "nope.yaml")}, code: 1, wantStderr: []string{"nope.yaml"}},
 		"every problem at once": {args: []string{"validate", "--policy", bad}, code: 1, wantStderr: []string{
-			bad + ":5:5:", bad + ":6:5:", bad + ":6:11:", "3 problems;", "nothing was read from or changed in AWS"}},
+			bad + ":5:5:", bad + ":6:5:", bad + ":6:11:", "sseguard validate: the policy has 3 problems;", "nothing was read from or changed in AWS"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -34,7 +34,7 @@ func RunDemoSteps(ctx context.Context, env Env, policyPath string) int {
 	if p.Log == nil {
 		p.Log = env.Stdout
 	}
-	r := &runner{env: env, p: p, red: red}
+	r := &runner{env: env, cmd: "demo", p: p, red: red}
 	name := filepath.Base(policyPath)
 	banner(env.Stdout, "sseguard plan --policy "+name)
 	if code := r.plan(ctx, policyPath, true); code == ExitError {

@@ -19,7 +19,7 @@ func TestDemoIsNotInTheBinary(t *testing.T) {
 	}{
 		"demo":                {args: []string{"demo"}, code: ExitError, stderr: demoMoved + "\n"},
 		"demo with arguments": {args: []string{"demo", "--fast"}, code: ExitError, stderr: demoMoved + "\n"},
-		"help":                {args: []string{"--help"}, code: ExitOK, stdout: `demo      Not in this binary: run "go run ./cmd/demo"`},
+		"help":                {args: []string{"--help"}, code: ExitOK, stdout: `The demo is not part of this binary: in a clone of the repository, "go run ./cmd/demo"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

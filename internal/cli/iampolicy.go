@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"errors"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/iamgen"
@@ -14,33 +14,26 @@ import (
 // runIAMPolicy prints the IAM policy (or, with --trust, the trust policy) a role needs. It makes
 // no AWS call.
 func runIAMPolicy(args []string, env Env) int {
-	fs := flag.NewFlagSet("sseguard iam-policy", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
-	policyPath := fs.String("policy", "sseguard.yaml", "policy file")
-	role := fs.String("role", "", "plan, apply or batch (the role S3 Batch Operations jobs run as)")
-	account := fs.String("account", "", "account id, when the policy file names none")
-	partition := fs.String("partition", "aws", "aws, aws-cn or aws-us-gov")
-	trust := fs.Bool("trust", false, "print the role's trust policy for GitHub's OIDC provider")
-	repo := fs.String("repo", "", "OWNER/REPO (with --trust)")
-	branch := fs.String("branch", "main", "apply branch (with --trust)")
-	environment := fs.String("environment", "", "GitHub environment of the apply job (with --trust)")
-	workflow := fs.String("workflow", "", "workflow file the role is limited to (with --trust), e.g. .github/workflows/sseguard-apply.yml")
+	fs := newFlags("iam-policy")
+	policyPath := fs.String("policy", "sseguard.yaml", "read the policy from `FILE`")
+	role := fs.String("role", "", "`ROLE`: plan, apply or batch (the role S3 Batch Operations jobs run as)")
+	account := fs.String("account", "", "the `ID` of the account, when the policy file names none; for a policy that lists accounts, the listed account whose role to print")
+	partition := fs.String("partition", "aws", "`P`: aws, aws-cn or aws-us-gov")
+	trust := fs.Bool("trust", false, "print the role's trust policy instead")
+	repo := fs.String("repo", "", "the repository (with --trust): `OWNER/REPO`, or OWNER@OWNER_ID/REPO@REPO_ID for one that sends "+
+		"GitHub's immutable OIDC subjects (gh api repos/OWNER/REPO --jq '.owner.id, .id' prints the two ids)")
+	branch := fs.String("branch", "main", "the apply `BRANCH` (with --trust)")
+	environment := fs.String("environment", "", "GitHub environment `E` of the apply job (with --trust)")
+	workflow := fs.String("workflow", "", "the workflow file `PATH` the role is limited to, e.g. .github/workflows/sseguard-apply.yml (with --trust)")
+	format := fs.String("format", "json", "`FORMAT`: json prints one role's policy or trust policy; cloudformation a template of "+
+		"every role the account needs, parameterised by repository, apply branch and environment")
 	var assumedBy stringList
-	fs.Var(&assumedBy, "assumed-by", "the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitError
+	fs.Var(&assumedBy, "assumed-by", "the `ARN` of the home account's role of the same kind (plan or apply) that assumes a member account's role (with --trust --account MEMBER; repeatable)")
+	if done, code := parse(fs, "iam-policy", args, env); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "sseguard iam-policy: unexpected argument %q\n", fs.Arg(0))
-		return ExitError
-	}
-	r := iamgen.Role(*role)
-	if r != iamgen.RolePlan && r != iamgen.RoleApply && r != iamgen.RoleBatch {
-		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan, apply or batch\n", *role)
 		return ExitError
 	}
 	switch *partition {
@@ -49,8 +42,21 @@ func runIAMPolicy(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --partition %q: want aws, aws-cn or aws-us-gov\n", *partition)
 		return ExitError
 	}
+	switch *format {
+	case "json":
+	case "cloudformation":
+		return runCloudFormation(fs, *policyPath, *account, *partition, env)
+	default:
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --format %q: want json or cloudformation\n", *format)
+		return ExitError
+	}
+	r := iamgen.Role(*role)
+	if r != iamgen.RolePlan && r != iamgen.RoleApply && r != iamgen.RoleBatch {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan, apply or batch\n", *role)
+		return ExitError
+	}
 	fail := func(err error) int {
-		(&runner{env: env}).fail(err)
+		(&runner{env: env, cmd: "iam-policy"}).fail(err)
 		return ExitError
 	}
 	var doc *iampolicy.Document
@@ -122,6 +128,33 @@ func runIAMPolicy(args []string, env Env) int {
 	}
 	fmt.Fprint(env.Stdout, text)
 	return ExitOK
+}
+
+// runCloudFormation prints the template of the account's roles. The flags that choose one role
+// or spell its trust are the template's parameters instead, and are refused here.
+func runCloudFormation(fs *flag.FlagSet, policyPath, account, partition string, env Env) int {
+	var wrong []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "role", "trust", "repo", "branch", "environment", "workflow", "assumed-by":
+			wrong = append(wrong, "--"+f.Name)
+		}
+	})
+	if len(wrong) > 0 {
+		fmt.Fprintf(env.Stderr, "sseguard iam-policy: %s goes with --format json; the template holds every role, and the "+
+			"repository, apply branch and environment are its parameters (Repository, ApplyBranch, ApplyEnvironment)\n", strings.Join(wrong, ", "))
+		return ExitError
+	}
+	pol, err := policy.Load(policyPath)
+	if err == nil {
+		var text []byte
+		text, err = iamgen.CloudFormation(pol, iamgen.CloudFormationOptions{Account: account, Partition: partition, Source: filepath.Base(policyPath)})
+		if err == nil {
+			fmt.Fprint(env.Stdout, string(text))
+			return ExitOK
+		}
+	}
+	return (&runner{env: env, cmd: "iam-policy"}).fail(err)
 }
 
 // stringList is a repeatable string flag.

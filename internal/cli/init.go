@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -15,18 +13,13 @@ import (
 // runInit reads the account and prints a policy that keeps every bucket in scope as it is. It
 // never writes to AWS. The policy goes to stdout, what happened to stderr.
 func runInit(ctx context.Context, args []string, env Env) int {
-	fs := flag.NewFlagSet("sseguard init", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, usage) }
+	fs := newFlags("init")
 	var regions, globs repeated
-	fs.Var(&regions, "region", "only buckets in this region (repeatable)")
-	fs.Var(&globs, "buckets", "only buckets whose name matches this glob (repeatable)")
-	writeAccount := fs.Bool("account-id-from-caller", false, "write the caller's account id as the policy's account")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitError
+	fs.Var(&regions, "region", "only buckets in region `R` (repeatable; default: every region); with one, R is also the policy's region")
+	fs.Var(&globs, "buckets", "only buckets whose name matches `GLOB` (*, ?, [a-z]; repeatable; default: every bucket)")
+	writeAccount := fs.Bool("account-id-from-caller", false, "write the caller's account id (sts:GetCallerIdentity) as the policy's account, so sseguard refuses to touch any other")
+	if done, code := parse(fs, "init", args, env); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "sseguard init: unexpected argument %q (the policy is printed: sseguard init > sseguard.yaml)\n", fs.Arg(0))

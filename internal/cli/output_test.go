@@ -95,9 +95,9 @@ func TestOutputIsSanitized(t *testing.T) {
 		"hostile policy path":   {args: []string{"validate", "--policy", hostilePath}, want: `x\x0a::add-mask::y/#\x23[group]p\u202e.yaml: valid (1 bucket, 0 keys)`},
 		"hostile path, problem": {args: []string{"validate", "--policy", hostilePath + "\n::error::nope"}, want: "\n" + `\x3a:error::nope: no such file`},
 		"hostile policy text":   {args: []string{"validate", "--policy", hostileText}, want: `#\x23[set-output name=a]b`},
-		"hostile flag":          {args: []string{"plan", "--##[group]x"}, want: `flag provided but not defined: -#\x23[group]x`},
+		"hostile flag":          {args: []string{"plan", "--##[group]x"}, want: `unknown flag --#\x23[group]x`},
 		"hostile command":       {args: []string{"  ::error::x"}, want: `unknown command "  ::error::x"`},
-		"help":                  {args: []string{"--help"}, want: "--redact-account-id"},
+		"help":                  {args: []string{"plan", "--help"}, want: "--redact-account-id"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

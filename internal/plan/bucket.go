@@ -73,17 +73,26 @@ func (bc *bucketPlan) objects() {
 			ch.Before, bc.b.ExistingObjects)
 		return
 	}
-	const shown = 5
-	for i, s := range o.Sample {
-		if i == shown {
-			ch.Details = append(ch.Details, fmt.Sprintf("… and %d more (the JSON plan lists them all)", n-shown))
-			break
-		}
-		ch.Details = append(ch.Details, s.Kind+": "+s.Key)
-	}
+	ch.Details = append(ch.Details, SampleDetails(o.Sample, n)...)
 	if ch, ok := bc.withEngine(ch); ok {
 		bc.changes = append(bc.changes, ch)
 	}
+}
+
+// SampleDetails are the detail lines of a reencrypt-objects change that name objects to fix:
+// the first few of the scan's sample, then how many more there are of total. Reports that leave
+// samples out recognise them by these lines.
+func SampleDetails(sample []ObjectSample, total int) []string {
+	const shown = 5
+	var out []string
+	for i, s := range sample {
+		if i == shown {
+			out = append(out, fmt.Sprintf("… and %d more (the JSON plan lists them all)", total-shown))
+			break
+		}
+		out = append(out, s.Kind+": "+s.Key)
+	}
+	return out
 }
 
 // batchCheck says what the check scan after a finished generation of Batch Operations jobs

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sseguard/sseguard/internal/suggest"
 )
 
 // checker walks the YAML tree along the policy schema, building the policy and collecting every
@@ -75,6 +77,14 @@ func describe(n *yaml.Node) string {
 	return "an alias"
 }
 
+// didYouMean is " (did you mean "x"?)" when typed is a near miss of one allowed field, else "".
+func didYouMean(typed string, allowed []string) string {
+	if s, ok := suggest.Closest(typed, allowed); ok {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
+}
+
 // mapping returns the fields of a mapping node, reporting anything but a mapping, unknown and
 // repeated keys. Merge keys (<<: *anchor) are resolved; keys written in the mapping win.
 func (c *checker) mapping(at *yaml.Node, what string, allowed []string) (map[string]field, bool) {
@@ -103,7 +113,7 @@ func (c *checker) collect(n *yaml.Node, what string, allowed []string, fields ma
 			continue
 		}
 		if !contains(allowed, k.Value) {
-			c.errorf(n.Content[i], "unknown field %q in %s; allowed: %s", k.Value, what, strings.Join(allowed, ", "))
+			c.errorf(n.Content[i], "unknown field %q in %s%s; allowed: %s", k.Value, what, didYouMean(k.Value, allowed), strings.Join(allowed, ", "))
 			continue
 		}
 		if prev, ok := fields[k.Value]; ok {

@@ -1,7 +1,6 @@
 package prcomment
 
 import (
-	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -30,19 +29,25 @@ type Options struct {
 	// Approval is the fingerprint of the exact plan (not the copy redacted for people), kept in
 	// the comment's hidden third line for the apply after the merge; nil leaves it out.
 	Approval *approval.Fingerprint
+	// Summary is what the run's job summary holds, as report rendered it; nil when the run wrote
+	// none (the footer then points at the run's log, which holds the plan as text).
+	Summary *report.Shown
+	// JSONFile is the JSON plan the run wrote, as its plan-json output names it; empty for none.
+	JSONFile string
 }
-
-// keptSections are the parts of the job summary the comment keeps, after the verdict: what a
-// reviewer needs to approve the change. The rest (key policy findings, warnings, change details,
-// existing objects, cost) is in the run's job summary, which the comment links.
-var keptSections = []string{"#### ⛔ Blockers", "#### Buckets", "#### Changes", "#### Readers and replication"}
 
 // PlanBody is the comment for a plan: the hidden marker and status, a "back in sync" line when
 // the previous version of the comment showed drift, blockers or a failure, then the plan
-// rendered by package report (verdict, blockers, the per-bucket table, changes) and a footer
-// that links the run's full job summary. previous is the body of the comment being replaced ("" for a
-// new one). Every value from AWS or the policy is escaped by report (no HTML, no links, no
-// @mentions, no line breaks); the footer holds only values checked here.
+// rendered by package report for a comment and a footer that says what the run's job summary
+// holds, truly, and where the JSON plan is. previous is the body of the comment being replaced
+// ("" for a new one).
+//
+// The plan sheds detail as the job summary does, to stay under MaxBody: the verdict, blockers,
+// the buckets (a table) and the changes while they fit; then one line per bucket (name, policy
+// line, kinds of change, blockers); then only the buckets that drift or are blocked; past that,
+// each list says how many it left out and where the whole list is. Every value from AWS or the
+// policy is escaped by report (no HTML, no links, no @mentions, no line breaks); the footer holds
+// only values checked or escaped here.
 func PlanBody(p *plan.Plan, opts Options, previous string) string {
 	status := StatusDrift
 	switch {
@@ -65,15 +70,46 @@ func PlanBody(p *plan.Plan, opts Options, previous string) string {
 			b.WriteString("; the account now matches the policy.\n\n")
 		}
 	}
-	footer := footer(opts, "the full plan: key policies, warnings, change details, existing objects and cost")
+	footer := planFooter(opts)
 	budget := MaxBody - b.Len() - len(footer)
-	if md := planMarkdown(p, budget); md != "" {
+	md, _ := report.MarkdownShown(p, report.MarkdownOptions{Mode: "plan", Comment: true, MaxBytes: budget, Elsewhere: elsewhere(opts)})
+	if len(md) <= budget {
 		b.WriteString(md)
 	} else {
 		b.WriteString("The plan is too long for a comment.\n\n")
 	}
 	b.WriteString(footer)
 	return b.String()
+}
+
+// elsewhere is where a list the comment cuts short is whole: the job summary when it lists every
+// bucket that drifts or is blocked, every blocker and every key, else the JSON plan.
+func elsewhere(opts Options) string {
+	if s := opts.Summary; s != nil && s.LeftOut.Buckets == 0 && s.LeftOut.Blockers == 0 && s.LeftOut.Keys == 0 {
+		return "the run's job summary"
+	}
+	if opts.JSONFile != "" {
+		return "the JSON plan " + opts.JSONFile + " the run wrote"
+	}
+	return "the run's log"
+}
+
+// planFooter says what the run's job summary holds and where the JSON plan is.
+func planFooter(opts Options) string {
+	var parts []string
+	link := "job summary"
+	if u := linkable(opts.RunURL); u != "" {
+		link = "[job summary](" + u + ")"
+	}
+	if opts.Summary != nil {
+		parts = append(parts, "The run's "+link+" has "+opts.Summary.Holds()+".")
+	} else {
+		parts = append(parts, "The run's log has the whole plan (the run wrote no job summary).")
+	}
+	if opts.JSONFile != "" {
+		parts = append(parts, "The whole plan is in the JSON file "+report.MarkdownText(opts.JSONFile)+" the run wrote (its `plan-json` output).")
+	}
+	return footerOf(opts, parts)
 }
 
 // FailureBody is the comment for a run that stopped before it had a plan (an invalid policy, an
@@ -87,53 +123,6 @@ func FailureBody(what string, opts Options) string {
 	return b.String()
 }
 
-// planMarkdown renders the plan as report's job summary does, keeping the header and the kept
-// sections. A plan too big for budget gets report's compact form (verdict, counts, blockers as
-// many as fit); "" when even that does not fit.
-func planMarkdown(p *plan.Plan, budget int) string {
-	full := report.Markdown(p, report.MarkdownOptions{Mode: "plan", MaxBytes: math.MaxInt})
-	if md := keepSections(full); len(md) <= budget {
-		return md
-	}
-	if budget <= 0 {
-		return ""
-	}
-	// Room for the word joiners noReferences adds.
-	for _, limit := range []int{budget, budget * 3 / 4, budget / 2} {
-		if md := report.Markdown(p, report.MarkdownOptions{Mode: "plan", MaxBytes: limit}); len(md) <= budget {
-			return md
-		}
-	}
-	return ""
-}
-
-// keepSections cuts report's job summary before its first section that is not kept. Each section
-// of it starts on a line of its own with "#### " (or "<details>" for folded ones), and no value
-// from AWS or the policy can start a line there (report shows line breaks in values as \x0a and
-// encodes '#' and '<'), so the cut always falls between two of report's own sections.
-func keepSections(md string) string {
-	lines := strings.SplitAfter(md, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "<details>") {
-			return strings.Join(lines[:i], "")
-		}
-		if !strings.HasPrefix(l, "#### ") {
-			continue
-		}
-		kept := false
-		for _, k := range keptSections {
-			if strings.HasPrefix(l, k) {
-				kept = true
-				break
-			}
-		}
-		if !kept {
-			return strings.Join(lines[:i], "")
-		}
-	}
-	return md
-}
-
 var (
 	shaRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	// linkableRE is what may go between a markdown link's parentheses as it is: enough for
@@ -143,12 +132,15 @@ var (
 
 // footer links the run's job summary for what the comment leaves out.
 func footer(opts Options, what string) string {
-	var parts []string
 	if u := linkable(opts.RunURL); u != "" {
-		parts = append(parts, "The run's [job summary]("+u+") has "+what+".")
-	} else {
-		parts = append(parts, "The run's job summary has "+what+".")
+		return footerOf(opts, []string{"The run's [job summary](" + u + ") has " + what + "."})
 	}
+	return footerOf(opts, []string{"The run's job summary has " + what + "."})
+}
+
+// footerOf ends a comment: what it says of the run, the commit planned, and that sseguard keeps
+// the comment up to date.
+func footerOf(opts Options, parts []string) string {
 	if shaRE.MatchString(opts.Commit) {
 		parts = append(parts, "Planned for commit "+opts.Commit[:12]+".")
 	}

@@ -10,12 +10,14 @@ import (
 	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/report"
 )
 
 const runURL = "https://github.com/example-org/media-infra/actions/runs/123456"
 
 func opts() Options {
-	return Options{PolicyPath: "infra/sseguard.yaml", RunURL: runURL, Commit: "b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4"}
+	return Options{PolicyPath: "infra/sseguard.yaml", RunURL: runURL, Commit: "b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4",
+		Summary: &report.Shown{Detail: report.DetailFull}}
 }
 
 // driftPlan has every section report renders: changes of each family, key policy details,
@@ -101,7 +103,7 @@ func TestPlanBodyGolden(t *testing.T) {
 		"in-sync-new.md":    PlanBody(inSyncPlan(), opts(), ""),
 		"back-in-sync.md":   PlanBody(inSyncPlan(), opts(), drift),
 		"failure.md":        FailureBody("the policy does not validate (2 problems)", opts()),
-		"no-run-link.md":    PlanBody(inSyncPlan(), Options{PolicyPath: "sseguard.yaml"}, ""),
+		"no-run-link.md":    PlanBody(inSyncPlan(), Options{PolicyPath: "sseguard.yaml", Summary: &report.Shown{}}, ""),
 		"in-sync-still.md":  PlanBody(inSyncPlan(), opts(), PlanBody(inSyncPlan(), opts(), "")),
 		"after-failure.md":  PlanBody(inSyncPlan(), opts(), FailureBody("stopped", opts())),
 		"blocked-before.md": PlanBody(inSyncPlan(), opts(), PlanBody(blockedPlan(), opts(), "")),
@@ -146,22 +148,6 @@ func TestPlanBodySections(t *testing.T) {
 	}
 }
 
-func TestKeepSections(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct{ in, want string }{
-		"all kept":        {"### v\n\n#### Buckets\n\n| a |\n\n#### Changes (1)\n\n| c |\n", "### v\n\n#### Buckets\n\n| a |\n\n#### Changes (1)\n\n| c |\n"},
-		"cut at warnings": {"### v\n\n#### Buckets\n\n| a |\n\n#### Warnings\n\n- w\n\n#### Cost\n", "### v\n\n#### Buckets\n\n| a |\n\n"},
-		"cut at details":  {"### v\n\n#### Changes (1)\n\n| c |\n\n<details><summary>x</summary>\n", "### v\n\n#### Changes (1)\n\n| c |\n\n"},
-		"cut at cost":     {"### v\n\n<sub>m</sub>\n\n#### Cost\n\ntext\n", "### v\n\n<sub>m</sub>\n\n"},
-		"heading in text": {"### v\n\n| x #### Cost |\n", "### v\n\n| x #### Cost |\n"},
-	}
-	for name, tc := range tests {
-		if got := keepSections(tc.in); got != tc.want {
-			t.Errorf("%s: keepSections = %q, want %q", name, got, tc.want)
-		}
-	}
-}
-
 // Values from AWS and the policy reach the comment escaped by report: no mention that notifies
 // anyone, no HTML, no link, no new line or heading, and the hidden lines stay sseguard's own.
 func TestPlanBodyEscapesHostileValues(t *testing.T) {
@@ -202,25 +188,78 @@ func TestPlanBodyEscapesHostileValues(t *testing.T) {
 	}
 }
 
+// bigPlan has n drifted buckets with long names, each with two changes.
+func bigPlan(n int) *plan.Plan {
+	p := &plan.Plan{Account: "123456789012", Blockers: []plan.Blocker{}, Warnings: []plan.Warning{}}
+	for i := range n {
+		name := fmt.Sprintf("bucket-with-a-rather-long-name-%04d", i)
+		enc, pol := "set-default-encryption/"+name, "update-bucket-policy/"+name
+		p.Buckets = append(p.Buckets, plan.BucketStatus{Name: name, Region: "us-east-1", Line: i + 1, Status: plan.Drift,
+			Required: "SSE-KMS alias/hls (bucket key)", Observed: "SSE-S3 (AES256)", Changes: []string{enc, pol}})
+		p.Changes = append(p.Changes,
+			plan.Change{ID: enc, Kind: plan.SetDefaultEncryption, Bucket: name, Line: i + 1, Before: "SSE-S3 (AES256)", After: "SSE-KMS alias/hls (bucket key)"},
+			plan.Change{ID: pol, Kind: plan.UpdateBucketPolicy, Bucket: name, Line: i + 1, Before: "no policy", After: "deny uploads with another key"})
+	}
+	return p
+}
+
+// A plan too long for a comment sheds detail: one line per bucket while it fits, then as many
+// drifting buckets as fit and exactly how many more, with where they are.
 func TestPlanBodyFitsGitHubsLimit(t *testing.T) {
 	t.Parallel()
-	p := &plan.Plan{Account: "123456789012"}
-	for i := range 3000 {
-		name := fmt.Sprintf("bucket-with-a-rather-long-name-%04d", i)
-		id := "set-default-encryption/" + name
-		p.Buckets = append(p.Buckets, plan.BucketStatus{Name: name, Region: "us-east-1", Line: i + 1, Status: plan.Drift,
-			Required: "SSE-KMS alias/hls (bucket key)", Observed: "SSE-S3 (AES256)", Changes: []string{id}})
-		p.Changes = append(p.Changes, plan.Change{ID: id, Kind: plan.SetDefaultEncryption, Bucket: name, Line: i + 1,
-			Before: "SSE-S3 (AES256)", After: "SSE-KMS alias/hls (bucket key)"})
-	}
-	body := PlanBody(p, opts(), "")
-	if len(body) > MaxBody {
-		t.Fatalf("the comment is %d bytes, over %d", len(body), MaxBody)
-	}
-	for _, want := range []string{"3000 changes pending", "| buckets | in sync | drift | blocked |", "| 3000 | 0 | 3000 | 0 |", runURL} {
-		if !strings.Contains(body, want) {
-			t.Errorf("the cut-short comment lacks %q", want)
+	for _, n := range []int{300, 3000} {
+		p := bigPlan(n)
+		o := opts()
+		o.Summary = &report.Shown{Detail: report.DetailBucketLines, Buckets: n}
+		body := PlanBody(p, o, "")
+		if len(body) > MaxBody {
+			t.Fatalf("%d buckets: the comment is %d bytes, over %d", n, len(body), MaxBody)
 		}
+		named := 0
+		for _, bs := range p.Buckets {
+			if strings.Contains(body, "\n| "+bs.Name+" | "+fmt.Sprint(bs.Line)+" | us-east-1 | 🟠 drift: set-default-encryption, update-bucket-policy |\n") {
+				named++
+			}
+		}
+		more := fmt.Sprintf("| … %d more buckets that drift or are blocked: the run's job summary lists them all |", n-named)
+		switch {
+		case n == 300 && (named != n || !strings.Contains(body, "**Detail: one line per bucket.**")):
+			t.Errorf("300 buckets: %d named, want every one on its own line:\n%.2000s", named, body)
+		case n == 3000 && (named == 0 || named == n || !strings.Contains(body, more)):
+			t.Errorf("3000 buckets: %d named, and no %q", named, more)
+		}
+		if !strings.Contains(body, "The run's [job summary]("+runURL+") has one line for each of the "+fmt.Sprint(n)+" buckets") {
+			t.Errorf("%d buckets: the footer does not say what the job summary holds:\n%s", n, body[len(body)-600:])
+		}
+	}
+}
+
+// The footer says what the job summary holds at its level, where the JSON plan is, and where a
+// list the comment cut is whole: the summary only when it lists them all.
+func TestPlanBodyFooterIsTrue(t *testing.T) {
+	t.Parallel()
+	p := bigPlan(3000)
+	o := opts()
+	o.JSONFile = "sseguard-plan-infra-sseguard.json"
+	o.Summary = &report.Shown{Detail: report.DetailDrifting, Buckets: 3000, LeftOut: report.LeftOut{Buckets: 17}}
+	body := PlanBody(p, o, "")
+	for _, want := range []string{
+		"has one line for each bucket that drifts or is blocked, the blockers and the warnings, as many as fit under its size cap (it says how many more: 17 buckets that drift or are blocked)",
+		"The whole plan is in the JSON file sseguard-plan-infra-sseguard.json the run wrote (its `plan-json` output).",
+		"the JSON plan sseguard-plan-infra-sseguard.json the run wrote lists them all",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, body[len(body)-1500:])
+		}
+	}
+	o.Summary, o.JSONFile = nil, ""
+	body = PlanBody(p, o, "")
+	if !strings.Contains(body, "The run's log has the whole plan (the run wrote no job summary).") || !strings.Contains(body, "the run's log lists them all") {
+		t.Errorf("without a job summary the footer should point at the log:\n%s", body[len(body)-800:])
+	}
+	o.JSONFile = "a@b <img>.json"
+	if body = PlanBody(inSyncPlan(), o, ""); strings.Contains(body, "<img") || strings.Contains(body, "a@b") {
+		t.Errorf("the JSON file's name is not escaped:\n%s", body)
 	}
 }
 

@@ -57,12 +57,31 @@ func ApplyAnnotations(p *plan.Plan, results []plan.Result, file string) []Annota
 
 // annotations annotates a plan, or an applied plan when results is not nil.
 func annotations(p *plan.Plan, results map[string]plan.Result, file string) []Annotation {
-	// Most important first, so that aggregation folds the least important: blockers, then drift,
-	// then warnings, each in policy order.
+	return Aggregate(findings(p, results, file), MaxAnnotations)
+}
+
+// notAnnotated is what Aggregate folds into its last annotation: the findings GitHub would not
+// show one by one. The job summary lists them.
+func notAnnotated(p *plan.Plan, results map[string]plan.Result, file string) []Annotation {
+	all := findings(p, results, file)
+	if len(all) <= MaxAnnotations {
+		return nil
+	}
+	return all[MaxAnnotations-1:]
+}
+
+// findings is every annotation of a plan (or an applied plan when results is not nil), most
+// important first, so that aggregation folds the least important: blockers, then drift, then
+// warnings, each in policy order.
+func findings(p *plan.Plan, results map[string]plan.Result, file string) []Annotation {
+	changes := make(map[string]plan.Change, len(p.Changes))
+	for _, c := range p.Changes {
+		changes[c.ID] = c
+	}
 	var blocked, drift, warnings []Annotation
 	for _, bs := range p.Buckets {
 		if bs.Status == plan.Drift && results != nil {
-			if a, ok := annApplied(p, bs, results, file); ok {
+			if a, ok := annApplied(bs, results, file); ok {
 				drift = append(drift, a)
 			}
 			continue
@@ -82,18 +101,18 @@ func annotations(p *plan.Plan, results map[string]plan.Result, file string) []An
 				Title:   annClean("sseguard: bucket " + bs.Name + " is blocked"),
 				Message: annClean(strings.Join(msgs, " ") + " Nothing is changed for this bucket.")})
 		case plan.Drift:
-			var changes []string
+			var what []string
 			for _, id := range bs.Changes {
-				if c, ok := p.Change(id); ok {
-					changes = append(changes, fmt.Sprintf("%s (%s → %s)", c.Kind, annOr(c.Before), annOr(c.After)))
+				if c, ok := changes[id]; ok {
+					what = append(what, fmt.Sprintf("%s (%s → %s)", c.Kind, annOr(c.Before), annOr(c.After)))
 				} else {
-					changes = append(changes, id)
+					what = append(what, id)
 				}
 			}
 			drift = append(drift, Annotation{Level: LevelError, File: file, Line: bs.Line,
 				Title: annClean("sseguard: bucket " + bs.Name + " differs from the policy"),
 				Message: annClean(fmt.Sprintf("Required %s, observed %s. To apply: %s.",
-					annOr(bs.Required), annOr(bs.Observed), strings.Join(changes, "; ")))})
+					annOr(bs.Required), annOr(bs.Observed), strings.Join(what, "; ")))})
 		}
 	}
 	for _, bl := range p.Blockers {
@@ -112,11 +131,11 @@ func annotations(p *plan.Plan, results map[string]plan.Result, file string) []An
 		sort.SliceStable(group, func(i, j int) bool { return group[i].Line < group[j].Line })
 		out = append(out, group...)
 	}
-	return Aggregate(out, MaxAnnotations)
+	return out
 }
 
 // annApplied annotates a drifted bucket after apply, when any of its changes did not take.
-func annApplied(p *plan.Plan, bs plan.BucketStatus, results map[string]plan.Result, file string) (Annotation, bool) {
+func annApplied(bs plan.BucketStatus, results map[string]plan.Result, file string) (Annotation, bool) {
 	var bad []string
 	level := LevelWarning
 	for _, id := range bs.Changes {
@@ -146,15 +165,15 @@ func annApplied(p *plan.Plan, bs plan.BucketStatus, results map[string]plan.Resu
 }
 
 // Aggregate keeps the first limit-1 annotations and folds the rest into one, at the first folded
-// line, at the most severe folded level, listing where the others are. anns should be sorted by
-// importance.
+// line, at the most severe folded level, saying that the job summary lists them and where the
+// first few are. anns should be sorted by importance.
 func Aggregate(anns []Annotation, limit int) []Annotation {
 	if limit < 1 || len(anns) <= limit {
 		return anns
 	}
 	keep, rest := anns[:limit-1], anns[limit-1:]
 	agg := Annotation{Level: LevelNotice, File: rest[0].File, Line: rest[0].Line,
-		Title: fmt.Sprintf("sseguard: %d more findings", len(rest))}
+		Title: fmt.Sprintf("sseguard: %d more findings, listed in the job summary", len(rest))}
 	var where []string
 	for i, a := range rest {
 		if annRank(a.Level) < annRank(agg.Level) {
@@ -166,8 +185,9 @@ func Aggregate(anns []Annotation, limit int) []Annotation {
 		}
 		where = append(where, fmt.Sprintf("line %d: %s", a.Line, strings.TrimPrefix(a.Title, "sseguard: ")))
 	}
-	agg.Message = annClean(fmt.Sprintf("Not shown one by one (GitHub limits annotations per step): %s. The job summary and the JSON plan list them all.",
-		strings.Join(where, "; ")))
+	// The pointer to the summary comes first: annClean cuts long messages.
+	agg.Message = annClean(fmt.Sprintf("GitHub limits annotations per step: the job summary lists these %d findings. The first of them: %s.",
+		len(rest), strings.Join(where, "; ")))
 	return append(append([]Annotation(nil), keep...), agg)
 }
 

@@ -96,7 +96,7 @@ func TestAggregate(t *testing.T) {
 		t.Fatalf("got %d annotations, want 10", len(got))
 	}
 	last := got[9]
-	if last.Level != LevelError || last.Line != 10 || last.Title != "sseguard: 16 more findings" {
+	if last.Level != LevelError || last.Line != 10 || last.Title != "sseguard: 16 more findings, listed in the job summary" {
 		t.Errorf("aggregate = %+v", last)
 	}
 	if !strings.Contains(last.Message, "line 10: n9;") || !strings.Contains(last.Message, "line 25: n24.") {
@@ -104,6 +104,16 @@ func TestAggregate(t *testing.T) {
 	}
 	if got := Aggregate(anns[:3], 10); len(got) != 3 {
 		t.Errorf("a short list should stay as it is")
+	}
+	// However long the list of places, the pointer to the job summary is not what annClean cuts.
+	var many []Annotation
+	for i := range 400 {
+		many = append(many, Annotation{Level: LevelError, File: "p.yaml", Line: i + 1,
+			Title: fmt.Sprintf("sseguard: bucket tenant-%05d-media-with-a-long-name differs from the policy", i)})
+	}
+	agg := Aggregate(many, 10)[9]
+	if !strings.HasPrefix(agg.Message, "GitHub limits annotations per step: the job summary lists these 391 findings") {
+		t.Errorf("the aggregate does not start with where the findings are: %.200s", agg.Message)
 	}
 }
 

@@ -18,31 +18,60 @@ type MarkdownOptions struct {
 	// Results are apply's outcomes, one per change attempted (apply mode only).
 	Results []plan.Result
 	// JSONFile is where the full JSON plan was written; the summary names it, and points at it
-	// when the summary is cut short.
+	// for whatever it leaves out.
 	JSONFile string
-	// MaxBytes caps the summary's size; 0 means DefaultMarkdownMax. Past it, the summary keeps the
-	// verdict, the blockers and the counts, and points at JSONFile for the rest.
+	// MaxBytes caps the summary's size; 0 means DefaultMarkdownMax. Past it, the summary sheds
+	// detail level by level (Detail) and never the buckets that drift or are blocked.
 	MaxBytes int
+	// Comment renders a pull request comment's view of the plan: the verdict, blockers, the
+	// buckets and, at full detail, the changes; everything else stays in the job summary.
+	Comment bool
+	// Elsewhere says where a list cut short is whole, for the rows that say how many were left
+	// out (it is escaped); empty means the JSON plan (JSONFile).
+	Elsewhere string
 }
 
 // Markdown renders the plan (and apply results) as a GitHub job summary: the verdict line first,
 // blockers before everything else, one table row per bucket, key policy findings, warnings,
 // existing objects, and a cost note. Every string that came from AWS or the policy is escaped so
 // that it cannot leave its table cell, inject HTML, links or mentions, or start a block.
+//
+// A summary over opts.MaxBytes sheds detail in this order (MarkdownShown says which level it
+// shows, and so does a note at its top): policy statements, object samples, per-change prose
+// (one line per bucket is left), then the buckets in sync (counted, not listed). Past that, the
+// lists are cut, each saying exactly how many it left out and where the whole list is.
 func Markdown(p *plan.Plan, opts MarkdownOptions) string {
+	md, _ := MarkdownShown(p, opts)
+	return md
+}
+
+// MarkdownShown is Markdown, and what the rendered markdown holds.
+func MarkdownShown(p *plan.Plan, opts MarkdownOptions) (string, Shown) {
 	limit := opts.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMarkdownMax
 	}
-	r := mdRenderer{p: p, opts: opts, results: map[string]plan.Result{}}
-	for _, res := range opts.Results {
-		r.results[res.ChangeID] = res
-	}
-	full := r.full()
+	r := newMDRenderer(p, opts)
+	full := r.render(DetailFull)
+	shown := Shown{Detail: DetailFull, FullBytes: len(full), Buckets: len(p.Buckets)}
 	if len(full) <= limit {
-		return full
+		return full, shown
 	}
-	return r.compact(len(full), limit)
+	r.fullBytes = len(full)
+	levels := []Detail{DetailNoStatements, DetailNoSamples, DetailBucketLines}
+	if opts.Comment {
+		// A comment holds no policy statement nor object sample to drop.
+		levels = []Detail{DetailBucketLines}
+	}
+	for _, d := range levels {
+		if md := r.render(d); len(md) <= limit {
+			shown.Detail = d
+			return md, shown
+		}
+	}
+	md, left := r.drifting(limit)
+	shown.Detail, shown.InSync, shown.LeftOut = DetailDrifting, r.inSyncCount(), left
+	return md, shown
 }
 
 // MarkdownFailure is the job summary of a run that stopped before it had a plan to show (an invalid
@@ -60,23 +89,60 @@ func MarkdownFailure(mode, what string, details []string) string {
 	return b.String()
 }
 
-// mdRenderer renders one job summary; each section writes itself to a strings.Builder.
+// mdRenderer renders one job summary (or comment); each section writes itself to a
+// strings.Builder.
 type mdRenderer struct {
 	p       *plan.Plan
 	opts    MarkdownOptions
 	results map[string]plan.Result
+	// byID indexes the whole plan's changes by id (ids are unique across accounts).
+	byID map[string]plan.Change
+	// unchanged are the changes apply found nothing to do for.
+	unchanged map[string]bool
+	// detail is the level being rendered; fullBytes the size of the full summary, once known.
+	detail    Detail
+	fullBytes int
+	// keep says how many rows of each cut list the drifting level shows (absent: all).
+	keep map[string]int
+	// byBucket indexes the blockers by bucket, once asked (blockersOf).
+	byBucket map[string][]plan.Blocker
+	// bare leaves out everything but the verdict, the note and the lists (a cap too small for the
+	// rest).
+	bare bool
+	// cache holds the lists already built (cached).
+	cache map[mdRowsKey]*mdRows
+}
+
+func newMDRenderer(p *plan.Plan, opts MarkdownOptions) *mdRenderer {
+	r := &mdRenderer{p: p, opts: opts, results: map[string]plan.Result{}, byID: make(map[string]plan.Change, len(p.Changes)),
+		unchanged: map[string]bool{}, cache: map[mdRowsKey]*mdRows{}}
+	for _, res := range opts.Results {
+		r.results[res.ChangeID] = res
+		if res.Outcome == plan.Unchanged {
+			r.unchanged[res.ChangeID] = true
+		}
+	}
+	for _, c := range p.Changes {
+		r.byID[c.ID] = c
+	}
+	return r
 }
 
 // applying says whether the summary is of an apply (results) rather than a plan.
 func (r *mdRenderer) applying() bool { return r.opts.Mode == "apply" }
 
-// full is the whole summary, its sections in order.
-func (r *mdRenderer) full() string {
+// render is the summary (or comment) at one level of detail, its sections in order.
+func (r *mdRenderer) render(d Detail) string {
+	r.detail = d
+	if d >= DetailBucketLines {
+		return r.lines()
+	}
 	var b strings.Builder
 	r.header(&b)
+	r.note(&b)
 	r.shout(&b)
-	r.blockersBudget(&b, -1)
-	if r.applying() {
+	r.blockerRows().write(&b)
+	if r.applying() && !r.opts.Comment {
 		r.applyResults(&b)
 	}
 	if len(r.p.Accounts) == 0 {
@@ -89,6 +155,10 @@ func (r *mdRenderer) full() string {
 		fmt.Fprintf(&b, "### %s\n\n", mdText(accountHeading(r.p, a, len(part.p.Buckets))))
 		part.accountSections(&b)
 	}
+	if r.opts.Comment {
+		return b.String()
+	}
+	r.hiddenRows().write(&b)
 	r.cost(&b)
 	r.footer(&b)
 	return b.String()
@@ -101,47 +171,14 @@ func (r *mdRenderer) accountSections(b *strings.Builder) {
 		r.changes(b)
 	}
 	r.readers(b)
+	if r.opts.Comment {
+		return
+	}
 	r.keyFindings(b)
-	r.warnings(b)
+	r.warningRows().write(b)
 	r.otherDetails(b)
 	r.objects(b)
 	r.unmanaged(b)
-}
-
-// compact is the summary of a plan too big for the cap: verdict, blockers and failures (as many
-// as fit), counts, and where the whole plan is.
-func (r *mdRenderer) compact(fullSize, limit int) string {
-	var b strings.Builder
-	r.header(&b)
-	fmt.Fprintf(&b, "> [!WARNING]\n> This summary is cut short: the full one is %d KiB, over the %d KiB cap (GitHub refuses step summaries over 1 MiB). ",
-		(fullSize+1023)/1024, limit/1024)
-	if r.opts.JSONFile != "" {
-		fmt.Fprintf(&b, "The complete plan is in %s (the `plan-json` output).\n\n", mdText(r.opts.JSONFile))
-	} else {
-		b.WriteString("Run `sseguard plan --json FILE` for the complete plan.\n\n")
-	}
-	r.counts(&b)
-	// Blockers and failed changes matter most: give them what is left, keeping room for the footer.
-	budget := limit - b.Len() - 2048
-	var tail strings.Builder
-	r.shout(&tail)
-	if tail.Len() > budget/2 {
-		tail.Reset()
-	}
-	b.WriteString(tail.String())
-	budget -= tail.Len()
-	if r.applying() {
-		var f strings.Builder
-		r.failures(&f, budget/2)
-		b.WriteString(f.String())
-		budget -= f.Len()
-	}
-	var bl strings.Builder
-	r.blockersBudget(&bl, budget)
-	b.WriteString(bl.String())
-	r.cost(&b)
-	r.footer(&b)
-	return b.String()
 }
 
 // header is the verdict line, then what the summary is about.
@@ -187,4 +224,23 @@ func (r *mdRenderer) footer(b *strings.Builder) {
 	if r.opts.JSONFile != "" {
 		fmt.Fprintf(b, "<sub>The full plan is in %s (the `plan-json` output).</sub>\n", mdText(r.opts.JSONFile))
 	}
+}
+
+// change is the plan's change with id.
+func (r *mdRenderer) change(id string) (plan.Change, bool) {
+	c, ok := r.byID[id]
+	return c, ok
+}
+
+// bucketInSync says whether a bucket needed nothing (plan.BucketInSync, with the results indexed).
+func (r *mdRenderer) bucketInSync(bs plan.BucketStatus) bool {
+	if bs.Status != plan.Drift || !r.applying() {
+		return bs.Status == plan.InSync
+	}
+	for _, id := range bs.Changes {
+		if !r.unchanged[id] {
+			return false
+		}
+	}
+	return true
 }

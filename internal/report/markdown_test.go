@@ -19,7 +19,6 @@ func TestMarkdownGolden(t *testing.T) {
 		"drift.md":    {fxDrift(), MarkdownOptions{Mode: "plan", JSONFile: "sseguard-plan.json"}},
 		"blockers.md": {fxBlockers(), MarkdownOptions{Mode: "plan", JSONFile: "sseguard-plan.json"}},
 		"applied.md":  {applied, MarkdownOptions{Mode: "apply", Results: results, JSONFile: "sseguard-plan.json"}},
-		"huge.md":     {fxHuge(), MarkdownOptions{Mode: "plan", JSONFile: "sseguard-plan.json"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -170,6 +169,15 @@ func TestMarkdownTablesHold(t *testing.T) {
 		for _, mode := range []string{"plan", "apply"} {
 			md := Markdown(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in})
 			mdCheckTables(t, in, md)
+			// Every level of detail, and the drifting level cut short, hold their tables too.
+			for d := DetailNoStatements; d <= DetailDrifting; d++ {
+				mdCheckTables(t, in, atLevel(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in}, d))
+			}
+			cut := Markdown(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in, MaxBytes: 2500})
+			mdCheckTables(t, in, cut)
+			for _, c := range []bool{false, true} {
+				mdCheckTables(t, in, Markdown(p, MarkdownOptions{Mode: mode, Results: results, Comment: c, MaxBytes: 1800, Elsewhere: in}))
+			}
 		}
 	}
 }
@@ -200,30 +208,5 @@ func mdCheckTables(t *testing.T, in, md string) {
 		if strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "### ") && !strings.HasPrefix(line, "#### ") {
 			t.Errorf("input %q: unexpected heading: %s", in, line)
 		}
-	}
-}
-
-func TestMarkdownCap(t *testing.T) {
-	t.Parallel()
-	p := fxBlockers()
-	full := Markdown(p, MarkdownOptions{})
-	for _, limit := range []int{len(full), 4096, 2500} {
-		got := Markdown(p, MarkdownOptions{MaxBytes: limit, JSONFile: "plan.json"})
-		if len(got) > limit {
-			t.Errorf("cap %d: summary is %d bytes", limit, len(got))
-		}
-		if limit < len(full) && !strings.Contains(got, "This summary is cut short") {
-			t.Errorf("cap %d: the summary does not say it is cut short", limit)
-		}
-		if !strings.HasPrefix(got, "### ⛔ sseguard plan: 3 blockers") {
-			t.Errorf("cap %d: lost the verdict line: %.80q", limit, got)
-		}
-	}
-	huge := Markdown(fxHuge(), MarkdownOptions{JSONFile: "plan.json"})
-	if !strings.Contains(huge, "plan.json") || !strings.Contains(huge, "| 6000 | 1998 | 3996 | 6 |") {
-		t.Errorf("the huge summary lacks the counts or the JSON file:\n%s", huge)
-	}
-	if !strings.Contains(huge, "tenant-05999-media") {
-		t.Errorf("the huge summary should still list the blockers")
 	}
 }

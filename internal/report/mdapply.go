@@ -34,28 +34,19 @@ func (r *mdRenderer) applyResults(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// failures lists the changes that failed, for the compact summary.
-func (r *mdRenderer) failures(b *strings.Builder, budget int) {
-	var bad []plan.Result
+// failureRows lists the changes that failed or could not be verified, for the levels without
+// the table of every result.
+func (r *mdRenderer) failureRows() *mdRows {
+	if l, ok := r.cached(rowsFailures); ok {
+		return l
+	}
+	var rows []string
 	for _, res := range r.opts.Results {
 		if res.Outcome == plan.Failed || res.Outcome == plan.Unverified {
-			bad = append(bad, res)
+			rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", mdText(res.ChangeID), mdOutcome(res, true), mdResultDetail(res)))
 		}
 	}
-	if len(bad) == 0 {
-		return
-	}
-	start := b.Len()
-	b.WriteString("#### ❌ Failed changes\n\n| change | outcome | error |\n|---|---|---|\n")
-	for i, res := range bad {
-		row := fmt.Sprintf("| %s | %s | %s |\n", mdText(res.ChangeID), mdOutcome(res, true), mdResultDetail(res))
-		if b.Len()-start+len(row) > budget {
-			fmt.Fprintf(b, "| … | %d more in the JSON plan | |\n", len(bad)-i)
-			break
-		}
-		b.WriteString(row)
-	}
-	b.WriteString("\n")
+	return r.rows(rowsFailures, "#### ❌ Failed changes\n\n| change | outcome | error |\n|---|---|---|\n", rows, r.moreRow(rowsFailures, 3), "\n")
 }
 
 // mdOutcome is a result's outcome with its icon; ok is false for a change never attempted.

@@ -27,22 +27,29 @@ func (r *mdRenderer) bucketStatus(bs plan.BucketStatus) string {
 	switch {
 	case bs.Status == plan.InSync:
 		return "✅ in sync"
-	case r.applying() && r.p.BucketInSync(bs, r.opts.Results):
+	case r.applying() && r.bucketInSync(bs):
 		// Apply found its changes had nothing to do (a scan found every object right).
 		return "✅ in sync"
 	case bs.Status == plan.Blocked:
 		var codes []string
-		for _, bl := range r.p.Blockers {
-			if bl.Bucket == bs.Name {
-				codes = append(codes, mdText(bl.Code))
-			}
+		for _, bl := range r.blockersOf(bs.Name) {
+			codes = append(codes, mdText(bl.Code))
 		}
 		return strings.TrimSuffix("⛔ blocked: "+strings.Join(codes, ", "), ": ")
 	}
+	parts := r.kinds(bs.Changes)
+	if r.applying() {
+		return strings.Join(parts, "<br>")
+	}
+	return strings.TrimSuffix("🟠 drift: "+strings.Join(parts, ", "), ": ")
+}
+
+// kinds names the kind of each change, with its outcome's icon in apply.
+func (r *mdRenderer) kinds(ids []string) []string {
 	var parts []string
-	for _, id := range bs.Changes {
+	for _, id := range ids {
 		kind := id
-		if c, ok := r.p.Change(id); ok {
+		if c, ok := r.change(id); ok {
 			kind = string(c.Kind)
 		}
 		item := mdText(kind)
@@ -52,10 +59,7 @@ func (r *mdRenderer) bucketStatus(bs plan.BucketStatus) string {
 		}
 		parts = append(parts, item)
 	}
-	if r.applying() {
-		return strings.Join(parts, "<br>")
-	}
-	return strings.TrimSuffix("🟠 drift: "+strings.Join(parts, ", "), ": ")
+	return parts
 }
 
 // statusPie draws buckets by status when there is more than one status to compare.

@@ -56,3 +56,7 @@ func mdText(s string) string {
 	}
 	return b.String()
 }
+
+// MarkdownText is a value made inert inline markdown, as every value in the summary is (see
+// mdText): for other renderers of sseguard's markdown (the pull request comment's footer).
+func MarkdownText(s string) string { return mdText(s) }

@@ -13,6 +13,14 @@ func mdIsKeyKind(k plan.Kind) bool {
 	return k == plan.CreateKey || k == plan.UpdateKeyPolicy || k == plan.EnableKeyRotation
 }
 
+// mdKeyTarget names the key a key change is to: its alias, else its ARN.
+func mdKeyTarget(c plan.Change) string {
+	if c.Alias != "" {
+		return c.Alias
+	}
+	return c.KeyARN
+}
+
 // keyFindings lists what is wrong with each key policy and rotation, statement by statement.
 func (r *mdRenderer) keyFindings(b *strings.Builder) {
 	var items []string
@@ -20,23 +28,19 @@ func (r *mdRenderer) keyFindings(b *strings.Builder) {
 		if !mdIsKeyKind(c.Kind) {
 			continue
 		}
-		target := c.Alias
-		if target == "" {
-			target = c.KeyARN
-		}
-		head := fmt.Sprintf("- **%s** %s (%s, line %s): %s → %s", mdText(string(c.Kind)), mdOr(target), mdOr(c.Region),
+		head := fmt.Sprintf("- **%s** %s (%s, line %s): %s → %s", mdText(string(c.Kind)), mdOr(mdKeyTarget(c)), mdOr(c.Region),
 			mdLine(c.Line), mdOr(c.Before), mdOr(c.After))
-		items = append(items, mdWithDetails(head, c.Details))
+		items = append(items, mdWithDetails(head, r.details(c)))
 	}
 	mdList(b, "#### Key policies and rotation\n\n", items, "")
 }
 
-// warnings lists the plan's warnings with what they are about.
-func (r *mdRenderer) warnings(b *strings.Builder) {
-	if len(r.p.Warnings) == 0 {
-		return
+// warningRows lists the plan's warnings with what they are about.
+func (r *mdRenderer) warningRows() *mdRows {
+	if l, ok := r.cached(rowsWarnings); ok {
+		return l
 	}
-	b.WriteString("#### Warnings\n\n")
+	var rows []string
 	for _, w := range r.p.Warnings {
 		var about []string
 		if w.Bucket != "" {
@@ -52,9 +56,9 @@ func (r *mdRenderer) warnings(b *strings.Builder) {
 		if len(about) > 0 {
 			where = " (" + strings.Join(about, ", ") + ")"
 		}
-		fmt.Fprintf(b, "- ⚠️ **%s**%s: %s\n", mdText(w.Code), where, mdText(w.Message))
+		rows = append(rows, fmt.Sprintf("- ⚠️ **%s**%s: %s\n", mdText(w.Code), where, mdText(w.Message)))
 	}
-	b.WriteString("\n")
+	return r.rows(rowsWarnings, "#### Warnings\n\n", rows, r.moreRow(rowsWarnings, 0), "\n")
 }
 
 // otherDetails shows the finer lines of bucket changes (bucket policy statements, object counts),
@@ -62,10 +66,38 @@ func (r *mdRenderer) warnings(b *strings.Builder) {
 func (r *mdRenderer) otherDetails(b *strings.Builder) {
 	var items []string
 	for _, c := range r.p.Changes {
-		if mdIsKeyKind(c.Kind) || len(c.Details) == 0 {
+		details := r.details(c)
+		if mdIsKeyKind(c.Kind) || len(details) == 0 {
 			continue
 		}
-		items = append(items, mdWithDetails("- **"+mdText(c.ID)+"**", c.Details))
+		items = append(items, mdWithDetails("- **"+mdText(c.ID)+"**", details))
 	}
 	mdList(b, "<details><summary>Change details</summary>\n\n", items, "</details>\n\n")
+}
+
+// details are a change's detail lines at the level of detail shown: without the statement lines
+// of key and bucket policy changes from DetailNoStatements on, and without the objects named as
+// samples from DetailNoSamples on.
+func (r *mdRenderer) details(c plan.Change) []string {
+	switch {
+	case r.detail >= DetailNoStatements && (mdIsKeyKind(c.Kind) || c.Kind == plan.UpdateBucketPolicy):
+		return nil
+	case r.detail >= DetailNoSamples && c.Kind == plan.ReencryptObjects:
+		samples := map[string]bool{}
+		for _, bs := range r.p.Buckets {
+			if bs.Name == c.Bucket && bs.Objects != nil {
+				for _, d := range plan.SampleDetails(bs.Objects.Sample, bs.Objects.TotalToFix()) {
+					samples[d] = true
+				}
+			}
+		}
+		var out []string
+		for _, d := range c.Details {
+			if !samples[d] {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	return c.Details
 }

@@ -42,7 +42,7 @@ func (r *mdRenderer) objects(b *strings.Builder) {
 		}
 		total["skipped"] += mdSum(o.Skipped)
 		for i, s := range o.Sample {
-			if i == 5 {
+			if i == 5 || r.detail >= DetailNoSamples {
 				break
 			}
 			line := fmt.Sprintf("- %s: %s (%s", mdText(bs.Name), mdText(s.Key), mdText(s.Kind))
