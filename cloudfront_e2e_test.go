@@ -152,7 +152,14 @@ func TestE2ECloudFrontOAIOnSSEKMSIsAWarning(t *testing.T) {
 	const oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
 	e.aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy",
 		`{"Version":"2012-10-17","Statement":[{"Sid":"LegacyOAI","Effect":"Allow","Principal":{"AWS":"`+oai+`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::`+bucket+`/*"}]}`)
-	pol := e.policy("version: 1\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias + "\n")
+	// Moving the bucket to SSE-KMS locks the OAI out: a reader-cannot-decrypt blocker, unless the
+	// loss is accepted; either way the warning says how to serve the bucket through OAC.
+	blocked := e.policy("version: 1\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias + "\n")
+	if code, out := e.sseguard(nil, "plan", "--policy", blocked); code != 1 || !strings.Contains(out, "[reader-cannot-decrypt]") || !strings.Contains(out, "[cloudfront-oai-sse-kms]") {
+		t.Errorf("plan = %d, want 1 with the OAI as a reader that cannot decrypt, and the warning\n%s", code, out)
+	}
+	pol := e.policy("version: 1\nbuckets:\n  - name: " + bucket + "\n    encryption: sse-kms\n    kms_key: " + alias +
+		"\n    accept_lost_readers: [\"" + oai + "\"]\n")
 
 	code, out := e.sseguard(nil, "plan", "--policy", pol)
 	if code != 0 || !strings.Contains(out, "[cloudfront-oai-sse-kms]") || !strings.Contains(out, "origin access identity E2QWRUHAPOMQZL") ||

@@ -24,7 +24,7 @@ import (
 var initReads = []string{"s3:ListAllMyBuckets", "kms:ListAliases"}
 
 // planReads are the plan role's read actions, on every resource: what init may use besides.
-var planReads = []string{"s3:GetBucketLocation", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy",
+var planReads = []string{"s3:GetBucketLocation", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy", "s3:GetReplicationConfiguration",
 	"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus"}
 
 // An account seeded with buckets in several states; `sseguard init` writes a policy that

@@ -64,6 +64,9 @@ buckets:
     transcoder_principal: ` + transcoder + `
     enforce_on_upload: true
     require_tls: true
+    # The team's CloudFront statement (any distribution, no origin access control) cannot decrypt
+    # once the bucket is SSE-KMS: a reader-cannot-decrypt blocker unless its loss is accepted.
+    accept_lost_readers: [cloudfront.amazonaws.com]
 `)
 	code, out := e.sseguard(nil, "plan", "--policy", pol, "--detailed-exitcode")
 	if code != 2 || !strings.Contains(out, "update-key-policy") || !strings.Contains(out, transcoder+" gains kms:") {

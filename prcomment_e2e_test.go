@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
@@ -117,14 +118,21 @@ func TestE2EPRComment(t *testing.T) {
 		t.Errorf("a read-only run changed the comments: %+v", cs)
 	}
 
-	// The change is applied on main (a push talks to no GitHub API: comments are for pull
-	// requests); the pull request's next run finds the account in sync.
+	// The pull request is merged and the change applied on main: the push reads the approved plan
+	// back from the pull request (and writes nothing there); the pull request's next run finds
+	// the account in sync.
+	const mergeSHA = "9f1e2d3c4b5a69788776655443322110ffeeddcc"
+	gh.AddPull(githubtest.PullRequest{Number: prcPR, Author: "dev", HeadRef: "change", BaseRef: "main",
+		Commits: []string{"b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4"}, MergeCommit: mergeSHA, Merged: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)})
 	before := len(gh.Requests())
-	if code, out = r.prcRun("push", "refs/heads/main", map[string]string{"policy": policy, "github-token": "ghs_write"}, env); code != 0 {
-		t.Fatalf("push to main = %d\n%s", code, out)
+	if code, out = r.prcRun("push", "refs/heads/main", map[string]string{"policy": policy, "github-token": "ghs_write"}, append(env, "GITHUB_SHA="+mergeSHA)); code != 0 ||
+		!strings.Contains(out, "The plan is the one approved on pull request #7") {
+		t.Fatalf("push to main = %d, want 0 with the approved plan checked\n%s", code, out)
 	}
-	if n := len(gh.Requests()) - before; n != 0 {
-		t.Errorf("the push to main sent %d requests to GitHub", n)
+	for _, req := range gh.Requests()[before:] {
+		if req.Method != "GET" {
+			t.Errorf("the push to main wrote to GitHub: %+v", req)
+		}
 	}
 	if code, out = r.prcRun(pr, ref, in, env); code != 0 {
 		t.Fatalf("pull_request after the apply = %d\n%s", code, out)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
@@ -152,6 +153,9 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	if h, ok := p.(ApplyHook); ok {
 		h.SetBeforeApply(func(pl *plan.Plan) { o.learnAccount(pl.Account) })
 	}
+	if g, ok := p.(ApprovalGate); ok && doApply {
+		g.SetApprove(o.approvalGate(ctx, in, gh))
+	}
 
 	var (
 		pl      *plan.Plan
@@ -181,10 +185,19 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	pl.PolicyPath = in.PolicyRel
 	var findings io.Reader
 	if fp, ok := p.(FindingsProvider); ok {
-		if findings, err = fp.ObjectFindings(); err != nil {
-			o.logWarning("the JSON plan will not list objects: " + err.Error())
-			findings, err = nil, nil
+		// Its own error variable: the pipeline's error (a refused or stopped apply) must survive.
+		var ferr error
+		if findings, ferr = fp.ObjectFindings(); ferr != nil {
+			o.logWarning("the JSON plan will not list objects: " + ferr.Error())
+			findings = nil
 		}
+	}
+	var refusal *approval.Refusal
+	if errors.As(err, &refusal) {
+		// Nothing was applied: the plan is shown as the plan it is, under the refusal.
+		o.refused(in, pl, refusal)
+		o.publish(in, "plan", pl, nil, findings)
+		return ExitFailure
 	}
 	code := o.publish(in, mode, pl, results, findings)
 	if err != nil {

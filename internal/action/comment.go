@@ -12,6 +12,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/sanitize"
@@ -74,7 +75,15 @@ var repositoryRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 // a warning.
 func (o *output) commentPlan(ctx context.Context, in Inputs, gh *githubactions.GitHubContext, exact *plan.Plan) {
 	pl := sanitize.Redacted(o.red, exact)
+	// The fingerprint of the exact plan, for the apply after the merge to compare with its own.
+	fp, err := approval.OfPlan(exact)
+	if err != nil {
+		o.logWarning("the comment will carry no plan to approve: " + err.Error())
+	}
 	o.comment(ctx, in, gh, func(opts prcomment.Options, previous string) string {
+		if err == nil {
+			opts.Approval = &fp
+		}
 		opts.Summary, opts.JSONFile = o.shown, o.red.String(o.jsonShown)
 		return prcomment.PlanBody(pl, opts, previous)
 	})

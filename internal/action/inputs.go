@@ -66,7 +66,21 @@ type Inputs struct {
 	RetryFailedBatch bool
 	// Prices is the price table of the cost estimates read from prices-file; nil: the default.
 	Prices *plan.Prices
+	// OnPlanChange says what a push's apply does when its plan is not the one approved on the
+	// pull request the pushed commit came from (approval.go); empty means refuse.
+	OnPlanChange OnPlanChange
 }
+
+// OnPlanChange is the on-plan-change input.
+type OnPlanChange string
+
+// The values of on-plan-change.
+const (
+	// OnPlanChangeRefuse applies nothing when the plan differs from the approved one (default).
+	OnPlanChangeRefuse OnPlanChange = "refuse"
+	// OnPlanChangeApply applies the fresh plan all the same, with a warning saying what differs.
+	OnPlanChangeApply OnPlanChange = "apply"
+)
 
 // ReadInputs reads the INPUT_* variables (hyphens kept, as the runner passes them into a container:
 // INPUT_FAIL-ON-DRIFT) and fills in the defaults from the workflow's context. Every invalid input
@@ -148,6 +162,13 @@ func ReadInputs(a *githubactions.Action, gh *githubactions.GitHubContext) (Input
 			errs = append(errs, fmt.Errorf("input prices-file %q: %w", v, err))
 		}
 		in.Prices = prices
+	}
+	switch v := OnPlanChange(strings.ToLower(a.GetInput("on-plan-change"))); v {
+	case "":
+	case OnPlanChangeRefuse, OnPlanChangeApply:
+		in.OnPlanChange = v
+	default:
+		errs = append(errs, fmt.Errorf("input on-plan-change is %q: it must be refuse or apply", a.GetInput("on-plan-change")))
 	}
 	comment, cerrs := readCommentInputs(a)
 	in.Comment = comment

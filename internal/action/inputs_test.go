@@ -135,10 +135,11 @@ func TestReadInputs(t *testing.T) {
 		},
 		"every input": {
 			env: map[string]string{"INPUT_POLICY": "./infra/../infra/sseguard.yaml", "INPUT_MODE": "Plan", "INPUT_APPLY-BRANCH": "refs/heads/release",
-				"INPUT_FAIL-ON-DRIFT": "true", "INPUT_JSON-FILE": "plan.json"},
+				"INPUT_FAIL-ON-DRIFT": "true", "INPUT_JSON-FILE": "plan.json", "INPUT_ON-PLAN-CHANGE": "Apply"},
 			gh: githubactions.GitHubContext{Workspace: "/github/workspace", Event: trunk},
 			want: Inputs{Policy: "/github/workspace/infra/sseguard.yaml", PolicyRel: "infra/sseguard.yaml", Mode: ModePlan,
-				ApplyBranch: "release", FailOnDrift: true, JSONFile: "/github/workspace/plan.json", JSONFileShown: "plan.json"},
+				ApplyBranch: "release", FailOnDrift: true, JSONFile: "/github/workspace/plan.json", JSONFileShown: "plan.json",
+				OnPlanChange: OnPlanChangeApply},
 		},
 		"absolute policy in the workspace": {
 			env: map[string]string{"INPUT_POLICY": "/github/workspace/policies/s3.yaml", "INPUT_FAIL-ON-DRIFT": "false"},
@@ -161,9 +162,9 @@ func TestReadInputs(t *testing.T) {
 			want: Inputs{Policy: "sseguard.yaml", PolicyRel: "sseguard.yaml", Mode: ModeAuto, ApplyBranch: "main", RedactAccountID: true},
 		},
 		"invalid mode and bools": {
-			env: map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes", "INPUT_REDACT-ACCOUNT-ID": "yes please"},
+			env: map[string]string{"INPUT_MODE": "force", "INPUT_FAIL-ON-DRIFT": "sometimes", "INPUT_REDACT-ACCOUNT-ID": "yes please", "INPUT_ON-PLAN-CHANGE": "ignore"},
 			error: "input mode is \"force\": it must be auto, plan or apply\ninput fail-on-drift is \"sometimes\": it must be true or false\n" +
-				"input redact-account-id is \"yes please\": it must be true or false",
+				"input redact-account-id is \"yes please\": it must be true or false\ninput on-plan-change is \"ignore\": it must be refuse or apply",
 		},
 	}
 	for name, tc := range tests {

@@ -95,7 +95,8 @@ func TestActionMetadata(t *testing.T) {
 	}
 	wantInputs := map[string]string{"policy": DefaultPolicy, "mode": string(ModeAuto), "apply-branch": "", "fail-on-drift": "false", "json-file": "",
 		"concurrency": "", "max-objects": "", "max-duration": "", "requests-per-second": "", "redact-account-id": "false",
-		"comment-on-pr": "true", "github-token": "${{ github.token }}", "comment-author": "", "retry-failed-batch-jobs": "false", "prices-file": ""}
+		"comment-on-pr": "true", "github-token": "${{ github.token }}", "comment-author": "", "retry-failed-batch-jobs": "false", "prices-file": "",
+		"on-plan-change": string(OnPlanChangeRefuse)}
 	for name, in := range meta.Inputs {
 		want, ok := wantInputs[name]
 		switch {

@@ -34,6 +34,9 @@ const (
 	CodeACLNotSupported    = "AccessControlListNotSupported"
 	CodeNoLockConfig       = "ObjectLockConfigurationNotFoundError"
 	CodeNoWebsite          = "NoSuchWebsiteConfiguration"
+	// CodeNoReplication: the bucket has no replication configuration ("GetBucketReplication",
+	// List of replication-related error codes, https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ReplicationErrorCodeList).
+	CodeNoReplication = "ReplicationConfigurationNotFoundError"
 	// KMS.
 	CodeKMSAccessDenied = "AccessDeniedException"
 	CodeKMSNotFound     = "NotFoundException"

@@ -229,9 +229,9 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 			bucketPolicy = bp.doc
 		}
 		l.mu.Unlock()
-		if bucketPolicy != nil && bucketPolicyAction(q.action) {
-			owner, _ = l.bucketOwner(c, q.bucket)
-		}
+		// The owner decides both the root user's policy actions and whether the request comes
+		// from another account (rule 14).
+		owner, _ = l.bucketOwner(c, q.bucket)
 	}
 	if q.keyARN != "" {
 		keyPolicy = l.keyPolicy(ctx, c, q.keyARN)
@@ -286,22 +286,36 @@ func decide(req iampolicy.Request, idDoc *iampolicy.Document, r resources) verdi
 		bucketPolicy = nil
 	}
 	resourceAllows := false
+	// resourceAllowsAccount: the resource policy allows the caller or, delegating to its
+	// account's IAM policies, its account (what a request from another account needs, rule 14).
+	resourceAllowsAccount := false
+	caller := callerAccount(req)
+	cross := !bucketPolicyAction(req.Action) && r.bucketOwner != "" && caller != "" && r.bucketOwner != caller
 	if bucketPolicy != nil {
 		if res := bucketPolicy.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
 			return verdict{explicit: true, policy: "a resource-based policy", detail: "bucket policy statements " + refs(res.Denied, res.MaybeDenied)}
 		}
 		resourceAllows = bucketPolicy.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+		resourceAllowsAccount = bucketPolicy.Explain(req, members).Decision == iampolicy.Allow
 	}
 	keyDelegates := true
+	if keyARN != "" {
+		a, _ := parseARN(keyARN)
+		cross = caller != "" && a.account != "" && a.account != caller
+	}
 	if keyARN != "" && keyPolicy != nil {
 		if res := keyPolicy.Explain(req, members); res.Decision == iampolicy.ExplicitDeny {
 			return verdict{explicit: true, policy: "a resource-based policy", detail: "key policy statements " + refs(res.Denied, res.MaybeDenied)}
 		}
 		resourceAllows = keyPolicy.Explain(req, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+		resourceAllowsAccount = keyPolicy.Explain(req, members).Decision == iampolicy.Allow
 		root := req
 		a, _ := parseARN(keyARN)
 		root.Principal = fmt.Sprintf("arn:%s:iam::%s:root", a.partition, a.account)
 		keyDelegates = keyPolicy.Explain(root, iampolicy.EvalOptions{}).Decision == iampolicy.Allow
+	}
+	if cross {
+		return decideCrossAccount(req, idDoc, resourceAllowsAccount)
 	}
 	if idDoc == nil {
 		return verdict{allowed: true}
@@ -621,7 +635,7 @@ func stsRequirements(c *call) []requirement {
 	case "AssumeRole":
 		return []requirement{{action: "sts:AssumeRole", resource: c.form.Get("RoleArn")}}
 	case "AssumeRoleWithWebIdentity":
-		// Signed by no AWS credentials: the token and the role's trust policy decide (rule 12).
+		// Signed by no AWS credentials: the token and the role's trust policy decide (rule 14).
 		return []requirement{{action: "sts:AssumeRoleWithWebIdentity", resource: c.form.Get("RoleArn"), free: true}}
 	}
 	return []requirement{{action: "sts:" + c.name, resource: "*"}}

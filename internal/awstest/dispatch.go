@@ -87,6 +87,12 @@ func (l *Layer) dispatchS3(w http.ResponseWriter, c *call) {
 		l.putBucketEncryption(w, c)
 	case "DeleteBucketEncryption":
 		l.deleteBucketEncryption(w, c)
+	case "PutBucketReplication":
+		l.putBucketReplication(w, c)
+	case "GetBucketReplication":
+		l.getBucketReplication(w, c)
+	case "DeleteBucketReplication":
+		l.deleteBucketReplication(w, c)
 	case "UpdateObjectEncryption":
 		l.updateObjectEncryption(w, c)
 	case "HeadObject", "GetObject":

@@ -119,6 +119,23 @@
 //     "Actions, resources, and condition keys for Amazon S3", https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html;
 //     "IAM and AWS STS condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService;
 //     "AWS global condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount.
+//  14. Requests from another account (crossaccount.go, kms.go): a request to a bucket or a KMS key
+//     of another account than the caller's is allowed only when the resource's policy (the held
+//     bucket policy, the key policy read in the key's own account) allows the caller or its
+//     account and the caller's identity policy allows it too; reading an SSE-KMS object of another
+//     account so needs kms:Decrypt from both the key policy and the reader's IAM policy. moto
+//     hands the object over whatever either says (and, with the caller's credentials, finds no key
+//     of another account to judge). "Cross-account policy evaluation logic",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html;
+//     "Allowing users in other accounts to use a KMS key", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html.
+//  15. Replication configurations (replication.go): GetBucketReplication answers the configuration
+//     as written — SourceSelectionCriteria (the SSE-KMS opt-in), Filter, DeleteMarkerReplication,
+//     the key for replicas — where moto rewrites the filter and drops the opt-in; a rule opting in
+//     to SSE-KMS objects without ReplicaKmsKeyID is refused with InvalidRequest, which moto takes.
+//     "GetBucketReplication", https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html;
+//     "PutBucketReplication", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketReplication.html;
+//     "Replicating objects created with server-side encryption (SSE) using AWS KMS keys",
+//     https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html.
 //
 // Hooks (SetBefore, SetHandle), counts by operation (Counts, ResetCounts) and a latency
 // (SetLatency) serve tests and benchmarks that need to interfere with or measure requests.

@@ -113,6 +113,7 @@ func (l *Layer) deleteBucket(w http.ResponseWriter, c *call) {
 		delete(l.st.blocked, c.bucket)
 		delete(l.st.createdHere, c.bucket)
 		delete(l.st.owners, c.bucket)
+		delete(l.st.replication, c.bucket)
 		for k := range l.st.delayed {
 			if b, _, _ := cutLast(k, "?"); b == c.bucket {
 				delete(l.st.delayed, k)

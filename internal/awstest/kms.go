@@ -114,7 +114,18 @@ const keyCacheTTL = 2 * time.Second
 
 // keyInfo describes a key by id, ARN, alias name or alias ARN, with its aliases, tags and policy.
 func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool) {
-	cacheKey := c.id.Account + "|" + c.region + "|" + ref
+	// A key ARN names its account and region: the key is read there (with credentials moto maps
+	// to that account), as KMS resolves a key ARN of another account (rule 14).
+	account, region, akid := c.id.Account, c.region, c.akid
+	if a, ok := parseARN(ref); ok && a.service == "kms" {
+		if a.region != "" {
+			region = a.region
+		}
+		if a.account != "" && a.account != account {
+			account, akid = a.account, l.akidForAccount(ctx, c, a.account)
+		}
+	}
+	cacheKey := account + "|" + region + "|" + ref
 	l.mu.Lock()
 	e, ok := l.keyCache[cacheKey]
 	l.mu.Unlock()
@@ -128,13 +139,13 @@ func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool
 		}
 	}
 	info := keyInfo{}
-	err := l.motoKMS(ctx, c.akid, c.region, "DescribeKey", map[string]string{"KeyId": ref}, &out)
+	err := l.motoKMS(ctx, akid, region, "DescribeKey", map[string]string{"KeyId": ref}, &out)
 	found := err == nil
 	if found {
 		m := out.KeyMetadata
 		info = keyInfo{arn: m.Arn, id: m.KeyId, account: m.AWSAccountId, state: m.KeyState, origin: m.Origin, spec: m.KeySpec, usage: m.KeyUsage, multiRegion: m.MultiRegion, tags: map[string]string{}}
 		var aliases struct{ Aliases []struct{ AliasName string } }
-		if l.motoKMS(ctx, c.akid, c.region, "ListAliases", map[string]string{"KeyId": info.id}, &aliases) == nil {
+		if l.motoKMS(ctx, akid, region, "ListAliases", map[string]string{"KeyId": info.id}, &aliases) == nil {
 			for _, a := range aliases.Aliases {
 				info.aliases = append(info.aliases, a.AliasName)
 			}
@@ -142,13 +153,13 @@ func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool
 		var tags struct {
 			Tags []struct{ TagKey, TagValue string }
 		}
-		if l.motoKMS(ctx, c.akid, c.region, "ListResourceTags", map[string]string{"KeyId": info.id}, &tags) == nil {
+		if l.motoKMS(ctx, akid, region, "ListResourceTags", map[string]string{"KeyId": info.id}, &tags) == nil {
 			for _, t := range tags.Tags {
 				info.tags[t.TagKey] = t.TagValue
 			}
 		}
 		var pol struct{ Policy string }
-		if l.motoKMS(ctx, c.akid, c.region, "GetKeyPolicy", map[string]string{"KeyId": info.id, "PolicyName": "default"}, &pol) == nil {
+		if l.motoKMS(ctx, akid, region, "GetKeyPolicy", map[string]string{"KeyId": info.id, "PolicyName": "default"}, &pol) == nil {
 			info.policy, _ = iampolicy.Parse(pol.Policy)
 		}
 		l.applyKind(&info)

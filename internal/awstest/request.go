@@ -115,7 +115,7 @@ func (l *Layer) classify(r *http.Request) (*call, error) {
 	c.op = s3Operation(c)
 	c.name = c.op
 	switch c.op {
-	case "PutBucketPolicy", "PutBucketEncryption", "UpdateObjectEncryption", "DeleteObjects":
+	case "PutBucketPolicy", "PutBucketEncryption", "UpdateObjectEncryption", "DeleteObjects", "PutBucketReplication":
 		if err := c.readBody(); err != nil {
 			return nil, err
 		}

@@ -30,6 +30,8 @@ type state struct {
 	uoe map[string]uoeRecord
 	// owners are the accounts that created buckets through the layer, by bucket.
 	owners map[string]string
+	// replication are the replication configurations written through the layer, by bucket.
+	replication map[string]replicationConfig
 }
 
 func newState() *state {
@@ -43,6 +45,7 @@ func newState() *state {
 		rolePolicies: map[string]*iampolicy.Document{},
 		uoe:          map[string]uoeRecord{},
 		owners:       map[string]string{},
+		replication:  map[string]replicationConfig{},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
@@ -104,6 +105,12 @@ func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json i
 		"JSON plan (--json) keeps them exact")
 	jsonPath := new(string)
 	detailed := false
+	approvedPlan := ""
+	if cmd == "apply" {
+		fs.StringVar(&approvedPlan, "approved-plan", "", "apply only if the plan is the one in `FILE`, a JSON plan an earlier "+
+			"\"plan --json FILE\" wrote (the one reviewers approved): the changes are compared as they would be written (the "+
+			"order, the wording and existing objects' counts aside); any difference applies nothing, says what changed, and exits 1")
+	}
 	var oo objects.Options
 	if cmd != "validate" {
 		jsonPath = fs.String("json", "", "also write the plan (and apply results) as JSON to `FILE` (\"-\" for stdout); "+
@@ -153,6 +160,15 @@ func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json i
 		return ExitError
 	}
 	r := &runner{env: env, cmd: cmd, jsonPath: *jsonPath, json: json, red: red}
+	if approvedPlan != "" {
+		// Read before anything else: a file that is not a JSON plan fails before any AWS call.
+		fp, err := readApprovedPlan(approvedPlan)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sseguard apply: --approved-plan %s: %v\n", approvedPlan, err)
+			return ExitError
+		}
+		r.approved = &fp
+	}
 	r.p = env.Pipeline
 	if r.p == nil {
 		r.p = &pipeline.Pipeline{}
@@ -198,6 +214,8 @@ type runner struct {
 	json io.Writer
 	// red learns the account id from the plan; it redacts env.Stdout and env.Stderr.
 	red *sanitize.Redactor
+	// approved is the fingerprint of --approved-plan's JSON plan; nil without the flag.
+	approved *approval.Fingerprint
 }
 
 // streamFindings keeps the pipeline's object findings in a temporary file, when a JSON plan is
@@ -306,9 +324,24 @@ func (r *runner) apply(ctx context.Context, path string) int {
 			fmt.Fprintln(r.human(), "\nApplying:")
 		}
 	}
+	if r.approved != nil {
+		p.Approve = r.approve
+	}
 	pl, results, err := p.Apply(ctx, path)
 	if pl == nil {
 		return r.fail(err)
+	}
+	var refusal *approval.Refusal
+	if errors.As(err, &refusal) {
+		r.red.AddAccount(pl.Account)
+		fmt.Fprintf(r.env.Stderr, "sseguard apply: refused to apply: %s; nothing was changed\n", refusal.Reason)
+		for _, d := range refusal.Details {
+			fmt.Fprintf(r.env.Stderr, "  %s\n", d)
+		}
+		if jerr := r.writeJSON("plan", pl, nil); jerr != nil {
+			r.fail(jerr)
+		}
+		return ExitError
 	}
 	r.red.AddAccount(pl.Account)
 	// Each change's result was printed as it happened; the verdict counts them once.
@@ -329,6 +362,40 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		code = ExitError
 	}
 	return code
+}
+
+// readApprovedPlan reads the fingerprint of a JSON plan file (sseguard plan --json FILE).
+func readApprovedPlan(path string) (approval.Fingerprint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return approval.Fingerprint{}, err
+	}
+	defer f.Close()
+	return approval.FromJSONPlan(f)
+}
+
+// approve lets the plan be applied only when it is the approved one (--approved-plan).
+func (r *runner) approve(pl *plan.Plan) error {
+	if len(pl.Changes) == 0 {
+		return nil
+	}
+	fresh, err := approval.OfPlan(pl)
+	if err != nil {
+		return &approval.Refusal{Reason: "the plan could not be fingerprinted: " + err.Error()}
+	}
+	d := approval.Compare(*r.approved, fresh)
+	if !d.Same {
+		return &approval.Refusal{Reason: fmt.Sprintf("the plan differs from the approved plan (plan digest %s now, %s approved)", fresh.Digest[:12], shortDigest(r.approved.Digest)), Details: d.Lines()}
+	}
+	fmt.Fprintf(r.human(), "The plan is the approved plan (plan digest %s).\n", fresh.Digest[:12])
+	return nil
+}
+
+func shortDigest(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
 }
 
 func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) error {

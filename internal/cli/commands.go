@@ -52,7 +52,7 @@ all of them at once.`},
 	{name: "plan", args: "[--policy FILE] [--json FILE] [--detailed-exitcode]", summary: "show what differs from the policy and what apply would do; changes nothing",
 		about: `Reads the live state of every bucket and key the policy names and prints what differs, and what
 apply would do. Changes nothing.`, groups: []flagGroup{objectFlags, costFlags}},
-	{name: "apply", args: "[--policy FILE] [--json FILE]", summary: "make AWS match the policy, then read it back and verify",
+	{name: "apply", args: "[--policy FILE] [--json FILE] [--approved-plan FILE]", summary: "make AWS match the policy, then read it back and verify",
 		about: `Makes the account match the policy: creates missing keys (with their aliases and key policies),
 sets default encryption, fixes key and bucket policies, re-encrypts existing objects where asked;
 then reads everything back and verifies. Never deletes or disables anything.`, groups: []flagGroup{objectFlags, costFlags, batchFlags}},
@@ -91,8 +91,9 @@ commented out, each with the reason. Read-only.
 
 It needs s3:ListAllMyBuckets and kms:ListAliases, which the plan role lacks, and the plan role's
 read actions (s3:GetBucketLocation, s3:GetEncryptionConfiguration, s3:GetBucketPolicy,
-kms:DescribeKey, kms:GetKeyPolicy, kms:GetKeyRotationStatus) on every bucket and key it reads: the
-plan role is scoped to a policy file's buckets and keys, which init is writing.`},
+s3:GetReplicationConfiguration, kms:DescribeKey, kms:GetKeyPolicy, kms:GetKeyRotationStatus) on
+every bucket and key it reads: the plan role is scoped to a policy file's buckets and keys, which
+init is writing.`},
 	{name: "version", summary: "print sseguard's version, commit and Go version",
 		about: `Prints the version (v1.2.3 for a release, devel for a build from a clone), the commit it was built
 from, the Go version and the platform. --version does the same.`},

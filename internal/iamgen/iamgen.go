@@ -193,6 +193,15 @@ func (g *gen) read() {
 		buckets = append(buckets, g.bucketARN(b.Name))
 	}
 	g.add("ReadBucketEncryption", []string{"s3:GetBucketLocation", "s3:GetEncryptionConfiguration", "s3:GetBucketPolicy"}, buckets, nil)
+	// A bucket on (or moving to) a KMS key has its replication rules judged: S3 replicates no
+	// SSE-KMS object unless a rule opts in.
+	var kmsBuckets []string
+	for _, b := range g.pol.Buckets {
+		if b.Encryption == policy.SSEKMS {
+			kmsBuckets = append(kmsBuckets, g.bucketARN(b.Name))
+		}
+	}
+	g.add("ReadReplication", []string{"s3:GetReplicationConfiguration"}, kmsBuckets, nil)
 
 	if scan := g.objectBuckets(false); len(scan) > 0 {
 		var bs []string
@@ -251,6 +260,7 @@ func (g *gen) principals() []string {
 		if b.TranscoderPrincipal != "" {
 			out = append(out, b.TranscoderPrincipal)
 		}
+		out = append(out, b.Readers...)
 	}
 	for _, k := range g.pol.Keys {
 		out = append(out, k.Administrators...)

@@ -32,6 +32,7 @@ type Exemption struct {
 const (
 	CodeUserMissingUse      = "user-missing-use"
 	CodeUserMissingGrant    = "user-missing-grant"
+	CodeReaderMissing       = "reader-missing-decrypt"
 	CodeUserDenied          = "user-denied"
 	CodeAdminMissing        = "admin-missing"
 	CodeAdminCanDelete      = "admin-can-delete"
@@ -89,6 +90,10 @@ type KeyRequirements struct {
 	// CloudFrontDistributions must each be able to have CloudFront use the key (origin access
 	// control serving SSE-KMS objects).
 	CloudFrontDistributions []string
+	// Readers must be able to decrypt with the key when S3 asks on their behalf in Region (the
+	// key's region).
+	Readers []string
+	Region  string
 }
 
 // callerContext is the request context AWS fills in for any authenticated call: aws:PrincipalArn
@@ -167,6 +172,10 @@ func CheckKeyPolicy(doc *Document, req KeyRequirements) []Finding {
 		c.checkUser(u, resource, useActionsConcrete, nil, CodeUserMissingUse, SidKeyUse, "use the key")
 		c.checkUser(u, resource, GrantActions, map[string][]string{KeyGrantIsForAWSResource: {"true"}},
 			CodeUserMissingGrant, SidKeyGrants, "attach persistent resources (grants for AWS services)")
+	}
+	for _, r := range sortedUnique(req.Readers) {
+		c.checkUser(r, resource, ReaderActions, map[string][]string{KeyViaService: {S3ViaService(partition, req.Region)}},
+			CodeReaderMissing, SidKeyReaders, "read the bucket's objects through S3")
 	}
 	for _, a := range sortedUnique(req.Administrators) {
 		need := adminActionsConcrete

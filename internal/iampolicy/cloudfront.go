@@ -59,19 +59,8 @@ func CloudFrontStatement(distributions []string) (Statement, bool) {
 // the distributions ask for (none asked for, or other distributions): it must be rewritten or
 // removed. Statements of others are never stale.
 func CloudFrontStale(doc *Document, distributions []string) bool {
-	if doc == nil {
-		return false
-	}
 	want, ok := CloudFrontStatement(distributions)
-	for _, s := range doc.Statements {
-		if s.Sid != SidCloudFront {
-			continue
-		}
-		if !ok || canonical(s) != canonical(want) {
-			return true
-		}
-	}
-	return false
+	return ownedStale(doc, SidCloudFront, want, ok)
 }
 
 // checkCloudFront requires, for each distribution, that CloudFront acting for it may use the key.

@@ -131,6 +131,11 @@ type KeyPolicySpec struct {
 	// CloudFrontDistributions are the distribution ARNs CloudFront may use the key for (origin
 	// access control); see CloudFrontStatement.
 	CloudFrontDistributions []string
+	// Readers are the principals that read the key's buckets through S3 (the policy file's
+	// readers): they may decrypt with the key when S3 asks on their behalf in Region.
+	Readers []string
+	// Region is the key's region, for the readers statement's kms:ViaService condition.
+	Region string
 	// ApplyRole, when set, is named in the policy of a key sseguard creates (ApplyStatement).
 	ApplyRole string
 }
@@ -198,6 +203,9 @@ func KeyStatements(spec KeyPolicySpec) []Statement {
 				Action: append([]string(nil), GrantActions...), Resource: []string{"*"},
 				Condition: map[string]map[string][]string{"Bool": {KeyGrantIsForAWSResource: {"true"}}},
 			})
+	}
+	if rs, ok := ReadersStatement(spec.Partition, spec.Region, spec.Readers); ok {
+		out = append(out, rs)
 	}
 	if cf, ok := CloudFrontStatement(spec.CloudFrontDistributions); ok {
 		out = append(out, cf)

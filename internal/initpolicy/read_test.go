@@ -162,6 +162,13 @@ func (f *fakeAccount) GetBucketPolicy(_ context.Context, in *s3.GetBucketPolicyI
 	return &s3.GetBucketPolicyOutput{Policy: aws.String(b.policy)}, nil
 }
 
+func (f *fakeAccount) GetBucketReplication(_ context.Context, in *s3.GetBucketReplicationInput, _ ...func(*s3.Options)) (*s3.GetBucketReplicationOutput, error) {
+	if _, err := f.bucket(in.Bucket, "s3:GetReplicationConfiguration"); err != nil {
+		return nil, err
+	}
+	return nil, &smithy.GenericAPIError{Code: "ReplicationConfigurationNotFoundError"}
+}
+
 // key finds a key by id, ARN, alias name or alias ARN.
 func (f *fakeAccount) key(ref string) (string, fakeKey, bool) {
 	for id, k := range f.keys {

@@ -73,6 +73,13 @@ func (f *fake) GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...fun
 	return nil, &smithy.GenericAPIError{Code: "NoSuchBucketPolicy"}
 }
 
+func (f *fake) GetBucketReplication(_ context.Context, _ *s3.GetBucketReplicationInput, _ ...func(*s3.Options)) (*s3.GetBucketReplicationOutput, error) {
+	if err := f.refuse("s3:GetReplicationConfiguration"); err != nil {
+		return nil, err
+	}
+	return nil, &smithy.GenericAPIError{Code: "ReplicationConfigurationNotFoundError"}
+}
+
 func (f *fake) DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error) {
 	if err := f.refuse("kms:DescribeKey"); err != nil {
 		return nil, err

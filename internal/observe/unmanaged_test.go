@@ -149,6 +149,13 @@ func (a *account) GetBucketPolicy(_ context.Context, in *s3.GetBucketPolicyInput
 	return nil, &smithy.GenericAPIError{Code: "NoSuchBucketPolicy"}
 }
 
+func (a *account) GetBucketReplication(_ context.Context, in *s3.GetBucketReplicationInput, _ ...func(*s3.Options)) (*s3.GetBucketReplicationOutput, error) {
+	if _, err := a.bucket("s3:GetReplicationConfiguration", in.Bucket); err != nil {
+		return nil, err
+	}
+	return nil, &smithy.GenericAPIError{Code: "ReplicationConfigurationNotFoundError"}
+}
+
 func TestUnmanagedBuckets(t *testing.T) {
 	t.Parallel()
 	const keyARN = "arn:aws:kms:eu-west-1:111122223333:key/abcd"

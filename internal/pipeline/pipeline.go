@@ -29,6 +29,10 @@ type Pipeline struct {
 	// BeforeApply, when set, is called with the plan after it is computed and before any change
 	// is made (the CLI prints it there).
 	BeforeApply func(*plan.Plan)
+	// Approve, when set, is called with the plan after BeforeApply and before any change is made;
+	// an error (an *approval.Refusal when the plan is not the approved one) stops the apply with
+	// nothing changed, and Apply returns it with the plan and no result.
+	Approve func(*plan.Plan) error
 	// OnAccount, when set, is called with the caller's account id as soon as STS answers.
 	OnAccount func(string)
 	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, ...).
@@ -60,6 +64,10 @@ func (p *Pipeline) SetProgressLog(w io.Writer) { p.Log = w }
 
 // SetBeforeApply sets the function called with the plan before apply changes anything.
 func (p *Pipeline) SetBeforeApply(f func(*plan.Plan)) { p.BeforeApply = f }
+
+// SetApprove sets the function that decides, with the plan computed and before any change, whether
+// it may be applied (the action compares it with the plan approved on the pull request).
+func (p *Pipeline) SetApprove(f func(*plan.Plan) error) { p.Approve = f }
 
 // SetOnAccount sets the function called with the caller's account id as soon as it is known,
 // before anything else is read (the action masks and redacts it from then on).
@@ -152,6 +160,11 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 	pl := merge(pol, runs)
 	if p.BeforeApply != nil {
 		p.BeforeApply(pl)
+	}
+	if p.Approve != nil {
+		if err := p.Approve(pl); err != nil {
+			return pl, []plan.Result{}, err
+		}
 	}
 	if len(pl.Changes) == 0 {
 		return pl, []plan.Result{}, nil

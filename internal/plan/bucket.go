@@ -146,6 +146,12 @@ func (bc *bucketPlan) principalsExist() bool {
 		bc.block(BlockPrincipalMissing, "transcoder_principal %s does not exist (IAM answered NoSuchEntity): AWS would reject a key policy naming it; create the role or fix the ARN", p)
 		ok = false
 	}
+	for _, p := range bc.b.Readers {
+		if missing(p) {
+			bc.block(BlockPrincipalMissing, "readers entry %s does not exist (IAM answered NoSuchEntity): AWS would reject a key policy naming it; create it or remove it from readers", p)
+			ok = false
+		}
+	}
 	if k, found := bc.c.pol.KeyByAlias(bc.b.KMSKey); found {
 		for _, a := range k.Administrators {
 			if missing(a) {
@@ -174,6 +180,9 @@ func (bc *bucketPlan) principalsTrusted() bool {
 	if p := bc.b.TranscoderPrincipal; p != "" {
 		check("transcoder_principal", p)
 	}
+	for _, p := range bc.b.Readers {
+		check("readers entry", p)
+	}
 	if k, found := bc.c.pol.KeyByAlias(bc.b.KMSKey); found {
 		for _, a := range k.Administrators {
 			check("administrator of "+k.Alias, a)
@@ -194,8 +203,12 @@ type bucketPlan struct {
 	// want is the rule the bucket must end up with, and the changes it depends on.
 	want     *Rule
 	wantDeps []string
-	blockers []Blocker
-	warnings []Warning
+	// switching says the bucket moves to its key (from SSE-S3, no rule, or another key);
+	// wantKey is that key.
+	switching bool
+	wantKey   wantKey
+	blockers  []Blocker
+	warnings  []Warning
 }
 
 func (bc *bucketPlan) block(code, format string, args ...any) {
@@ -278,9 +291,10 @@ func (bc *bucketPlan) sseKMS() {
 			bc.keyChanges = append(bc.keyChanges, want.rotate)
 		}
 	}
-	bc.want, bc.wantDeps = rule, ch.DependsOn
+	bc.want, bc.wantDeps, bc.wantKey = rule, ch.DependsOn, want
+	bc.switching = !(r != nil && r.Algorithm == AlgKMS && want.arn != "" && r.KeyARN == want.arn)
 	switch {
-	case r != nil && r.Algorithm == AlgKMS && want.arn != "" && r.KeyARN == want.arn:
+	case !bc.switching:
 		var why []string
 		if r.KeyRef != r.KeyARN {
 			why = append(why, fmt.Sprintf("the rule names the key as %s; sseguard writes the key ARN: S3 resolves an alias or key id in the account of whoever uploads, so an upload from another account (or an alias pointed elsewhere later) would use another key", r.KeyRef))

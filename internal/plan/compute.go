@@ -132,6 +132,10 @@ func (c *computer) bucket(b policy.Bucket) {
 		bc.sseS3()
 	case policy.SSEKMS:
 		bc.sseKMS()
+		if len(bc.blockers) == 0 && bc.want != nil {
+			row.Readers = bc.readers(bc.wantKey)
+			row.Replication = bc.replication(bc.wantKey)
+		}
 	}
 	if len(bc.blockers) == 0 && bc.want != nil {
 		row.Objects = ob.Objects

@@ -27,12 +27,20 @@ type keyUse struct {
 	users map[string]bool
 	// distributions are the CloudFront distributions of every bucket using the key.
 	distributions map[string]bool
-	// analysed: changes shared by the key's buckets, and blocker messages.
+	// readers are the readers every bucket using the key lists; buckets are those buckets.
+	readers map[string]bool
+	buckets []policy.Bucket
+	// analysed: changes shared by the key's buckets, blockers, and the key policy the plan
+	// leaves the key with (the observed one when unchanged; nil when it cannot be judged).
 	changes  []*keyChange
-	blockers []string
+	blockers []keyBlocker
 	warnings []warning
+	planned  *iampolicy.Document
 	done     bool
 }
+
+// keyBlocker is a blocker about a key, shown on each bucket that uses it.
+type keyBlocker struct{ code, message string }
 
 // warning is a warning about a key, shown on each bucket that uses it.
 type warning struct{ code, message string }
@@ -54,7 +62,7 @@ func (c *computer) keyUses() map[state.KeyRef]*keyUse {
 			u = byARN[k.ARN]
 		}
 		if u == nil {
-			u = &keyUse{ref: kr, key: c.st.Keys[kr], users: map[string]bool{}, distributions: map[string]bool{}}
+			u = &keyUse{ref: kr, key: c.st.Keys[kr], users: map[string]bool{}, distributions: map[string]bool{}, readers: map[string]bool{}}
 			u.spec.Rotation = true
 			if u.key != nil && u.key.Found {
 				byARN[u.key.ARN] = u
@@ -71,6 +79,10 @@ func (c *computer) keyUses() map[state.KeyRef]*keyUse {
 		for _, d := range b.CloudFrontDistributions {
 			u.distributions[d] = true
 		}
+		for _, r := range b.Readers {
+			u.readers[r] = true
+		}
+		u.buckets = append(u.buckets, b)
 	}
 	return uses
 }
@@ -82,7 +94,8 @@ func (u *keyUse) policySpec(st *state.State) iampolicy.KeyPolicySpec {
 	}
 	sort.Strings(users)
 	return iampolicy.KeyPolicySpec{Partition: st.Partition, Account: st.Account, Administrators: u.spec.Administrators,
-		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users, CloudFrontDistributions: sortedSet(u.distributions)}
+		AllowAdminDelete: u.spec.AllowAdminDelete, Users: users, CloudFrontDistributions: sortedSet(u.distributions),
+		Readers: sortedSet(u.readers), Region: u.ref.Region}
 }
 
 // analyse judges an existing customer managed key's policy and rotation, once per key.
@@ -98,36 +111,39 @@ func (c *computer) analyse(u *keyUse, line int) {
 		// answers an empty policy, so this is a state built without one.
 		u.warnings = append(u.warnings, warning{WarnKeyPolicy, fmt.Sprintf("the key policy of %s was not read: its grants were not checked", k.ARN)})
 	} else if doc, err := iampolicy.Parse(k.Policy); err != nil {
-		u.blockers = append(u.blockers, fmt.Sprintf("the key policy of %s cannot be judged: %v", k.ARN, err))
+		u.block(BlockKeyPolicyConflict, "the key policy of %s cannot be judged: %v", k.ARN, err)
 	} else {
 		findings := iampolicy.CheckKeyPolicy(doc, iampolicy.KeyRequirements{Partition: iampolicy.PartitionOf(k.ARN), Account: c.st.Account,
 			KeyARN: k.ARN, TrustedAccounts: c.pol.TrustedAccounts,
 			Users: spec.Users, Administrators: spec.Administrators, AllowAdminDelete: spec.AllowAdminDelete,
-			CloudFrontDistributions: spec.CloudFrontDistributions})
+			CloudFrontDistributions: spec.CloudFrontDistributions, Readers: spec.Readers, Region: spec.Region})
 		var fixable []iampolicy.Finding
 		for _, f := range findings {
 			switch {
 			case f.Blocker:
-				u.blockers = append(u.blockers, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message))
+				u.block(BlockKeyPolicyConflict, "key policy of %s: %s", k.ARN, f.Message)
 			case f.Code == iampolicy.CodeRootMissing || f.Code == iampolicy.CodeUnjudged:
 				u.warnings = append(u.warnings, warning{WarnKeyPolicy, fmt.Sprintf("key policy of %s: %s", k.ARN, f.Message)})
 			default:
 				fixable = append(fixable, f)
 			}
 		}
-		stale := iampolicy.CloudFrontStale(doc, spec.CloudFrontDistributions)
+		u.planned = doc
+		stale := iampolicy.CloudFrontStale(doc, spec.CloudFrontDistributions) || iampolicy.ReadersStale(doc, spec)
 		if gone := iampolicy.DeletedPrincipals(doc); (len(fixable) > 0 || stale) && len(gone) > 0 {
 			// The bucket cannot be switched to a key whose policy cannot be fixed: every bucket
 			// using it is blocked, with the statement named.
-			u.blockers = append(u.blockers, deletedText("key policy of "+k.ARN, gone))
+			u.block(BlockKeyPolicyConflict, "%s", deletedText("key policy of "+k.ARN, gone))
 		}
 		if (len(fixable) > 0 || stale) && len(u.blockers) == 0 {
 			// The statement naming the apply role of a key sseguard created stays as it is.
 			merged := iampolicy.Merge(doc, append(iampolicy.KeyStatements(spec), iampolicy.ApplyStatements(doc)...))
 			text, err := merged.JSON()
 			if err != nil {
-				u.blockers = append(u.blockers, fmt.Sprintf("render the key policy of %s: %v", k.ARN, err))
+				u.block(BlockKeyPolicyConflict, "render the key policy of %s: %v", k.ARN, err)
 			} else {
+				u.planned = merged
+				c.readersKept(u, doc, merged)
 				ch := &Change{
 					ID: string(UpdateKeyPolicy) + "/" + u.ref.Region + "/" + k.ARN, Kind: UpdateKeyPolicy,
 					Alias: aliasOf(u.ref.Ref), Region: u.ref.Region, Line: line, KeyARN: k.ARN,
@@ -148,6 +164,10 @@ func (c *computer) analyse(u *keyUse, line int) {
 			Before: "automatic rotation off", After: "automatic rotation on (yearly)",
 		}})
 	}
+}
+
+func (u *keyUse) block(code, format string, args ...any) {
+	u.blockers = append(u.blockers, keyBlocker{code, fmt.Sprintf(format, args...)})
 }
 
 func aliasOf(ref string) string {

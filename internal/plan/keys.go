@@ -15,6 +15,8 @@ import (
 type keyChange struct {
 	change  *Change
 	planned bool
+	// policy is the whole key policy a create-key change writes.
+	policy *iampolicy.Document
 }
 
 // wantKey is the key a bucket must use: its ARN when it exists, or the change that creates it
@@ -23,6 +25,10 @@ type wantKey struct {
 	arn            string
 	create, rotate *keyChange
 	deps           []string
+	// policy is the key policy the plan leaves the key with (nil: not judged); observedPolicy
+	// the key policy as read ("" for a key created by the plan).
+	policy         *iampolicy.Document
+	observedPolicy string
 }
 
 // desiredKey finds the key the bucket must use, planning its creation when the policy names an
@@ -72,7 +78,7 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 			return wantKey{}, false
 		}
 		create, rotate := bc.c.createKey(kr, bc.b)
-		w := wantKey{create: create, rotate: rotate, deps: []string{create.change.ID}}
+		w := wantKey{create: create, rotate: rotate, deps: []string{create.change.ID}, policy: create.policy}
 		if rotate != nil {
 			w.deps = append(w.deps, rotate.change.ID)
 		}
@@ -94,19 +100,19 @@ func (bc *bucketPlan) desiredKey() (wantKey, bool) {
 			bc.warn(w.code, "%s", w.message)
 		}
 		if len(u.blockers) > 0 {
-			for _, m := range u.blockers {
-				bc.block(BlockKeyPolicyConflict, "%s", m)
+			for _, b := range u.blockers {
+				bc.block(b.code, "%s", b.message)
 			}
 			return wantKey{}, false
 		}
 		bc.keyChanges = append(bc.keyChanges, u.changes...)
-		w := wantKey{arn: k.ARN}
+		w := wantKey{arn: k.ARN, policy: u.planned, observedPolicy: k.Policy}
 		for _, kc := range u.changes {
 			w.deps = append(w.deps, kc.change.ID)
 		}
 		return w, true
 	}
-	return wantKey{arn: k.ARN}, true
+	return wantKey{arn: k.ARN, observedPolicy: k.Policy}, true
 }
 
 // readable blocks the bucket when the key's policy or rotation status could not be read: the key
@@ -190,6 +196,9 @@ func (c *computer) createKey(kr state.KeyRef, b policy.Bucket) (create, rotate *
 		}
 	}
 	create = &keyChange{change: ch}
+	if nk.Policy != "" {
+		create.policy, _ = iampolicy.Parse(nk.Policy)
+	}
 	c.keys[kr] = create
 	if spec.Rotation || spec.Pos.Line == 0 {
 		rotate = &keyChange{change: &Change{

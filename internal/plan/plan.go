@@ -271,6 +271,12 @@ type BucketStatus struct {
 	Changes []string `json:"changes,omitempty"`
 	// Objects is the existing-objects scan, when the policy asked for one.
 	Objects *ObjectCounts `json:"objects,omitempty"`
+	// Readers are the principals that read the bucket's objects (from its bucket policy and the
+	// policy file's readers) and whether they can decrypt with its key (sse-kms only).
+	Readers []Reader `json:"readers,omitempty"`
+	// Replication is the bucket's replication configuration as judged for its key (sse-kms
+	// only; nil when the bucket has none).
+	Replication *Replication `json:"replication,omitempty"`
 	// Account is the bucket's account, in a plan over several accounts (Merge).
 	Account string `json:"account,omitempty"`
 }

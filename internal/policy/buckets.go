@@ -7,7 +7,7 @@ import (
 )
 
 // bucketFields are the fields of a buckets entry.
-var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions", "engine", "batch_operations", "account"}
+var bucketFields = []string{"name", "region", "encryption", "kms_key", "transcoder_principal", "bucket_key", "enforce_on_upload", "require_tls", "existing_objects", "prefixes", "cloudfront_distributions", "engine", "batch_operations", "account", "readers", "accept_lost_readers"}
 
 // buckets checks the buckets list.
 func (c *checker) buckets(f field, tr trust, keys map[string]*Key) []Bucket {
@@ -116,6 +116,7 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 		b.CloudFrontDistributions = c.distributions(cfF, tr)
 	}
 	c.engine(fs, &b, label, tr.home)
+	c.readerFields(fs, &b, tr)
 
 	switch b.Encryption {
 	case SSES3:
@@ -132,6 +133,12 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 			c.errorf(cfF.key, "%s uses sse-s3, which takes no cloudfront_distributions: CloudFront reads SSE-S3 objects without a key grant", label)
 			b.CloudFrontDistributions = nil
 		}
+		for _, name := range []string{"readers", "accept_lost_readers"} {
+			if f, ok := fs[name]; ok {
+				c.errorf(f.key, "%s uses sse-s3, which takes no %s: S3 decrypts SSE-S3 objects for every reader, so nobody can lose access", label, name)
+			}
+		}
+		b.Readers, b.AcceptLostReaders = nil, nil
 		b.BucketKey = false
 	case SSEKMS:
 		if !hasKMS {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"gopkg.in/yaml.v3"
 )
 
 // distributionIDRE is a CloudFront distribution id: upper-case letters and digits, as in the
@@ -19,8 +18,7 @@ var distributionIDRE = regexp.MustCompile(`^[A-Z0-9]+$`)
 // distributions checks a bucket's cloudfront_distributions: a non-empty list of distribution
 // ARNs, each in the home account or a trusted one (CloudFront acts for the distribution's owner).
 func (c *checker) distributions(f field, tr trust) []string {
-	if f.val.Kind == yaml.SequenceNode && len(f.val.Content) == 0 {
-		c.errorf(f.at, "cloudfront_distributions is empty; list the distributions' ARNs (arn:aws:cloudfront::ACCOUNT:distribution/ID), or remove the field")
+	if c.emptyList(f, "cloudfront_distributions is empty; list the distributions' ARNs (arn:aws:cloudfront::ACCOUNT:distribution/ID), or remove the field") {
 		return nil
 	}
 	list, nodes, _ := c.strList(f, "cloudfront_distributions")

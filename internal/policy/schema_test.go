@@ -73,7 +73,7 @@ var shapeErrors = []string{
 	"tags_bad", "top_level_list", "trusted_accounts", "unknown_field", "version_float", "version_string",
 	"version_wrong", "wrong_types", "yes_no_booleans", "bare_key_id", "bad_arn", "administrators_bad",
 	"unmanaged_bad", "unmanaged_mapping_bad", "unmanaged_regions_bad", "unmanaged_ignore_regions", "unmanaged_list",
-	"batch_bad", "batch_conflicts", "accounts_bad",
+	"batch_bad", "batch_conflicts", "accounts_bad", "readers_bad",
 }
 
 func TestSchemaRefusesEveryShapeError(t *testing.T) {

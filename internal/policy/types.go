@@ -92,6 +92,12 @@ type Bucket struct {
 	// through origin access control (sse-kms only): the key policy lets CloudFront use the key
 	// for requests from these distributions.
 	CloudFrontDistributions []string
+	// Readers are principals (role, user or account root ARNs of the home or a trusted account)
+	// that read the bucket's objects: the key policy lets each decrypt through S3 (sse-kms only).
+	Readers []string
+	// AcceptLostReaders are readers, as the bucket policy names them, whose loss of access when
+	// the bucket moves to its key is intended (sse-kms only).
+	AcceptLostReaders []string
 	// Engine says what re-encrypts existing objects; empty when the policy does not say (auto:
 	// read it with EngineOrAuto).
 	Engine Engine

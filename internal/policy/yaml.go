@@ -212,6 +212,16 @@ func (c *checker) boolean(f field, name string) (bool, bool) {
 	return false, false
 }
 
+// emptyList reports (with msg) a list field given as an empty list, where the field asks for at
+// least one entry or none at all.
+func (c *checker) emptyList(f field, msg string) bool {
+	if f.val.Kind == yaml.SequenceNode && len(f.val.Content) == 0 {
+		c.errorf(f.at, "%s", msg)
+		return true
+	}
+	return false
+}
+
 // strList returns the well-formed entries of a list of non-empty, distinct strings, with their
 // nodes, and whether every entry was well-formed.
 func (c *checker) strList(f field, name string) ([]string, []*yaml.Node, bool) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/report"
 )
@@ -25,6 +26,9 @@ type Options struct {
 	// Commit is the pull request's head commit the plan was made for; only a full hexadecimal
 	// SHA is shown.
 	Commit string
+	// Approval is the fingerprint of the exact plan (not the copy redacted for people), kept in
+	// the comment's hidden third line for the apply after the merge; nil leaves it out.
+	Approval *approval.Fingerprint
 	// Summary is what the run's job summary holds, as report rendered it; nil when the run wrote
 	// none (the footer then points at the run's log, which holds the plan as text).
 	Summary *report.Shown
@@ -53,7 +57,11 @@ func PlanBody(p *plan.Plan, opts Options, previous string) string {
 		status = StatusInSync
 	}
 	var b strings.Builder
-	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(status) + "\n\n")
+	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(status) + "\n")
+	if opts.Approval != nil {
+		b.WriteString(ApprovalLine(*opts.Approval) + "\n")
+	}
+	b.WriteString("\n")
 	if status == StatusInSync {
 		if prev := previousStatus(previous); prev != "" && prev != StatusInSync {
 			b.WriteString("**✅ Back in sync.** An earlier run on this pull request showed ")
@@ -137,6 +145,9 @@ func footerOf(opts Options, parts []string) string {
 		parts = append(parts, "Planned for commit "+opts.Commit[:12]+".")
 	}
 	parts = append(parts, "sseguard updates this comment on every run for this pull request and never applies from one.")
+	if opts.Approval != nil {
+		parts = append(parts, "Once merged, the apply compares its plan with the one shown here (its digest is kept in this comment) and, unless told otherwise, applies nothing that differs.")
+	}
 	return "---\n<sub>" + strings.Join(parts, " ") + "</sub>\n"
 }
 

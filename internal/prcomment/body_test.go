@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/report"
@@ -57,6 +58,42 @@ func blockedPlan() *plan.Plan {
 	return p
 }
 
+// readersPlan moves media-hls to its key with a partner role as a listed reader, a public grant
+// that would lose access (blocked), and a replication rule without the SSE-KMS opt-in (blocked).
+func readersPlan() *plan.Plan {
+	p := driftPlan()
+	p.Buckets = p.Buckets[:1]
+	b := &p.Buckets[0]
+	b.Status, b.Changes, b.Objects = plan.Blocked, nil, nil
+	b.Readers = []plan.Reader{
+		{Principal: "*", Kind: "public", Statements: []string{"statement #2"}, Needs: []string{"kms:Decrypt"}, Verdict: plan.ReaderCannotDecrypt,
+			Reason: "the key policy does not allow it kms:Decrypt"},
+		{Principal: "arn:aws:iam::111122223333:role/Player", Kind: "principal", Statements: []string{`statement "PartnerRead"`},
+			Needs: []string{"kms:Decrypt"}, Verdict: plan.ReaderCanDecrypt, Listed: true},
+	}
+	b.Replication = &plan.Replication{Role: "arn:aws:iam::123456789012:role/replication", Rules: []plan.ReplicationRule{
+		{ID: "to-dr", Priority: 1, Status: "Enabled", Destination: "arn:aws:s3:::media-hls-dr",
+			Lacks: []string{"the SSE-KMS opt-in (SourceSelectionCriteria.SseKmsEncryptedObjects Status Enabled)"}}}}
+	p.Changes, p.Warnings = []plan.Change{}, []plan.Warning{}
+	p.Blockers = []plan.Blocker{
+		{Code: plan.BlockReaderCannotDecrypt, Bucket: "media-hls", Line: 9, Message: "everyone may read the objects of media-hls but could not once they are encrypted under alias/hls"},
+		{Code: plan.BlockReplicationKMS, Bucket: "media-hls", Line: 9, Message: "replication rule \"to-dr\" of media-hls would stop replicating: it lacks the SSE-KMS opt-in"},
+	}
+	return p
+}
+
+// withApproval is opts with the fingerprint of p in the comment's hidden line.
+func withApproval(t *testing.T, p *plan.Plan) Options {
+	t.Helper()
+	fp, err := approval.OfPlan(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts()
+	o.Approval = &fp
+	return o
+}
+
 func TestPlanBodyGolden(t *testing.T) {
 	t.Parallel()
 	drift := PlanBody(driftPlan(), opts(), "")
@@ -70,6 +107,8 @@ func TestPlanBodyGolden(t *testing.T) {
 		"in-sync-still.md":  PlanBody(inSyncPlan(), opts(), PlanBody(inSyncPlan(), opts(), "")),
 		"after-failure.md":  PlanBody(inSyncPlan(), opts(), FailureBody("stopped", opts())),
 		"blocked-before.md": PlanBody(inSyncPlan(), opts(), PlanBody(blockedPlan(), opts(), "")),
+		"readers.md":        PlanBody(readersPlan(), opts(), ""),
+		"approval.md":       PlanBody(driftPlan(), withApproval(t, driftPlan()), ""),
 	}
 	for name, got := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -2,7 +2,10 @@ package prcomment
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+
+	"github.com/sseguard/sseguard/internal/approval"
 )
 
 // markerPrefix starts the hidden first line of every comment sseguard writes.
@@ -80,4 +83,55 @@ func previousStatus(body string) Status {
 		return st
 	}
 	return ""
+}
+
+// approvalPrefix starts the hidden third line of a plan comment: the fingerprint of the plan it
+// shows (package approval), which a later apply compares with its own plan.
+const approvalPrefix = "<!-- sseguard:approval:"
+
+// approvalLineRE is the hidden approval line: version, digest, and optionally each change's short
+// id digest and short change digest. Nothing else is accepted from a comment.
+var approvalLineRE = regexp.MustCompile(`^<!-- sseguard:approval:(v[0-9]+) ([0-9a-f]{64})(?: ((?:[0-9a-f]{12}=[0-9a-f]{12},)*[0-9a-f]{12}=[0-9a-f]{12}))? -->$`)
+
+// ApprovalLine is the hidden line holding fp. The changes are listed when there are at most
+// approval.MaxListed of them; past that, the digest alone.
+func ApprovalLine(fp approval.Fingerprint) string {
+	var b strings.Builder
+	b.WriteString(approvalPrefix + fp.Version + " " + fp.Digest)
+	if entries := fp.Entries(); len(entries) > 0 && len(entries) <= approval.MaxListed {
+		for i, e := range entries {
+			if i == 0 {
+				b.WriteByte(' ')
+			} else {
+				b.WriteByte(',')
+			}
+			b.WriteString(e[0] + "=" + e[1])
+		}
+	}
+	b.WriteString(" -->")
+	return b.String()
+}
+
+// ReadApproval reads the fingerprint from a comment's hidden approval line (its third line),
+// and whether there is a well-formed one.
+func ReadApproval(body string) (approval.Fingerprint, bool) {
+	lines := strings.SplitN(body, "\n", 4)
+	if len(lines) < 3 {
+		return approval.Fingerprint{}, false
+	}
+	m := approvalLineRE.FindStringSubmatch(strings.TrimSuffix(lines[2], "\r"))
+	if m == nil {
+		return approval.Fingerprint{}, false
+	}
+	fp := approval.Fingerprint{Version: m[1], Digest: m[2], Changes: map[string]string{}}
+	if m[3] != "" {
+		for _, pair := range strings.Split(m[3], ",") {
+			id, h, _ := strings.Cut(pair, "=")
+			if _, dup := fp.Changes[id]; dup {
+				return approval.Fingerprint{}, false
+			}
+			fp.Changes[id] = h
+		}
+	}
+	return fp, true
 }

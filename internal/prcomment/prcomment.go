@@ -57,6 +57,7 @@ type usersAPI interface {
 type Client struct {
 	issues issuesAPI
 	users  usersAPI
+	pulls  pullsAPI
 }
 
 // New returns a client for the REST API at apiURL (GITHUB_API_URL: https://api.github.com, or
@@ -87,7 +88,7 @@ func New(token, apiURL string, hc *http.Client) (*Client, error) {
 	gh := github.NewClient(&c).WithAuthToken(token)
 	gh.BaseURL = base
 	gh.UserAgent = "sseguard"
-	return &Client{issues: gh.Issues, users: gh.Users}, nil
+	return &Client{issues: gh.Issues, users: gh.Users, pulls: gh.PullRequests}, nil
 }
 
 func isLoopback(host string) bool {

@@ -226,6 +226,7 @@ func TestJSONTypesMatchSchema(t *testing.T) {
 		"grant": JSONGrant{}, "key": JSONKey{}, "blocker": JSONBlocker{}, "warning": JSONWarning{}, "result": JSONResult{},
 		"object_finding": JSONObjectFinding{}, "policy_value": JSONPolicyValue{}, "rotation_value": JSONRotationValue{},
 		"objects_value": JSONObjectsValue{}, "unmanaged": JSONUnmanaged{}, "unmanaged_bucket": JSONUnmanagedBucket{},
+		"reader": JSONReader{}, "replication": JSONReplication{}, "replication_rule": JSONReplicationRule{},
 	}
 	for def, v := range types {
 		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {
@@ -362,18 +363,21 @@ func TestJSONSchemaEnumsMatchCodes(t *testing.T) {
 	}
 	planConsts := stringConsts(t, filepath.Join("..", "plan"))
 	objectConsts := stringConsts(t, filepath.Join("..", "objects"))
+	iamConsts := stringConsts(t, filepath.Join("..", "iampolicy"))
 	findingKinds := def("object_finding", "properties", "kind")["anyOf"].([]any)[1].(map[string]any)
 	tests := map[string]struct {
 		schema, code []string
 	}{
-		"blocker codes":  {enum(def("blocker_code")), valuesOf(planConsts, "Block", "")},
-		"warning codes":  {enum(def("warning_code")), valuesOf(planConsts, "Warn", "")},
-		"change kinds":   {enum(def("change_kind")), valuesOf(planConsts, "", "Kind")},
-		"outcomes":       {enum(def("outcome")), valuesOf(planConsts, "", "Outcome")},
-		"bucket status":  {enum(def("bucket", "properties", "status")), valuesOf(planConsts, "", "Status")},
-		"object kinds":   {append(enum(def("object_kind")), enum(findingKinds)...), append(valuesOf(objectConsts, "Kind", ""), "")},
-		"skip reasons":   {enum(def("skip_reason")), valuesOf(objectConsts, "Reason", "")},
-		"object actions": {enum(def("object_finding", "properties", "action")), valuesOf(objectConsts, "Action", "")},
+		"blocker codes":   {enum(def("blocker_code")), valuesOf(planConsts, "Block", "")},
+		"warning codes":   {enum(def("warning_code")), valuesOf(planConsts, "Warn", "")},
+		"change kinds":    {enum(def("change_kind")), valuesOf(planConsts, "", "Kind")},
+		"outcomes":        {enum(def("outcome")), valuesOf(planConsts, "", "Outcome")},
+		"bucket status":   {enum(def("bucket", "properties", "status")), valuesOf(planConsts, "", "Status")},
+		"reader verdicts": {enum(def("reader_verdict")), valuesOf(planConsts, "Reader", "ReaderVerdict")},
+		"reader kinds":    {enum(def("reader", "properties", "kind")), valuesOf(iamConsts, "Reader", "ReaderKind")},
+		"object kinds":    {append(enum(def("object_kind")), enum(findingKinds)...), append(valuesOf(objectConsts, "Kind", ""), "")},
+		"skip reasons":    {enum(def("skip_reason")), valuesOf(objectConsts, "Reason", "")},
+		"object actions":  {enum(def("object_finding", "properties", "action")), valuesOf(objectConsts, "Action", "")},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -510,5 +514,25 @@ func TestJSONWithObjectsStreams(t *testing.T) {
 	}
 	if len(doc.Objects) != s.n || doc.Objects[s.n-1].Key != fmt.Sprintf("videos/%06d.ts", s.n) {
 		t.Errorf("%d objects, last %+v", len(doc.Objects), doc.Objects[len(doc.Objects)-1])
+	}
+}
+
+// TestPlanFormatNamesEveryCode: docs/plan-format.md explains every blocker and warning code the
+// plan can give, as the schema enumerates them.
+func TestPlanFormatNamesEveryCode(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "plan-format.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	planConsts := stringConsts(t, filepath.Join("..", "plan"))
+	codes := append(valuesOf(planConsts, "Block", ""), valuesOf(planConsts, "Warn", "")...)
+	if len(codes) < 20 {
+		t.Fatalf("found only %d codes", len(codes))
+	}
+	for _, c := range codes {
+		if !strings.Contains(string(doc), "`"+c+"`") {
+			t.Errorf("docs/plan-format.md does not explain %q", c)
+		}
 	}
 }

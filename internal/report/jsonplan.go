@@ -85,6 +85,11 @@ type JSONBucket struct {
 	Changes []string `json:"changes,omitempty"`
 	// Objects is the existing-objects scan, when the policy asked for one.
 	Objects *JSONObjectCounts `json:"objects,omitempty"`
+	// Readers are who reads the bucket's objects and whether they can decrypt with its key
+	// after the plan (sse-kms).
+	Readers []JSONReader `json:"readers,omitempty"`
+	// Replication is the bucket's replication configuration as judged for its key (sse-kms).
+	Replication *JSONReplication `json:"replication,omitempty"`
 	// Account is the bucket's account, when the policy lists several.
 	Account string `json:"account,omitempty"`
 }
@@ -315,7 +320,8 @@ func NewJSONPlan(mode string, p *plan.Plan, results []plan.Result) (*JSONPlan, e
 
 func jsonBucket(b plan.BucketStatus) JSONBucket {
 	out := JSONBucket{Name: b.Name, Region: b.Region, Line: b.Line, Status: string(b.Status),
-		Required: b.Required, Observed: b.Observed, Changes: b.Changes, Account: b.Account}
+		Required: b.Required, Observed: b.Observed, Changes: b.Changes, Account: b.Account,
+		Readers: jsonReaders(b.Readers), Replication: jsonReplication(b.Replication)}
 	if o := b.Objects; o != nil {
 		out.Objects = &JSONObjectCounts{Scanned: o.Scanned, Compliant: o.Compliant, ToFix: counts(o.ToFix), ToFixByClass: classCounts(o.ToFixByClass),
 			Skipped: counts(o.Skipped), Noncurrent: o.Noncurrent, Fixed: o.Fixed, Failed: o.Failed, Remaining: o.Remaining}

@@ -170,6 +170,7 @@ func (r *mdRenderer) accountSections(b *strings.Builder) {
 	if !r.applying() {
 		r.changes(b)
 	}
+	r.readers(b)
 	if r.opts.Comment {
 		return
 	}

@@ -90,6 +90,7 @@ func textBody(tw *errWriter, p *plan.Plan) {
 		}
 		tw.printf("\n")
 	}
+	textReaders(tw, p)
 	textUnmanaged(tw, p)
 	if len(p.Warnings) > 0 {
 		tw.printf("Warnings:\n")

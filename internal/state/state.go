@@ -47,6 +47,10 @@ type Bucket struct {
 	Encryption *Rule `json:"encryption,omitempty"`
 	// Policy is the bucket policy document as stored; "" when the bucket has none.
 	Policy string `json:"-"`
+	// Replication is the bucket's replication configuration; nil when it has none.
+	Replication *Replication `json:"replication,omitempty"`
+	// ReplicationErr says why the replication configuration could not be read ("" when it was).
+	ReplicationErr string `json:"replication_error,omitempty"`
 	// Objects is the existing-objects scan, when the policy asked for one and it was made.
 	Objects *ObjectCounts `json:"objects,omitempty"`
 	// ObjectsDeferred says the scan was left to apply, which scans and fixes in one pass.
@@ -67,6 +71,34 @@ type Rule struct {
 	// BlockedEncryptionTypes are the encryption types the bucket refuses for new objects (S3's
 	// BlockedEncryptionTypes, e.g. SSE-C); nil when the rule has none.
 	BlockedEncryptionTypes []string `json:"blocked_encryption_types,omitempty"`
+}
+
+// Replication is a bucket's replication configuration as GetBucketReplication answers it (the
+// parts that decide whether SSE-KMS objects are replicated).
+type Replication struct {
+	// Role is the IAM role S3 assumes to replicate.
+	Role  string            `json:"role"`
+	Rules []ReplicationRule `json:"rules"`
+}
+
+// ReplicationRule is one rule of a replication configuration.
+type ReplicationRule struct {
+	ID       string `json:"id,omitempty"`
+	Priority int32  `json:"priority,omitempty"`
+	// Status is Enabled or Disabled.
+	Status string `json:"status"`
+	// Filter says which objects the rule selects, in words ("" for all of them).
+	Filter string `json:"filter,omitempty"`
+	// SSEKMSObjects is SourceSelectionCriteria.SseKmsEncryptedObjects.Status: Enabled, Disabled,
+	// or "" when the rule does not say (S3 then replicates no SSE-KMS object).
+	SSEKMSObjects string `json:"sse_kms_encrypted_objects,omitempty"`
+	// DestinationBucket is the destination bucket's ARN; DestinationAccount its owner when the
+	// rule names one.
+	DestinationBucket  string `json:"destination_bucket"`
+	DestinationAccount string `json:"destination_account,omitempty"`
+	// ReplicaKMSKeyID is Destination.EncryptionConfiguration.ReplicaKmsKeyID: the key replicas
+	// are encrypted under ("" when not set).
+	ReplicaKMSKeyID string `json:"replica_kms_key_id,omitempty"`
 }
 
 // Key is a KMS key as DescribeKey (and, for customer managed keys, GetKeyPolicy and

@@ -18,7 +18,16 @@
 //     https://docs.github.com/en/rest/users/users#get-the-authenticated-user);
 //   - every comment's user, and GET /user's answer, is a simple-user with all its required fields:
 //     login and type ("User", or "Bot" for a GitHub App's bot user, login APP-SLUG[bot]) are what
-//     tells who wrote a comment.
+//     tells who wrote a comment;
+//   - GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls lists the pull requests associated
+//     with a commit as pull-request-simple objects, 30 a page by default and at most 100, with
+//     the Link header: for a commit in the default branch, the merged pull requests that
+//     introduced it (its merge commit or one of its commits); for any other commit, only the open
+//     pull requests holding it ("List pull requests associated with a commit",
+//     https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit:
+//     "Lists the merged pull request that introduced the commit to the repository. If the commit
+//     is not present in the default branch, will only return open pull requests associated with
+//     the commit"); a token without pull-requests read access gets 403.
 //
 // A token with write access may edit any comment of the repository, as on GitHub ("You must be
 // the author or have write access to this repository to edit this comment", GraphQL enum
@@ -32,6 +41,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +59,8 @@ type Token struct {
 	// Personal: GET /user answers with the account (a personal access token); an installation
 	// token gets 403 there.
 	Personal bool
+	// NoPullRequests: the token may not read pull requests (a job without pull-requests: read).
+	NoPullRequests bool
 }
 
 // Installation is GITHUB_TOKEN with pull-requests: write.
@@ -84,6 +96,7 @@ type Server struct {
 	mu       sync.Mutex
 	tokens   map[string]Token
 	comments []*Comment
+	pulls    []*PullRequest
 	nextID   int64
 	clock    time.Time
 	requests []Request
@@ -119,6 +132,33 @@ func (s *Server) add(pr int, login, userType, body string) *Comment {
 	c := &Comment{ID: s.nextID, PR: pr, Body: body, Login: login, Type: userType, Created: s.clock, Updated: s.clock}
 	s.comments = append(s.comments, c)
 	return c
+}
+
+// DefaultBranch is the repository's default branch in the stand-in.
+const DefaultBranch = "main"
+
+// PullRequest is one pull request the server holds.
+type PullRequest struct {
+	Number int
+	Title  string
+	// Author is the login that opened it.
+	Author string
+	// HeadRef and BaseRef are the branches; Commits are the head branch's commits (the last is
+	// the head), MergeCommit the commit the merge made (empty while open).
+	HeadRef, BaseRef string
+	Commits          []string
+	MergeCommit      string
+	// Merged is when it was merged (zero while open); Closed is true for a closed pull request.
+	Merged time.Time
+	Closed bool
+}
+
+// AddPull adds a pull request (Number > 0).
+func (s *Server) AddPull(pr PullRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := pr
+	s.pulls = append(s.pulls, &c)
 }
 
 // Comments returns copies of pull request pr's comments, oldest first.
@@ -249,6 +289,7 @@ func (r *statusRecorder) WriteHeader(code int) {
 }
 
 const (
+	docsPulls    = "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit"
 	docsComments = "https://docs.github.com/rest/issues/comments"
 	docsUser     = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
 )
@@ -299,6 +340,16 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		default:
 			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
 		}
+	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "commits" && parts[5] == "pulls" && r.Method == http.MethodGet:
+		if parts[1] != s.owner || parts[2] != s.repo {
+			writeError(w, http.StatusNotFound, "Not Found", docsPulls, nil)
+			return
+		}
+		if tok.NoPullRequests {
+			writeError(w, http.StatusForbidden, "Resource not accessible by integration", docsPulls, nil)
+			return
+		}
+		s.pullsOfCommit(w, r, parts[4])
 	case len(parts) == 6 && parts[0] == "repos" && parts[3] == "issues" && parts[4] == "comments" && r.Method == http.MethodPatch:
 		if parts[1] != s.owner || parts[2] != s.repo {
 			writeError(w, http.StatusNotFound, "Not Found", docsComments, nil)
@@ -347,25 +398,36 @@ func (s *Server) auth(r *http.Request) (Token, bool) {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, pr int) {
-	q := r.URL.Query()
-	per, page := 30, 1
-	if v := q.Get("per_page"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			per = min(n, 100)
-		}
-	}
-	if v := q.Get("page"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			page = n
-		}
-	}
 	var all []*Comment
 	for _, c := range s.comments {
 		if c.PR == pr {
 			all = append(all, c)
 		}
 	}
-	last := max(1, (len(all)+per-1)/per)
+	from, to := s.page(w, r, len(all))
+	out := []commentJSON{}
+	for i := from; i < to; i++ {
+		out = append(out, s.commentJSON(all[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// page reads per_page (30 by default, at most 100) and page, sets the Link header for n items,
+// and returns the range of items on the page.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, n int) (from, to int) {
+	q := r.URL.Query()
+	per, page := 30, 1
+	if v := q.Get("per_page"); v != "" {
+		if k, err := strconv.Atoi(v); err == nil && k > 0 {
+			per = min(k, 100)
+		}
+	}
+	if v := q.Get("page"); v != "" {
+		if k, err := strconv.Atoi(v); err == nil && k > 0 {
+			page = k
+		}
+	}
+	last := max(1, (n+per-1)/per)
 	var links []string
 	link := func(p int, rel string) {
 		u := *r.URL
@@ -388,11 +450,138 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, pr int) {
 	if len(links) > 0 {
 		w.Header().Set("Link", strings.Join(links, ", "))
 	}
-	out := []commentJSON{}
-	for i := (page - 1) * per; i < len(all) && i < page*per; i++ {
-		out = append(out, s.commentJSON(all[i]))
+	return min((page-1)*per, n), min(page*per, n)
+}
+
+// inDefaultBranch reports whether a commit is in the default branch: a merge commit of a pull
+// request merged into it, or one of such a pull request's commits.
+func (s *Server) inDefaultBranch(sha string) bool {
+	for _, pr := range s.pulls {
+		if !pr.Merged.IsZero() && pr.BaseRef == DefaultBranch && (pr.MergeCommit == sha || slices.Contains(pr.Commits, sha)) {
+			return true
+		}
+	}
+	return false
+}
+
+// pullsOfCommit answers GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls.
+func (s *Server) pullsOfCommit(w http.ResponseWriter, r *http.Request, sha string) {
+	inDefault := s.inDefaultBranch(sha)
+	var found []*PullRequest
+	for _, pr := range s.pulls {
+		holds := pr.MergeCommit == sha || slices.Contains(pr.Commits, sha)
+		switch {
+		case !holds:
+		case inDefault && !pr.Merged.IsZero() && pr.BaseRef == DefaultBranch:
+			found = append(found, pr)
+		case !inDefault && pr.Merged.IsZero() && !pr.Closed:
+			found = append(found, pr)
+		}
+	}
+	from, to := s.page(w, r, len(found))
+	out := []pullJSON{}
+	for _, pr := range found[from:to] {
+		out = append(out, s.pullJSON(pr))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// pullJSON is a pull request as the pull-request-simple schema of GitHub's REST API describes it
+// (the members the endpoint above answers with; nested repositories carry their main members).
+type pullJSON struct {
+	URL                string         `json:"url"`
+	ID                 int64          `json:"id"`
+	NodeID             string         `json:"node_id"`
+	HTMLURL            string         `json:"html_url"`
+	DiffURL            string         `json:"diff_url"`
+	PatchURL           string         `json:"patch_url"`
+	IssueURL           string         `json:"issue_url"`
+	CommitsURL         string         `json:"commits_url"`
+	ReviewCommentsURL  string         `json:"review_comments_url"`
+	ReviewCommentURL   string         `json:"review_comment_url"`
+	CommentsURL        string         `json:"comments_url"`
+	StatusesURL        string         `json:"statuses_url"`
+	Number             int            `json:"number"`
+	State              string         `json:"state"`
+	Locked             bool           `json:"locked"`
+	Title              string         `json:"title"`
+	User               userJSON       `json:"user"`
+	Body               *string        `json:"body"`
+	Labels             []any          `json:"labels"`
+	Milestone          any            `json:"milestone"`
+	ActiveLockReason   *string        `json:"active_lock_reason"`
+	CreatedAt          string         `json:"created_at"`
+	UpdatedAt          string         `json:"updated_at"`
+	ClosedAt           *string        `json:"closed_at"`
+	MergedAt           *string        `json:"merged_at"`
+	MergeCommitSHA     *string        `json:"merge_commit_sha"`
+	Assignee           any            `json:"assignee"`
+	Assignees          []any          `json:"assignees"`
+	RequestedReviewers []any          `json:"requested_reviewers"`
+	RequestedTeams     []any          `json:"requested_teams"`
+	Head               branchJSON     `json:"head"`
+	Base               branchJSON     `json:"base"`
+	Links              map[string]any `json:"_links"`
+	AuthorAssociation  string         `json:"author_association"`
+	AutoMerge          any            `json:"auto_merge"`
+	Draft              bool           `json:"draft"`
+}
+
+type branchJSON struct {
+	Label string   `json:"label"`
+	Ref   string   `json:"ref"`
+	Repo  repoJSON `json:"repo"`
+	SHA   string   `json:"sha"`
+	User  userJSON `json:"user"`
+}
+
+type repoJSON struct {
+	ID       int64    `json:"id"`
+	NodeID   string   `json:"node_id"`
+	Name     string   `json:"name"`
+	FullName string   `json:"full_name"`
+	Owner    userJSON `json:"owner"`
+	Private  bool     `json:"private"`
+	HTMLURL  string   `json:"html_url"`
+	URL      string   `json:"url"`
+}
+
+func (s *Server) pullJSON(pr *PullRequest) pullJSON {
+	api := fmt.Sprintf("%s/repos/%s/%s", s.URL, s.owner, s.repo)
+	html := fmt.Sprintf("https://github.example/%s/%s/pull/%d", url.PathEscape(s.owner), url.PathEscape(s.repo), pr.Number)
+	owner := s.user(s.owner, "Organization")
+	repo := repoJSON{ID: 7, NodeID: "R_7", Name: s.repo, FullName: s.owner + "/" + s.repo, Owner: owner,
+		HTMLURL: "https://github.example/" + s.owner + "/" + s.repo, URL: api}
+	head := ""
+	if len(pr.Commits) > 0 {
+		head = pr.Commits[len(pr.Commits)-1]
+	}
+	created := s.clock.Add(-time.Hour).Format(time.RFC3339)
+	out := pullJSON{
+		URL: fmt.Sprintf("%s/pulls/%d", api, pr.Number), ID: int64(100000 + pr.Number), NodeID: "PR_" + strconv.Itoa(pr.Number),
+		HTMLURL: html, DiffURL: html + ".diff", PatchURL: html + ".patch", IssueURL: fmt.Sprintf("%s/issues/%d", api, pr.Number),
+		CommitsURL: fmt.Sprintf("%s/pulls/%d/commits", api, pr.Number), ReviewCommentsURL: fmt.Sprintf("%s/pulls/%d/comments", api, pr.Number),
+		ReviewCommentURL: api + "/pulls/comments{/number}", CommentsURL: fmt.Sprintf("%s/issues/%d/comments", api, pr.Number),
+		StatusesURL: api + "/statuses/" + head, Number: pr.Number, State: "open", Title: pr.Title,
+		User: s.user(pr.Author, "User"), Labels: []any{}, CreatedAt: created, UpdatedAt: created,
+		Assignees: []any{}, RequestedReviewers: []any{}, RequestedTeams: []any{},
+		Head:              branchJSON{Label: s.owner + ":" + pr.HeadRef, Ref: pr.HeadRef, Repo: repo, SHA: head, User: owner},
+		Base:              branchJSON{Label: s.owner + ":" + pr.BaseRef, Ref: pr.BaseRef, Repo: repo, SHA: strings.Repeat("0", 40), User: owner},
+		Links:             map[string]any{"html": map[string]string{"href": html}, "self": map[string]string{"href": fmt.Sprintf("%s/pulls/%d", api, pr.Number)}},
+		AuthorAssociation: "CONTRIBUTOR",
+	}
+	if !pr.Merged.IsZero() || pr.Closed {
+		out.State = "closed"
+		at := s.clock.Format(time.RFC3339)
+		out.ClosedAt = &at
+	}
+	if !pr.Merged.IsZero() {
+		at := pr.Merged.UTC().Format(time.RFC3339)
+		out.MergedAt, out.ClosedAt = &at, &at
+		mc := pr.MergeCommit
+		out.MergeCommitSHA = &mc
+	}
+	return out
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) (string, bool) {

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func do(t *testing.T, method, url, token, body string) (*http.Response, string) {
@@ -97,6 +99,65 @@ func TestWrites(t *testing.T) {
 	}
 	if n := s.Count("PATCH", "/repos/"); n != 3 {
 		t.Errorf("Count(PATCH) = %d, want 3", n)
+	}
+}
+
+// The pull requests of a commit, as the endpoint's documentation says: for a commit in the
+// default branch the merged pull requests that introduced it, else the open ones holding it; every
+// member of pull-request-simple that sseguard reads, in the documented shape.
+func TestPullsOfCommit(t *testing.T) {
+	t.Parallel()
+	s := Start(t, "acme", "media")
+	s.AddToken("nopulls", Token{Login: "github-actions[bot]", Type: "Bot", NoPullRequests: true})
+	merged := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	s.AddPull(PullRequest{Number: 7, Title: "Encrypt", Author: "dev", HeadRef: "encrypt", BaseRef: DefaultBranch,
+		Commits: []string{"aaaa", "bbbb"}, MergeCommit: "mmmm", Merged: merged})
+	s.AddPull(PullRequest{Number: 8, Author: "dev", HeadRef: "later", BaseRef: DefaultBranch, Commits: []string{"bbbb", "cccc"}})
+	s.AddPull(PullRequest{Number: 9, Author: "dev", HeadRef: "gone", BaseRef: DefaultBranch, Commits: []string{"cccc"}, Closed: true})
+	list := func(sha, token string) (int, []map[string]any) {
+		t.Helper()
+		resp, body := do(t, http.MethodGet, s.URL+"/repos/acme/media/commits/"+sha+"/pulls", token, "")
+		var got []map[string]any
+		if resp.StatusCode == 200 {
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode, got
+	}
+	numbers := func(prs []map[string]any) []float64 {
+		var out []float64
+		for _, p := range prs {
+			out = append(out, p["number"].(float64))
+		}
+		return out
+	}
+	for sha, want := range map[string][]float64{"mmmm": {7}, "aaaa": {7}, "bbbb": {7}, "cccc": {8}, "dddd": nil} {
+		if code, got := list(sha, ""); code != 200 || !slices.Equal(numbers(got), want) {
+			t.Errorf("commit %s: %d %v, want %v", sha, code, numbers(got), want)
+		}
+	}
+	_, got := list("mmmm", "")
+	p := got[0]
+	base, _ := p["base"].(map[string]any)
+	head, _ := p["head"].(map[string]any)
+	if p["merged_at"] != "2026-03-02T10:00:00Z" || p["merge_commit_sha"] != "mmmm" || p["state"] != "closed" || base["ref"] != DefaultBranch ||
+		head["sha"] != "bbbb" || p["html_url"] != "https://github.example/acme/media/pull/7" {
+		t.Errorf("pull request %v", p)
+	}
+	for _, member := range []string{"url", "id", "node_id", "diff_url", "patch_url", "issue_url", "commits_url", "review_comments_url",
+		"review_comment_url", "comments_url", "statuses_url", "locked", "title", "user", "body", "labels", "milestone", "active_lock_reason",
+		"created_at", "updated_at", "closed_at", "assignee", "assignees", "requested_reviewers", "requested_teams", "_links",
+		"author_association", "auto_merge", "draft"} {
+		if _, ok := p[member]; !ok {
+			t.Errorf("pull request lacks %q", member)
+		}
+	}
+	if _, got := list("cccc", ""); got[0]["merged_at"] != nil || got[0]["state"] != "open" {
+		t.Errorf("open pull request %v", got[0])
+	}
+	if code, _ := list("mmmm", "nopulls"); code != http.StatusForbidden {
+		t.Errorf("a token without pull-requests read: %d, want 403", code)
 	}
 }
 

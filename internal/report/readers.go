@@ -1,0 +1,207 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sseguard/sseguard/internal/plan"
+)
+
+// Readers and replication: who reads each SSE-KMS bucket's objects and whether they can decrypt
+// with its key under the plan, and each replication rule with what it lacks to replicate SSE-KMS
+// objects. The same data in the log, the job summary (and so the pull request comment) and the
+// JSON plan.
+
+// readerVerdictText words a reader's verdict for people.
+func readerVerdictText(r plan.Reader) string {
+	switch r.Verdict {
+	case plan.ReaderCanDecrypt:
+		if r.Listed {
+			return "can use the key (listed under readers)"
+		}
+		return "can use the key"
+	case plan.ReaderLossAccepted:
+		return "loses access (accepted under accept_lost_readers): " + r.Reason
+	}
+	return "CANNOT use the key: " + r.Reason
+}
+
+// readerSource says where a reader was found: its bucket policy statements, or the policy file.
+func readerSource(r plan.Reader) string {
+	if len(r.Statements) == 0 {
+		return "policy file"
+	}
+	return "bucket policy " + strings.Join(r.Statements, ", ")
+}
+
+// ruleText describes a replication rule in one line, without what it lacks.
+func ruleText(r plan.ReplicationRule) string {
+	name := fmt.Sprintf("%q", r.ID)
+	if r.Priority != 0 {
+		name += fmt.Sprintf(" (priority %d)", r.Priority)
+	}
+	parts := []string{r.Status}
+	if r.Filter != "" {
+		parts = append(parts, r.Filter)
+	}
+	optIn := "SSE-KMS objects: not replicated"
+	if r.SSEKMSObjects {
+		optIn = "SSE-KMS objects: replicated"
+	}
+	key := "replica key: not set"
+	if r.ReplicaKey != "" {
+		key = "replica key: " + r.ReplicaKey
+	}
+	s := fmt.Sprintf("rule %s → %s (%s); %s; %s", name, r.Destination, strings.Join(parts, ", "), optIn, key)
+	if r.WantReplicaKey != "" {
+		s += "; the policy file wants replicas under " + r.WantReplicaKey
+	}
+	return s
+}
+
+// textReaders writes the readers and replication section of the log.
+func textReaders(tw *errWriter, p *plan.Plan) {
+	var readers, repl []plan.BucketStatus
+	for _, b := range p.Buckets {
+		if len(b.Readers) > 0 {
+			readers = append(readers, b)
+		}
+		if b.Replication != nil {
+			repl = append(repl, b)
+		}
+	}
+	if len(readers) > 0 {
+		tw.printf("Readers (who reads each bucket's objects, and whether they can use its key after the plan):\n")
+		for _, b := range readers {
+			for _, r := range b.Readers {
+				tw.printf("  %s: %s (%s, %s, needs %s): %s\n", oneLine(b.Name), oneLine(r.Principal), oneLine(r.Kind),
+					oneLine(readerSource(r)), oneLine(strings.Join(r.Needs, ", ")), oneLine(readerVerdictText(r)))
+			}
+		}
+		tw.printf("\n")
+	}
+	if len(repl) > 0 {
+		tw.printf("Replication:\n")
+		for _, b := range repl {
+			tw.printf("  %s: replicates as %s\n", oneLine(b.Name), oneLine(b.Replication.Role))
+			for _, r := range b.Replication.Rules {
+				tw.printf("    %s\n", oneLine(ruleText(r)))
+				for _, l := range r.Lacks {
+					tw.printf("      lacks %s\n", oneLine(l))
+				}
+			}
+		}
+		tw.printf("\n")
+	}
+}
+
+// mdReaders writes the "Readers and replication" section of the job summary (kept in the pull
+// request comment: it is what a reviewer must see before a bucket's key changes).
+func (r *mdRenderer) readers(b *strings.Builder) {
+	var readers, repl []plan.BucketStatus
+	for _, bs := range r.p.Buckets {
+		if len(bs.Readers) > 0 {
+			readers = append(readers, bs)
+		}
+		if bs.Replication != nil {
+			repl = append(repl, bs)
+		}
+	}
+	if len(readers) == 0 && len(repl) == 0 {
+		return
+	}
+	b.WriteString("#### Readers and replication\n\n")
+	if len(readers) > 0 {
+		b.WriteString("| bucket | reader | kind | granted by | needs | after the plan |\n|---|---|---|---|---|---|\n")
+		for _, bs := range readers {
+			for _, rd := range bs.Readers {
+				verdict := mdText(readerVerdictText(rd))
+				switch rd.Verdict {
+				case plan.ReaderCanDecrypt:
+					verdict = "✅ " + verdict
+				case plan.ReaderCannotDecrypt:
+					verdict = "⛔ " + verdict
+				default:
+					verdict = "⚠️ " + verdict
+				}
+				fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", mdText(bs.Name), mdText(rd.Principal), mdText(rd.Kind),
+					mdText(readerSource(rd)), mdText(strings.Join(rd.Needs, ", ")), verdict)
+			}
+		}
+		b.WriteString("\n")
+	}
+	if len(repl) > 0 {
+		b.WriteString("| bucket | replication rule | lacks |\n|---|---|---|\n")
+		for _, bs := range repl {
+			for _, rule := range bs.Replication.Rules {
+				lacks := "✅ nothing"
+				if len(rule.Lacks) > 0 {
+					var items []string
+					for _, l := range rule.Lacks {
+						items = append(items, mdText(l))
+					}
+					lacks = "⛔ " + strings.Join(items, "<br>")
+				}
+				fmt.Fprintf(b, "| %s | %s, as %s | %s |\n", mdText(bs.Name), mdText(ruleText(rule)), mdText(bs.Replication.Role), lacks)
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// JSONReader is one reader of a bucket (plan.buckets[].readers[]).
+type JSONReader struct {
+	Principal string `json:"principal"`
+	// Kind is account, principal, public, service, origin-access-identity, access-point or other.
+	Kind string `json:"kind"`
+	// Statements are the bucket policy statements that grant it (absent: listed in the policy
+	// file only).
+	Statements []string `json:"statements,omitempty"`
+	// Needs are the key actions it needs.
+	Needs []string `json:"needs"`
+	// Verdict is can-decrypt, cannot-decrypt or loss-accepted.
+	Verdict string `json:"verdict"`
+	Listed  bool   `json:"listed,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// JSONReplication is a bucket's replication configuration as judged (plan.buckets[].replication).
+type JSONReplication struct {
+	Role  string                `json:"role"`
+	Rules []JSONReplicationRule `json:"rules"`
+}
+
+// JSONReplicationRule is one replication rule and what it lacks to replicate SSE-KMS objects.
+type JSONReplicationRule struct {
+	ID             string   `json:"id"`
+	Priority       int32    `json:"priority,omitempty"`
+	Status         string   `json:"status"`
+	Filter         string   `json:"filter,omitempty"`
+	Destination    string   `json:"destination"`
+	SSEKMSObjects  bool     `json:"sse_kms_objects"`
+	ReplicaKey     string   `json:"replica_kms_key_id,omitempty"`
+	WantReplicaKey string   `json:"want_replica_kms_key,omitempty"`
+	Lacks          []string `json:"lacks,omitempty"`
+}
+
+func jsonReaders(rs []plan.Reader) []JSONReader {
+	var out []JSONReader
+	for _, r := range rs {
+		out = append(out, JSONReader{Principal: r.Principal, Kind: r.Kind, Statements: r.Statements, Needs: nonNil(r.Needs),
+			Verdict: string(r.Verdict), Listed: r.Listed, Reason: r.Reason})
+	}
+	return out
+}
+
+func jsonReplication(r *plan.Replication) *JSONReplication {
+	if r == nil {
+		return nil
+	}
+	out := &JSONReplication{Role: r.Role, Rules: []JSONReplicationRule{}}
+	for _, rule := range r.Rules {
+		out.Rules = append(out.Rules, JSONReplicationRule{ID: rule.ID, Priority: rule.Priority, Status: rule.Status, Filter: rule.Filter,
+			Destination: rule.Destination, SSEKMSObjects: rule.SSEKMSObjects, ReplicaKey: rule.ReplicaKey,
+			WantReplicaKey: rule.WantReplicaKey, Lacks: rule.Lacks})
+	}
+	return out
+}
