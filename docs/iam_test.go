@@ -1,10 +1,8 @@
-package main
+package docs_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,9 +49,9 @@ func readmeBlocks(text string) (blocks []readmeBlock, problems []string) {
 	return blocks, problems
 }
 
-// readmeIAMCommands are the blocks the README's IAM section shows: a marker lost in an edit must
-// not let the section drift unnoticed.
-var readmeIAMCommands = []string{
+// iamCommands are the blocks docs/iam.md shows: a marker lost in an edit must not let the page
+// drift unnoticed.
+var iamCommands = []string{
 	"iam-policy --role plan --policy policy.example.yaml",
 	"iam-policy --role apply --policy policy.example.yaml",
 	"iam-policy --role plan --policy policy.example.yaml --trust --repo OWNER/REPO",
@@ -64,41 +62,37 @@ var readmeIAMCommands = []string{
 	"iam-policy --role plan --policy examples/accounts.yaml --trust --account 111122223333 --assumed-by arn:aws:iam::123456789012:role/sseguard-plan",
 }
 
-// TestREADMEIAMPolicies keeps the README's IAM section equal to what `sseguard iam-policy` prints:
-// each fenced block below <!-- iam-policy ARGS --> must be exactly the standard output of the
-// binary built from this tree (genBinary, built by TestMain), run with those arguments from the
-// repository root.
-func TestREADMEIAMPolicies(t *testing.T) {
-	t.Parallel()
-	src, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatalf("read README.md: %v", err)
-	}
-	blocks, problems := readmeBlocks(string(src))
-	for _, p := range problems {
-		t.Errorf("README.md %s", p)
-	}
+// TestIAMPolicies keeps the IAM blocks of the README and the docs equal to what `sseguard
+// iam-policy` prints: each fenced block below <!-- iam-policy ARGS --> must be exactly the
+// standard output of the command line, run in-process with those arguments from the repository
+// root.
+func TestIAMPolicies(t *testing.T) {
 	seen := map[string]bool{}
-	for _, b := range blocks {
-		cmdline := strings.Join(b.args, " ")
-		seen[cmdline] = true
-		t.Run(cmdline, func(t *testing.T) {
-			cmd := exec.Command(genBinary, b.args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("README.md:%d: sseguard %s: %v\n%s", b.line, cmdline, err, stderr.String())
+	for _, d := range docFiles(t) {
+		blocks, problems := readmeBlocks(strings.Join(d.lines, "\n"))
+		for _, p := range problems {
+			t.Errorf("%s %s", d.path, p)
+		}
+		for _, b := range blocks {
+			cmdline := strings.Join(b.args, " ")
+			if d.path == "docs/iam.md" {
+				seen[cmdline] = true
 			}
-			if got := strings.TrimRight(stdout.String(), "\n"); got != b.text {
-				t.Errorf("README.md:%d: the ```json block below <!-- %s --> is not what the command prints (%s).\n"+
+			stdout, stderr, code := run(b.args...)
+			if code != 0 {
+				t.Errorf("%s:%d: sseguard %s exits %d\n%s", d.path, b.line, cmdline, code, stderr)
+				continue
+			}
+			if got := strings.TrimRight(stdout, "\n"); got != b.text {
+				t.Errorf("%s:%d: the ```json block below <!-- %s --> is not what the command prints (%s).\n"+
 					"Refresh it: run `go run . %s` at the repository root and paste its output, unchanged, between the block's fences.",
-					b.line, cmdline, firstDifference(b.text, got), cmdline)
+					d.path, b.line, cmdline, firstDifference(b.text, got), cmdline)
 			}
-		})
+		}
 	}
-	for _, c := range readmeIAMCommands {
+	for _, c := range iamCommands {
 		if !seen[c] {
-			t.Errorf("README.md has no ```json block below <!-- %s -->: the IAM section shows that command's output", c)
+			t.Errorf("docs/iam.md has no ```json block below <!-- %s -->: the page shows that command's output", c)
 		}
 	}
 }
@@ -114,7 +108,7 @@ func firstDifference(readme, printed string) string {
 	}
 	for i := 0; i < len(a) || i < len(b); i++ {
 		if i >= len(a) || i >= len(b) || a[i] != b[i] {
-			return fmt.Sprintf("line %d of the block: README has %s, the command prints %s", i+1, line(a, i), line(b, i))
+			return fmt.Sprintf("line %d of the block: the doc has %s, the command prints %s", i+1, line(a, i), line(b, i))
 		}
 	}
 	return "no difference"
