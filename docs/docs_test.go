@@ -2,7 +2,7 @@
 // sseguard command and flag they show, every action input and output, every blocker and warning
 // code, every policy field, every relative link and the generated IAM blocks must be what the
 // binary accepts or emits, and each of those lists must be documented whole. The command line runs
-// in-process (cli.Main), from the repository root.
+// in-process (cli.Main).
 package docs_test
 
 import (
@@ -25,18 +25,33 @@ import (
 	"github.com/sseguard/sseguard/internal/cli"
 )
 
-// TestMain runs every test from the repository root, where the README and the paths the docs name
-// are.
-func TestMain(m *testing.M) {
-	if err := os.Chdir(".."); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+// root is the repository root, where the README is and from where the docs name paths. The tests
+// read files through it (rather than changing directory) so that go test's cache sees every file
+// they read, and a cached pass never hides a doc edited since.
+const root = ".."
+
+func readFile(path string) ([]byte, error) { return os.ReadFile(filepath.Join(root, path)) }
+
+func stat(path string) (os.FileInfo, error) { return os.Stat(filepath.Join(root, path)) }
+
+// glob is filepath.Glob from the root, giving paths from the root.
+func glob(pattern string) ([]string, error) {
+	m, err := filepath.Glob(filepath.Join(root, pattern))
+	for i := range m {
+		m[i], _ = filepath.Rel(root, m[i])
 	}
-	os.Exit(m.Run())
+	return m, err
 }
 
-// run runs the command line in-process with args and returns what it printed and its exit code.
+// run runs the command line in-process with args, the policy file's path (--policy FILE) read from
+// the root, and returns what it printed and its exit code.
 func run(args ...string) (stdout, stderr string, code int) {
+	args = slices.Clone(args)
+	for i := 1; i < len(args); i++ {
+		if args[i-1] == "--policy" && !filepath.IsAbs(args[i]) {
+			args[i] = filepath.Join(root, args[i])
+		}
+	}
 	var o, e bytes.Buffer
 	code = cli.Main(context.Background(), args, cli.Env{Stdout: &o, Stderr: &e})
 	return o.String(), e.String(), code
@@ -52,7 +67,7 @@ type doc struct {
 // commands).
 func docFiles(t *testing.T) []doc {
 	t.Helper()
-	paths, err := filepath.Glob("docs/*.md")
+	paths, err := glob("docs/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +77,7 @@ func docFiles(t *testing.T) []doc {
 	}
 	var out []doc
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, err := readFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +209,7 @@ func commandLine(t *testing.T) cliSpec {
 				return
 			}
 		}
-		src, err := os.ReadFile("cmd/demo/main.go")
+		src, err := readFile("cmd/demo/main.go")
 		if err != nil {
 			specErr = err
 			return
@@ -301,7 +316,7 @@ func invocationsIn(where string, words []string, known map[string][]string, span
 }
 
 // invocations are every sseguard command the documents show: in shell blocks, in code spans, and
-// flags alone in code spans (checked against the commands their sentence names, else against
+// flags alone in code spans (checked against the command their sentence names, else against
 // every command).
 func invocations(t *testing.T, docs []doc, known map[string][]string) []invocation {
 	t.Helper()
@@ -322,17 +337,25 @@ func invocations(t *testing.T, docs []doc, known map[string][]string) []invocati
 		for _, p := range paras {
 			where := fmt.Sprintf("%s:%d", d.path, p.line)
 			for _, sentence := range sentences(p.text) {
-				var named []string
+				// A flag alone belongs to the command named nearest before it in its sentence
+				// ("`plan` and `apply` take `--prices FILE`, and `apply` takes
+				// `--retry-failed-batch-jobs`"), else to those named after it, else to any.
+				var all, before []string
 				for _, s := range spans(sentence) {
-					s = strings.TrimPrefix(s, "sseguard ")
-					if known[s] != nil {
-						named = append(named, s)
+					if s := strings.TrimPrefix(s, "sseguard "); known[s] != nil {
+						all = append(all, s)
 					}
 				}
 				for _, s := range spans(sentence) {
+					if n := strings.TrimPrefix(s, "sseguard "); known[n] != nil {
+						before = []string{n}
+					}
 					for _, words := range shellWords(s) {
 						if len(words) > 0 && strings.HasPrefix(words[0], "--") {
-							inv := invocation{where: where, named: named}
+							inv := invocation{where: where, named: before}
+							if before == nil {
+								inv.named = all
+							}
 							for _, f := range words {
 								if strings.HasPrefix(f, "--") {
 									inv.flags = append(inv.flags, flagName(f))
@@ -439,7 +462,7 @@ func keys[V any](m map[string]V) []string {
 // actionMeta is action.yml's inputs and outputs.
 func actionMeta(t *testing.T) (inputs, outputs map[string]bool) {
 	t.Helper()
-	b, err := os.ReadFile("action.yml")
+	b, err := readFile("action.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -574,9 +597,9 @@ func TestActionInputsAndOutputs(t *testing.T) {
 			tables = append(tables, tableColumn(d, "input"), tableColumn(d, "output"))
 		}
 	}
-	files, _ := filepath.Glob("examples/workflows/*.yml")
+	files, _ := glob("examples/workflows/*.yml")
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := readFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -607,7 +630,7 @@ func TestActionInputsAndOutputs(t *testing.T) {
 // internal/report keeps them equal to the plan's constants).
 func planCodes(t *testing.T) (blockers, warnings map[string]bool) {
 	t.Helper()
-	b, err := os.ReadFile("docs/plan.schema.json")
+	b, err := readFile("docs/plan.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -699,7 +722,7 @@ func TestCodes(t *testing.T) {
 // keys[].alias, buckets[].batch_operations.role_arn, unmanaged_buckets.mode, ...
 func schemaFields(t *testing.T) map[string]bool {
 	t.Helper()
-	b, err := os.ReadFile("docs/policy.schema.json")
+	b, err := readFile("docs/policy.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -811,7 +834,7 @@ func TestPolicyFields(t *testing.T) {
 // exampleFiles are the policy files users copy: policy.example.yaml and examples/*.yaml.
 func exampleFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("examples/*.yaml")
+	files, err := glob("examples/*.yaml")
 	if err != nil || len(files) < 3 {
 		t.Fatalf("examples/*.yaml: %v %v", files, err)
 	}
@@ -852,7 +875,7 @@ func TestExamplesValidateAndCoverEveryField(t *testing.T) {
 		if stdout, stderr, code := run("validate", "--policy", f); code != 0 {
 			t.Errorf("sseguard validate --policy %s exits %d:\n%s%s", f, code, stdout, stderr)
 		}
-		b, err := os.ReadFile(f)
+		b, err := readFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -920,7 +943,7 @@ func TestLinks(t *testing.T) {
 				if file != "" {
 					path = filepath.Join(filepath.Dir(d.path), file)
 				}
-				fi, err := os.Stat(path)
+				fi, err := stat(path)
 				if err != nil {
 					t.Errorf("%s:%d: link %s: %s does not exist", d.path, p.line, target, path)
 					continue
@@ -932,7 +955,7 @@ func TestLinks(t *testing.T) {
 					t.Errorf("%s:%d: link %s: an anchor into %s, which is no Markdown file", d.path, p.line, target, path)
 					continue
 				}
-				b, err := os.ReadFile(path)
+				b, err := readFile(path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -949,7 +972,7 @@ func TestLinks(t *testing.T) {
 
 // TestREADMEIsShort: the README is what a newcomer reads to the end; the rest is in docs/.
 func TestREADMEIsShort(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+	b, err := readFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -961,13 +984,13 @@ func TestREADMEIsShort(t *testing.T) {
 // TestExampleWorkflowsPinSseguard: the workflows users copy pin sseguard itself to a release
 // (vX.Y.Z) or a commit, never a branch or a moving major tag.
 func TestExampleWorkflowsPinSseguard(t *testing.T) {
-	files, _ := filepath.Glob("examples/workflows/*.yml")
+	files, _ := glob("examples/workflows/*.yml")
 	if len(files) < 2 {
 		t.Fatalf("examples/workflows: %v", files)
 	}
 	pin := regexp.MustCompile(`(?m)^\s*(?:- )?uses: sseguard/sseguard@(\S+)`)
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := readFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}

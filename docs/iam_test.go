@@ -2,7 +2,6 @@ package docs_test
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -169,7 +168,7 @@ func TestREADMEBlocksMarkup(t *testing.T) {
 // own opening comments aside).
 func TestREADMEWorkflowsAreTheExamples(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("README.md")
+	readme, err := readFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +186,7 @@ func TestREADMEWorkflowsAreTheExamples(t *testing.T) {
 			continue
 		}
 		shown := s[i+a+8 : i+a+8+b]
-		ex, err := os.ReadFile(file)
+		ex, err := readFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
