@@ -655,7 +655,10 @@ func planCodes(t *testing.T) (blockers, warnings map[string]bool) {
 	return set("blocker_code"), set("warning_code")
 }
 
-var codeNearRE = regexp.MustCompile("`([a-z0-9]+(?:-[a-z0-9]+)+)` (blocker|warning)|(blocker|warning)s? `([a-z0-9]+(?:-[a-z0-9]+)+)`")
+// codeNearRE is a code written beside the word that says its kind: "a `key-disabled` blocker",
+// "warning `objects-skipped`", "the plan warns (`cloudfront-oai-sse-kms`)", "blocks its own
+// buckets (`account-unreachable`".
+var codeNearRE = regexp.MustCompile("`([a-z0-9]+(?:-[a-z0-9]+)+)` (blocker|warning)|(blocker|warning)s? `([a-z0-9]+(?:-[a-z0-9]+)+)`|(warn|block)(?:s|ed|ing)?(?: [a-z']+){0,4} \\(`([a-z0-9]+(?:-[a-z0-9]+)+)`")
 
 // TestCodes: the code tables of docs/plan-format.md list exactly the blocker and warning codes
 // the plan can give, and a code written beside the word blocker or warning anywhere in the docs
@@ -673,8 +676,11 @@ func TestCodes(t *testing.T) {
 		for _, p := range paras {
 			for _, m := range codeNearRE.FindAllStringSubmatch(p.text, -1) {
 				code, kind := m[1], m[2]
-				if code == "" {
+				switch {
+				case m[4] != "":
 					code, kind = m[4], m[3]
+				case m[6] != "":
+					code, kind = m[6], map[string]string{"warn": "warning", "block": "blocker"}[m[5]]
 				}
 				seen++
 				if !kinds[kind][code] {
