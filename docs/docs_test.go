@@ -1011,3 +1011,113 @@ func TestExampleWorkflowsPinSseguard(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanOutline: every field the outline of docs/plan-format.md names is a field of the JSON
+// plan's schema (the prose words of its notes aside).
+func TestPlanOutline(t *testing.T) {
+	b, err := readFile("docs/plan.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema any
+	if err := json.Unmarshal(b, &schema); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]bool{}
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if props, ok := v["properties"].(map[string]any); ok {
+				for k := range props {
+					fields[k] = true
+				}
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(schema)
+	prose := map[string]bool{"the": true, "policy": true, "write": true, "true": true, "when": true, "bucket": true, "deleted": true, "instead": true}
+	src, err := readFile("docs/plan-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	start := strings.Index(text, "## At a glance")
+	open := strings.Index(text[start+1:], "```text\n")
+	if start < 0 || open < 0 {
+		t.Fatal("docs/plan-format.md has no outline (## At a glance, then a ```text block)")
+	}
+	outline := text[start+1+open+len("```text\n"):]
+	outline = outline[:strings.Index(outline, "```")]
+	outline = regexp.MustCompile(`\([^)]*\)|"[^"]*"`).ReplaceAllString(outline, "")
+	n := 0
+	for i, line := range strings.Split(outline, "\n") {
+		for _, w := range regexp.MustCompile(`[a-z][a-z_]{2,}`).FindAllString(line, -1) {
+			n++
+			if !fields[w] && !prose[w] {
+				t.Errorf("docs/plan-format.md, the outline's line %d: %q is no field of the JSON plan (docs/plan.schema.json)", i+1, w)
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("read only %d names from the outline", n)
+	}
+}
+
+// TestCloudFormationParameters: the parameters docs/iam.md documents are the template's, home and
+// member account alike, and every parameter of the home account's template is documented.
+func TestCloudFormationParameters(t *testing.T) {
+	params := func(args ...string) map[string]bool {
+		out, stderr, code := run(append([]string{"iam-policy", "--format", "cloudformation"}, args...)...)
+		if code != 0 {
+			t.Fatalf("iam-policy --format cloudformation %v: exit %d: %s", args, code, stderr)
+		}
+		var tmpl struct{ Parameters map[string]any }
+		if err := json.Unmarshal([]byte(out), &tmpl); err != nil {
+			t.Fatal(err)
+		}
+		set := map[string]bool{}
+		for k := range tmpl.Parameters {
+			set[k] = true
+		}
+		return set
+	}
+	home := params("--policy", "policy.example.yaml")
+	member := params("--policy", "examples/accounts.yaml", "--account", "111122223333")
+	b, err := readFile("docs/iam.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := doc{path: "docs/iam.md", lines: strings.Split(string(b), "\n")}
+	table := tableColumn(d, "parameter")
+	for p, line := range table {
+		if !home[p] {
+			t.Errorf("docs/iam.md:%d: the parameters table lists `%s`, which the template does not have", line, p)
+		}
+	}
+	for p := range home {
+		if _, ok := table[p]; !ok {
+			t.Errorf("docs/iam.md: the parameters table does not document the template's parameter %s", p)
+		}
+	}
+	_, paras := parse(d)
+	for _, p := range paras {
+		for _, s := range spans(p.text) {
+			if regexp.MustCompile(`^(Home|Plan|Apply|GitHub|Repository)[A-Za-z]*$`).MatchString(s) && !home[s] && !member[s] && !strings.HasSuffix(s, "Arn") {
+				t.Errorf("docs/iam.md:%d: `%s` is no parameter of the template", p.line, s)
+			}
+		}
+	}
+	for p := range member {
+		if !strings.Contains(string(b), "`"+p+"`") {
+			t.Errorf("docs/iam.md does not name the member account template's parameter %s", p)
+		}
+	}
+}
