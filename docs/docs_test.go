@@ -1121,3 +1121,36 @@ func TestCloudFormationParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMETestCommandIsCI: the README's commands for a fresh clone run the demo and the tests,
+// and the test command is the one .ci/run runs.
+func TestREADMETestCommandIsCI(t *testing.T) {
+	b, err := readFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := readFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demo, tests []string
+	fences, _ := parse(doc{path: "README.md", lines: strings.Split(string(b), "\n")})
+	for _, f := range fences {
+		for _, l := range f.lines {
+			cmd, _, _ := strings.Cut(l, "#")
+			cmd = strings.TrimSpace(cmd)
+			switch {
+			case strings.HasPrefix(cmd, "go run ./cmd/demo"):
+				demo = append(demo, cmd)
+			case strings.HasPrefix(cmd, "go test"):
+				tests = append(tests, cmd)
+			}
+		}
+	}
+	if len(demo) != 1 || len(tests) != 1 {
+		t.Fatalf("the README's shell blocks hold demo commands %q and test commands %q: want one of each", demo, tests)
+	}
+	if !regexp.MustCompile(`(?m)^(time )?` + regexp.QuoteMeta(tests[0]) + `$`).Match(ci) {
+		t.Errorf("the README's test command %q is not a command .ci/run runs", tests[0])
+	}
+}
