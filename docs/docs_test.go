@@ -611,17 +611,21 @@ func TestActionInputsAndOutputs(t *testing.T) {
 	if len(tables) != 2 {
 		t.Fatal("docs/action.md is gone")
 	}
-	for i, want := range []map[string]bool{inputs, outputs} {
-		kind := []string{"input", "output"}[i]
-		for name, line := range tables[i] {
-			if !want[name] {
-				t.Errorf("docs/action.md:%d: the %ss table lists `%s`, which action.yml does not have", line, kind, name)
-			}
+	sameTable(t, "docs/action.md", "inputs table (| input |)", "action.yml's inputs", tables[0], inputs)
+	sameTable(t, "docs/action.md", "outputs table (| output |)", "action.yml's outputs", tables[1], outputs)
+}
+
+// sameTable says where a documented table and the set it documents differ, both ways.
+func sameTable(t *testing.T, path, table, of string, documented map[string]int, want map[string]bool) {
+	t.Helper()
+	for name, line := range documented {
+		if !want[name] {
+			t.Errorf("%s:%d: the %s lists `%s`, which is not one of %s", path, line, table, name, of)
 		}
-		for name := range want {
-			if _, ok := tables[i][name]; !ok {
-				t.Errorf("docs/action.md: the %ss table (| %s | ...) does not document action.yml's %s %q", kind, kind, kind, name)
-			}
+	}
+	for name := range want {
+		if _, ok := documented[name]; !ok {
+			t.Errorf("%s: the %s does not document `%s`, one of %s", path, table, name, of)
 		}
 	}
 }
@@ -825,16 +829,7 @@ func TestPolicyFields(t *testing.T) {
 	if table == nil {
 		t.Fatal("docs/policy-file.md has no | field | table")
 	}
-	for f, line := range table {
-		if !fields[f] {
-			t.Errorf("docs/policy-file.md:%d: the field table documents `%s`, which docs/policy.schema.json does not have", line, f)
-		}
-	}
-	for f := range fields {
-		if _, ok := table[f]; !ok {
-			t.Errorf("docs/policy-file.md: the field table does not document `%s` (docs/policy.schema.json has it)", f)
-		}
-	}
+	sameTable(t, "docs/policy-file.md", "field table (| field |)", "the fields of docs/policy.schema.json", table, fields)
 }
 
 // exampleFiles are the policy files users copy: policy.example.yaml and examples/*.yaml.
@@ -1097,16 +1092,7 @@ func TestCloudFormationParameters(t *testing.T) {
 	}
 	d := doc{path: "docs/iam.md", lines: strings.Split(string(b), "\n")}
 	table := tableColumn(d, "parameter")
-	for p, line := range table {
-		if !home[p] {
-			t.Errorf("docs/iam.md:%d: the parameters table lists `%s`, which the template does not have", line, p)
-		}
-	}
-	for p := range home {
-		if _, ok := table[p]; !ok {
-			t.Errorf("docs/iam.md: the parameters table does not document the template's parameter %s", p)
-		}
-	}
+	sameTable(t, "docs/iam.md", "parameters table (| parameter |)", "the template's parameters", table, home)
 	_, paras := parse(d)
 	for _, p := range paras {
 		for _, s := range spans(p.text) {
