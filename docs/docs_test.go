@@ -327,11 +327,19 @@ func invocations(t *testing.T, docs []doc, known map[string][]string) []invocati
 			if !slices.Contains([]string{"sh", "shell", "bash", "console"}, f.lang) {
 				continue
 			}
-			text := strings.ReplaceAll(strings.Join(f.lines, "\n"), "\\\n", " ")
-			for i, line := range strings.Split(text, "\n") {
-				for _, words := range shellWords(line) {
-					out = append(out, invocationsIn(fmt.Sprintf("%s:%d", d.path, f.line+1+i), words, known, false)...)
+			line, first := "", 0
+			for i, l := range f.lines {
+				if line == "" {
+					first = f.line + 1 + i
 				}
+				if cont, ok := strings.CutSuffix(l, "\\"); ok {
+					line += cont + " "
+					continue
+				}
+				for _, words := range shellWords(line + l) {
+					out = append(out, invocationsIn(fmt.Sprintf("%s:%d", d.path, first), words, known, false)...)
+				}
+				line = ""
 			}
 		}
 		for _, p := range paras {
@@ -1138,5 +1146,54 @@ func TestREADMETestCommandIsCI(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^(time )?` + regexp.QuoteMeta(tests[0]) + `$`).Match(ci) {
 		t.Errorf("the README's test command %q is not a command .ci/run runs", tests[0])
+	}
+}
+
+// TestReading checks how the docs are read, so that a change of markup fails with what to fix
+// rather than passing with fewer things checked.
+func TestReading(t *testing.T) {
+	known := map[string][]string{"plan": {"--json"}, "apply": {"--json"}, "iam-policy": {"--role"}}
+	for name, tt := range map[string]struct {
+		text string
+		want []invocation
+	}{
+		"command in a span": {"run `sseguard plan --json=out.json --detailed-exitcode` now",
+			[]invocation{{cmd: "plan", flags: []string{"--json", "--detailed-exitcode"}}}},
+		"span starting with a command": {"`apply --approved-plan FILE` applies",
+			[]invocation{{cmd: "apply", flags: []string{"--approved-plan"}}}},
+		"flag alone after its command": {"`plan` and `apply` take `--prices FILE`, and `plan` takes `--x`.",
+			[]invocation{{named: []string{"apply"}, flags: []string{"--prices"}}, {named: []string{"plan"}, flags: []string{"--x"}}}},
+		"flag alone, command after it": {"`--role batch` is what `iam-policy` takes",
+			[]invocation{{named: []string{"iam-policy"}, flags: []string{"--role"}}}},
+		"the released image": {"`docker run ghcr.io/sseguard/sseguard:v1.2.3 validate --policy p.yaml`",
+			[]invocation{{cmd: "validate", flags: []string{"--policy"}}}},
+		"the demo":        {"`go run ./cmd/demo --keep`", []invocation{{demo: true, flags: []string{"--keep"}}}},
+		"a placeholder":   {"`sseguard COMMAND --help`", nil},
+		"other tools":     {"`aws s3control update-job-status --requested-job-status Ready`", nil},
+		"help COMMAND":    {"`sseguard help plan`", []invocation{{cmd: "plan"}}},
+		"not a plan span": {"the `plan` role", nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := invocations(t, []doc{{path: "x.md", lines: []string{tt.text}}}, known)
+			for i := range got {
+				got[i].where = ""
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("read %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	shell := invocations(t, []doc{{path: "x.md", lines: []string{"```sh", "sseguard iam-policy --role plan \\", "  --policy p.yaml > out.json  # --not-read", "./sseguard plan --json - | jq .", "```"}}}, known)
+	if fmt.Sprint(shell) != fmt.Sprint([]invocation{{where: "x.md:2", cmd: "iam-policy", flags: []string{"--role", "--policy"}}, {where: "x.md:4", cmd: "plan", flags: []string{"--json"}}}) {
+		t.Errorf("shell block read as %+v", shell)
+	}
+	a := anchors([]string{"# The JSON plan", "### `plan.blockers[]`", "## Large buckets: S3 Inventory", "### Planning — 2026-11-29 20:36 UTC", "## Notes", "## Notes", "```", "# not a heading", "```"})
+	for _, want := range []string{"the-json-plan", "planblockers", "large-buckets-s3-inventory", "planning--2026-11-29-2036-utc", "notes", "notes-1"} {
+		if !a[want] {
+			t.Errorf("anchors %v lack %q", keys(a), want)
+		}
+	}
+	if len(a) != 6 {
+		t.Errorf("anchors %v: a heading inside a fence counted", keys(a))
 	}
 }
