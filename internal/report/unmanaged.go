@@ -7,9 +7,9 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
-// The account's buckets the policy does not name (unmanaged_buckets: report) in every view: a
-// section of the text, a collapsed section of the job summary, plan.unmanaged_buckets in the
-// JSON. Every value from AWS is escaped like the rest (names are S3 bucket names, but error
+// The account's buckets the policy does not name (unmanaged_buckets: report) in the views for
+// people: a section of the text, a collapsed section of the job summary (the JSON plan's
+// plan.unmanaged_buckets is package jsonplan's). Every value from AWS is escaped like the rest (names are S3 bucket names, but error
 // messages are AWS's own text).
 
 // unmanagedScope says which regions were listed, for a heading.
@@ -86,44 +86,4 @@ func (r *mdRenderer) unmanaged(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(ub.Name), mdOr(ub.Region), enc)
 	}
 	b.WriteString("\n</details>\n\n")
-}
-
-// JSONUnmanaged is the account's buckets the policy does not name (unmanaged_buckets: report).
-type JSONUnmanaged struct {
-	// AllRegions says every region was listed; otherwise Regions are the regions listed.
-	AllRegions bool     `json:"all_regions"`
-	Regions    []string `json:"regions,omitempty"`
-	// Buckets are sorted by name; empty when the listing failed (Error says why).
-	Buckets []JSONUnmanagedBucket `json:"buckets"`
-	Error   string                `json:"error,omitempty"`
-}
-
-// JSONUnmanagedBucket is one bucket the policy does not name.
-type JSONUnmanagedBucket struct {
-	Name   string `json:"name"`
-	Region string `json:"region,omitempty"`
-	// Encryption is the default encryption in words ("SSE-S3 (AES256)", "SSE-KMS <key> (bucket
-	// key)", "none"); empty when it could not be read.
-	Encryption string `json:"encryption"`
-	// Rule is the rule as read; absent when none is configured or it could not be read.
-	Rule  *JSONRule `json:"rule,omitempty"`
-	Error string    `json:"error,omitempty"`
-	// Account is the bucket's account, when the policy lists several.
-	Account string `json:"account,omitempty"`
-}
-
-// jsonUnmanaged converts the plan's unmanaged buckets; nil when the policy did not ask.
-func jsonUnmanaged(u *plan.Unmanaged) *JSONUnmanaged {
-	if u == nil {
-		return nil
-	}
-	out := &JSONUnmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Error: u.Error, Buckets: make([]JSONUnmanagedBucket, 0, len(u.Buckets))}
-	for _, b := range u.Buckets {
-		jb := JSONUnmanagedBucket{Name: b.Name, Region: b.Region, Encryption: b.Encryption, Error: b.Error, Account: b.Account}
-		if b.Rule != nil {
-			jb.Rule = observedRule(b.Rule)
-		}
-		out.Buckets = append(out.Buckets, jb)
-	}
-	return out
 }

@@ -1,8 +1,38 @@
-package report
+package jsonplan
 
 import (
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 	"github.com/sseguard/sseguard/internal/state"
+)
+
+// testVersion is the sseguard version every document of these tests says it was written by: the
+// goldens hold it, never the version of the build that runs the tests.
+const testVersion = "v1.2.3"
+
+// testOptions are the options of a document in mode written by testVersion.
+func testOptions(mode string) Options { return Options{Mode: mode, Version: testVersion} }
+
+// The sample plans package report's views are tested on too (package plantest).
+var (
+	fxInSync     = plantest.InSync
+	fxDrift      = plantest.Drift
+	fxBlockers   = plantest.Blockers
+	fxApplied    = plantest.Applied
+	fxHuge       = plantest.Huge
+	fxAccounts   = plantest.Accounts
+	fxReaders    = plantest.Readers
+	fxUnmanaged  = plantest.Unmanaged
+	fxBatchDrift = plantest.BatchDrift
+	samplePlans  = plantest.Computed
+)
+
+const (
+	fxAccount     = plantest.Account
+	fxMember      = plantest.Member
+	fxUnreachable = plantest.Unreachable
+	fxKeyARN      = plantest.KeyARN
+	fxRole        = plantest.Role
 )
 
 const (

@@ -1,4 +1,4 @@
-package report
+package jsonplan
 
 import (
 	"bytes"
@@ -20,18 +20,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
 // schemaPath is the JSON Schema of the document, committed with the docs.
 var schemaPath = filepath.Join("..", "..", "docs", "plan.schema.json")
 
-func TestJSONGolden(t *testing.T) {
-	t.Parallel()
+// goldens are the documents whose goldens are testdata/NAME: every sample plan of package
+// plantest, with results and streamed objects where a view shows them.
+func goldens() map[string]struct {
+	mode    string
+	p       *plan.Plan
+	results []plan.Result
+	objects string
+} {
 	computed := samplePlans()
 	drift := computed["drift"]
 	applied, results := fxApplied()
-	tests := map[string]struct {
+	return map[string]struct {
 		mode    string
 		p       *plan.Plan
 		results []plan.Result
@@ -40,13 +47,21 @@ func TestJSONGolden(t *testing.T) {
 		"drift.json": {mode: ModePlan, p: drift, results: []plan.Result{
 			{ChangeID: drift.Changes[0].ID, Outcome: plan.Done, Detail: "arn:aws:kms:..."},
 			{ChangeID: drift.Changes[1].ID, Outcome: plan.Failed, Error: "AccessDenied"}}},
-		"in-sync.json":  {mode: ModePlan, p: computed["in-sync"]},
-		"blockers.json": {mode: ModePlan, p: fxBlockers()},
-		"applied.json":  {mode: ModeApply, p: applied, results: results},
-		"policies.json": {mode: ModePlan, p: fxPolicies()},
-		"objects.json":  {mode: ModePlan, p: fxDrift(), objects: fxFindings},
+		"in-sync.json":   {mode: ModePlan, p: computed["in-sync"]},
+		"blockers.json":  {mode: ModePlan, p: fxBlockers()},
+		"applied.json":   {mode: ModeApply, p: applied, results: results},
+		"policies.json":  {mode: ModePlan, p: fxPolicies()},
+		"objects.json":   {mode: ModePlan, p: fxDrift(), objects: fxFindings},
+		"readers.json":   {mode: ModePlan, p: fxReaders()},
+		"unmanaged.json": {mode: ModePlan, p: fxUnmanaged()},
+		"batch.json":     {mode: ModePlan, p: fxBatchDrift()},
+		"accounts.json":  {mode: ModePlan, p: fxAccounts()},
 	}
-	for name, tc := range tests {
+}
+
+func TestJSONGolden(t *testing.T) {
+	t.Parallel()
+	for name, tc := range goldens() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var objects io.Reader
@@ -54,10 +69,10 @@ func TestJSONGolden(t *testing.T) {
 				objects = strings.NewReader(tc.objects)
 			}
 			var buf bytes.Buffer
-			if err := JSONWithObjects(&buf, tc.mode, tc.p, tc.results, objects); err != nil {
+			if err := Write(&buf, tc.p, tc.results, objects, testOptions(tc.mode)); err != nil {
 				t.Fatal(err)
 			}
-			mdGolden(t, "json", name, buf.String())
+			golden.Check(t, filepath.Join("testdata", name), buf.String())
 		})
 	}
 }
@@ -86,15 +101,19 @@ func decodeInstance(t *testing.T, b []byte) any {
 func TestJSONGoldensMatchSchema(t *testing.T) {
 	t.Parallel()
 	sch := planSchema(t)
-	goldens, err := filepath.Glob(filepath.Join("testdata", "json", "*.json"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(goldens) < 6 {
-		t.Fatalf("found %d JSON goldens, want at least 6: %v", len(goldens), goldens)
+	want := goldens()
+	if len(files) != len(want) {
+		t.Errorf("testdata holds %d files, TestJSONGolden writes %d: %v", len(files), len(want), files)
 	}
 	docs := map[string][]byte{}
-	for _, path := range goldens {
+	for _, path := range files {
+		if _, ok := want[filepath.Base(path)]; !ok {
+			t.Errorf("%s is no golden TestJSONGolden writes (left from an older test?)", path)
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -105,7 +124,7 @@ func TestJSONGoldensMatchSchema(t *testing.T) {
 	for name, p := range map[string]*plan.Plan{"fxInSync": fxInSync(), "fxDrift": fxDrift(), "fxBlockers": fxBlockers(),
 		"fxHuge": fxHuge(), "fxPolicies": fxPolicies(), "fxApplied": applied} {
 		var buf bytes.Buffer
-		if err := JSONWithObjects(&buf, ModeApply, p, results, strings.NewReader(fxFindings)); err != nil {
+		if err := Write(&buf, p, results, strings.NewReader(fxFindings), testOptions(ModeApply)); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		docs[name] = buf.Bytes()
@@ -122,11 +141,11 @@ func TestJSONGoldensMatchSchema(t *testing.T) {
 func TestJSONSchemaCatchesMistakes(t *testing.T) {
 	t.Parallel()
 	sch := planSchema(t)
-	valid, err := os.ReadFile(filepath.Join("testdata", "json", "policies.json"))
+	valid, err := os.ReadFile(filepath.Join("testdata", "policies.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	withObjects, err := os.ReadFile(filepath.Join("testdata", "json", "objects.json"))
+	withObjects, err := os.ReadFile(filepath.Join("testdata", "objects.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +202,8 @@ func TestJSONSchemaCatchesMistakes(t *testing.T) {
 		}},
 		"unknown object kind":    {withObjects, func(t *testing.T, d map[string]any) { d["objects"].([]any)[0].(map[string]any)["kind"] = "sse-c" }},
 		"unknown format version": {valid, func(t *testing.T, d map[string]any) { d["format_version"] = "2" }},
+		"no sseguard version":    {valid, func(t *testing.T, d map[string]any) { delete(d, "sseguard_version") }},
+		"empty sseguard version": {valid, func(t *testing.T, d map[string]any) { d["sseguard_version"] = "" }},
 		"rotation turned off": {valid, func(t *testing.T, d map[string]any) {
 			change(t, d, "enable-key-rotation")["after_value"] = map[string]any{"rotation": false}
 		}},
@@ -221,12 +242,12 @@ func TestJSONTypesMatchSchema(t *testing.T) {
 	schema := readSchema(t)
 	defs := schema["$defs"].(map[string]any)
 	types := map[string]any{
-		"": JSONPlan{}, "summary": JSONSummary{}, "plan": JSONPlanBody{}, "bucket": JSONBucket{},
-		"object_counts": JSONObjectCounts{}, "object_sample": JSONObjectSample{}, "change": JSONChange{}, "rule": JSONRule{},
-		"grant": JSONGrant{}, "key": JSONKey{}, "blocker": JSONBlocker{}, "warning": JSONWarning{}, "result": JSONResult{},
-		"object_finding": JSONObjectFinding{}, "policy_value": JSONPolicyValue{}, "rotation_value": JSONRotationValue{},
-		"objects_value": JSONObjectsValue{}, "unmanaged": JSONUnmanaged{}, "unmanaged_bucket": JSONUnmanagedBucket{},
-		"reader": JSONReader{}, "replication": JSONReplication{}, "replication_rule": JSONReplicationRule{},
+		"": Document{}, "summary": Summary{}, "plan": Plan{}, "bucket": Bucket{},
+		"object_counts": ObjectCounts{}, "object_sample": ObjectSample{}, "change": Change{}, "rule": Rule{},
+		"grant": Grant{}, "key": Key{}, "blocker": Blocker{}, "warning": Warning{}, "result": Result{},
+		"object_finding": ObjectFinding{}, "policy_value": PolicyValue{}, "rotation_value": RotationValue{},
+		"objects_value": ObjectsValue{}, "unmanaged": Unmanaged{}, "unmanaged_bucket": UnmanagedBucket{},
+		"reader": Reader{}, "replication": Replication{}, "replication_rule": ReplicationRule{},
 	}
 	for def, v := range types {
 		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {
@@ -397,7 +418,7 @@ func TestJSONSchemaEnumsMatchCodes(t *testing.T) {
 func TestJSONStructuredValues(t *testing.T) {
 	t.Parallel()
 	p := fxPolicies()
-	doc, err := NewJSONPlan(ModePlan, p, nil)
+	doc, err := New(p, nil, testOptions(ModePlan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +468,7 @@ func TestJSONStructuredValues(t *testing.T) {
 
 func TestNewJSONPlanRefusesAnUnknownMode(t *testing.T) {
 	t.Parallel()
-	if _, err := NewJSONPlan("dry-run", fxInSync(), nil); err == nil {
+	if _, err := New(fxInSync(), nil, testOptions("dry-run")); err == nil {
 		t.Error("a document was made in mode dry-run, which the format does not have")
 	}
 }
@@ -464,7 +485,7 @@ func TestJSONWithObjectsRefusesBrokenFindings(t *testing.T) {
 	for name, stream := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := JSONWithObjects(io.Discard, ModePlan, fxInSync(), nil, strings.NewReader(stream)); err == nil {
+			if err := Write(io.Discard, fxInSync(), nil, strings.NewReader(stream), testOptions(ModePlan)); err == nil {
 				t.Error("a broken finding line was written into the JSON document")
 			}
 		})
@@ -502,13 +523,13 @@ func TestJSONWithObjectsStreams(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	s := &findingStream{n: 20000, out: &out}
-	if err := JSONWithObjects(&out, ModePlan, fxInSync(), nil, s); err != nil {
+	if err := Write(&out, fxInSync(), nil, s, testOptions(ModePlan)); err != nil {
 		t.Fatal(err)
 	}
 	if s.writtenMid < out.Len()/2 {
 		t.Errorf("%d of %d bytes were written before the last finding was read", s.writtenMid, out.Len())
 	}
-	var doc JSONPlan
+	var doc Document
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
