@@ -1,6 +1,9 @@
 package jsonplan
 
-import "github.com/sseguard/sseguard/internal/plan"
+import (
+	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
+)
 
 // Unmanaged is the account's buckets the policy does not name (unmanaged_buckets: report).
 type Unmanaged struct {
@@ -27,13 +30,16 @@ type UnmanagedBucket struct {
 }
 
 // jsonUnmanaged converts the plan's unmanaged buckets; nil when the policy did not ask.
-func jsonUnmanaged(u *plan.Unmanaged) *Unmanaged {
+func jsonUnmanaged(u *state.Unmanaged) *Unmanaged {
 	if u == nil {
 		return nil
 	}
-	out := &Unmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Error: u.Error, Buckets: make([]UnmanagedBucket, 0, len(u.Buckets))}
+	out := &Unmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Error: u.Err, Buckets: make([]UnmanagedBucket, 0, len(u.Buckets))}
 	for _, b := range u.Buckets {
-		jb := UnmanagedBucket{Name: b.Name, Region: b.Region, Encryption: b.Encryption, Error: b.Error, Account: b.Account}
+		jb := UnmanagedBucket{Name: b.Name, Region: b.Region, Error: b.Err, Account: b.Account}
+		if b.Err == "" {
+			jb.Encryption = plan.DescribeObserved(b.Rule)
+		}
 		if b.Rule != nil {
 			jb.Rule = observedRule(b.Rule)
 		}

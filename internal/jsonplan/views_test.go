@@ -34,12 +34,12 @@ func TestAccounts(t *testing.T) {
 func TestUnmanagedPresence(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
-		u    *plan.Unmanaged
+		u    *state.Unmanaged
 		want bool
 	}{
 		"not asked":      {nil, false},
-		"none":           {&plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}}, true},
-		"listing failed": {&plan.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []plan.UnmanagedBucket{}, Error: "AccessDenied"}, true},
+		"none":           {&state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}}, true},
+		"listing failed": {&state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{}, Err: "AccessDenied"}, true},
 	} {
 		p := fxInSync()
 		p.Unmanaged = tc.u

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // The account's buckets the policy does not name (unmanaged_buckets: report) in the views for
@@ -13,7 +14,7 @@ import (
 // messages are AWS's own text).
 
 // unmanagedScope says which regions were listed, for a heading.
-func unmanagedScope(u *plan.Unmanaged) string {
+func unmanagedScope(u *state.Unmanaged) string {
 	if u.AllRegions || len(u.Regions) == 0 {
 		return "all regions"
 	}
@@ -24,11 +25,11 @@ func unmanagedScope(u *plan.Unmanaged) string {
 }
 
 // unmanagedEncryption is a bucket's encryption cell: the rule in words, or why it is unknown.
-func unmanagedEncryption(b plan.UnmanagedBucket) string {
-	if b.Error != "" {
-		return "could not be read: " + b.Error
+func unmanagedEncryption(b state.UnmanagedBucket) string {
+	if b.Err != "" {
+		return "could not be read: " + b.Err
 	}
-	return b.Encryption
+	return plan.DescribeObserved(b.Rule)
 }
 
 // textUnmanaged writes the text section.
@@ -39,8 +40,8 @@ func textUnmanaged(tw *errWriter, p *plan.Plan) {
 	}
 	head := fmt.Sprintf("Buckets the policy does not name (%s; reported, never changed)", oneLine(unmanagedScope(u)))
 	switch {
-	case u.Error != "":
-		tw.printf("%s: could not be listed: %s\n\n", head, oneLine(u.Error))
+	case u.Err != "":
+		tw.printf("%s: could not be listed: %s\n\n", head, oneLine(u.Err))
 		return
 	case len(u.Buckets) == 0:
 		tw.printf("%s: none\n\n", head)
@@ -68,8 +69,8 @@ func (r *mdRenderer) unmanaged(b *strings.Builder) {
 		return
 	}
 	scope := mdText(unmanagedScope(u))
-	if u.Error != "" {
-		fmt.Fprintf(b, "> [!WARNING]\n> The account's buckets (%s) could not be listed for `unmanaged_buckets: report`: %s\n\n", scope, mdText(u.Error))
+	if u.Err != "" {
+		fmt.Fprintf(b, "> [!WARNING]\n> The account's buckets (%s) could not be listed for `unmanaged_buckets: report`: %s\n\n", scope, mdText(u.Err))
 		return
 	}
 	fmt.Fprintf(b, "<details><summary>Buckets the policy does not name: %d (%s; reported, never changed)</summary>\n\n", len(u.Buckets), scope)
@@ -79,9 +80,9 @@ func (r *mdRenderer) unmanaged(b *strings.Builder) {
 	}
 	b.WriteString("| bucket | region | default encryption |\n|---|---|---|\n")
 	for _, ub := range u.Buckets {
-		enc := mdOr(ub.Encryption)
-		if ub.Error != "" {
-			enc = "⚠️ could not be read: " + mdText(ub.Error)
+		enc := mdOr(plan.DescribeObserved(ub.Rule))
+		if ub.Err != "" {
+			enc = "⚠️ could not be read: " + mdText(ub.Err)
 		}
 		fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(ub.Name), mdOr(ub.Region), enc)
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 func TestUnmanagedGoldens(t *testing.T) {
@@ -43,15 +43,15 @@ func TestUnmanagedErrorsAreInert(t *testing.T) {
 func TestUnmanagedViews(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		u        *plan.Unmanaged
+		u        *state.Unmanaged
 		text, md string
 		notText  string
 	}{
 		"not asked": {u: nil, notText: "does not name"},
-		"none": {u: &plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}},
+		"none": {u: &state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}},
 			text: "Buckets the policy does not name (all regions; reported, never changed): none",
 			md:   "<details><summary>Buckets the policy does not name: 0 (all regions; reported, never changed)</summary>\n\nNone."},
-		"listing failed": {u: &plan.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []plan.UnmanagedBucket{}, Error: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
+		"listing failed": {u: &state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{}, Err: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
 			text: "Buckets the policy does not name (region us-east-1; reported, never changed): could not be listed: list the account's buckets (s3:ListAllMyBuckets): AccessDenied",
 			md:   "> [!WARNING]\n> The account's buckets (region us-east-1) could not be listed"},
 	}

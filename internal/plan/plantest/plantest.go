@@ -250,13 +250,12 @@ func Readers() *plan.Plan {
 // markdown, a mention, a workflow command and a line break.
 func Unmanaged() *plan.Plan {
 	p := InSync()
-	p.Unmanaged = &plan.Unmanaged{Regions: []string{"eu-west-1", "us-east-1"}, Buckets: []plan.UnmanagedBucket{
-		{Name: "analytics-raw", Region: "us-east-1", Encryption: "SSE-KMS " + OldARN + " (bucket key)",
-			Rule: &state.Rule{Algorithm: "aws:kms", KeyRef: OldARN, BucketKey: true}},
-		{Name: "legacy-uploads", Region: "eu-west-1", Encryption: "none"},
+	p.Unmanaged = &state.Unmanaged{Regions: []string{"eu-west-1", "us-east-1"}, Buckets: []state.UnmanagedBucket{
+		{Name: "analytics-raw", Region: "us-east-1", Rule: &state.Rule{Algorithm: "aws:kms", KeyRef: OldARN, BucketKey: true}},
+		{Name: "legacy-uploads", Region: "eu-west-1"},
 		{Name: "locked-down", Region: "us-east-1",
-			Error: "read default encryption: s3:GetEncryptionConfiguration was refused: api error AccessDenied: <b>|x|</b> @admin\n::error::pwned"},
-		{Name: "website", Region: "us-east-1", Encryption: "SSE-S3 (AES256)", Rule: &state.Rule{Algorithm: "AES256"}},
+			Err: "read default encryption: s3:GetEncryptionConfiguration was refused: api error AccessDenied: <b>|x|</b> @admin\n::error::pwned"},
+		{Name: "website", Region: "us-east-1", Rule: &state.Rule{Algorithm: "AES256"}},
 	}}
 	return p
 }
