@@ -139,7 +139,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	text := string(b)
 	for _, want := range []string{"FROM golang:1.26 AS build", "RUN go mod download",
-		`RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /sseguard .`,
+		`RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/sseguard/sseguard/internal/version.stamped=${VERSION} -X github.com/sseguard/sseguard/internal/version.stampedCommit=${COMMIT}" -o /sseguard .`,
 		"FROM gcr.io/distroless/static-debian12", `ENTRYPOINT ["/sseguard"]`} {
 		if !strings.Contains(text, want+"\n") {
 			t.Errorf("Dockerfile lacks %q", want)
