@@ -557,3 +557,32 @@ func TestPlanFormatNamesEveryCode(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanFormatNamesEveryField: docs/plan-format.md explains every member the schema describes,
+// at the top of the document and in each object of a fixed shape.
+func TestPlanFormatNamesEveryField(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "plan-format.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := readSchema(t)
+	objects := map[string]map[string]any{"the document": schema}
+	for name, def := range schema["$defs"].(map[string]any) {
+		objects[name] = def.(map[string]any)
+	}
+	n := 0
+	for where, s := range objects {
+		props, _ := s["properties"].(map[string]any)
+		for name := range props {
+			n++
+			// As a member (`name`), an array member (`name[]`), or in an example value ("name").
+			if !strings.Contains(string(doc), "`"+name+"`") && !strings.Contains(string(doc), "`"+name+"[]`") && !strings.Contains(string(doc), `"`+name+`"`) {
+				t.Errorf("docs/plan-format.md does not explain %s's %q", where, name)
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("found only %d members in the schema", n)
+	}
+}
