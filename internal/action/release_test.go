@@ -21,20 +21,7 @@ func TestReleasePublishesTheImageByDigest(t *testing.T) {
 			t.Fatalf("%s is needed to run the release workflow's steps: %v", bin, err)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "release.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wf struct {
-		Jobs map[string]struct {
-			Steps []struct {
-				Run string
-			}
-		}
-	}
-	if err := yaml.Unmarshal(raw, &wf); err != nil {
-		t.Fatal(err)
-	}
+	wf := readRelease(t)
 	var script strings.Builder
 	script.WriteString("set -euo pipefail\n")
 	for _, s := range wf.Jobs["publish"].Steps {
@@ -130,23 +117,7 @@ func TestReleasePublishesTheImageByDigest(t *testing.T) {
 // answers as the image would) fails unless each platform's binary says that version and commit.
 func TestReleaseStampsTheImage(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "release.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wf struct {
-		Jobs map[string]struct {
-			Steps []struct {
-				Name string
-				Uses string
-				With map[string]string
-				Run  string
-			}
-		}
-	}
-	if err := yaml.Unmarshal(raw, &wf); err != nil {
-		t.Fatal(err)
-	}
+	wf := readRelease(t)
 	var check string
 	built := false
 	for _, s := range wf.Jobs["image"].Steps {
@@ -206,4 +177,29 @@ exit 3
 			}
 		})
 	}
+}
+
+// releaseWorkflow is what the tests read of the release workflow: each job's steps.
+type releaseWorkflow struct {
+	Jobs map[string]struct {
+		Steps []struct {
+			Name string
+			Uses string
+			With map[string]string
+			Run  string
+		}
+	}
+}
+
+func readRelease(t *testing.T) releaseWorkflow {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf releaseWorkflow
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	return wf
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 )
 
 // schemaPath is the JSON Schema of the document, committed with the docs.
@@ -35,9 +36,9 @@ func goldens() map[string]struct {
 	results []plan.Result
 	objects string
 } {
-	computed := samplePlans()
+	computed := plantest.Computed()
 	drift := computed["drift"]
-	applied, results := fxApplied()
+	applied, results := plantest.Applied()
 	return map[string]struct {
 		mode    string
 		p       *plan.Plan
@@ -48,14 +49,14 @@ func goldens() map[string]struct {
 			{ChangeID: drift.Changes[0].ID, Outcome: plan.Done, Detail: "arn:aws:kms:..."},
 			{ChangeID: drift.Changes[1].ID, Outcome: plan.Failed, Error: "AccessDenied"}}},
 		"in-sync.json":   {mode: ModePlan, p: computed["in-sync"]},
-		"blockers.json":  {mode: ModePlan, p: fxBlockers()},
+		"blockers.json":  {mode: ModePlan, p: plantest.Blockers()},
 		"applied.json":   {mode: ModeApply, p: applied, results: results},
 		"policies.json":  {mode: ModePlan, p: fxPolicies()},
-		"objects.json":   {mode: ModePlan, p: fxDrift(), objects: fxFindings},
-		"readers.json":   {mode: ModePlan, p: fxReaders()},
-		"unmanaged.json": {mode: ModePlan, p: fxUnmanaged()},
-		"batch.json":     {mode: ModePlan, p: fxBatchDrift()},
-		"accounts.json":  {mode: ModePlan, p: fxAccounts()},
+		"objects.json":   {mode: ModePlan, p: plantest.Drift(), objects: fxFindings},
+		"readers.json":   {mode: ModePlan, p: plantest.Readers()},
+		"unmanaged.json": {mode: ModePlan, p: plantest.Unmanaged()},
+		"batch.json":     {mode: ModePlan, p: plantest.BatchDrift()},
+		"accounts.json":  {mode: ModePlan, p: plantest.Accounts()},
 	}
 }
 
@@ -120,9 +121,9 @@ func TestJSONGoldensMatchSchema(t *testing.T) {
 		}
 		docs[path] = b
 	}
-	applied, results := fxApplied()
-	for name, p := range map[string]*plan.Plan{"fxInSync": fxInSync(), "fxDrift": fxDrift(), "fxBlockers": fxBlockers(),
-		"fxHuge": fxHuge(), "fxPolicies": fxPolicies(), "fxApplied": applied} {
+	applied, results := plantest.Applied()
+	for name, p := range map[string]*plan.Plan{"InSync": plantest.InSync(), "Drift": plantest.Drift(), "Blockers": plantest.Blockers(),
+		"Huge": plantest.Huge(), "fxPolicies": fxPolicies(), "Applied": applied} {
 		var buf bytes.Buffer
 		if err := Write(&buf, p, results, strings.NewReader(fxFindings), testOptions(ModeApply)); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -433,11 +434,11 @@ func TestJSONStructuredValues(t *testing.T) {
 	tests := map[string]struct{ before, after string }{
 		"create-key/us-east-1/alias/hls-adaptive-key": {"null",
 			`{"alias":"alias/hls-adaptive-key","description":"HLS renditions","tags":{"cost-center":"42","team":"media"},"policy":` + quote(fxKeyPolicyAfter) + `}`},
-		"update-key-policy/us-east-1/" + fxKeyARN:              {`{"policy":` + quote(fxKeyPolicyBefore) + `}`, `{"policy":` + quote(fxKeyPolicyAfter) + `}`},
+		"update-key-policy/us-east-1/" + plantest.KeyARN:       {`{"policy":` + quote(fxKeyPolicyBefore) + `}`, `{"policy":` + quote(fxKeyPolicyAfter) + `}`},
 		"enable-key-rotation/us-east-1/alias/hls-adaptive-key": {`{"rotation":false}`, `{"rotation":true}`},
-		"enable-key-rotation/us-east-1/" + fxKeyARN:            {`{"rotation":false}`, `{"rotation":true}`},
-		"enable-bucket-key/build-logs": {`{"algorithm":"aws:kms","kms_key_arn":"` + fxKeyARN + `","bucket_key":false}`,
-			`{"algorithm":"aws:kms","kms_key_arn":"` + fxKeyARN + `","bucket_key":true}`},
+		"enable-key-rotation/us-east-1/" + plantest.KeyARN:     {`{"rotation":false}`, `{"rotation":true}`},
+		"enable-bucket-key/build-logs": {`{"algorithm":"aws:kms","kms_key_arn":"` + plantest.KeyARN + `","bucket_key":false}`,
+			`{"algorithm":"aws:kms","kms_key_arn":"` + plantest.KeyARN + `","bucket_key":true}`},
 		// The plan keeps the replaced rule as prose only.
 		"set-default-encryption/media-hls": {`{"algorithm":"AES256","bucket_key":false}`,
 			`{"algorithm":"aws:kms","alias":"alias/hls-adaptive-key","bucket_key":true,"blocked_encryption_types":["SSE-C"]}`},
@@ -468,7 +469,7 @@ func TestJSONStructuredValues(t *testing.T) {
 
 func TestNewJSONPlanRefusesAnUnknownMode(t *testing.T) {
 	t.Parallel()
-	if _, err := New(fxInSync(), nil, testOptions("dry-run")); err == nil {
+	if _, err := New(plantest.InSync(), nil, testOptions("dry-run")); err == nil {
 		t.Error("a document was made in mode dry-run, which the format does not have")
 	}
 }
@@ -485,7 +486,7 @@ func TestJSONWithObjectsRefusesBrokenFindings(t *testing.T) {
 	for name, stream := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := Write(io.Discard, fxInSync(), nil, strings.NewReader(stream), testOptions(ModePlan)); err == nil {
+			if err := Write(io.Discard, plantest.InSync(), nil, strings.NewReader(stream), testOptions(ModePlan)); err == nil {
 				t.Error("a broken finding line was written into the JSON document")
 			}
 		})
@@ -523,7 +524,7 @@ func TestJSONWithObjectsStreams(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	s := &findingStream{n: 20000, out: &out}
-	if err := Write(&out, fxInSync(), nil, s, testOptions(ModePlan)); err != nil {
+	if err := Write(&out, plantest.InSync(), nil, s, testOptions(ModePlan)); err != nil {
 		t.Fatal(err)
 	}
 	if s.writtenMid < out.Len()/2 {

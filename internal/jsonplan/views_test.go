@@ -7,17 +7,18 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Every entry of a plan over several accounts names its account.
 func TestAccounts(t *testing.T) {
 	t.Parallel()
-	doc, err := New(fxAccounts(), nil, testOptions(ModePlan))
+	doc, err := New(plantest.Accounts(), nil, testOptions(ModePlan))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(doc.Plan.Accounts, ","); got != fxAccount+","+fxMember+","+fxUnreachable {
+	if got := strings.Join(doc.Plan.Accounts, ","); got != plantest.Account+","+plantest.Member+","+plantest.Unreachable {
 		t.Errorf("accounts = %s", got)
 	}
 	for _, b := range doc.Plan.Buckets {
@@ -25,8 +26,8 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("bucket %s names no account", b.Name)
 		}
 	}
-	if bl := doc.Plan.Blockers[len(doc.Plan.Blockers)-1]; bl.Code != plan.BlockAccountUnreachable || bl.Account != fxUnreachable {
-		t.Errorf("last blocker = %+v, want account-unreachable of %s", bl, fxUnreachable)
+	if bl := doc.Plan.Blockers[len(doc.Plan.Blockers)-1]; bl.Code != plan.BlockAccountUnreachable || bl.Account != plantest.Unreachable {
+		t.Errorf("last blocker = %+v, want account-unreachable of %s", bl, plantest.Unreachable)
 	}
 }
 
@@ -41,7 +42,7 @@ func TestUnmanagedPresence(t *testing.T) {
 		"none":           {&state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}}, true},
 		"listing failed": {&state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{}, Err: "AccessDenied"}, true},
 	} {
-		p := fxInSync()
+		p := plantest.InSync()
 		p.Unmanaged = tc.u
 		var js bytes.Buffer
 		if err := Write(&js, p, nil, nil, testOptions(ModePlan)); err != nil {
@@ -61,7 +62,7 @@ func TestObjectSource(t *testing.T) {
 		"no inventory configured": {Kind: state.SourceHead, Reason: state.NoInventoryConfigured},
 		"no source":               nil,
 	} {
-		p := fxDrift()
+		p := plantest.Drift()
 		p.Buckets[0].Objects.Source = src
 		doc, err := New(p, nil, testOptions(ModePlan))
 		if err != nil {
@@ -81,7 +82,7 @@ func TestObjectSource(t *testing.T) {
 func TestSseguardVersion(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := Write(&buf, fxInSync(), nil, nil, Options{Mode: ModePlan, Version: "v9.8.7"}); err != nil {
+	if err := Write(&buf, plantest.InSync(), nil, nil, Options{Mode: ModePlan, Version: "v9.8.7"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := "{\n  \"format_version\": \"1\",\n  \"mode\": \"plan\",\n  \"sseguard_version\": \"v9.8.7\",\n"; !strings.HasPrefix(buf.String(), want) {
@@ -91,7 +92,7 @@ func TestSseguardVersion(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.SseguardVersion != "v9.8.7" {
 		t.Errorf("decoded sseguard_version %q (%v)", doc.SseguardVersion, err)
 	}
-	if err := Write(&buf, fxInSync(), nil, nil, Options{Mode: ModePlan}); err == nil {
+	if err := Write(&buf, plantest.InSync(), nil, nil, Options{Mode: ModePlan}); err == nil {
 		t.Error("a document without a version was written")
 	}
 }

@@ -15,43 +15,28 @@ func TestComputeCarriesUnmanagedBuckets(t *testing.T) {
 	t.Parallel()
 	kms := &state.Rule{Algorithm: AlgKMS, KeyRef: keyARN, BucketKey: true}
 	aes := &state.Rule{Algorithm: AlgAES256}
-	tests := map[string]struct {
-		observed *state.Unmanaged
-		want     *state.Unmanaged
-	}{
-		"not asked": {nil, nil},
-		"listed": {
-			&state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{
-				{Name: "a-kms", Region: "us-east-1", Rule: kms},
-				{Name: "b-aes", Region: "us-east-1", Rule: aes},
-				{Name: "c-none", Region: "us-east-1"},
-				{Name: "d-dsse", Region: "us-east-1", Rule: &state.Rule{Algorithm: "aws:kms:dsse"}},
-				{Name: "e-denied", Region: "us-east-1", Err: "read default encryption: s3:GetEncryptionConfiguration was refused"},
-			}},
-			&state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{
-				{Name: "a-kms", Region: "us-east-1", Rule: kms},
-				{Name: "b-aes", Region: "us-east-1", Rule: aes},
-				{Name: "c-none", Region: "us-east-1"},
-				{Name: "d-dsse", Region: "us-east-1", Rule: &state.Rule{Algorithm: "aws:kms:dsse"}},
-				{Name: "e-denied", Region: "us-east-1", Err: "read default encryption: s3:GetEncryptionConfiguration was refused"},
-			}},
-		},
-		"listing failed": {
-			&state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}, Err: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
-			&state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}, Err: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
-		},
+	tests := map[string]*state.Unmanaged{
+		"not asked": nil,
+		"listed": {Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{
+			{Name: "a-kms", Region: "us-east-1", Rule: kms},
+			{Name: "b-aes", Region: "us-east-1", Rule: aes},
+			{Name: "c-none", Region: "us-east-1"},
+			{Name: "d-dsse", Region: "us-east-1", Rule: &state.Rule{Algorithm: "aws:kms:dsse"}},
+			{Name: "e-denied", Region: "us-east-1", Err: "read default encryption: s3:GetEncryptionConfiguration was refused"},
+		}},
+		"listing failed": {AllRegions: true, Buckets: []state.UnmanagedBucket{}, Err: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
 	}
-	for name, tc := range tests {
+	for name, observed := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			pol := &policy.Policy{Buckets: []policy.Bucket{{Name: "managed", Encryption: policy.SSES3, ExistingObjects: policy.ObjectsIgnore}}}
 			st := newState(map[string]*state.Bucket{"managed": existing("managed", "us-east-1", aes)}, nil)
-			st.Unmanaged = tc.observed
+			st.Unmanaged = observed
 			p := Compute(pol, st)
-			if diff := cmp.Diff(tc.want, p.Unmanaged); diff != "" {
+			if diff := cmp.Diff(observed, p.Unmanaged); diff != "" {
 				t.Errorf("unmanaged (-want +got):\n%s", diff)
 			}
-			if tc.observed != nil && len(tc.observed.Buckets) > 0 && &p.Unmanaged.Buckets[0] == &tc.observed.Buckets[0] {
+			if observed != nil && len(observed.Buckets) > 0 && &p.Unmanaged.Buckets[0] == &observed.Buckets[0] {
 				t.Error("the plan shares the state's buckets: Merge would tag the state's")
 			}
 			if !p.InSync() || len(p.Warnings) != 0 || len(p.Buckets) != 1 {
