@@ -98,7 +98,7 @@ func decodeInstance(t *testing.T, b []byte) any {
 }
 
 // TestJSONGoldensMatchSchema validates every JSON golden, and documents converted from every
-// report fixture, against the committed schema.
+// sample plan (package plantest), against the committed schema.
 func TestJSONGoldensMatchSchema(t *testing.T) {
 	t.Parallel()
 	sch := planSchema(t)
@@ -467,14 +467,14 @@ func TestJSONStructuredValues(t *testing.T) {
 	}
 }
 
-func TestNewJSONPlanRefusesAnUnknownMode(t *testing.T) {
+func TestNewRefusesAnUnknownMode(t *testing.T) {
 	t.Parallel()
 	if _, err := New(plantest.InSync(), nil, testOptions("dry-run")); err == nil {
 		t.Error("a document was made in mode dry-run, which the format does not have")
 	}
 }
 
-func TestJSONWithObjectsRefusesBrokenFindings(t *testing.T) {
+func TestWriteRefusesBrokenFindings(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
 		"not JSON":         "{broken\n",
@@ -518,9 +518,9 @@ func (s *findingStream) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestJSONWithObjectsStreams checks findings reach the writer while the stream is still being
+// TestWriteStreams checks findings reach the writer while the stream is still being
 // read: they are not collected first.
-func TestJSONWithObjectsStreams(t *testing.T) {
+func TestWriteStreams(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	s := &findingStream{n: 20000, out: &out}
