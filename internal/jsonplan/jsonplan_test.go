@@ -587,3 +587,34 @@ func TestPlanFormatNamesEveryField(t *testing.T) {
 		t.Fatalf("found only %d members in the schema", n)
 	}
 }
+
+// TestOneJSONContract: the JSON plan's shape is declared here only. Package plan's and state's
+// types carry no JSON tags: nothing marshals them, and a tag there would be a second, unchecked
+// description of the document.
+func TestOneJSONContract(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	checked := 0
+	for _, dir := range []string{filepath.Join("..", "plan"), filepath.Join("..", "state")} {
+		paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			ast.Inspect(f, func(n ast.Node) bool {
+				if field, ok := n.(*ast.Field); ok && field.Tag != nil && strings.Contains(field.Tag.Value, "json:") {
+					t.Errorf("%s: a JSON tag %s (the JSON plan's types are package jsonplan's)", fset.Position(field.Pos()), field.Tag.Value)
+				}
+				return true
+			})
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("read only %d files of packages plan and state", checked)
+	}
+}
