@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -176,7 +178,9 @@ func decodePrices(data []byte) (Prices, error) {
 		return Prices{}, err
 	}
 	single := out.single()
-	for name, raw := range fields {
+	// In name order, so that a file with several mistakes always gets the same error.
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		raw := fields[name]
 		switch name {
 		case pricesAsOf:
 			err = decodeValue(raw, name, &out.AsOf)
@@ -188,8 +192,8 @@ func decodePrices(data []byte) (Prices, error) {
 				break
 			}
 			m := map[string]Price{}
-			for class, raw := range classes {
-				if m[class], err = decodePrice(raw, name+"."+class); err != nil {
+			for _, class := range slices.Sorted(maps.Keys(classes)) {
+				if m[class], err = decodePrice(classes[class], name+"."+class); err != nil {
 					break
 				}
 			}
@@ -219,8 +223,8 @@ func decodePrice(raw json.RawMessage, where string) (Price, error) {
 	if err != nil {
 		return Price{}, err
 	}
-	for name, raw := range fields {
-		at := where + "." + name
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		raw, at := fields[name], where+"."+name
 		switch name {
 		case priceUSD:
 			err = decodeValue(raw, at, &out.USD)
