@@ -13,7 +13,20 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /sseguard .
+# The release workflow passes the tag and its commit (--build-arg VERSION=v1.2.3 --build-arg
+# COMMIT=<40-hex sha>), stamped as scripts/release-archives.sh stamps the archives: `sseguard
+# version`, the JSON plan, the job summary and the pull request comment then say them. Without
+# them (the runner's build of `image: Dockerfile`; .git is not in the build context) the binary
+# says devel. A value that is not a version or a commit stops the build.
+ARG VERSION=""
+ARG COMMIT=""
+RUN case "$VERSION$COMMIT" in *[!0-9A-Za-z.-]*) \
+      echo "VERSION=$VERSION COMMIT=$COMMIT: only letters, digits, dots and hyphens" >&2; exit 1;; esac; \
+    if [ -n "$VERSION" ] && ! printf '%s' "$VERSION" | grep -Eqx 'v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?'; then \
+      echo "VERSION=$VERSION is not a version (v1.2.3 or v1.2.3-rc.1)" >&2; exit 1; fi; \
+    if [ -n "$COMMIT" ] && ! printf '%s' "$COMMIT" | grep -Eqx '[0-9a-f]{40}'; then \
+      echo "COMMIT=$COMMIT is not a full commit SHA" >&2; exit 1; fi
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/sseguard/sseguard/internal/version.stamped=${VERSION} -X github.com/sseguard/sseguard/internal/version.stampedCommit=${COMMIT}" -o /sseguard .
 
 # distroless/static has CA certificates and nothing else. No USER and no WORKDIR: GitHub runs
 # container actions as root with the workspace mounted as the working directory, and only root

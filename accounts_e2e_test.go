@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
-	"github.com/sseguard/sseguard/internal/report"
 )
 
 // End-to-end test of several accounts (issue 12 §5): the built binary, through the strict layer,
@@ -157,7 +157,7 @@ func TestE2EAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPlanSchema(t, jsonPath, raw)
-	var doc report.JSONPlan
+	var doc jsonplan.Document
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestE2EAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPlanSchema(t, jsonPath, raw)
-	doc = report.JSONPlan{}
+	doc = jsonplan.Document{}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/plan"
-	"github.com/sseguard/sseguard/internal/report"
 )
 
 // End-to-end tests of issue 21: a bucket's readers and its replication are checked before its key
@@ -96,7 +96,7 @@ func TestE2EReaderBlocksTheSwitchUntilListed(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPlanSchema(t, jsonPath, raw)
-	var doc report.JSONPlan
+	var doc jsonplan.Document
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}

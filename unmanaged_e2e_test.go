@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/motoserver"
-	"github.com/sseguard/sseguard/internal/report"
 )
 
 // End-to-end tests of unmanaged_buckets (issue 12 §4): the built binary, under the IAM policy
@@ -46,21 +46,21 @@ func (e *e2e) ours(names []string) []string {
 }
 
 // unmanagedJSON reads plan.unmanaged_buckets of a JSON plan: this test's buckets, by name.
-func (e *e2e) unmanagedJSON(path string) (*report.JSONUnmanaged, map[string]report.JSONUnmanagedBucket) {
+func (e *e2e) unmanagedJSON(path string) (*jsonplan.Unmanaged, map[string]jsonplan.UnmanagedBucket) {
 	e.t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	checkPlanSchema(e.t, path, raw)
-	var doc report.JSONPlan
+	var doc jsonplan.Document
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		e.t.Fatalf("%s: %v", path, err)
 	}
 	if doc.Plan.Unmanaged == nil {
 		return nil, nil
 	}
-	byName := map[string]report.JSONUnmanagedBucket{}
+	byName := map[string]jsonplan.UnmanagedBucket{}
 	for _, b := range doc.Plan.Unmanaged.Buckets {
 		if len(e.ours([]string{b.Name})) == 1 {
 			byName[b.Name] = b

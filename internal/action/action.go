@@ -25,11 +25,13 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sseguard/sseguard/internal/approval"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/sanitize"
+	"github.com/sseguard/sseguard/internal/version"
 )
 
 // Pipeline runs sseguard's stages for one policy file.
@@ -234,7 +236,7 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 		o.logWarning(warning)
 	}
 	o.jsonShown = jsonShown
-	md, shown := report.MarkdownShown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown})
+	md, shown := report.MarkdownShown(pl, report.MarkdownOptions{Mode: mode, Results: results, JSONFile: jsonShown, Version: version.Get().Short()})
 	if o.summary(md) {
 		o.shown = &shown
 	}
@@ -411,7 +413,7 @@ func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, fin
 	}
 	// The same JSON value, with no line a workflow command should the file be printed later.
 	jw := sanitize.NewJSONWriter(f)
-	err = report.JSONWithObjects(jw, mode, pl, results, findings)
+	err = jsonplan.Write(jw, pl, results, findings, jsonplan.Options{Mode: mode, Version: version.Get().Short()})
 	if ferr := jw.Flush(); err == nil {
 		err = ferr
 	}
@@ -461,7 +463,7 @@ func openDefaultJSON(path, shown string) (*os.File, string, string, string, erro
 	return nil, "", "", "", fmt.Errorf("%s and the next %d names in the workspace are all taken by files sseguard did not write; set json-file", shown, maxDefaultJSONTries-1)
 }
 
-// planJSONStart is how every JSON plan sseguard writes begins (report.JSONWithObjects, indented).
+// planJSONStart is how every JSON plan sseguard writes begins (jsonplan.Write, indented).
 var planJSONStart = regexp.MustCompile(`^\{\n  "format_version": "[0-9]+",\n  "mode": "(plan|apply)",\n`)
 
 // isPlanJSON says whether path is a regular file (not a link) that starts as sseguard's JSON

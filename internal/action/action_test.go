@@ -15,9 +15,11 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/version"
 )
 
 // fakePipeline returns canned plans and records what it was asked. The real pipeline is run
@@ -213,13 +215,17 @@ func TestRunPullRequestDriftPlansOnly(t *testing.T) {
 	if s := r.summaryText(t); !strings.HasPrefix(s, "### 🟠 sseguard plan: 2 changes pending") || !strings.Contains(s, "| media-hls | 9 |") {
 		t.Errorf("summary lacks the verdict or the drifted bucket:\n%s", s)
 	}
-	var doc report.JSONPlan
+	var doc jsonplan.Document
 	b, err := os.ReadFile(filepath.Join(r.env["GITHUB_WORKSPACE"], wantOut["plan-json"]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Mode != "plan" || doc.Summary.Changes != 2 || doc.Plan.Policy != "infra/sseguard.yaml" {
 		t.Errorf("JSON plan: err %v, mode %q, summary %+v", err, doc.Mode, doc.Summary)
+	}
+	// The JSON plan and the summary's footer say the running build's version (whatever it is).
+	if v := version.Get().Short(); doc.SseguardVersion != v || !strings.Contains(r.summaryText(t), "<sub>The full plan is in sseguard-plan-infra-sseguard.json (the `plan-json` output). · sseguard "+report.MarkdownText(v)+"</sub>") {
+		t.Errorf("JSON plan sseguard_version %q, want %q; summary:\n%s", doc.SseguardVersion, v, r.summaryText(t))
 	}
 	goldenStdout(t, "pull_request-drift.txt", r.out.String())
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/report"
@@ -124,7 +125,7 @@ func TestBigAccountPlanThroughTheAction(t *testing.T) {
 	if name != "sseguard-plan-infra-sseguard.json" {
 		t.Errorf("plan-json = %q", name)
 	}
-	var doc report.JSONPlan
+	var doc jsonplan.Document
 	raw, err := os.ReadFile(filepath.Join(ws, name))
 	if err != nil || json.Unmarshal(raw, &doc) != nil {
 		t.Fatalf("the JSON plan %s in the workspace: %v", name, err)

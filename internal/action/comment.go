@@ -16,6 +16,7 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/sanitize"
+	"github.com/sseguard/sseguard/internal/version"
 )
 
 // CommentInputs are the inputs of the pull-request comment. The zero value comments, as the
@@ -108,7 +109,7 @@ func (o *output) comment(ctx context.Context, in Inputs, gh *githubactions.GitHu
 		return
 	}
 	owner, repo, _ := strings.Cut(gh.Repository, "/")
-	opts := prcomment.Options{PolicyPath: in.PolicyRel, Commit: headSHA(gh.Event)}
+	opts := prcomment.Options{PolicyPath: in.PolicyRel, Commit: headSHA(gh.Event), Version: version.Get().Short()}
 	if gh.RunID > 0 {
 		opts.RunURL = strings.TrimSuffix(gh.ServerURL, "/") + "/" + gh.Repository + "/actions/runs/" + strconv.FormatInt(gh.RunID, 10)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+	"github.com/sseguard/sseguard/internal/version"
 )
 
 // The pull request of testdata/events/pull_request.json.
@@ -67,7 +68,9 @@ func TestRunCommentsOnThePullRequest(t *testing.T) {
 		t.Fatalf("%d sseguard comments after the first run, want 1", len(cs))
 	}
 	for _, want := range []string{"🟠 sseguard plan: 2 changes pending", "| media-hls | 9 |", "#### Changes (2)",
-		"[job summary](https://github.com/example-org/media-infra/actions/runs/987654)", "Planned for commit b7e2f4c1a9d3."} {
+		"[job summary](https://github.com/example-org/media-infra/actions/runs/987654)", "Planned for commit b7e2f4c1a9d3.",
+		// The running build's version: the test compares with it, never with a fixed one.
+		"Made by sseguard " + version.Get().Short() + "."} {
 		if !strings.Contains(cs[0].Body, want) {
 			t.Errorf("comment lacks %q:\n%s", want, cs[0].Body)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 )
 
 // With no json-file, the plan is a file in the workspace, named relative to it in the plan-json
@@ -25,7 +25,7 @@ func TestDefaultJSONPlanIsInTheWorkspace(t *testing.T) {
 		if got := r.outputs(t)["plan-json"]; got != name {
 			t.Errorf("%s: plan-json = %q, want %q", policy, got, name)
 		}
-		var doc report.JSONPlan
+		var doc jsonplan.Document
 		b, err := os.ReadFile(filepath.Join(r.env["GITHUB_WORKSPACE"], name))
 		if err != nil || json.Unmarshal(b, &doc) != nil || doc.Summary.Changes != 2 {
 			t.Errorf("%s: the JSON plan in the workspace: %v\n%s", policy, err, b)

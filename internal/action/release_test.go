@@ -21,20 +21,7 @@ func TestReleasePublishesTheImageByDigest(t *testing.T) {
 			t.Fatalf("%s is needed to run the release workflow's steps: %v", bin, err)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "release.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wf struct {
-		Jobs map[string]struct {
-			Steps []struct {
-				Run string
-			}
-		}
-	}
-	if err := yaml.Unmarshal(raw, &wf); err != nil {
-		t.Fatal(err)
-	}
+	wf := readRelease(t)
 	var script strings.Builder
 	script.WriteString("set -euo pipefail\n")
 	for _, s := range wf.Jobs["publish"].Steps {
@@ -123,4 +110,96 @@ func TestReleasePublishesTheImageByDigest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReleaseStampsTheImage: the image job builds with the tag and the commit as the Dockerfile's
+// VERSION and COMMIT, and its check of the pushed image (run here with a stand-in docker that
+// answers as the image would) fails unless each platform's binary says that version and commit.
+func TestReleaseStampsTheImage(t *testing.T) {
+	t.Parallel()
+	wf := readRelease(t)
+	var check string
+	built := false
+	for _, s := range wf.Jobs["image"].Steps {
+		if strings.HasPrefix(s.Uses, "docker/build-push-action@") {
+			built = true
+			if got := strings.Fields(s.With["build-args"]); strings.Join(got, " ") != "VERSION=${{ github.ref_name }} COMMIT=${{ github.sha }}" {
+				t.Errorf("the image is built with build-args %q, want VERSION and COMMIT from the tag", got)
+			}
+		}
+		if s.Name == "Check the pushed image" {
+			check = s.Run
+		}
+	}
+	if !built || check == "" {
+		t.Fatalf("the image job has no build-push step (%v) or no check of the pushed image", built)
+	}
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	for name, tc := range map[string]struct {
+		says string // what the stand-in image's `version` prints, with PLATFORM replaced
+		ok   bool
+	}{
+		"stamped":          {"sseguard v1.2.3 (commit 0123456789ab, go1.26.8, PLATFORM)", true},
+		"not stamped":      {"sseguard devel (go1.26.8, PLATFORM)", false},
+		"another version":  {"sseguard v1.2.2 (commit 0123456789ab, go1.26.8, PLATFORM)", false},
+		"another commit":   {"sseguard v1.2.3 (commit fedcba987654, go1.26.8, PLATFORM)", false},
+		"another platform": {"sseguard v1.2.3 (commit 0123456789ab, go1.26.8, linux/amd64)", false},
+		"a longer version": {"sseguard v1.2.3-rc.1 (commit 0123456789ab, go1.26.8, PLATFORM)", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bin := t.TempDir()
+			docker := `#!/usr/bin/env bash
+if [[ "$*" == *"imagetools inspect"* ]]; then
+  echo '{"manifests":[{"platform":{"os":"linux","architecture":"amd64"}},{"platform":{"os":"linux","architecture":"arm64"}}]}'
+  exit 0
+fi
+if [[ "$1" == run && "$*" == *" version" ]]; then
+  platform=$(sed -E 's/.*--platform ([^ ]+).*/\1/' <<< "$*")
+  echo "${SAYS//PLATFORM/$platform}"
+  exit 0
+fi
+echo "unexpected docker $*" >&2
+exit 3
+`
+			if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(docker), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+check)
+			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "SAYS="+tc.says, "TAG=v1.2.3", "GITHUB_SHA="+sha,
+				"IMAGE=ghcr.io/sseguard/sseguard", "DIGEST=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != tc.ok {
+				t.Errorf("the check: %v, want ok %v\n%s", err, tc.ok, out)
+			}
+			if !tc.ok && !strings.Contains(string(out), "::error::the linux/") {
+				t.Errorf("the check fails without saying which image:\n%s", out)
+			}
+		})
+	}
+}
+
+// releaseWorkflow is what the tests read of the release workflow: each job's steps.
+type releaseWorkflow struct {
+	Jobs map[string]struct {
+		Steps []struct {
+			Name string
+			Uses string
+			With map[string]string
+			Run  string
+		}
+	}
+}
+
+func readRelease(t *testing.T) releaseWorkflow {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, ".github", "workflows", "release.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf releaseWorkflow
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	return wf
 }

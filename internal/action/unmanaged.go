@@ -11,7 +11,7 @@ import (
 // they could be listed; a listing that failed sets nothing (the summary says why), so that a
 // workflow never reads 0 for "unknown".
 func unmanagedCount(p *plan.Plan) (string, bool) {
-	if p.Unmanaged == nil || p.Unmanaged.Error != "" {
+	if p.Unmanaged == nil || p.Unmanaged.Err != "" {
 		return "", false
 	}
 	return strconv.Itoa(len(p.Unmanaged.Buckets)), true

@@ -4,26 +4,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // The unmanaged-buckets output counts the buckets the policy does not name, only when the policy
 // asked for them and they could be listed; they never make the step fail.
 func TestUnmanagedBucketsOutput(t *testing.T) {
 	t.Parallel()
-	listed := &plan.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []plan.UnmanagedBucket{
-		{Name: "legacy", Region: "us-east-1", Encryption: "none"},
-		{Name: "locked", Region: "us-east-1", Error: "read default encryption: AccessDenied"},
-		{Name: "site", Region: "us-east-1", Encryption: "SSE-S3 (AES256)"}}}
+	listed := &state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{
+		{Name: "legacy", Region: "us-east-1"},
+		{Name: "locked", Region: "us-east-1", Err: "read default encryption: AccessDenied"},
+		{Name: "site", Region: "us-east-1", Rule: &state.Rule{Algorithm: "AES256"}}}}
 	tests := map[string]struct {
-		u       *plan.Unmanaged
+		u       *state.Unmanaged
 		want    string
 		present bool
 	}{
 		"not asked":      {u: nil},
 		"listed":         {u: listed, want: "3", present: true},
-		"none":           {u: &plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}}, want: "0", present: true},
-		"listing failed": {u: &plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}, Error: "AccessDenied"}},
+		"none":           {u: &state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}}, want: "0", present: true},
+		"listing failed": {u: &state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}, Err: "AccessDenied"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/rhysd/actionlint"
 	"gopkg.in/yaml.v3"
 
-	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // repoRoot is where action.yml, the Dockerfile and the workflows are.
@@ -115,7 +115,7 @@ func TestActionMetadata(t *testing.T) {
 	// The outputs a run sets (with every optional one: a policy asking for unmanaged buckets).
 	r := newRunner(t, "pull_request")
 	p := driftPlan()
-	p.Unmanaged = &plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}}
+	p.Unmanaged = &state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}}
 	r.run(t, &fakePipeline{plan: p})
 	set := keys(r.outputs(t))
 	if got := keys(meta.Outputs); !slices.Equal(got, set) {
@@ -139,7 +139,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	text := string(b)
 	for _, want := range []string{"FROM golang:1.26 AS build", "RUN go mod download",
-		`RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /sseguard .`,
+		`RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/sseguard/sseguard/internal/version.stamped=${VERSION} -X github.com/sseguard/sseguard/internal/version.stampedCommit=${COMMIT}" -o /sseguard .`,
 		"FROM gcr.io/distroless/static-debian12", `ENTRYPOINT ["/sseguard"]`} {
 		if !strings.Contains(text, want+"\n") {
 			t.Errorf("Dockerfile lacks %q", want)

@@ -15,7 +15,9 @@
 //     document), what was observed before (apply reads it again before writing and refuses a
 //     change made in between), and re-encryption of existing objects: whether the plan holds one
 //     and its counts depend on objects uploaded since (and apply defers the scan), while its
-//     target is the bucket's rule, which is kept.
+//     target is the bucket's rule, which is kept; and the sseguard version that wrote the plan
+//     (the JSON plan's sseguard_version): a plan approved on a pull request under one release is
+//     the same plan for the apply that runs under the next.
 //
 // The fingerprint is a SHA-256 digest over every kept change, plus a short digest of each change
 // by a short digest of its id, so that a refusal can say which changes are new, changed or gone
@@ -32,8 +34,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/plan"
-	"github.com/sseguard/sseguard/internal/report"
 )
 
 // Version names this definition of the fingerprint; a fingerprint of another version is never
@@ -58,17 +60,17 @@ type Fingerprint struct {
 
 // kept is the part of a change the fingerprint covers.
 type kept struct {
-	ID             string           `json:"id"`
-	Kind           string           `json:"kind"`
-	Account        string           `json:"account,omitempty"`
-	Bucket         string           `json:"bucket,omitempty"`
-	Alias          string           `json:"alias,omitempty"`
-	Region         string           `json:"region,omitempty"`
-	Rule           *report.JSONRule `json:"rule,omitempty"`
-	Key            *keptKey         `json:"key,omitempty"`
-	Document       json.RawMessage  `json:"document,omitempty"`
-	DeleteDocument bool             `json:"delete_document,omitempty"`
-	KeyARN         string           `json:"key_arn,omitempty"`
+	ID             string          `json:"id"`
+	Kind           string          `json:"kind"`
+	Account        string          `json:"account,omitempty"`
+	Bucket         string          `json:"bucket,omitempty"`
+	Alias          string          `json:"alias,omitempty"`
+	Region         string          `json:"region,omitempty"`
+	Rule           *jsonplan.Rule  `json:"rule,omitempty"`
+	Key            *keptKey        `json:"key,omitempty"`
+	Document       json.RawMessage `json:"document,omitempty"`
+	DeleteDocument bool            `json:"delete_document,omitempty"`
+	KeyARN         string          `json:"key_arn,omitempty"`
 }
 
 type keptKey struct {
@@ -94,7 +96,7 @@ func canonicalJSON(text string) (json.RawMessage, error) {
 }
 
 // Of returns the fingerprint of changes as the JSON plan states them.
-func Of(changes []report.JSONChange) (Fingerprint, error) {
+func Of(changes []jsonplan.Change) (Fingerprint, error) {
 	fp := Fingerprint{Version: Version, Changes: map[string]string{}, Names: map[string]string{}}
 	var entries []string
 	for _, c := range changes {
@@ -137,11 +139,11 @@ func Of(changes []report.JSONChange) (Fingerprint, error) {
 
 // OfPlan returns the fingerprint of a plan (the exact plan, not a copy redacted for people).
 func OfPlan(p *plan.Plan) (Fingerprint, error) {
-	doc, err := report.NewJSONPlan(report.ModePlan, p, nil)
+	changes, err := jsonplan.Changes(p)
 	if err != nil {
 		return Fingerprint{}, err
 	}
-	return Of(doc.Plan.Changes)
+	return Of(changes)
 }
 
 // maxPlanFile bounds a JSON plan file read for its changes (a plan's changes are small; its
@@ -150,13 +152,13 @@ const maxPlanFile = 64 << 20
 
 // FromJSONPlan returns the fingerprint of a JSON plan file (sseguard plan --json FILE).
 func FromJSONPlan(r io.Reader) (Fingerprint, error) {
-	var doc report.JSONPlan
+	var doc jsonplan.Document
 	dec := json.NewDecoder(io.LimitReader(r, maxPlanFile))
 	if err := dec.Decode(&doc); err != nil {
 		return Fingerprint{}, fmt.Errorf("not a JSON plan: %w", err)
 	}
-	if doc.FormatVersion != report.FormatVersion {
-		return Fingerprint{}, fmt.Errorf("a JSON plan of format_version %q; this sseguard reads %q", doc.FormatVersion, report.FormatVersion)
+	if doc.FormatVersion != jsonplan.FormatVersion {
+		return Fingerprint{}, fmt.Errorf("a JSON plan of format_version %q; this sseguard reads %q", doc.FormatVersion, jsonplan.FormatVersion)
 	}
 	if doc.Plan.Changes == nil {
 		return Fingerprint{}, errors.New("not a JSON plan: it has no plan.changes")

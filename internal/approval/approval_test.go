@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/plan"
-	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/state"
 )
 
@@ -133,7 +133,7 @@ func TestFromJSONPlan(t *testing.T) {
 	t.Parallel()
 	p := approved()
 	var buf bytes.Buffer
-	if err := report.JSONWithObjects(&buf, report.ModePlan, p, nil, strings.NewReader("")); err != nil {
+	if err := jsonplan.Write(&buf, p, nil, strings.NewReader(""), jsonplan.Options{Mode: jsonplan.ModePlan, Version: "v1.2.3"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := FromJSONPlan(&buf)
@@ -151,5 +151,50 @@ func TestFromJSONPlan(t *testing.T) {
 		if _, err := FromJSONPlan(strings.NewReader(text)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// pinnedDigest is the fingerprint of approved() as sseguard has computed it since the approved
+// plan came in: a comment written by one release is read by the apply of the next, so the digest
+// of the same plan must not change from one version to another (a new definition is a new
+// Version, which Compare reports as such).
+const pinnedDigest = "7e3d7610ddd3621e7173b8c5010760eb778be15cb0c4fe4644f19e400b0cf567"
+
+// The fingerprint is the same whichever sseguard wrote the plan: the version is not part of it,
+// and the digest of a fixed plan is the one every release computes.
+func TestFingerprintStableAcrossVersions(t *testing.T) {
+	t.Parallel()
+	p := approved()
+	want := fingerprint(t, p)
+	if want.Version != "v1" || want.Digest != pinnedDigest {
+		t.Errorf("fingerprint %s %s, want v1 %s (changing it breaks every approval a comment holds)", want.Version, want.Digest, pinnedDigest)
+	}
+	for _, v := range []string{"v1.0.0", "v1.4.2", "devel+0123456789ab-dirty"} {
+		var buf bytes.Buffer
+		if err := jsonplan.Write(&buf, p, nil, nil, jsonplan.Options{Mode: jsonplan.ModePlan, Version: v}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), `"sseguard_version": "`+v+`"`) {
+			t.Fatalf("the JSON plan does not say it was written by %s", v)
+		}
+		got, err := FromJSONPlan(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(want) {
+			t.Errorf("a JSON plan written by %s has fingerprint %s, the plan %s", v, got.Digest, want.Digest)
+		}
+	}
+	// A JSON plan written before documents said their version reads the same.
+	var buf bytes.Buffer
+	if err := jsonplan.Write(&buf, p, nil, nil, jsonplan.Options{Mode: jsonplan.ModePlan, Version: "v1.0.0"}); err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(buf.String(), "  \"sseguard_version\": \"v1.0.0\",\n", "", 1)
+	if old == buf.String() {
+		t.Fatal("no sseguard_version line to remove")
+	}
+	if got, err := FromJSONPlan(strings.NewReader(old)); err != nil || !got.Equal(want) {
+		t.Errorf("a JSON plan without sseguard_version: %v, %v", got.Digest, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/approval"
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
@@ -406,8 +407,9 @@ func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) er
 	if err != nil {
 		return err
 	}
+	opts := jsonplan.Options{Mode: mode, Version: buildInfo().Short()}
 	if r.jsonPath == "-" {
-		return report.JSONWithObjects(r.json, mode, pl, results, objs)
+		return jsonplan.Write(r.json, pl, results, objs, opts)
 	}
 	f, err := os.Create(r.jsonPath)
 	if err != nil {
@@ -415,7 +417,7 @@ func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) er
 	}
 	// The same JSON value, with no line a workflow command should the file be printed later.
 	jw := sanitize.NewJSONWriter(f)
-	err = report.JSONWithObjects(jw, mode, pl, results, objs)
+	err = jsonplan.Write(jw, pl, results, objs, opts)
 	if ferr := jw.Flush(); err == nil {
 		err = ferr
 	}

@@ -192,7 +192,8 @@ buckets:
 		t.Errorf("the JSON lacks the hostile key spelled safely:\n%s", out)
 	}
 	var doc struct {
-		Plan struct {
+		SseguardVersion string `json:"sseguard_version"`
+		Plan            struct {
 			Account string `json:"account"`
 		} `json:"plan"`
 		Objects []struct {
@@ -201,6 +202,9 @@ buckets:
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("stdout is not the JSON plan: %v\n%s", err, out)
+	}
+	if v := buildInfo().Short(); doc.SseguardVersion != v {
+		t.Errorf("the JSON plan says sseguard_version %q, the build is %q", doc.SseguardVersion, v)
 	}
 	got := map[string]bool{}
 	for _, o := range doc.Objects {

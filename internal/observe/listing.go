@@ -214,7 +214,7 @@ func (ob *Observer) unmanagedBucket(ctx context.Context, b ListedBucket, owner s
 	enc, err := ob.c.S3(b.Region).GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.Name), ExpectedBucketOwner: aws.String(owner)})
 	switch {
 	case err == nil:
-		ub.Encryption = ruleFrom(enc)
+		ub.Rule = ruleFrom(enc)
 	case awserr.Is(err, awserr.CodeSSENotFound):
 		// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
 	case awserr.Is(err, awserr.CodeNoSuchBucket):

@@ -170,11 +170,11 @@ func TestUnmanagedBuckets(t *testing.T) {
 		}
 	}
 	usEast := []state.UnmanagedBucket{
-		{Name: "aes", Region: "us-east-1", Encryption: &state.Rule{Algorithm: "AES256"}},
+		{Name: "aes", Region: "us-east-1", Rule: &state.Rule{Algorithm: "AES256"}},
 		{Name: "plain", Region: "us-east-1"},
 	}
-	ireland := state.UnmanagedBucket{Name: "kms-ireland", Region: "eu-west-1", Encryption: &state.Rule{Algorithm: "aws:kms", KeyRef: keyARN, BucketKey: true}}
-	tokyo := state.UnmanagedBucket{Name: "tokyo", Region: "ap-northeast-1", Encryption: &state.Rule{Algorithm: "AES256"}}
+	ireland := state.UnmanagedBucket{Name: "kms-ireland", Region: "eu-west-1", Rule: &state.Rule{Algorithm: "aws:kms", KeyRef: keyARN, BucketKey: true}}
+	tokyo := state.UnmanagedBucket{Name: "tokyo", Region: "ap-northeast-1", Rule: &state.Rule{Algorithm: "AES256"}}
 	tests := map[string]struct {
 		unmanaged  policy.Unmanaged
 		withRegion bool

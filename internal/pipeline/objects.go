@@ -10,16 +10,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/plan"
-	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/state"
 )
 
 // Finding is one object that is not as required (or cannot be fixed in place), exactly as the
 // JSON plan lists it: the document's own type, so the two cannot drift apart.
-type Finding = report.JSONObjectFinding
+type Finding = jsonplan.ObjectFinding
 
 func findingOf(bucket string, f objects.Finding) Finding {
 	return Finding{Bucket: bucket, Key: f.Key, VersionID: f.VersionID, Kind: f.Kind, Reason: f.Reason,

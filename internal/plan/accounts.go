@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // QualifyID names a change of a member account in a plan over several accounts: its id prefixed
@@ -59,7 +60,7 @@ func Merge(home string, plans ...*Plan) *Plan {
 		}
 		if u := p.Unmanaged; u != nil {
 			if out.Unmanaged == nil {
-				out.Unmanaged = &Unmanaged{AllRegions: true, Buckets: []UnmanagedBucket{}}
+				out.Unmanaged = &state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}}
 			}
 			m := out.Unmanaged
 			m.AllRegions = m.AllRegions && u.AllRegions
@@ -68,8 +69,8 @@ func Merge(home string, plans ...*Plan) *Plan {
 					m.Regions = append(m.Regions, r)
 				}
 			}
-			if u.Error != "" {
-				m.Error = joinErr(m.Error, fmt.Sprintf("account %s: %s", acct, u.Error))
+			if u.Err != "" {
+				m.Err = joinErr(m.Err, fmt.Sprintf("account %s: %s", acct, u.Err))
 			}
 			for _, b := range u.Buckets {
 				b.Account = acct
@@ -105,7 +106,7 @@ func (p *Plan) ForAccount(account string) *Plan {
 		}
 	}
 	if u := p.Unmanaged; u != nil {
-		part := &Unmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Buckets: []UnmanagedBucket{}}
+		part := &state.Unmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Buckets: []state.UnmanagedBucket{}}
 		for _, b := range u.Buckets {
 			if b.Account == account {
 				part.Buckets = append(part.Buckets, b)

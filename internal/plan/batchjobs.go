@@ -66,45 +66,45 @@ func StorageClassOf(class string) string {
 // and a copy job one storage class.
 type BatchJob struct {
 	// Operation is OpUpdateEncryption or OpCopy.
-	Operation string `json:"operation"`
+	Operation string
 	// Filter is the MatchAnyObjectEncryption kind: SSE-S3, SSE-KMS, DSSE-KMS or NOT-SSE.
-	Filter string `json:"filter"`
+	Filter string
 	// StorageClass is a copy job's one storage class (MatchAnyStorageClass, and the copy's).
-	StorageClass string `json:"storage_class,omitempty"`
+	StorageClass string
 	// MaxObjectSize, when set, limits the job to objects of at most this size (copy jobs).
-	MaxObjectSize int64 `json:"max_object_size,omitempty"`
+	MaxObjectSize int64
 	// Generation counts the requirement's job rounds: 0 first; a new round starts only when
 	// every job of the last one has ended and a check scan still finds objects to fix.
-	Generation int       `json:"generation"`
-	ID         string    `json:"id,omitempty"`
-	Status     string    `json:"status,omitempty"`
-	Created    time.Time `json:"created,omitempty"`
-	Total      int64     `json:"total_tasks"`
-	Succeeded  int64     `json:"tasks_succeeded"`
-	Failed     int64     `json:"tasks_failed"`
+	Generation int
+	ID         string
+	Status     string
+	Created    time.Time
+	Total      int64
+	Succeeded  int64
+	Failed     int64
 	// AwaitingConfirmation is true while the job waits for someone to confirm it.
-	AwaitingConfirmation bool `json:"awaiting_confirmation,omitempty"`
+	AwaitingConfirmation bool
 	// ConfirmCommand confirms the job (set while it awaits confirmation).
-	ConfirmCommand string   `json:"confirm_command,omitempty"`
-	FailureReasons []string `json:"failure_reasons,omitempty"`
+	ConfirmCommand string
+	FailureReasons []string
 	// Report is the job's completion report (its manifest.json), when it was read; FailedTasks
 	// are a few of the failed tasks it lists, ReportNote what of it could not be read or checked.
-	Report      string       `json:"report,omitempty"`
-	FailedTasks []FailedTask `json:"failed_tasks,omitempty"`
-	ReportNote  string       `json:"report_note,omitempty"`
+	Report      string
+	FailedTasks []FailedTask
+	ReportNote  string
 	// New is true when this run created the job.
-	New bool `json:"created_by_this_run,omitempty"`
+	New bool
 	// EndedAs is, for an Expired job, how the bucket's record says it ended ("" not recorded).
-	EndedAs string `json:"ended_as,omitempty"`
+	EndedAs string
 }
 
 // FailedTask is one failed task of a job's completion report: the object and why, as the report
 // says (untrusted text).
 type FailedTask struct {
-	Key        string `json:"key"`
-	ErrorCode  string `json:"error_code,omitempty"`
-	HTTPStatus string `json:"http_status,omitempty"`
-	Message    string `json:"message,omitempty"`
+	Key        string
+	ErrorCode  string
+	HTTPStatus string
+	Message    string
 }
 
 // StatusExpired is the status of a job the bucket's record names that AWS has deleted: AWS deletes
@@ -223,19 +223,19 @@ func jobKey(op, filter, class string) string {
 // (by the inventory's EncryptionStatus, which is the manifest filter's kind) fill it.
 type BatchTally struct {
 	// Algorithm is the required algorithm the objects were judged against.
-	Algorithm string `json:"-"`
+	Algorithm string
 	// Jobs counts objects by job (jobKey).
-	Jobs map[string]int `json:"jobs"`
+	Jobs map[string]int
 	// TooLarge counts objects a copy must rewrite that are over MaxBatchCopySize, by kind.
-	TooLarge map[string]int `json:"too_large,omitempty"`
+	TooLarge map[string]int
 	// NotCopyable counts objects a copy must rewrite whose storage class no copy job takes, by
 	// class (archives not restored, and classes no filter names).
-	NotCopyable map[string]int `json:"not_copyable,omitempty"`
+	NotCopyable map[string]int
 	// Copies counts objects a copy must rewrite, by kind (before the limits above).
-	Copies map[string]int `json:"-"`
+	Copies map[string]int
 	// Scanned is how many objects were counted; Source says where the counts come from.
-	Scanned int    `json:"scanned"`
-	Source  string `json:"source"`
+	Scanned int
+	Source  string
 }
 
 // NewBatchTally starts a tally for objects required to be algorithm.
@@ -358,9 +358,9 @@ func CopiedKinds(algorithm string) []string {
 // ForeignJob is a job that carries sseguard's description for a requirement but not the shape
 // sseguard creates.
 type ForeignJob struct {
-	ID          string `json:"id"`
-	Description string `json:"description"`
-	Why         string `json:"why"`
+	ID          string
+	Description string
+	Why         string
 }
 
 // sortedKeys returns, in order, the keys of a map of counts whose count is positive.

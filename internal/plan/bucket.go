@@ -237,7 +237,7 @@ func (bc *bucketPlan) sseS3() {
 	bc.changes = append(bc.changes, Change{
 		ID: string(SetDefaultEncryption) + "/" + bc.b.Name, Kind: SetDefaultEncryption,
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
-		Before: bc.c.describeObserved(r), After: describeRule(rule, ""), Details: why,
+		Before: DescribeObserved(r), After: describeRule(rule, ""), Details: why,
 		Rule: rule, ObservedRule: r,
 	})
 }
@@ -279,7 +279,7 @@ func (bc *bucketPlan) sseKMS() {
 	rule := &Rule{Algorithm: AlgKMS, KeyARN: want.arn, BucketKey: bc.b.BucketKey, BlockedEncryptionTypes: bc.blockedTypes()}
 	ch := Change{
 		Bucket: bc.b.Name, Region: bc.region, Line: bc.b.Pos.Line,
-		Before: bc.c.describeObserved(r), After: describeRule(rule, bc.b.KMSKey), Rule: rule, ObservedRule: r,
+		Before: DescribeObserved(r), After: describeRule(rule, bc.b.KMSKey), Rule: rule, ObservedRule: r,
 		// The bucket is switched to the key only once the key is as required: created, its
 		// policy granting the transcoder, rotation on where asked.
 		DependsOn: want.deps,

@@ -115,7 +115,7 @@ func (c *computer) bucket(b policy.Bucket) {
 		return
 	}
 	row.Region = ob.Region
-	row.Observed = c.describeObserved(ob.Encryption)
+	row.Observed = DescribeObserved(ob.Encryption)
 	if b.Region != "" && b.Region != ob.Region {
 		bc.block(BlockRegionMismatch, "bucket %s is in %s but the policy says %s", b.Name, ob.Region, b.Region)
 		return

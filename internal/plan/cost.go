@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -19,10 +21,10 @@ import (
 
 // Price is one unit price in US dollars: USD for Per units.
 type Price struct {
-	USD float64 `json:"usd"`
-	Per int64   `json:"per"`
+	USD float64
+	Per int64
 	// Source is where the price comes from (a page, and how sure it is).
-	Source string `json:"source,omitempty"`
+	Source string
 }
 
 // Unit is the price of one unit.
@@ -36,21 +38,21 @@ func (p Price) Unit() float64 {
 // Prices is the price table.
 type Prices struct {
 	// AsOf is when the table was read from its sources; Region the region its prices are for.
-	AsOf   string `json:"as_of"`
-	Region string `json:"region"`
+	AsOf   string
+	Region string
 	// Write is S3's "PUT, COPY, POST, LIST requests" price and Read its "GET, SELECT, and all
 	// other requests" price, by storage class (the class written or read).
-	Write map[string]Price `json:"s3_write_requests"`
-	Read  map[string]Price `json:"s3_read_requests"`
+	Write map[string]Price
+	Read  map[string]Price
 	// UpdateObjectEncryption is the price of one UpdateObjectEncryption request.
-	UpdateObjectEncryption Price `json:"s3_update_object_encryption"`
+	UpdateObjectEncryption Price
 	// KMS is the price of KMS requests (GenerateDataKey, Decrypt, ...).
-	KMS Price `json:"kms_requests"`
+	KMS Price
 	// BatchJob, BatchObject and BatchManifest are S3 Batch Operations' charges: per job, per
 	// object operation, and per object the manifest generator lists.
-	BatchJob      Price `json:"batch_operations_job"`
-	BatchObject   Price `json:"batch_operations_object"`
-	BatchManifest Price `json:"batch_operations_manifest_object"`
+	BatchJob      Price
+	BatchObject   Price
+	BatchManifest Price
 }
 
 // Sources of the default price table. The S3 and KMS pricing pages render their tables in the
@@ -103,12 +105,18 @@ func ReadPrices(r io.Reader) (Prices, error) {
 	return parsePrices(data)
 }
 
+// The prices file's field names. The file is a format of its own, read by name here (Prices
+// carries no JSON tags: its Go names can change without changing the file).
+const (
+	priceUSD, pricePer, priceSource = "usd", "per", "source"
+	pricesAsOf, pricesRegion        = "as_of", "region"
+	pricesWrite, pricesRead         = "s3_write_requests", "s3_read_requests"
+)
+
 func parsePrices(data []byte) (Prices, error) {
 	p := DefaultPrices()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var over Prices
-	if err := dec.Decode(&over); err != nil {
+	over, err := decodePrices(data)
+	if err != nil {
 		return Prices{}, fmt.Errorf("prices file: %w", err)
 	}
 	if over.AsOf != "" {
@@ -121,7 +129,7 @@ func parsePrices(data []byte) (Prices, error) {
 	for _, t := range []struct {
 		name      string
 		dst, over map[string]Price
-	}{{"s3_write_requests", p.Write, over.Write}, {"s3_read_requests", p.Read, over.Read}} {
+	}{{pricesWrite, p.Write, over.Write}, {pricesRead, p.Read, over.Read}} {
 		for class, v := range t.over {
 			if _, known := t.dst[class]; !known {
 				errs = append(errs, fmt.Sprintf("%s.%s: not a storage class the table prices", t.name, class))
@@ -130,10 +138,9 @@ func parsePrices(data []byte) (Prices, error) {
 			t.dst[class] = withSource(v, "prices file")
 		}
 	}
-	for _, f := range []struct{ dst, src *Price }{{&p.UpdateObjectEncryption, &over.UpdateObjectEncryption}, {&p.KMS, &over.KMS},
-		{&p.BatchJob, &over.BatchJob}, {&p.BatchObject, &over.BatchObject}, {&p.BatchManifest, &over.BatchManifest}} {
-		if *f.src != (Price{}) {
-			*f.dst = withSource(*f.src, "prices file")
+	for name, src := range over.single() {
+		if *src != (Price{}) {
+			*p.single()[name] = withSource(*src, "prices file")
 		}
 	}
 	check := func(name string, v Price) {
@@ -142,21 +149,121 @@ func parsePrices(data []byte) (Prices, error) {
 		}
 	}
 	for class, v := range p.Write {
-		check("s3_write_requests."+class, v)
+		check(pricesWrite+"."+class, v)
 	}
 	for class, v := range p.Read {
-		check("s3_read_requests."+class, v)
+		check(pricesRead+"."+class, v)
 	}
-	check("s3_update_object_encryption", p.UpdateObjectEncryption)
-	check("kms_requests", p.KMS)
-	check("batch_operations_job", p.BatchJob)
-	check("batch_operations_object", p.BatchObject)
-	check("batch_operations_manifest_object", p.BatchManifest)
+	for name, v := range p.single() {
+		check(name, *v)
+	}
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return Prices{}, errors.New("prices file: " + strings.Join(errs, "; "))
 	}
 	return p, nil
+}
+
+// single are the table's prices that are not by storage class, by their name in the file.
+func (p *Prices) single() map[string]*Price {
+	return map[string]*Price{"s3_update_object_encryption": &p.UpdateObjectEncryption, "kms_requests": &p.KMS,
+		"batch_operations_job": &p.BatchJob, "batch_operations_object": &p.BatchObject, "batch_operations_manifest_object": &p.BatchManifest}
+}
+
+// decodePrices decodes a prices file as it is, refusing a field it does not know (at any depth).
+func decodePrices(data []byte) (Prices, error) {
+	var out Prices
+	fields, err := decodeObject(data, "")
+	if err != nil {
+		return Prices{}, err
+	}
+	single := out.single()
+	// In name order, so that a file with several mistakes always gets the same error.
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		raw := fields[name]
+		switch name {
+		case pricesAsOf:
+			err = decodeValue(raw, name, &out.AsOf)
+		case pricesRegion:
+			err = decodeValue(raw, name, &out.Region)
+		case pricesWrite, pricesRead:
+			var classes map[string]json.RawMessage
+			if err = decodeValue(raw, name, &classes); err != nil {
+				break
+			}
+			m := map[string]Price{}
+			for _, class := range slices.Sorted(maps.Keys(classes)) {
+				if m[class], err = decodePrice(classes[class], name+"."+class); err != nil {
+					break
+				}
+			}
+			if name == pricesWrite {
+				out.Write = m
+			} else {
+				out.Read = m
+			}
+		default:
+			dst, ok := single[name]
+			if !ok {
+				return Prices{}, fmt.Errorf("unknown field %q", name)
+			}
+			*dst, err = decodePrice(raw, name)
+		}
+		if err != nil {
+			return Prices{}, err
+		}
+	}
+	return out, nil
+}
+
+// decodePrice decodes one price ({"usd": ..., "per": ..., "source": ...}) found at where.
+func decodePrice(raw json.RawMessage, where string) (Price, error) {
+	var out Price
+	fields, err := decodeObject(raw, where)
+	if err != nil {
+		return Price{}, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		raw, at := fields[name], where+"."+name
+		switch name {
+		case priceUSD:
+			err = decodeValue(raw, at, &out.USD)
+		case pricePer:
+			err = decodeValue(raw, at, &out.Per)
+		case priceSource:
+			err = decodeValue(raw, at, &out.Source)
+		default:
+			err = fmt.Errorf("%s: unknown field %q", where, name)
+		}
+		if err != nil {
+			return Price{}, err
+		}
+	}
+	return out, nil
+}
+
+// decodeObject decodes a JSON object (or null) into its members, refusing anything after it.
+func decodeObject(raw []byte, where string) (map[string]json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&fields); err != nil {
+		return nil, prefixed(where, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, prefixed(where, errors.New("more than one JSON value"))
+	}
+	return fields, nil
+}
+
+func decodeValue(raw json.RawMessage, where string, v any) error {
+	return prefixed(where, json.Unmarshal(raw, v))
+}
+
+func prefixed(where string, err error) error {
+	if err == nil || where == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }
 
 func withSource(v Price, source string) Price {
@@ -169,27 +276,27 @@ func withSource(v Price, source string) Price {
 // Cost is a re-encryption's estimated cost.
 type Cost struct {
 	// Engine is the engine the estimate is for.
-	Engine string `json:"engine"`
+	Engine string
 	// Basis says where the counts come from.
-	Basis string     `json:"basis"`
-	Items []CostItem `json:"items"`
+	Basis string
+	Items []CostItem
 	// USD is the total of the items priced.
-	USD float64 `json:"usd"`
+	USD float64
 	// AtLeast says the total leaves out what could not be counted (see Notes).
-	AtLeast bool     `json:"at_least,omitempty"`
-	Notes   []string `json:"notes,omitempty"`
+	AtLeast bool
+	Notes   []string
 	// Prices names the price table: its date, region and sources.
-	Prices string `json:"prices"`
+	Prices string
 }
 
 // CostItem is one line of an estimate: Count units of What at UnitUSD each.
 type CostItem struct {
-	What    string  `json:"what"`
-	Count   int64   `json:"count"`
-	UnitUSD float64 `json:"unit_usd"`
-	USD     float64 `json:"usd"`
+	What    string
+	Count   int64
+	UnitUSD float64
+	USD     float64
 	// UpTo says Count is an upper bound (KMS requests with S3 Bucket Keys).
-	UpTo bool `json:"up_to,omitempty"`
+	UpTo bool
 }
 
 type costBuilder struct {

@@ -91,7 +91,12 @@ func TestReadPrices(t *testing.T) {
 		`{"kms_requests": {"usd": -1, "per": 10000}}`:                "kms_requests",
 		`{"kms_requests": {"usd": 1, "per": 0}}`:                     "kms_requests",
 		`{"batch": 1}`:                                               "unknown field",
-		`not json`:                                                   "prices file",
+		`{"kms_requests": {"usd": 1, "per": 1, "currency": "EUR"}}`:  "unknown field",
+		`{"s3_read_requests": {"STANDARD": {"usd": "1", "per": 5}}}`: "s3_read_requests.STANDARD.usd",
+		`{"region": 3}`: "region",
+		// Several mistakes: the first by name, every time.
+		`{"region": 3, "as_of": 4}`: "prices file: as_of:",
+		`not json`:                  "prices file",
 		`{"s3_read_requests": {"X": {"usd": 1, "per": 5}}}`:          "s3_read_requests.X: not a storage class",
 		`{"s3_write_requests": {"STANDARD": {"usd": 1, "per": -5}}}`: "s3_write_requests.STANDARD",
 	} {

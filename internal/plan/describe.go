@@ -52,7 +52,9 @@ func describeRequired(b policy.Bucket) string {
 	return s
 }
 
-func (c *computer) describeObserved(r *state.Rule) string {
+// DescribeObserved describes a default encryption rule as read, for people: "SSE-S3 (AES256)",
+// "SSE-KMS <key> (bucket key)", "none" for no rule.
+func DescribeObserved(r *state.Rule) string {
 	if r == nil {
 		return "none"
 	}

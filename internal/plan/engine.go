@@ -87,13 +87,13 @@ type BatchInput struct {
 
 // BatchConfig is how apply creates a bucket's job (from the policy's batch_operations).
 type BatchConfig struct {
-	RoleARN              string `json:"role_arn"`
-	ReportBucket         string `json:"report_bucket"`
-	ReportPrefix         string `json:"report_prefix,omitempty"`
-	ConfirmationRequired bool   `json:"confirmation_required"`
-	Priority             int32  `json:"priority"`
+	RoleARN              string
+	ReportBucket         string
+	ReportPrefix         string
+	ConfirmationRequired bool
+	Priority             int32
 	// Revision identifies what the policy requires of the bucket; a job is made once per revision.
-	Revision string `json:"revision"`
+	Revision string
 }
 
 // Revision identifies what a bucket's policy entry requires of its objects: the same requirement

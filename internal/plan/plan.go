@@ -43,111 +43,111 @@ var kindOrder = map[Kind]int{
 // Change is one thing apply will do.
 type Change struct {
 	// ID is stable across runs: kind and target, e.g. "set-default-encryption/media-hls".
-	ID   string `json:"id"`
-	Kind Kind   `json:"kind"`
+	ID   string
+	Kind Kind
 	// Bucket is the bucket changed, for bucket changes.
-	Bucket string `json:"bucket,omitempty"`
+	Bucket string
 	// Alias is the key alias, for key changes (and for bucket rules that use a key created in
 	// the same run).
-	Alias  string `json:"alias,omitempty"`
-	Region string `json:"region"`
+	Alias  string
+	Region string
 	// Line is the policy line that asked for this change (the bucket's or the key's entry).
-	Line int `json:"line"`
+	Line int
 	// Before and After describe the change for people: "AES256", "aws:kms alias/x (bucket key)".
-	Before string `json:"before"`
-	After  string `json:"after"`
+	Before string
+	After  string
 	// Details are finer-grained lines, e.g. which principal gains which key actions.
-	Details []string `json:"details,omitempty"`
+	Details []string
 	// DependsOn lists changes that must succeed first.
-	DependsOn []string `json:"depends_on,omitempty"`
+	DependsOn []string
 
 	// Rule is the encryption rule to write, for SetDefaultEncryption and EnableBucketKey.
-	Rule *Rule `json:"rule,omitempty"`
+	Rule *Rule
 	// ObservedRule is the rule the change replaces, as read (nil: the bucket had none), for
 	// SetDefaultEncryption and EnableBucketKey.
-	ObservedRule *state.Rule `json:"-"`
+	ObservedRule *state.Rule
 	// Grants lists, per statement, who a new or rewritten policy gives access to (create-key,
 	// update-key-policy): every grant sseguard writes is visible in the plan.
-	Grants []Grant `json:"grants,omitempty"`
+	Grants []Grant
 	// Key is the key to create, for CreateKey.
-	Key *NewKey `json:"key,omitempty"`
+	Key *NewKey
 	// Document is the policy document to write, for UpdateKeyPolicy and UpdateBucketPolicy.
-	Document string `json:"document,omitempty"`
+	Document string
 	// DeleteDocument says the bucket policy is deleted rather than written: it held only
 	// sseguard's statements, and S3 refuses a policy with an empty statement list.
-	DeleteDocument bool `json:"delete_document,omitempty"`
+	DeleteDocument bool
 	// ObservedDocument is the policy as the plan read it ("" when there was none). Apply reads the
 	// policy again right before writing, and writes nothing if it changed in between: someone
 	// else's edit is never overwritten.
-	ObservedDocument string `json:"-"`
+	ObservedDocument string
 	// KeyARN is the key a key change applies to (empty for a key created in the same run).
-	KeyARN string `json:"key_arn,omitempty"`
+	KeyARN string
 	// Prefixes limit a reencrypt-objects change to these key prefixes.
-	Prefixes []string `json:"prefixes,omitempty"`
+	Prefixes []string
 	// Engine (reencrypt-objects) is EngineLocal or EngineBatch, and EngineReason says why.
-	Engine       string `json:"engine,omitempty"`
-	EngineReason string `json:"engine_reason,omitempty"`
+	Engine       string
+	EngineReason string
 	// Batch is how apply creates the Batch Operations job (engine batch-operations).
-	Batch *BatchConfig `json:"batch_operations,omitempty"`
+	Batch *BatchConfig
 	// BatchJobs are the bucket's jobs for this requirement: those of the running generation as
 	// last read, or the ones apply creates.
-	BatchJobs []BatchJob `json:"batch_jobs,omitempty"`
+	BatchJobs []BatchJob
 	// Cost estimates what the re-encryption will cost (reencrypt-objects with counted objects, or
 	// Batch Operations jobs to create).
-	Cost *Cost `json:"cost,omitempty"`
+	Cost *Cost
 	// Account is the account the change is made in, in a plan over several accounts (Merge).
-	Account string `json:"account,omitempty"`
+	Account string
 }
 
 // Rule is a bucket default encryption rule to write.
 type Rule struct {
 	// Algorithm is AES256 or aws:kms.
-	Algorithm string `json:"algorithm"`
+	Algorithm string
 	// KeyARN is the key's ARN; empty when the key is created by another change of this plan, named
 	// by Alias in Region.
-	KeyARN    string `json:"kms_key_arn,omitempty"`
-	Alias     string `json:"alias,omitempty"`
-	BucketKey bool   `json:"bucket_key"`
+	KeyARN    string
+	Alias     string
+	BucketKey bool
 	// BlockedEncryptionTypes is written as observed unless the policy decides it
 	// (enforce_on_upload blocks SSE-C); nil writes none.
-	BlockedEncryptionTypes []string `json:"blocked_encryption_types,omitempty"`
+	BlockedEncryptionTypes []string
 }
 
 // Grant is one statement of a policy sseguard writes, as who may (or may not) do what.
 type Grant struct {
-	Sid        string   `json:"sid,omitempty"`
-	Effect     string   `json:"effect"`
-	Principals []string `json:"principals"`
-	Actions    []string `json:"actions"`
+	Sid        string
+	Effect     string
+	Principals []string
+	Actions    []string
 	// Conditions are the statement's conditions in words, e.g.
 	// "Bool kms:GrantIsForAWSResource true".
-	Conditions []string `json:"conditions,omitempty"`
+	Conditions []string
 }
 
 // NewKey is a customer managed key to create.
 type NewKey struct {
-	Alias       string            `json:"alias"`
-	Description string            `json:"description"`
-	Tags        map[string]string `json:"tags,omitempty"`
+	Alias       string
+	Description string
+	Tags        map[string]string
 	// Policy is the whole key policy, set at creation so no moment exists where the key lacks it.
-	Policy string `json:"policy,omitempty"`
+	Policy string
 }
 
 // Blocker is a reason sseguard refuses to change a bucket (or anything at all).
 type Blocker struct {
 	// Code is stable for scripts, e.g. "key-pending-deletion".
-	Code string `json:"code"`
+	Code string
 	// Change, when set, is the one change this blocker stops; the bucket's other changes go on.
 	// Empty means the whole bucket is stopped.
-	Change string `json:"change,omitempty"`
-	Bucket string `json:"bucket,omitempty"`
-	Alias  string `json:"alias,omitempty"`
-	Region string `json:"region,omitempty"`
-	Line   int    `json:"line"`
+	Change string
+	Bucket string
+	Alias  string
+	Region string
+	Line   int
 	// Message says what is wrong and what to do about it.
-	Message string `json:"message"`
+	Message string
 	// Account is the account of the bucket, in a plan over several accounts (Merge).
-	Account string `json:"account,omitempty"`
+	Account string
 }
 
 // The blocker codes.
@@ -240,13 +240,13 @@ var bucketPolicyWarning = map[string]string{
 
 // Warning is worth knowing but does not stop anything.
 type Warning struct {
-	Code    string `json:"code"`
-	Bucket  string `json:"bucket,omitempty"`
-	Alias   string `json:"alias,omitempty"`
-	Line    int    `json:"line"`
-	Message string `json:"message"`
+	Code    string
+	Bucket  string
+	Alias   string
+	Line    int
+	Message string
 	// Account is the account of the bucket or key, in a plan over several accounts (Merge).
-	Account string `json:"account,omitempty"`
+	Account string
 }
 
 // Status is a bucket's verdict.
@@ -261,24 +261,24 @@ const (
 
 // BucketStatus is one row of the plan's per-bucket table.
 type BucketStatus struct {
-	Name     string `json:"name"`
-	Region   string `json:"region"`
-	Line     int    `json:"line"`
-	Status   Status `json:"status"`
-	Required string `json:"required"`
-	Observed string `json:"observed"`
+	Name     string
+	Region   string
+	Line     int
+	Status   Status
+	Required string
+	Observed string
 	// Changes are the IDs of this bucket's changes (including the keys it needs).
-	Changes []string `json:"changes,omitempty"`
+	Changes []string
 	// Objects is the existing-objects scan, when the policy asked for one.
-	Objects *ObjectCounts `json:"objects,omitempty"`
+	Objects *ObjectCounts
 	// Readers are the principals that read the bucket's objects (from its bucket policy and the
 	// policy file's readers) and whether they can decrypt with its key (sse-kms only).
-	Readers []Reader `json:"readers,omitempty"`
+	Readers []Reader
 	// Replication is the bucket's replication configuration as judged for its key (sse-kms
 	// only; nil when the bucket has none).
-	Replication *Replication `json:"replication,omitempty"`
+	Replication *Replication
 	// Account is the bucket's account, in a plan over several accounts (Merge).
-	Account string `json:"account,omitempty"`
+	Account string
 }
 
 // ObjectCounts summarises a bucket's existing objects (see state.ObjectCounts).
@@ -290,18 +290,18 @@ type ObjectSample = state.ObjectSample
 // Plan is everything that differs between the policy and the account.
 type Plan struct {
 	// PolicyPath is the policy file the plan was computed from.
-	PolicyPath string         `json:"policy"`
-	Account    string         `json:"account"`
-	Buckets    []BucketStatus `json:"buckets"`
-	Changes    []Change       `json:"changes"`
-	Blockers   []Blocker      `json:"blockers"`
-	Warnings   []Warning      `json:"warnings"`
+	PolicyPath string
+	Account    string
+	Buckets    []BucketStatus
+	Changes    []Change
+	Blockers   []Blocker
+	Warnings   []Warning
 	// Unmanaged are the account's buckets the policy does not name, when it asks for them
 	// (unmanaged_buckets: report); nil otherwise.
-	Unmanaged *Unmanaged `json:"unmanaged_buckets,omitempty"`
+	Unmanaged *state.Unmanaged
 	// Accounts are the accounts of a plan over several accounts (Merge), in the order the
 	// reports show them; nil for a plan of one account.
-	Accounts []string `json:"accounts,omitempty"`
+	Accounts []string
 }
 
 // InSync reports whether there is nothing to do and nothing in the way.
@@ -336,16 +336,16 @@ const (
 
 // Result is the outcome of one change.
 type Result struct {
-	ChangeID string  `json:"change"`
-	Outcome  Outcome `json:"outcome"`
-	Error    string  `json:"error,omitempty"`
+	ChangeID string
+	Outcome  Outcome
+	Error    string
 	// Detail says what was done, e.g. the ARN of a created key.
-	Detail string `json:"detail,omitempty"`
+	Detail string
 	// Objects are a re-encryption's counts (objects scanned, fixed, failed, left), as the fix
 	// found them.
-	Objects *ObjectCounts `json:"objects,omitempty"`
+	Objects *ObjectCounts
 	// BatchJobs are the Batch Operations jobs a batch re-encryption created or found.
-	BatchJobs []BatchJob `json:"batch_jobs,omitempty"`
+	BatchJobs []BatchJob
 }
 
 // Verify marks the done results whose change is still needed in after (the plan computed again

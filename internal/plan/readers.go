@@ -34,19 +34,19 @@ const (
 type Reader struct {
 	// Principal names the reader as the bucket policy does (an account as its root ARN), or as
 	// the policy file lists it.
-	Principal string `json:"principal"`
+	Principal string
 	// Kind is account, principal, public, service, origin-access-identity, access-point or other.
-	Kind string `json:"kind"`
+	Kind string
 	// Statements are the bucket policy statements that grant it (Sid, or "statement #n"); empty
 	// for a reader the policy file lists that the bucket policy does not name.
-	Statements []string `json:"statements,omitempty"`
+	Statements []string
 	// Needs are the key actions it needs: kms:Decrypt to read, kms:GenerateDataKey to write.
-	Needs   []string      `json:"needs"`
-	Verdict ReaderVerdict `json:"verdict"`
+	Needs   []string
+	Verdict ReaderVerdict
 	// Listed says the policy file lists it under readers: the key policy grants it decrypt.
-	Listed bool `json:"listed,omitempty"`
+	Listed bool
 	// Reason says why it cannot use the key ("" when it can).
-	Reason string `json:"reason,omitempty"`
+	Reason string
 }
 
 // readers finds the bucket's readers and judges each against the key policy the plan leaves the

@@ -37,31 +37,31 @@ const (
 
 // ReplicationRule is one replication rule of a bucket as the plan judges it.
 type ReplicationRule struct {
-	ID       string `json:"id"`
-	Priority int32  `json:"priority,omitempty"`
+	ID       string
+	Priority int32
 	// Status is Enabled or Disabled (a disabled rule is shown, never judged).
-	Status string `json:"status"`
+	Status string
 	// Filter says which objects the rule selects ("" for all).
-	Filter string `json:"filter,omitempty"`
+	Filter string
 	// Destination is the destination bucket's ARN.
-	Destination string `json:"destination"`
+	Destination string
 	// SSEKMSObjects says whether the rule opts in to SSE-KMS objects.
-	SSEKMSObjects bool `json:"sse_kms_objects"`
+	SSEKMSObjects bool
 	// ReplicaKey is the rule's ReplicaKmsKeyID as written ("" when not set).
-	ReplicaKey string `json:"replica_kms_key_id,omitempty"`
+	ReplicaKey string
 	// WantReplicaKey is the key the policy file wants the destination's objects under (the key
 	// ARN, or the alias of a key this plan creates), when the destination bucket is in the
 	// policy file and uses SSE-KMS.
-	WantReplicaKey string `json:"want_replica_kms_key,omitempty"`
+	WantReplicaKey string
 	// Lacks says what the rule lacks to replicate SSE-KMS objects; empty when nothing.
-	Lacks []string `json:"lacks,omitempty"`
+	Lacks []string
 }
 
 // Replication is a bucket's replication configuration as the plan judges it.
 type Replication struct {
 	// Role is the IAM role S3 replicates as.
-	Role  string            `json:"role"`
-	Rules []ReplicationRule `json:"rules"`
+	Role  string
+	Rules []ReplicationRule
 }
 
 // replication judges the bucket's replication rules against the move to its key: a bucket moving

@@ -34,6 +34,9 @@ type Options struct {
 	Summary *report.Shown
 	// JSONFile is the JSON plan the run wrote, as its plan-json output names it; empty for none.
 	JSONFile string
+	// Version is the sseguard that made the comment (version.Info.Short); the footer says it,
+	// escaped. Empty leaves it out.
+	Version string
 }
 
 // PlanBody is the comment for a plan: the hidden marker and status, a "back in sync" line when
@@ -138,11 +141,14 @@ func footer(opts Options, what string) string {
 	return footerOf(opts, []string{"The run's job summary has " + what + "."})
 }
 
-// footerOf ends a comment: what it says of the run, the commit planned, and that sseguard keeps
-// the comment up to date.
+// footerOf ends a comment: what it says of the run, the commit planned, the sseguard version, and
+// that sseguard keeps the comment up to date.
 func footerOf(opts Options, parts []string) string {
 	if shaRE.MatchString(opts.Commit) {
 		parts = append(parts, "Planned for commit "+opts.Commit[:12]+".")
+	}
+	if opts.Version != "" {
+		parts = append(parts, "Made by sseguard "+report.MarkdownText(opts.Version)+".")
 	}
 	parts = append(parts, "sseguard updates this comment on every run for this pull request and never applies from one.")
 	if opts.Approval != nil {

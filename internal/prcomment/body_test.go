@@ -17,7 +17,7 @@ const runURL = "https://github.com/example-org/media-infra/actions/runs/123456"
 
 func opts() Options {
 	return Options{PolicyPath: "infra/sseguard.yaml", RunURL: runURL, Commit: "b7e2f4c1a9d3e5f7081a2b3c4d5e6f708192a3b4",
-		Summary: &report.Shown{Detail: report.DetailFull}}
+		Summary: &report.Shown{Detail: report.DetailFull}, Version: "v1.2.3"}
 }
 
 // driftPlan has every section report renders: changes of each family, key policy details,
@@ -285,5 +285,25 @@ func TestFooterLinksOnlySafeURLs(t *testing.T) {
 	}
 	if f := footer(Options{Commit: "not-a-sha @octocat"}, "x"); strings.Contains(f, "commit") {
 		t.Errorf("footer shows a commit that is not a SHA: %s", f)
+	}
+}
+
+// The footer says which sseguard made the comment, escaped: the version is the build's own, yet
+// nothing written into a comment is trusted to be inert.
+func TestFooterSaysTheVersion(t *testing.T) {
+	t.Parallel()
+	o := opts()
+	o.Version = "v1<img src=x>@team [x](https://evil.example)"
+	for name, body := range map[string]string{"plan": PlanBody(inSyncPlan(), o, ""), "failure": FailureBody("stopped", o)} {
+		if !strings.Contains(body, "Made by sseguard v1&#60;img src=x&#62;@&#8288;team &#91;x&#93;(https&#58;//evil.example).") {
+			t.Errorf("%s: the footer does not say the version, escaped:\n%s", name, body)
+		}
+		if strings.Contains(body, "<img") || strings.Contains(body, "@team") {
+			t.Errorf("%s: the version became markup:\n%s", name, body)
+		}
+	}
+	o.Version = ""
+	if body := PlanBody(inSyncPlan(), o, ""); strings.Contains(body, "Made by") {
+		t.Errorf("a comment without a version says one:\n%s", body)
 	}
 }

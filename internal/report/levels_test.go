@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
 // fxLevels is fxBlockers with eight more drifted buckets (their bucket policies rewritten
@@ -286,7 +287,7 @@ func TestUnmanagedAtOneLinePerBucket(t *testing.T) {
 	if want := "Buckets the policy does not name (regions eu-west-1, us-east-1; reported, never changed): 4, listed in the JSON plan plan.json.\n"; !strings.Contains(md, want) {
 		t.Errorf("want %q:\n%s", want, md)
 	}
-	p.Unmanaged = &plan.Unmanaged{AllRegions: true, Error: "ListBuckets: AccessDenied <b>@admin</b>"}
+	p.Unmanaged = &state.Unmanaged{AllRegions: true, Err: "ListBuckets: AccessDenied <b>@admin</b>"}
 	md = atLevel(p, MarkdownOptions{JSONFile: "plan.json"}, DetailDrifting)
 	if !strings.Contains(md, "could not be listed for `unmanaged_buckets: report`: ListBuckets: AccessDenied &#60;b&#62;@&#8288;admin&#60;/b&#62;") {
 		t.Errorf("the listing's error is not shown escaped:\n%s", md)

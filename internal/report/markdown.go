@@ -29,6 +29,9 @@ type MarkdownOptions struct {
 	// Elsewhere says where a list cut short is whole, for the rows that say how many were left
 	// out (it is escaped); empty means the JSON plan (JSONFile).
 	Elsewhere string
+	// Version is the sseguard that made the summary (version.Info.Short); its footer says it.
+	// Empty leaves it out.
+	Version string
 }
 
 // Markdown renders the plan (and apply results) as a GitHub job summary: the verdict line first,
@@ -219,10 +222,17 @@ func mdModeName(mode string) string {
 	return "plan"
 }
 
-// footer points at the JSON plan.
+// footer points at the JSON plan and says which sseguard made the summary.
 func (r *mdRenderer) footer(b *strings.Builder) {
+	var parts []string
 	if r.opts.JSONFile != "" {
-		fmt.Fprintf(b, "<sub>The full plan is in %s (the `plan-json` output).</sub>\n", mdText(r.opts.JSONFile))
+		parts = append(parts, fmt.Sprintf("The full plan is in %s (the `plan-json` output).", mdText(r.opts.JSONFile)))
+	}
+	if r.opts.Version != "" {
+		parts = append(parts, "sseguard "+mdText(r.opts.Version))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(b, "<sub>%s</sub>\n", strings.Join(parts, " · "))
 	}
 }
 

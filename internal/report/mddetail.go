@@ -521,7 +521,7 @@ func (r *mdRenderer) unmanagedLine(b *strings.Builder) {
 	u := r.p.Unmanaged
 	switch {
 	case u == nil:
-	case u.Error != "":
+	case u.Err != "":
 		r.unmanaged(b)
 	default:
 		fmt.Fprintf(b, "Buckets the policy does not name (%s; reported, never changed): %d, listed in %s.\n\n",

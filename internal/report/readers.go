@@ -9,8 +9,8 @@ import (
 
 // Readers and replication: who reads each SSE-KMS bucket's objects and whether they can decrypt
 // with its key under the plan, and each replication rule with what it lacks to replicate SSE-KMS
-// objects. The same data in the log, the job summary (and so the pull request comment) and the
-// JSON plan.
+// objects. The same data in the log and the job summary (and so the pull request comment) as in
+// the JSON plan (package jsonplan).
 
 // readerVerdictText words a reader's verdict for people.
 func readerVerdictText(r plan.Reader) string {
@@ -147,61 +147,4 @@ func (r *mdRenderer) readers(b *strings.Builder) {
 		}
 		b.WriteString("\n")
 	}
-}
-
-// JSONReader is one reader of a bucket (plan.buckets[].readers[]).
-type JSONReader struct {
-	Principal string `json:"principal"`
-	// Kind is account, principal, public, service, origin-access-identity, access-point or other.
-	Kind string `json:"kind"`
-	// Statements are the bucket policy statements that grant it (absent: listed in the policy
-	// file only).
-	Statements []string `json:"statements,omitempty"`
-	// Needs are the key actions it needs.
-	Needs []string `json:"needs"`
-	// Verdict is can-decrypt, cannot-decrypt or loss-accepted.
-	Verdict string `json:"verdict"`
-	Listed  bool   `json:"listed,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-}
-
-// JSONReplication is a bucket's replication configuration as judged (plan.buckets[].replication).
-type JSONReplication struct {
-	Role  string                `json:"role"`
-	Rules []JSONReplicationRule `json:"rules"`
-}
-
-// JSONReplicationRule is one replication rule and what it lacks to replicate SSE-KMS objects.
-type JSONReplicationRule struct {
-	ID             string   `json:"id"`
-	Priority       int32    `json:"priority,omitempty"`
-	Status         string   `json:"status"`
-	Filter         string   `json:"filter,omitempty"`
-	Destination    string   `json:"destination"`
-	SSEKMSObjects  bool     `json:"sse_kms_objects"`
-	ReplicaKey     string   `json:"replica_kms_key_id,omitempty"`
-	WantReplicaKey string   `json:"want_replica_kms_key,omitempty"`
-	Lacks          []string `json:"lacks,omitempty"`
-}
-
-func jsonReaders(rs []plan.Reader) []JSONReader {
-	var out []JSONReader
-	for _, r := range rs {
-		out = append(out, JSONReader{Principal: r.Principal, Kind: r.Kind, Statements: r.Statements, Needs: nonNil(r.Needs),
-			Verdict: string(r.Verdict), Listed: r.Listed, Reason: r.Reason})
-	}
-	return out
-}
-
-func jsonReplication(r *plan.Replication) *JSONReplication {
-	if r == nil {
-		return nil
-	}
-	out := &JSONReplication{Role: r.Role, Rules: []JSONReplicationRule{}}
-	for _, rule := range r.Rules {
-		out.Rules = append(out.Rules, JSONReplicationRule{ID: rule.ID, Priority: rule.Priority, Status: rule.Status, Filter: rule.Filter,
-			Destination: rule.Destination, SSEKMSObjects: rule.SSEKMSObjects, ReplicaKey: rule.ReplicaKey,
-			WantReplicaKey: rule.WantReplicaKey, Lacks: rule.Lacks})
-	}
-	return out
 }

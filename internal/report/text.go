@@ -1,5 +1,6 @@
-// Package report renders plans and apply results for people (terminal text, job-summary
-// markdown, annotations) and for programs (JSON). It does no I/O beyond the writer it is given.
+// Package report renders plans and apply results for people: terminal text, job-summary markdown
+// and annotations (the JSON plan for programs is package jsonplan's). It does no I/O beyond the
+// writer it is given.
 package report
 
 import (

@@ -5,15 +5,16 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/state"
 )
 
-// The account's buckets the policy does not name (unmanaged_buckets: report) in every view: a
-// section of the text, a collapsed section of the job summary, plan.unmanaged_buckets in the
-// JSON. Every value from AWS is escaped like the rest (names are S3 bucket names, but error
+// The account's buckets the policy does not name (unmanaged_buckets: report) in the views for
+// people: a section of the text, a collapsed section of the job summary (the JSON plan's
+// plan.unmanaged_buckets is package jsonplan's). Every value from AWS is escaped like the rest (names are S3 bucket names, but error
 // messages are AWS's own text).
 
 // unmanagedScope says which regions were listed, for a heading.
-func unmanagedScope(u *plan.Unmanaged) string {
+func unmanagedScope(u *state.Unmanaged) string {
 	if u.AllRegions || len(u.Regions) == 0 {
 		return "all regions"
 	}
@@ -24,11 +25,11 @@ func unmanagedScope(u *plan.Unmanaged) string {
 }
 
 // unmanagedEncryption is a bucket's encryption cell: the rule in words, or why it is unknown.
-func unmanagedEncryption(b plan.UnmanagedBucket) string {
-	if b.Error != "" {
-		return "could not be read: " + b.Error
+func unmanagedEncryption(b state.UnmanagedBucket) string {
+	if b.Err != "" {
+		return "could not be read: " + b.Err
 	}
-	return b.Encryption
+	return plan.DescribeObserved(b.Rule)
 }
 
 // textUnmanaged writes the text section.
@@ -39,8 +40,8 @@ func textUnmanaged(tw *errWriter, p *plan.Plan) {
 	}
 	head := fmt.Sprintf("Buckets the policy does not name (%s; reported, never changed)", oneLine(unmanagedScope(u)))
 	switch {
-	case u.Error != "":
-		tw.printf("%s: could not be listed: %s\n\n", head, oneLine(u.Error))
+	case u.Err != "":
+		tw.printf("%s: could not be listed: %s\n\n", head, oneLine(u.Err))
 		return
 	case len(u.Buckets) == 0:
 		tw.printf("%s: none\n\n", head)
@@ -68,8 +69,8 @@ func (r *mdRenderer) unmanaged(b *strings.Builder) {
 		return
 	}
 	scope := mdText(unmanagedScope(u))
-	if u.Error != "" {
-		fmt.Fprintf(b, "> [!WARNING]\n> The account's buckets (%s) could not be listed for `unmanaged_buckets: report`: %s\n\n", scope, mdText(u.Error))
+	if u.Err != "" {
+		fmt.Fprintf(b, "> [!WARNING]\n> The account's buckets (%s) could not be listed for `unmanaged_buckets: report`: %s\n\n", scope, mdText(u.Err))
 		return
 	}
 	fmt.Fprintf(b, "<details><summary>Buckets the policy does not name: %d (%s; reported, never changed)</summary>\n\n", len(u.Buckets), scope)
@@ -79,51 +80,11 @@ func (r *mdRenderer) unmanaged(b *strings.Builder) {
 	}
 	b.WriteString("| bucket | region | default encryption |\n|---|---|---|\n")
 	for _, ub := range u.Buckets {
-		enc := mdOr(ub.Encryption)
-		if ub.Error != "" {
-			enc = "⚠️ could not be read: " + mdText(ub.Error)
+		enc := mdOr(plan.DescribeObserved(ub.Rule))
+		if ub.Err != "" {
+			enc = "⚠️ could not be read: " + mdText(ub.Err)
 		}
 		fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(ub.Name), mdOr(ub.Region), enc)
 	}
 	b.WriteString("\n</details>\n\n")
-}
-
-// JSONUnmanaged is the account's buckets the policy does not name (unmanaged_buckets: report).
-type JSONUnmanaged struct {
-	// AllRegions says every region was listed; otherwise Regions are the regions listed.
-	AllRegions bool     `json:"all_regions"`
-	Regions    []string `json:"regions,omitempty"`
-	// Buckets are sorted by name; empty when the listing failed (Error says why).
-	Buckets []JSONUnmanagedBucket `json:"buckets"`
-	Error   string                `json:"error,omitempty"`
-}
-
-// JSONUnmanagedBucket is one bucket the policy does not name.
-type JSONUnmanagedBucket struct {
-	Name   string `json:"name"`
-	Region string `json:"region,omitempty"`
-	// Encryption is the default encryption in words ("SSE-S3 (AES256)", "SSE-KMS <key> (bucket
-	// key)", "none"); empty when it could not be read.
-	Encryption string `json:"encryption"`
-	// Rule is the rule as read; absent when none is configured or it could not be read.
-	Rule  *JSONRule `json:"rule,omitempty"`
-	Error string    `json:"error,omitempty"`
-	// Account is the bucket's account, when the policy lists several.
-	Account string `json:"account,omitempty"`
-}
-
-// jsonUnmanaged converts the plan's unmanaged buckets; nil when the policy did not ask.
-func jsonUnmanaged(u *plan.Unmanaged) *JSONUnmanaged {
-	if u == nil {
-		return nil
-	}
-	out := &JSONUnmanaged{AllRegions: u.AllRegions, Regions: u.Regions, Error: u.Error, Buckets: make([]JSONUnmanagedBucket, 0, len(u.Buckets))}
-	for _, b := range u.Buckets {
-		jb := JSONUnmanagedBucket{Name: b.Name, Region: b.Region, Encryption: b.Encryption, Error: b.Error, Account: b.Account}
-		if b.Rule != nil {
-			jb.Rule = observedRule(b.Rule)
-		}
-		out.Buckets = append(out.Buckets, jb)
-	}
-	return out
 }

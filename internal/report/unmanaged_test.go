@@ -5,25 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/state"
 )
-
-// fxUnmanaged is an in-sync plan whose policy asks for the account's other buckets: SSE-KMS,
-// SSE-S3, none, and one whose encryption could not be read, with an AWS error message that tries
-// markdown, a mention, a workflow command and a line break.
-func fxUnmanaged() *plan.Plan {
-	p := fxInSync()
-	p.Unmanaged = &plan.Unmanaged{Regions: []string{"eu-west-1", "us-east-1"}, Buckets: []plan.UnmanagedBucket{
-		{Name: "analytics-raw", Region: "us-east-1", Encryption: "SSE-KMS " + fxOldARN + " (bucket key)",
-			Rule: &state.Rule{Algorithm: "aws:kms", KeyRef: fxOldARN, BucketKey: true}},
-		{Name: "legacy-uploads", Region: "eu-west-1", Encryption: "none"},
-		{Name: "locked-down", Region: "us-east-1",
-			Error: "read default encryption: s3:GetEncryptionConfiguration was refused: api error AccessDenied: <b>|x|</b> @admin\n::error::pwned"},
-		{Name: "website", Region: "us-east-1", Encryption: "SSE-S3 (AES256)", Rule: &state.Rule{Algorithm: "AES256"}},
-	}}
-	return p
-}
 
 func TestUnmanagedGoldens(t *testing.T) {
 	t.Parallel()
@@ -34,11 +17,6 @@ func TestUnmanagedGoldens(t *testing.T) {
 	}
 	mdGolden(t, "text", "unmanaged.txt", text.String())
 	mdGolden(t, "markdown", "unmanaged.md", Markdown(p, MarkdownOptions{Mode: "plan", JSONFile: "sseguard-plan.json"}))
-	var js bytes.Buffer
-	if err := JSONWithObjects(&js, ModePlan, p, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	mdGolden(t, "json", "unmanaged.json", js.String())
 }
 
 // The AWS error text cannot break out of its line, cell or section in any view.
@@ -65,16 +43,15 @@ func TestUnmanagedErrorsAreInert(t *testing.T) {
 func TestUnmanagedViews(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		u          *plan.Unmanaged
-		text, md   string
-		notText    string
-		jsonAbsent bool
+		u        *state.Unmanaged
+		text, md string
+		notText  string
 	}{
-		"not asked": {u: nil, notText: "does not name", jsonAbsent: true},
-		"none": {u: &plan.Unmanaged{AllRegions: true, Buckets: []plan.UnmanagedBucket{}},
+		"not asked": {u: nil, notText: "does not name"},
+		"none": {u: &state.Unmanaged{AllRegions: true, Buckets: []state.UnmanagedBucket{}},
 			text: "Buckets the policy does not name (all regions; reported, never changed): none",
 			md:   "<details><summary>Buckets the policy does not name: 0 (all regions; reported, never changed)</summary>\n\nNone."},
-		"listing failed": {u: &plan.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []plan.UnmanagedBucket{}, Error: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
+		"listing failed": {u: &state.Unmanaged{Regions: []string{"us-east-1"}, Buckets: []state.UnmanagedBucket{}, Err: "list the account's buckets (s3:ListAllMyBuckets): AccessDenied"},
 			text: "Buckets the policy does not name (region us-east-1; reported, never changed): could not be listed: list the account's buckets (s3:ListAllMyBuckets): AccessDenied",
 			md:   "> [!WARNING]\n> The account's buckets (region us-east-1) could not be listed"},
 	}
@@ -95,13 +72,6 @@ func TestUnmanagedViews(t *testing.T) {
 			}
 			if md := Markdown(p, MarkdownOptions{Mode: "plan"}); tc.md != "" && !strings.Contains(md, tc.md) {
 				t.Errorf("markdown lacks %q:\n%s", tc.md, md)
-			}
-			var js bytes.Buffer
-			if err := JSONWithObjects(&js, ModePlan, p, nil, nil); err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Contains(js.String(), `"unmanaged_buckets"`); got == tc.jsonAbsent {
-				t.Errorf("JSON has unmanaged_buckets: %v, want %v", got, !tc.jsonAbsent)
 			}
 		})
 	}

@@ -13,21 +13,21 @@ import (
 // clients and does no I/O, so plans can be computed (and tested) from a literal State.
 type State struct {
 	// Account is the caller's AWS account id (STS GetCallerIdentity).
-	Account string `json:"account"`
+	Account string
 	// Partition is the caller's partition (aws, aws-cn, aws-us-gov), from its ARN: every ARN
 	// sseguard writes is built in it.
-	Partition string `json:"partition"`
+	Partition string
 	// Buckets by name.
-	Buckets map[string]*Bucket `json:"buckets"`
+	Buckets map[string]*Bucket
 	// Keys by where and how they were asked for: the policy's key references and every key a
 	// bucket's encryption names.
-	Keys map[KeyRef]*Key `json:"-"`
+	Keys map[KeyRef]*Key
 	// Principals says, for each IAM principal ARN the policy names, whether it exists
 	// (IAM GetRole / GetUser). Missing entries were not checked.
-	Principals map[string]bool `json:"principals,omitempty"`
+	Principals map[string]bool
 	// Unmanaged are the account's buckets the policy does not name; nil unless the policy asks
 	// for them (unmanaged_buckets: report).
-	Unmanaged *Unmanaged `json:"unmanaged,omitempty"`
+	Unmanaged *Unmanaged
 }
 
 // KeyRef names a key as written somewhere (alias name, alias ARN, key id or key ARN), in the
@@ -39,100 +39,100 @@ type KeyRef struct {
 
 // Bucket is one bucket's observed state.
 type Bucket struct {
-	Name   string `json:"name"`
-	Exists bool   `json:"exists"`
+	Name   string
+	Exists bool
 	// Region is the bucket's own region (GetBucketLocation; "" from the API means us-east-1).
-	Region string `json:"region,omitempty"`
+	Region string
 	// Encryption is the default encryption rule; nil when the bucket has none configured.
-	Encryption *Rule `json:"encryption,omitempty"`
+	Encryption *Rule
 	// Policy is the bucket policy document as stored; "" when the bucket has none.
-	Policy string `json:"-"`
+	Policy string
 	// Replication is the bucket's replication configuration; nil when it has none.
-	Replication *Replication `json:"replication,omitempty"`
+	Replication *Replication
 	// ReplicationErr says why the replication configuration could not be read ("" when it was).
-	ReplicationErr string `json:"replication_error,omitempty"`
+	ReplicationErr string
 	// Objects is the existing-objects scan, when the policy asked for one and it was made.
-	Objects *ObjectCounts `json:"objects,omitempty"`
+	Objects *ObjectCounts
 	// ObjectsDeferred says the scan was left to apply, which scans and fixes in one pass.
-	ObjectsDeferred bool `json:"objects_deferred,omitempty"`
+	ObjectsDeferred bool
 	// Err says why the bucket could not be observed completely; the plan turns it into a blocker.
-	Err string `json:"error,omitempty"`
+	Err string
 }
 
 // Rule is a bucket's default encryption rule.
 type Rule struct {
 	// Algorithm is AES256, aws:kms or aws:kms:dsse, as S3 returns it.
-	Algorithm string `json:"algorithm"`
+	Algorithm string
 	// KeyRef is the key as S3 returned it (AWS returns the ARN; others return what was written).
-	KeyRef string `json:"kms_key,omitempty"`
+	KeyRef string
 	// KeyARN is KeyRef resolved through KMS; "" when there is no key or it could not be resolved.
-	KeyARN    string `json:"kms_key_arn,omitempty"`
-	BucketKey bool   `json:"bucket_key"`
+	KeyARN    string
+	BucketKey bool
 	// BlockedEncryptionTypes are the encryption types the bucket refuses for new objects (S3's
 	// BlockedEncryptionTypes, e.g. SSE-C); nil when the rule has none.
-	BlockedEncryptionTypes []string `json:"blocked_encryption_types,omitempty"`
+	BlockedEncryptionTypes []string
 }
 
 // Replication is a bucket's replication configuration as GetBucketReplication answers it (the
 // parts that decide whether SSE-KMS objects are replicated).
 type Replication struct {
 	// Role is the IAM role S3 assumes to replicate.
-	Role  string            `json:"role"`
-	Rules []ReplicationRule `json:"rules"`
+	Role  string
+	Rules []ReplicationRule
 }
 
 // ReplicationRule is one rule of a replication configuration.
 type ReplicationRule struct {
-	ID       string `json:"id,omitempty"`
-	Priority int32  `json:"priority,omitempty"`
+	ID       string
+	Priority int32
 	// Status is Enabled or Disabled.
-	Status string `json:"status"`
+	Status string
 	// Filter says which objects the rule selects, in words ("" for all of them).
-	Filter string `json:"filter,omitempty"`
+	Filter string
 	// SSEKMSObjects is SourceSelectionCriteria.SseKmsEncryptedObjects.Status: Enabled, Disabled,
 	// or "" when the rule does not say (S3 then replicates no SSE-KMS object).
-	SSEKMSObjects string `json:"sse_kms_encrypted_objects,omitempty"`
+	SSEKMSObjects string
 	// DestinationBucket is the destination bucket's ARN; DestinationAccount its owner when the
 	// rule names one.
-	DestinationBucket  string `json:"destination_bucket"`
-	DestinationAccount string `json:"destination_account,omitempty"`
+	DestinationBucket  string
+	DestinationAccount string
 	// ReplicaKMSKeyID is Destination.EncryptionConfiguration.ReplicaKmsKeyID: the key replicas
 	// are encrypted under ("" when not set).
-	ReplicaKMSKeyID string `json:"replica_kms_key_id,omitempty"`
+	ReplicaKMSKeyID string
 }
 
 // Key is a KMS key as DescribeKey (and, for customer managed keys, GetKeyPolicy and
 // GetKeyRotationStatus) answered.
 type Key struct {
 	// Found is false when KMS answered NotFound (no such alias or key).
-	Found       bool   `json:"found"`
-	ARN         string `json:"arn,omitempty"`
-	ID          string `json:"id,omitempty"`
-	Account     string `json:"account,omitempty"`
-	Region      string `json:"region,omitempty"`
-	State       string `json:"state,omitempty"`
-	Manager     string `json:"manager,omitempty"`
-	Spec        string `json:"spec,omitempty"`
-	Usage       string `json:"usage,omitempty"`
-	Description string `json:"description,omitempty"`
+	Found       bool
+	ARN         string
+	ID          string
+	Account     string
+	Region      string
+	State       string
+	Manager     string
+	Spec        string
+	Usage       string
+	Description string
 	// Origin is where the key material comes from: AWS_KMS, EXTERNAL (imported), AWS_CLOUDHSM
 	// or EXTERNAL_KEY_STORE.
-	Origin string `json:"origin,omitempty"`
+	Origin string
 	// CustomKeyStoreID is set for keys in a custom key store.
-	CustomKeyStoreID string `json:"custom_key_store_id,omitempty"`
+	CustomKeyStoreID string
 	// MultiRegion and MultiRegionType (PRIMARY or REPLICA) describe multi-Region keys.
-	MultiRegion     bool   `json:"multi_region,omitempty"`
-	MultiRegionType string `json:"multi_region_type,omitempty"`
+	MultiRegion     bool
+	MultiRegionType string
 	// Policy is the key policy ("default"); "" when it could not be read.
-	Policy string `json:"-"`
+	Policy string
 	// PolicyDenied says which call was refused when the key policy could not be read.
-	PolicyDenied string `json:"policy_denied,omitempty"`
+	PolicyDenied string
 	// Rotation is automatic rotation; nil when unknown (not read, not allowed, or unsupported).
-	Rotation *bool `json:"rotation,omitempty"`
+	Rotation *bool
 	// RotationDenied says which call was refused when the rotation status could not be read.
-	RotationDenied string `json:"rotation_denied,omitempty"`
+	RotationDenied string
 	// Err says why the key could not be observed; the plan turns it into a blocker.
-	Err string `json:"error,omitempty"`
+	Err string
 }
 
 // NotRotatable says why KMS cannot rotate the key automatically, or "" when it can. AWS KMS API
@@ -154,35 +154,35 @@ func (k *Key) NotRotatable() string {
 
 // ObjectCounts summarises a bucket's existing objects.
 type ObjectCounts struct {
-	Scanned   int `json:"scanned"`
-	Compliant int `json:"compliant"`
+	Scanned   int
+	Compliant int
 	// ToFix counts objects needing re-encryption by what they are now: unencrypted, sse-s3,
 	// other-kms-key, bucket-key-off.
-	ToFix map[string]int `json:"to_fix"`
+	ToFix map[string]int
 	// ToFixByClass counts the objects to fix by kind, then by storage class ("" when the scan did
 	// not say): a Batch Operations copy job takes one class.
-	ToFixByClass map[string]map[string]int `json:"to_fix_by_storage_class,omitempty"`
+	ToFixByClass map[string]map[string]int
 	// Skipped counts objects that cannot be fixed in place, by reason (glacier-not-restored,
 	// sse-c, object-lock, acl-grants, ...).
-	Skipped map[string]int `json:"skipped"`
+	Skipped map[string]int
 	// Noncurrent counts noncurrent versions, which keep their old encryption.
-	Noncurrent int `json:"noncurrent_versions"`
+	Noncurrent int
 	// Fixed and Failed count objects re-encrypted (apply only).
-	Fixed  int `json:"fixed"`
-	Failed int `json:"failed"`
+	Fixed  int
+	Failed int
 	// Remaining counts objects left for a later run when a budget stopped this one.
-	Remaining int `json:"remaining"`
+	Remaining int
 	// Sample is a few of the objects to fix, never all of them.
-	Sample []ObjectSample `json:"sample,omitempty"`
+	Sample []ObjectSample
 	// Source says where the counts came from (an inventory or HEAD requests); nil when not said.
-	Source *ObjectSource `json:"source,omitempty"`
+	Source *ObjectSource
 }
 
 // ObjectSample is one object in a sample.
 type ObjectSample struct {
-	Key      string `json:"key"`
-	Kind     string `json:"kind"`
-	Observed string `json:"observed,omitempty"`
+	Key      string
+	Kind     string
+	Observed string
 }
 
 // TotalToFix is the number of objects needing re-encryption.
@@ -222,20 +222,20 @@ const (
 // is; for a HEAD scan, why no inventory was used.
 type ObjectSource struct {
 	// Kind is SourceInventory or SourceHead.
-	Kind string `json:"kind"`
+	Kind string
 	// InventoryID is the inventory configuration's id; Manifest the manifest.json read
 	// (s3://bucket/key).
-	InventoryID string `json:"inventory_id,omitempty"`
-	Manifest    string `json:"manifest,omitempty"`
+	InventoryID string
+	Manifest    string
 	// Created is when the inventory began scanning the bucket (RFC 3339), AgeSeconds how long
 	// before the plan that was.
-	Created    string `json:"created,omitempty"`
-	AgeSeconds int64  `json:"age_seconds,omitempty"`
+	Created    string
+	AgeSeconds int64
 	// FromInventory counts objects decided by the inventory alone; WithHead those read with
 	// HEAD (changed since, not in it, or not decidable from it: SSE-KMS objects whose key must
 	// be known, archives, object lock or ACLs it does not show).
-	FromInventory int `json:"from_inventory,omitempty"`
-	WithHead      int `json:"with_head,omitempty"`
+	FromInventory int
+	WithHead      int
 	// Reason says why no inventory was used (Kind SourceHead).
-	Reason string `json:"reason,omitempty"`
+	Reason string
 }

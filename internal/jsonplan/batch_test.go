@@ -1,4 +1,4 @@
-package report
+package jsonplan
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestJSONBatchMatchesSchema(t *testing.T) {
 	t.Parallel()
 	p, results := fxBatch()
 	var buf bytes.Buffer
-	if err := JSONWithObjects(&buf, ModeApply, p, results, strings.NewReader("")); err != nil {
+	if err := Write(&buf, p, results, strings.NewReader(""), testOptions(ModeApply)); err != nil {
 		t.Fatal(err)
 	}
 	if err := planSchema(t).Validate(decodeInstance(t, buf.Bytes())); err != nil {

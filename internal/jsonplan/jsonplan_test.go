@@ -1,4 +1,4 @@
-package report
+package jsonplan
 
 import (
 	"bytes"
@@ -20,18 +20,26 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 )
 
 // schemaPath is the JSON Schema of the document, committed with the docs.
 var schemaPath = filepath.Join("..", "..", "docs", "plan.schema.json")
 
-func TestJSONGolden(t *testing.T) {
-	t.Parallel()
-	computed := samplePlans()
+// goldens are the documents whose goldens are testdata/NAME: every sample plan of package
+// plantest, with results and streamed objects where a view shows them.
+func goldens() map[string]struct {
+	mode    string
+	p       *plan.Plan
+	results []plan.Result
+	objects string
+} {
+	computed := plantest.Computed()
 	drift := computed["drift"]
-	applied, results := fxApplied()
-	tests := map[string]struct {
+	applied, results := plantest.Applied()
+	return map[string]struct {
 		mode    string
 		p       *plan.Plan
 		results []plan.Result
@@ -40,13 +48,21 @@ func TestJSONGolden(t *testing.T) {
 		"drift.json": {mode: ModePlan, p: drift, results: []plan.Result{
 			{ChangeID: drift.Changes[0].ID, Outcome: plan.Done, Detail: "arn:aws:kms:..."},
 			{ChangeID: drift.Changes[1].ID, Outcome: plan.Failed, Error: "AccessDenied"}}},
-		"in-sync.json":  {mode: ModePlan, p: computed["in-sync"]},
-		"blockers.json": {mode: ModePlan, p: fxBlockers()},
-		"applied.json":  {mode: ModeApply, p: applied, results: results},
-		"policies.json": {mode: ModePlan, p: fxPolicies()},
-		"objects.json":  {mode: ModePlan, p: fxDrift(), objects: fxFindings},
+		"in-sync.json":   {mode: ModePlan, p: computed["in-sync"]},
+		"blockers.json":  {mode: ModePlan, p: plantest.Blockers()},
+		"applied.json":   {mode: ModeApply, p: applied, results: results},
+		"policies.json":  {mode: ModePlan, p: fxPolicies()},
+		"objects.json":   {mode: ModePlan, p: plantest.Drift(), objects: fxFindings},
+		"readers.json":   {mode: ModePlan, p: plantest.Readers()},
+		"unmanaged.json": {mode: ModePlan, p: plantest.Unmanaged()},
+		"batch.json":     {mode: ModePlan, p: plantest.BatchDrift()},
+		"accounts.json":  {mode: ModePlan, p: plantest.Accounts()},
 	}
-	for name, tc := range tests {
+}
+
+func TestJSONGolden(t *testing.T) {
+	t.Parallel()
+	for name, tc := range goldens() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var objects io.Reader
@@ -54,10 +70,10 @@ func TestJSONGolden(t *testing.T) {
 				objects = strings.NewReader(tc.objects)
 			}
 			var buf bytes.Buffer
-			if err := JSONWithObjects(&buf, tc.mode, tc.p, tc.results, objects); err != nil {
+			if err := Write(&buf, tc.p, tc.results, objects, testOptions(tc.mode)); err != nil {
 				t.Fatal(err)
 			}
-			mdGolden(t, "json", name, buf.String())
+			golden.Check(t, filepath.Join("testdata", name), buf.String())
 		})
 	}
 }
@@ -82,30 +98,34 @@ func decodeInstance(t *testing.T, b []byte) any {
 }
 
 // TestJSONGoldensMatchSchema validates every JSON golden, and documents converted from every
-// report fixture, against the committed schema.
+// sample plan (package plantest), against the committed schema.
 func TestJSONGoldensMatchSchema(t *testing.T) {
 	t.Parallel()
 	sch := planSchema(t)
-	goldens, err := filepath.Glob(filepath.Join("testdata", "json", "*.json"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(goldens) < 6 {
-		t.Fatalf("found %d JSON goldens, want at least 6: %v", len(goldens), goldens)
+	want := goldens()
+	if len(files) != len(want) {
+		t.Errorf("testdata holds %d files, TestJSONGolden writes %d: %v", len(files), len(want), files)
 	}
 	docs := map[string][]byte{}
-	for _, path := range goldens {
+	for _, path := range files {
+		if _, ok := want[filepath.Base(path)]; !ok {
+			t.Errorf("%s is no golden TestJSONGolden writes (left from an older test?)", path)
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		docs[path] = b
 	}
-	applied, results := fxApplied()
-	for name, p := range map[string]*plan.Plan{"fxInSync": fxInSync(), "fxDrift": fxDrift(), "fxBlockers": fxBlockers(),
-		"fxHuge": fxHuge(), "fxPolicies": fxPolicies(), "fxApplied": applied} {
+	applied, results := plantest.Applied()
+	for name, p := range map[string]*plan.Plan{"InSync": plantest.InSync(), "Drift": plantest.Drift(), "Blockers": plantest.Blockers(),
+		"Huge": plantest.Huge(), "fxPolicies": fxPolicies(), "Applied": applied} {
 		var buf bytes.Buffer
-		if err := JSONWithObjects(&buf, ModeApply, p, results, strings.NewReader(fxFindings)); err != nil {
+		if err := Write(&buf, p, results, strings.NewReader(fxFindings), testOptions(ModeApply)); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		docs[name] = buf.Bytes()
@@ -122,11 +142,11 @@ func TestJSONGoldensMatchSchema(t *testing.T) {
 func TestJSONSchemaCatchesMistakes(t *testing.T) {
 	t.Parallel()
 	sch := planSchema(t)
-	valid, err := os.ReadFile(filepath.Join("testdata", "json", "policies.json"))
+	valid, err := os.ReadFile(filepath.Join("testdata", "policies.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	withObjects, err := os.ReadFile(filepath.Join("testdata", "json", "objects.json"))
+	withObjects, err := os.ReadFile(filepath.Join("testdata", "objects.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +203,8 @@ func TestJSONSchemaCatchesMistakes(t *testing.T) {
 		}},
 		"unknown object kind":    {withObjects, func(t *testing.T, d map[string]any) { d["objects"].([]any)[0].(map[string]any)["kind"] = "sse-c" }},
 		"unknown format version": {valid, func(t *testing.T, d map[string]any) { d["format_version"] = "2" }},
+		"no sseguard version":    {valid, func(t *testing.T, d map[string]any) { delete(d, "sseguard_version") }},
+		"empty sseguard version": {valid, func(t *testing.T, d map[string]any) { d["sseguard_version"] = "" }},
 		"rotation turned off": {valid, func(t *testing.T, d map[string]any) {
 			change(t, d, "enable-key-rotation")["after_value"] = map[string]any{"rotation": false}
 		}},
@@ -221,12 +243,12 @@ func TestJSONTypesMatchSchema(t *testing.T) {
 	schema := readSchema(t)
 	defs := schema["$defs"].(map[string]any)
 	types := map[string]any{
-		"": JSONPlan{}, "summary": JSONSummary{}, "plan": JSONPlanBody{}, "bucket": JSONBucket{},
-		"object_counts": JSONObjectCounts{}, "object_sample": JSONObjectSample{}, "change": JSONChange{}, "rule": JSONRule{},
-		"grant": JSONGrant{}, "key": JSONKey{}, "blocker": JSONBlocker{}, "warning": JSONWarning{}, "result": JSONResult{},
-		"object_finding": JSONObjectFinding{}, "policy_value": JSONPolicyValue{}, "rotation_value": JSONRotationValue{},
-		"objects_value": JSONObjectsValue{}, "unmanaged": JSONUnmanaged{}, "unmanaged_bucket": JSONUnmanagedBucket{},
-		"reader": JSONReader{}, "replication": JSONReplication{}, "replication_rule": JSONReplicationRule{},
+		"": Document{}, "summary": Summary{}, "plan": Plan{}, "bucket": Bucket{},
+		"object_counts": ObjectCounts{}, "object_sample": ObjectSample{}, "change": Change{}, "rule": Rule{},
+		"grant": Grant{}, "key": Key{}, "blocker": Blocker{}, "warning": Warning{}, "result": Result{},
+		"object_finding": ObjectFinding{}, "policy_value": PolicyValue{}, "rotation_value": RotationValue{},
+		"objects_value": ObjectsValue{}, "unmanaged": Unmanaged{}, "unmanaged_bucket": UnmanagedBucket{},
+		"reader": Reader{}, "replication": Replication{}, "replication_rule": ReplicationRule{},
 	}
 	for def, v := range types {
 		t.Run(fmt.Sprintf("%T", v), func(t *testing.T) {
@@ -397,7 +419,7 @@ func TestJSONSchemaEnumsMatchCodes(t *testing.T) {
 func TestJSONStructuredValues(t *testing.T) {
 	t.Parallel()
 	p := fxPolicies()
-	doc, err := NewJSONPlan(ModePlan, p, nil)
+	doc, err := New(p, nil, testOptions(ModePlan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,11 +434,11 @@ func TestJSONStructuredValues(t *testing.T) {
 	tests := map[string]struct{ before, after string }{
 		"create-key/us-east-1/alias/hls-adaptive-key": {"null",
 			`{"alias":"alias/hls-adaptive-key","description":"HLS renditions","tags":{"cost-center":"42","team":"media"},"policy":` + quote(fxKeyPolicyAfter) + `}`},
-		"update-key-policy/us-east-1/" + fxKeyARN:              {`{"policy":` + quote(fxKeyPolicyBefore) + `}`, `{"policy":` + quote(fxKeyPolicyAfter) + `}`},
+		"update-key-policy/us-east-1/" + plantest.KeyARN:       {`{"policy":` + quote(fxKeyPolicyBefore) + `}`, `{"policy":` + quote(fxKeyPolicyAfter) + `}`},
 		"enable-key-rotation/us-east-1/alias/hls-adaptive-key": {`{"rotation":false}`, `{"rotation":true}`},
-		"enable-key-rotation/us-east-1/" + fxKeyARN:            {`{"rotation":false}`, `{"rotation":true}`},
-		"enable-bucket-key/build-logs": {`{"algorithm":"aws:kms","kms_key_arn":"` + fxKeyARN + `","bucket_key":false}`,
-			`{"algorithm":"aws:kms","kms_key_arn":"` + fxKeyARN + `","bucket_key":true}`},
+		"enable-key-rotation/us-east-1/" + plantest.KeyARN:     {`{"rotation":false}`, `{"rotation":true}`},
+		"enable-bucket-key/build-logs": {`{"algorithm":"aws:kms","kms_key_arn":"` + plantest.KeyARN + `","bucket_key":false}`,
+			`{"algorithm":"aws:kms","kms_key_arn":"` + plantest.KeyARN + `","bucket_key":true}`},
 		// The plan keeps the replaced rule as prose only.
 		"set-default-encryption/media-hls": {`{"algorithm":"AES256","bucket_key":false}`,
 			`{"algorithm":"aws:kms","alias":"alias/hls-adaptive-key","bucket_key":true,"blocked_encryption_types":["SSE-C"]}`},
@@ -445,14 +467,14 @@ func TestJSONStructuredValues(t *testing.T) {
 	}
 }
 
-func TestNewJSONPlanRefusesAnUnknownMode(t *testing.T) {
+func TestNewRefusesAnUnknownMode(t *testing.T) {
 	t.Parallel()
-	if _, err := NewJSONPlan("dry-run", fxInSync(), nil); err == nil {
+	if _, err := New(plantest.InSync(), nil, testOptions("dry-run")); err == nil {
 		t.Error("a document was made in mode dry-run, which the format does not have")
 	}
 }
 
-func TestJSONWithObjectsRefusesBrokenFindings(t *testing.T) {
+func TestWriteRefusesBrokenFindings(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
 		"not JSON":         "{broken\n",
@@ -464,7 +486,7 @@ func TestJSONWithObjectsRefusesBrokenFindings(t *testing.T) {
 	for name, stream := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := JSONWithObjects(io.Discard, ModePlan, fxInSync(), nil, strings.NewReader(stream)); err == nil {
+			if err := Write(io.Discard, plantest.InSync(), nil, strings.NewReader(stream), testOptions(ModePlan)); err == nil {
 				t.Error("a broken finding line was written into the JSON document")
 			}
 		})
@@ -496,19 +518,19 @@ func (s *findingStream) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestJSONWithObjectsStreams checks findings reach the writer while the stream is still being
+// TestWriteStreams checks findings reach the writer while the stream is still being
 // read: they are not collected first.
-func TestJSONWithObjectsStreams(t *testing.T) {
+func TestWriteStreams(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	s := &findingStream{n: 20000, out: &out}
-	if err := JSONWithObjects(&out, ModePlan, fxInSync(), nil, s); err != nil {
+	if err := Write(&out, plantest.InSync(), nil, s, testOptions(ModePlan)); err != nil {
 		t.Fatal(err)
 	}
 	if s.writtenMid < out.Len()/2 {
 		t.Errorf("%d of %d bytes were written before the last finding was read", s.writtenMid, out.Len())
 	}
-	var doc JSONPlan
+	var doc Document
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -534,5 +556,65 @@ func TestPlanFormatNamesEveryCode(t *testing.T) {
 		if !strings.Contains(string(doc), "`"+c+"`") {
 			t.Errorf("docs/plan-format.md does not explain %q", c)
 		}
+	}
+}
+
+// TestPlanFormatNamesEveryField: docs/plan-format.md explains every member the schema describes,
+// at the top of the document and in each object of a fixed shape.
+func TestPlanFormatNamesEveryField(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "plan-format.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := readSchema(t)
+	objects := map[string]map[string]any{"the document": schema}
+	for name, def := range schema["$defs"].(map[string]any) {
+		objects[name] = def.(map[string]any)
+	}
+	n := 0
+	for where, s := range objects {
+		props, _ := s["properties"].(map[string]any)
+		for name := range props {
+			n++
+			// As a member (`name`), an array member (`name[]`), or in an example value ("name").
+			if !strings.Contains(string(doc), "`"+name+"`") && !strings.Contains(string(doc), "`"+name+"[]`") && !strings.Contains(string(doc), `"`+name+`"`) {
+				t.Errorf("docs/plan-format.md does not explain %s's %q", where, name)
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("found only %d members in the schema", n)
+	}
+}
+
+// TestOneJSONContract: the JSON plan's shape is declared here only. Package plan's and state's
+// types carry no JSON tags: nothing marshals them, and a tag there would be a second, unchecked
+// description of the document.
+func TestOneJSONContract(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	checked := 0
+	for _, dir := range []string{filepath.Join("..", "plan"), filepath.Join("..", "state")} {
+		paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked++
+			ast.Inspect(f, func(n ast.Node) bool {
+				if field, ok := n.(*ast.Field); ok && field.Tag != nil && strings.Contains(field.Tag.Value, "json:") {
+					t.Errorf("%s: a JSON tag %s (the JSON plan's types are package jsonplan's)", fset.Position(field.Pos()), field.Tag.Value)
+				}
+				return true
+			})
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("read only %d files of packages plan and state", checked)
 	}
 }

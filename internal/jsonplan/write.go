@@ -1,4 +1,4 @@
-package report
+package jsonplan
 
 import (
 	"bufio"
@@ -10,16 +10,16 @@ import (
 	"github.com/sseguard/sseguard/internal/plan"
 )
 
-// maxFindingLine is the longest object finding line JSONWithObjects reads: far above any real
+// maxFindingLine is the longest object finding line Write reads: far above any real
 // finding (an object key is at most 1,024 bytes), so only a broken stream reaches it.
 const maxFindingLine = 16 * 1024 * 1024
 
-// JSONWithObjects writes the JSON plan (see NewJSONPlan) as an indented document, with an
-// "objects" array read from objects when it is not nil: a stream of JSON objects, one per line,
-// each a JSONObjectFinding (every object found not as required). The stream is converted line by
-// line, so an account's millions of objects are never held in memory.
-func JSONWithObjects(w io.Writer, mode string, p *plan.Plan, results []plan.Result, objects io.Reader) error {
-	doc, err := NewJSONPlan(mode, p, results)
+// Write writes the JSON plan (see New) as an indented document, with an "objects" array read
+// from objects when it is not nil: a stream of JSON objects, one per line, each an ObjectFinding
+// (every object found not as required). The stream is converted line by line, so an account's
+// millions of objects are never held in memory.
+func Write(w io.Writer, p *plan.Plan, results []plan.Result, objects io.Reader, opts Options) error {
+	doc, err := New(p, results, opts)
 	if err != nil {
 		return err
 	}
@@ -62,12 +62,12 @@ func JSONWithObjects(w io.Writer, mode string, p *plan.Plan, results []plan.Resu
 }
 
 // findingLine converts one line of the findings stream into the document's finding: only the
-// fields of JSONObjectFinding reach the document, so it always has the documented shape.
+// fields of ObjectFinding reach the document, so it always has the documented shape.
 func findingLine(line []byte) ([]byte, error) {
 	if line[0] != '{' {
 		return nil, fmt.Errorf("not a JSON object")
 	}
-	var f JSONObjectFinding
+	var f ObjectFinding
 	if err := json.Unmarshal(line, &f); err != nil {
 		return nil, fmt.Errorf("not a finding: %w", err)
 	}

@@ -1,9 +1,17 @@
-package report
+package jsonplan
 
 import (
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 	"github.com/sseguard/sseguard/internal/state"
 )
+
+// testVersion is the sseguard version every document of these tests says it was written by: the
+// goldens hold it, never the version of the build that runs the tests.
+const testVersion = "v1.2.3"
+
+// testOptions are the options of a document in mode written by testVersion.
+func testOptions(mode string) Options { return Options{Mode: mode, Version: testVersion} }
 
 const (
 	fxBucketPolicyBefore = `{"Version":"2012-10-17","Statement":[{"Sid":"SseguardDenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::build-logs","arn:aws:s3:::build-logs/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
@@ -71,26 +79,26 @@ const (
 func fxPolicies() *plan.Plan {
 	const newKey, existingKey = "alias/hls-adaptive-key", "alias/logs-key"
 	rootGrant := plan.Grant{Sid: "Enable IAM User Permissions", Effect: "Allow", Principals: []string{"arn:aws:iam::123456789012:root"}, Actions: []string{"kms:*"}}
-	useGrant := plan.Grant{Sid: "SseguardTranscoderUse", Effect: "Allow", Principals: []string{fxRole},
+	useGrant := plan.Grant{Sid: "SseguardTranscoderUse", Effect: "Allow", Principals: []string{plantest.Role},
 		Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}}
 	newRule := &plan.Rule{Algorithm: "aws:kms", Alias: newKey, BucketKey: true, BlockedEncryptionTypes: []string{"SSE-C"}}
-	logsRule := &plan.Rule{Algorithm: "aws:kms", KeyARN: fxKeyARN, BucketKey: true}
+	logsRule := &plan.Rule{Algorithm: "aws:kms", KeyARN: plantest.KeyARN, BucketKey: true}
 	createID := "create-key/us-east-1/" + newKey
 	rotateNewID := "enable-key-rotation/us-east-1/" + newKey
-	keyPolicyID := "update-key-policy/us-east-1/" + fxKeyARN
-	return &plan.Plan{PolicyPath: "sseguard.yaml", Account: fxAccount,
+	keyPolicyID := "update-key-policy/us-east-1/" + plantest.KeyARN
+	return &plan.Plan{PolicyPath: "sseguard.yaml", Account: plantest.Account,
 		Buckets: []plan.BucketStatus{
 			{Name: "media-hls", Region: "us-east-1", Line: 14, Status: plan.Drift,
 				Required: "SSE-KMS alias/hls-adaptive-key (bucket key)", Observed: "SSE-S3 (AES256)",
 				Changes: []string{createID, rotateNewID, "set-default-encryption/media-hls", "update-bucket-policy/media-hls", "reencrypt-objects/media-hls"}},
 			{Name: "build-logs", Region: "us-east-1", Line: 30, Status: plan.Drift,
-				Required: "SSE-KMS alias/logs-key (bucket key)", Observed: "SSE-KMS " + fxKeyARN,
-				Changes: []string{keyPolicyID, "enable-key-rotation/us-east-1/" + fxKeyARN, "enable-bucket-key/build-logs",
+				Required: "SSE-KMS alias/logs-key (bucket key)", Observed: "SSE-KMS " + plantest.KeyARN,
+				Changes: []string{keyPolicyID, "enable-key-rotation/us-east-1/" + plantest.KeyARN, "enable-bucket-key/build-logs",
 					"update-bucket-policy/build-logs", "reencrypt-objects/build-logs"},
 				Objects: &plan.ObjectCounts{Scanned: 310, Compliant: 2, ToFix: map[string]int{"bucket-key-off": 300, "other-kms-key": 7},
 					Skipped: map[string]int{"object-lock": 1}, Sample: []plan.ObjectSample{
-						{Key: "2024/01/01/app.log", Kind: "bucket-key-off", Observed: "aws:kms " + fxKeyARN},
-						{Key: "2024/01/02/app.log", Kind: "skipped (object-lock)", Observed: "aws:kms " + fxKeyARN},
+						{Key: "2024/01/01/app.log", Kind: "bucket-key-off", Observed: "aws:kms " + plantest.KeyARN},
+						{Key: "2024/01/02/app.log", Kind: "skipped (object-lock)", Observed: "aws:kms " + plantest.KeyARN},
 					}}},
 		},
 		Changes: []plan.Change{
@@ -100,16 +108,16 @@ func fxPolicies() *plan.Plan {
 				Grants:  []plan.Grant{rootGrant, useGrant},
 				Key: &plan.NewKey{Alias: newKey, Description: "HLS renditions", Tags: map[string]string{"team": "media", "cost-center": "42"},
 					Policy: fxKeyPolicyAfter}},
-			{ID: keyPolicyID, Kind: plan.UpdateKeyPolicy, Alias: existingKey, Region: "us-east-1", Line: 8, KeyARN: fxKeyARN,
+			{ID: keyPolicyID, Kind: plan.UpdateKeyPolicy, Alias: existingKey, Region: "us-east-1", Line: 8, KeyARN: plantest.KeyARN,
 				Before: "transcoder role lacks use of the key", After: "statements SseguardTranscoderUse",
-				Details: []string{fxRole + " gains kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey"},
+				Details: []string{plantest.Role + " gains kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey"},
 				Grants:  []plan.Grant{rootGrant, useGrant}, Document: fxKeyPolicyAfter, ObservedDocument: fxKeyPolicyBefore},
 			{ID: rotateNewID, Kind: plan.EnableKeyRotation, Alias: newKey, Region: "us-east-1", Line: 5, DependsOn: []string{createID},
 				Before: "new key", After: "automatic rotation on (yearly)"},
-			{ID: "enable-key-rotation/us-east-1/" + fxKeyARN, Kind: plan.EnableKeyRotation, Alias: existingKey, Region: "us-east-1", Line: 8,
-				KeyARN: fxKeyARN, Before: "rotation off", After: "automatic rotation on (yearly)"},
+			{ID: "enable-key-rotation/us-east-1/" + plantest.KeyARN, Kind: plan.EnableKeyRotation, Alias: existingKey, Region: "us-east-1", Line: 8,
+				KeyARN: plantest.KeyARN, Before: "rotation off", After: "automatic rotation on (yearly)"},
 			{ID: "enable-bucket-key/build-logs", Kind: plan.EnableBucketKey, Bucket: "build-logs", Region: "us-east-1", Line: 30,
-				Before: "SSE-KMS " + fxKeyARN, After: "SSE-KMS alias/logs-key (bucket key)", Rule: logsRule, DependsOn: []string{keyPolicyID}},
+				Before: "SSE-KMS " + plantest.KeyARN, After: "SSE-KMS alias/logs-key (bucket key)", Rule: logsRule, DependsOn: []string{keyPolicyID}},
 			{ID: "set-default-encryption/media-hls", Kind: plan.SetDefaultEncryption, Bucket: "media-hls", Region: "us-east-1", Line: 14,
 				Before: "SSE-S3 (AES256)", After: "SSE-KMS alias/hls-adaptive-key (bucket key), SSE-C uploads blocked", Rule: newRule,
 				ObservedRule: &state.Rule{Algorithm: "AES256"}, DependsOn: []string{createID, rotateNewID}},
@@ -134,7 +142,7 @@ func fxPolicies() *plan.Plan {
 				Message: "the bucket policy of media-hls names a deleted principal (AROAEXAMPLEID): fix that statement first"},
 		},
 		Warnings: []plan.Warning{
-			{Code: plan.WarnKeyPolicy, Alias: existingKey, Line: 8, Message: "key policy of " + fxKeyARN + ": kms:* is granted to everyone in the account"},
+			{Code: plan.WarnKeyPolicy, Alias: existingKey, Line: 8, Message: "key policy of " + plantest.KeyARN + ": kms:* is granted to everyone in the account"},
 			{Code: plan.WarnBucketPolicyInsecure, Bucket: "media-hls", Line: 14,
 				Message: "bucket policy of media-hls: requests over HTTP are allowed (from a statement sseguard does not own; left as it is)"},
 		}}
