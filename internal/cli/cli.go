@@ -296,7 +296,7 @@ func (r *runner) validate(path string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", sanitize.Line(path), count(len(pol.Buckets), "bucket"), count(len(pol.Keys), "key"))
+	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", sanitize.Line(path), report.Plural(len(pol.Buckets), "bucket", "buckets"), report.Plural(len(pol.Keys), "key", "keys"))
 	return ExitOK
 }
 
@@ -435,7 +435,7 @@ func (r *runner) fail(err error) int {
 			// One problem, one line, whatever the path or the message holds.
 			fmt.Fprintln(r.env.Stderr, sanitize.Line(e.Error()))
 		}
-		fmt.Fprintf(r.env.Stderr, "%s: the policy has %s; nothing was read from or changed in AWS\n", r.prefix(), count(len(perrs), "problem"))
+		fmt.Fprintf(r.env.Stderr, "%s: the policy has %s; nothing was read from or changed in AWS\n", r.prefix(), report.Plural(len(perrs), "problem", "problems"))
 		return ExitError
 	}
 	fmt.Fprintf(r.env.Stderr, "%s: %s\n", r.prefix(), strings.TrimSpace(err.Error()))
@@ -448,11 +448,4 @@ func (r *runner) prefix() string {
 		return "sseguard"
 	}
 	return "sseguard " + r.cmd
-}
-
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

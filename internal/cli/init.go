@@ -8,6 +8,7 @@ import (
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/initpolicy"
 	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/report"
 )
 
 // runInit reads the account and prints a policy that keeps every bucket in scope as it is. It
@@ -51,8 +52,8 @@ func runInit(ctx context.Context, args []string, env Env) int {
 	res, err := initpolicy.Build(snap, initpolicy.Options{WriteAccount: *writeAccount})
 	if res != nil {
 		env.Stdout.Write(res.YAML)
-		fmt.Fprintf(env.Stderr, "sseguard init: %s adopted as they are, %s written commented out (the file says why)\n",
-			count(len(res.Adopted), "bucket"), count(len(res.NotAdopted), "bucket"))
+		fmt.Fprintf(env.Stderr, "sseguard init: %s, %s written commented out (the file says why)\n",
+			report.Plural(len(res.Adopted), "bucket adopted as it is", "buckets adopted as they are"), report.Plural(len(res.NotAdopted), "bucket", "buckets"))
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "sseguard init: %v\n", err)

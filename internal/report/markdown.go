@@ -207,7 +207,7 @@ func (r *mdRenderer) header(b *strings.Builder) {
 	if r.p.Account != "" {
 		meta = append(meta, "account "+mdText(r.p.Account))
 	}
-	meta = append(meta, mdPlural(len(r.p.Buckets), "bucket", "buckets"))
+	meta = append(meta, Plural(len(r.p.Buckets), "bucket", "buckets"))
 	fmt.Fprintf(b, "<sub>%s</sub>\n\n", strings.Join(meta, " · "))
 }
 

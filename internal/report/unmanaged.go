@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // The account's buckets the policy does not name (unmanaged_buckets: report) in every view: a
@@ -37,10 +38,10 @@ func textUnmanaged(tw *errWriter, p *plan.Plan) {
 	if u == nil {
 		return
 	}
-	head := fmt.Sprintf("Buckets the policy does not name (%s; reported, never changed)", oneLine(unmanagedScope(u)))
+	head := fmt.Sprintf("Buckets the policy does not name (%s; reported, never changed)", sanitize.Line(unmanagedScope(u)))
 	switch {
 	case u.Error != "":
-		tw.printf("%s: could not be listed: %s\n\n", head, oneLine(u.Error))
+		tw.printf("%s: could not be listed: %s\n\n", head, sanitize.Line(u.Error))
 		return
 	case len(u.Buckets) == 0:
 		tw.printf("%s: none\n\n", head)
@@ -56,7 +57,7 @@ func textUnmanaged(tw *errWriter, p *plan.Plan) {
 		if region == "" {
 			region = "?"
 		}
-		tw.printf("  %-*s  %-14s  %s\n", width, oneLine(b.Name), oneLine(region), oneLine(unmanagedEncryption(b)))
+		tw.printf("  %-*s  %-14s  %s\n", width, sanitize.Line(b.Name), sanitize.Line(region), sanitize.Line(unmanagedEncryption(b)))
 	}
 	tw.printf("\n")
 }
