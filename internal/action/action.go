@@ -302,22 +302,12 @@ func (o *output) invalidPolicy(mode string, in Inputs, errs policy.Errors) int {
 	for _, e := range errs {
 		anns = append(anns, report.Annotation{Level: report.LevelError, File: in.PolicyRel, Line: e.Line, Column: e.Column,
 			Title: "sseguard: invalid policy", Message: e.Message})
-		pos := in.PolicyRel
-		if e.Line > 0 {
-			pos += ":" + strconv.Itoa(e.Line)
-			if e.Column > 0 {
-				pos += ":" + strconv.Itoa(e.Column)
-			}
-		}
-		lines = append(lines, pos+": "+e.Message)
+		lines = append(lines, policy.Position(in.PolicyRel, e.Line, e.Column)+": "+e.Message)
 	}
 	for _, an := range report.Aggregate(anns, report.MaxAnnotations) {
 		o.annotate(an)
 	}
-	what := fmt.Sprintf("the policy does not validate (%d problems), nothing was read from or changed in AWS", len(errs))
-	if len(errs) == 1 {
-		what = "the policy does not validate (1 problem), nothing was read from or changed in AWS"
-	}
+	what := fmt.Sprintf("the policy does not validate (%s), nothing was read from or changed in AWS", report.Plural(len(errs), "problem", "problems"))
 	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines)))
 	return ExitFailure
 }
