@@ -75,6 +75,8 @@ func (r *repeated) Set(v string) error {
 // initClients adapts awsclient's clients to what init reads with.
 type initClients struct{ c *awsclient.Clients }
 
+var _ initpolicy.Clients = initClients{}
+
 func (i initClients) S3(region string) observe.S3API              { return i.c.S3(region) }
 func (i initClients) KMS(region string) observe.KMSAPI            { return i.c.KMS(region) }
 func (i initClients) STS() observe.STSAPI                         { return i.c.STS() }
