@@ -52,14 +52,20 @@ func runInit(ctx context.Context, args []string, env Env) int {
 	res, err := initpolicy.Build(snap, initpolicy.Options{WriteAccount: *writeAccount})
 	if res != nil {
 		env.Stdout.Write(res.YAML)
-		fmt.Fprintf(env.Stderr, "sseguard init: %s, %s written commented out (the file says why)\n",
-			report.Plural(len(res.Adopted), "bucket adopted as it is", "buckets adopted as they are"), report.Plural(len(res.NotAdopted), "bucket", "buckets"))
+		fmt.Fprintf(env.Stderr, "sseguard init: %s\n", initSummary(len(res.Adopted), len(res.NotAdopted)))
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "sseguard init: %v\n", err)
 		return ExitError
 	}
 	return ExitOK
+}
+
+// initSummary says what init wrote: "1 bucket adopted as it is, 2 buckets written commented out
+// (the file says why)".
+func initSummary(adopted, notAdopted int) string {
+	return fmt.Sprintf("%s, %s written commented out (the file says why)",
+		report.Plural(adopted, "bucket adopted as it is", "buckets adopted as they are"), report.Plural(notAdopted, "bucket", "buckets"))
 }
 
 // repeated is a flag that may be given several times.
