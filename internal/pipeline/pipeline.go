@@ -94,7 +94,8 @@ type View struct {
 }
 
 // Run runs op: it plans, and with plan.ModeApply applies the plan and verifies every change. It
-// returns the plan and, applying, one result per change (nil for a plan).
+// returns the plan and, applying, one result per change (nil for a plan). A Pipeline runs one
+// operation at a time.
 func (p *Pipeline) Run(ctx context.Context, op Operation) (*plan.Plan, []plan.Result, error) {
 	p.op = op
 	switch op.Mode {
