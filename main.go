@@ -24,12 +24,7 @@ func run() int {
 	defer stop()
 	if os.Getenv("GITHUB_ACTIONS") == "true" && len(os.Args) == 1 {
 		// A container action step, configured by INPUT_* and GITHUB_* variables.
-		p := &pipeline.Pipeline{}
-		if ff, err := pipeline.NewFindingsFile(); err == nil {
-			p.Findings = ff
-			defer ff.Close()
-		}
-		return action.Run(ctx, githubactions.New(), p)
+		return action.Run(ctx, githubactions.New(), &pipeline.Pipeline{})
 	}
 	return cli.Main(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr})
 }

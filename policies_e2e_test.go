@@ -33,7 +33,7 @@ func (e *e2e) keyPolicy(key string) (*iampolicy.Document, string) {
 }
 
 func allows(doc *iampolicy.Document, principal, action string, ctx map[string][]string) iampolicy.Decision {
-	return doc.Evaluate(iampolicy.Request{Principal: principal, Action: action, Resource: "*", Context: ctx})
+	return doc.Explain(iampolicy.Request{Principal: principal, Action: action, Resource: "*", Context: ctx}, iampolicy.EvalOptions{}).Decision
 }
 
 func TestE2EKeyPolicyOfExistingKeyIsMergedNotReplaced(t *testing.T) {
@@ -133,8 +133,8 @@ buckets:
 	}
 	put := func(ctx map[string][]string) iampolicy.Decision {
 		ctx["aws:SecureTransport"] = []string{"true"}
-		return bdoc.Evaluate(iampolicy.Request{Principal: "arn:aws:iam::123456789012:role/Uploader", Action: "s3:PutObject",
-			Resource: "arn:aws:s3:::" + bucket + "/a.ts", Context: ctx})
+		return bdoc.Explain(iampolicy.Request{Principal: "arn:aws:iam::123456789012:role/Uploader", Action: "s3:PutObject",
+			Resource: "arn:aws:s3:::" + bucket + "/a.ts", Context: ctx}, iampolicy.EvalOptions{}).Decision
 	}
 	if d := put(map[string][]string{"s3:x-amz-server-side-encryption": {"AES256"}}); d != iampolicy.ExplicitDeny {
 		t.Errorf("upload asking for AES256: %s, want refused", d)
@@ -148,8 +148,8 @@ buckets:
 	if d := put(map[string][]string{"s3:x-amz-server-side-encryption": {"aws:kms"}, "s3:x-amz-server-side-encryption-aws-kms-key-id": {keyARN}}); d == iampolicy.ExplicitDeny {
 		t.Errorf("upload naming the right key: refused, want allowed")
 	}
-	if d := bdoc.Evaluate(iampolicy.Request{Principal: "arn:aws:iam::123456789012:role/Reader", Action: "s3:GetObject",
-		Resource: "arn:aws:s3:::" + bucket + "/a.ts", Context: map[string][]string{"aws:SecureTransport": {"false"}}}); d != iampolicy.ExplicitDeny {
+	if d := bdoc.Explain(iampolicy.Request{Principal: "arn:aws:iam::123456789012:role/Reader", Action: "s3:GetObject",
+		Resource: "arn:aws:s3:::" + bucket + "/a.ts", Context: map[string][]string{"aws:SecureTransport": {"false"}}}, iampolicy.EvalOptions{}).Decision; d != iampolicy.ExplicitDeny {
 		t.Errorf("request without TLS: %s, want refused", d)
 	}
 

@@ -26,7 +26,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/jsonplan"
-	"github.com/sseguard/sseguard/internal/objects"
+	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
@@ -34,15 +34,16 @@ import (
 	"github.com/sseguard/sseguard/internal/version"
 )
 
-// Pipeline runs sseguard's stages for one policy file.
+// Pipeline runs sseguard's stages for one policy file: package pipeline's, or a test's stand-in.
 type Pipeline interface {
-	// Plan observes the account and computes the plan. A policy that does not validate returns an
-	// error that errors.As-matches policy.Errors.
-	Plan(ctx context.Context, policyPath string) (*plan.Plan, error)
-	// Apply plans, applies, observes again and returns the plan that was applied and each
-	// change's result.
-	Apply(ctx context.Context, policyPath string) (*plan.Plan, []plan.Result, error)
+	// Run runs op: it plans, and with plan.ModeApply applies, observes again and returns each
+	// change's result too. A policy that does not validate returns an error that
+	// errors.As-matches policy.Errors.
+	Run(ctx context.Context, op pipeline.Operation) (*plan.Plan, []plan.Result, error)
 }
+
+// The real pipeline is what main hands to Run.
+var _ Pipeline = (*pipeline.Pipeline)(nil)
 
 // The exit codes of the action's step.
 const (
@@ -57,44 +58,6 @@ const (
 // knows of; credentials a previous step exported (configure-aws-credentials masks its own, a
 // hand-written step may not) are masked here too. The account id is not a secret.
 var secretEnv = []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"}
-
-// ObjectTuner is implemented by pipelines whose object scans and re-encryption can be tuned by
-// the action's inputs (concurrency, max-objects, max-duration, requests-per-second).
-type ObjectTuner interface {
-	SetObjectOptions(objects.Options)
-}
-
-// BatchTuner is implemented by pipelines that take the Batch Operations inputs: a retry after a
-// generation that did not finish cleanly, and the price table of the cost estimates.
-type BatchTuner interface {
-	SetBatchOptions(retryFailed bool, prices *plan.Prices)
-}
-
-// FindingsProvider is implemented by pipelines that keep every object finding of the run (as
-// JSON lines); the JSON plan then lists them all.
-type FindingsProvider interface {
-	ObjectFindings() (io.Reader, error)
-}
-
-// ProgressLogger is implemented by pipelines whose progress lines (apply's per-change lines,
-// object scan progress) go to a writer they are given. The action gives one that redacts and
-// sanitizes every line and writes it to the step's log.
-type ProgressLogger interface {
-	SetProgressLog(io.Writer)
-}
-
-// ApplyHook is implemented by pipelines that call a function with the plan once it is computed
-// and before any change is made. With redact-account-id, the action learns the account id there,
-// so that apply's progress lines are redacted too.
-type ApplyHook interface {
-	SetBeforeApply(func(*plan.Plan))
-}
-
-// AccountHook is implemented by pipelines that call a function with the caller's account id as
-// soon as it is known, before anything else is read or printed.
-type AccountHook interface {
-	SetOnAccount(func(string))
-}
 
 // Run is the action's entry point: it returns the step's exit code. main calls it when
 // GITHUB_ACTIONS is true and no command-line arguments are given.
@@ -126,49 +89,55 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	if err != nil {
 		return o.fail("", "invalid inputs", err)
 	}
-	if t, ok := p.(ObjectTuner); ok {
-		t.SetObjectOptions(in.Objects)
-	}
-	if t, ok := p.(BatchTuner); ok {
-		t.SetBatchOptions(in.RetryFailedBatch, in.Prices)
-	}
 	doApply, err := Decide(in.Mode, gh.EventName, gh.Ref, in.ApplyBranch)
 	if err != nil {
 		// Nothing is read from AWS either: the run is misconfigured or started by an event that
 		// must not apply, and a plan made with the apply role's credentials would help no one.
-		return o.fail(string(ModeApply), "refused to apply", err)
+		return o.fail(plan.ModeApply, "refused to apply", err)
 	}
-	mode := "plan"
+	mode := plan.ModePlan
 	if doApply {
-		mode = "apply"
+		mode = plan.ModeApply
 	}
 	o.info(fmt.Sprintf("sseguard %s: policy %s, event %s, ref %s, apply branch %s", mode, in.PolicyRel, gh.EventName, gh.Ref, in.ApplyBranch))
 
 	progress := o.progress()
 	defer progress.Flush()
-	if l, ok := p.(ProgressLogger); ok {
-		l.SetProgressLog(progress)
+	// The JSON plan lists every object finding of the run, kept in a temporary file meanwhile.
+	ff, ferr := pipeline.NewFindingsFile()
+	if ferr == nil {
+		defer ff.Close()
 	}
-	if h, ok := p.(AccountHook); ok {
-		h.SetOnAccount(o.learnAccount)
-	}
-	if h, ok := p.(ApplyHook); ok {
-		h.SetBeforeApply(func(pl *plan.Plan) { o.learnAccount(pl.Account) })
-	}
-	if g, ok := p.(ApprovalGate); ok && doApply {
-		g.SetApprove(o.approvalGate(ctx, in, gh))
-	}
-
-	var (
-		pl      *plan.Plan
-		results []plan.Result
-	)
-	if doApply {
-		pl, results, err = p.Apply(ctx, in.Policy)
-	} else {
-		pl, err = p.Plan(ctx, in.Policy)
-	}
+	pl, results, err := p.Run(ctx, o.operation(ctx, in, gh, mode, progress, ff))
 	progress.Flush()
+	return o.finish(ctx, in, gh, mode, ff, pl, results, err)
+}
+
+// operation is the action's run: the inputs' options, the hooks that learn the account id (so
+// that every progress line is redacted from the moment STS answers) and, applying, compare the
+// plan with the approved one, and the view the progress lines and findings go to.
+func (o *output) operation(ctx context.Context, in Inputs, gh *githubactions.GitHubContext, mode plan.Mode, progress io.Writer, ff *pipeline.FindingsFile) pipeline.Operation {
+	op := pipeline.Operation{
+		Mode:       mode,
+		PolicyPath: in.Policy,
+		Options:    pipeline.Options{Objects: in.Objects, RetryFailedBatch: in.RetryFailedBatch, Prices: in.Prices},
+		Hooks: pipeline.Hooks{
+			OnAccount:   o.learnAccount,
+			BeforeApply: func(pl *plan.Plan) { o.learnAccount(pl.Account) },
+		},
+		View: pipeline.View{Progress: progress, Findings: ff},
+	}
+	if mode.Applies() {
+		op.Hooks.Approve = o.approvalGate(ctx, in, gh)
+	}
+	return op
+}
+
+// finish reports what the run came to: an invalid policy, a run stopped before it had a plan, a
+// refused apply, or the plan (and results) with the error that stopped it, if any. It returns the
+// step's exit code.
+func (o *output) finish(ctx context.Context, in Inputs, gh *githubactions.GitHubContext, mode plan.Mode, ff *pipeline.FindingsFile,
+	pl *plan.Plan, results []plan.Result, err error) int {
 	var perrs policy.Errors
 	if errors.As(err, &perrs) {
 		code := o.invalidPolicy(mode, in, perrs)
@@ -186,10 +155,10 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	o.learnAccount(pl.Account)
 	pl.PolicyPath = in.PolicyRel
 	var findings io.Reader
-	if fp, ok := p.(FindingsProvider); ok {
+	if ff != nil {
 		// Its own error variable: the pipeline's error (a refused or stopped apply) must survive.
 		var ferr error
-		if findings, ferr = fp.ObjectFindings(); ferr != nil {
+		if findings, ferr = ff.Reader(); ferr != nil {
 			o.logWarning("the JSON plan will not list objects: " + ferr.Error())
 			findings = nil
 		}
@@ -198,7 +167,7 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 	if errors.As(err, &refusal) {
 		// Nothing was applied: the plan is shown as the plan it is, under the refusal.
 		o.refused(in, pl, refusal)
-		o.publish(in, "plan", pl, nil, findings)
+		o.publish(in, plan.ModePlan, pl, nil, findings)
 		return ExitFailure
 	}
 	code := o.publish(in, mode, pl, results, findings)
@@ -217,7 +186,7 @@ func Run(ctx context.Context, a *githubactions.Action, p Pipeline) int {
 // publish writes everything a run reports (log, JSON file, summary, annotations, outputs) and
 // returns the exit code. The JSON file holds the plan exactly as it is; everything written for
 // people is rendered from a redacted copy when redact-account-id is on.
-func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults []plan.Result, findings io.Reader) int {
+func (o *output) publish(in Inputs, mode plan.Mode, exact *plan.Plan, exactResults []plan.Result, findings io.Reader) int {
 	pl, results := sanitize.Redacted(o.red, exact), sanitize.Redacted(o.red, exactResults)
 	var text bytes.Buffer
 	if err := report.Text(&text, pl); err == nil {
@@ -245,7 +214,7 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 			shown.Detail, (shown.FullBytes+1023)/1024, jsonShown))
 	}
 	anns := report.Annotations(pl, in.PolicyRel)
-	if mode == "apply" {
+	if mode.Applies() {
 		anns = report.ApplyAnnotations(pl, results, in.PolicyRel)
 	}
 	for _, an := range anns {
@@ -288,44 +257,34 @@ func (o *output) publish(in Inputs, mode string, exact *plan.Plan, exactResults 
 	if n := tally.Skipped; n > 0 {
 		o.info(fmt.Sprintf("Failing the step: %d change(s) were skipped (a change they depend on did not take, or the run was stopped).", n))
 	}
-	if in.FailOnDrift && mode == "plan" && len(pl.Needed(nil)) > 0 {
+	if in.FailOnDrift && !mode.Applies() && len(pl.Needed(nil)) > 0 {
 		o.info("Failing the step: the account differs from the policy and fail-on-drift is true.")
 	}
-	if plan.Exit(pl, results, mode == "apply", false, in.FailOnDrift) != plan.ExitOK {
+	if plan.Exit(pl, results, plan.ExitOptions{Mode: mode, FailOnDrift: in.FailOnDrift}) != plan.ExitOK {
 		code = ExitFailure
 	}
 	return code
 }
 
 // invalidPolicy annotates each problem at its line and column and fails the step.
-func (o *output) invalidPolicy(mode string, in Inputs, errs policy.Errors) int {
+func (o *output) invalidPolicy(mode plan.Mode, in Inputs, errs policy.Errors) int {
 	var anns []report.Annotation
 	var lines []string
 	for _, e := range errs {
 		anns = append(anns, report.Annotation{Level: report.LevelError, File: in.PolicyRel, Line: e.Line, Column: e.Column,
 			Title: "sseguard: invalid policy", Message: e.Message})
-		pos := in.PolicyRel
-		if e.Line > 0 {
-			pos += ":" + strconv.Itoa(e.Line)
-			if e.Column > 0 {
-				pos += ":" + strconv.Itoa(e.Column)
-			}
-		}
-		lines = append(lines, pos+": "+e.Message)
+		lines = append(lines, policy.Position(in.PolicyRel, e.Line, e.Column)+": "+e.Message)
 	}
 	for _, an := range report.Aggregate(anns, report.MaxAnnotations) {
 		o.annotate(an)
 	}
-	what := fmt.Sprintf("the policy does not validate (%d problems), nothing was read from or changed in AWS", len(errs))
-	if len(errs) == 1 {
-		what = "the policy does not validate (1 problem), nothing was read from or changed in AWS"
-	}
+	what := fmt.Sprintf("the policy does not validate (%s), nothing was read from or changed in AWS", report.Plural(len(errs), "problem", "problems"))
 	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines)))
 	return ExitFailure
 }
 
 // fail reports an error that stops the run before there is a plan.
-func (o *output) fail(mode, what string, err error) int {
+func (o *output) fail(mode plan.Mode, what string, err error) int {
 	var lines []string
 	for _, l := range strings.Split(err.Error(), "\n") {
 		lines = append(lines, l)
@@ -386,7 +345,7 @@ func catch(f func()) (err error) {
 // writeJSON writes the full plan; it returns the path written and the path to show (as the
 // user wrote it, so that a relative path still works in later steps), and a warning when the
 // default file was taken and another name chosen.
-func writeJSON(in Inputs, mode string, pl *plan.Plan, results []plan.Result, findings io.Reader) (string, string, string, error) {
+func writeJSON(in Inputs, mode plan.Mode, pl *plan.Plan, results []plan.Result, findings io.Reader) (string, string, string, error) {
 	path, shown := in.JSONFile, in.JSONFileShown
 	var f *os.File
 	var err error

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/golden"
 	"github.com/sseguard/sseguard/internal/jsonplan"
+	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/report"
@@ -32,13 +33,27 @@ type fakePipeline struct {
 	// the before-apply hook, as the real pipeline does).
 	progress string
 
+	// account, when set, is announced to the run's account hook before anything else, as the
+	// real pipeline does once STS answers.
+	account string
+
 	planCalls, applyCalls []string
 	log                   io.Writer
 	beforeApply           func(*plan.Plan)
 }
 
-func (f *fakePipeline) SetProgressLog(w io.Writer)         { f.log = w }
-func (f *fakePipeline) SetBeforeApply(fn func(*plan.Plan)) { f.beforeApply = fn }
+// Run takes the run's progress log and before-apply hook, and plans or applies as op says.
+func (f *fakePipeline) Run(ctx context.Context, op pipeline.Operation) (*plan.Plan, []plan.Result, error) {
+	f.log, f.beforeApply = op.View.Progress, op.Hooks.BeforeApply
+	if f.account != "" && op.Hooks.OnAccount != nil {
+		op.Hooks.OnAccount(f.account)
+	}
+	if op.Mode == plan.ModeApply {
+		return f.Apply(ctx, op.PolicyPath)
+	}
+	pl, err := f.Plan(ctx, op.PolicyPath)
+	return pl, nil, err
+}
 
 func (f *fakePipeline) writeProgress() {
 	if f.log != nil && f.progress != "" {

@@ -27,12 +27,6 @@ import (
 // comment by the token's identity, or one whose last run failed), or one GitHub would not show,
 // counts as a changed plan: nothing approved can be shown to equal what is about to be applied.
 
-// ApprovalGate is implemented by pipelines that call a function with the plan before any change
-// is made, and apply nothing when it returns an error.
-type ApprovalGate interface {
-	SetApprove(func(*plan.Plan) error)
-}
-
 // approvalGate returns the function that decides, for a run that applies, whether the plan may be.
 func (o *output) approvalGate(ctx context.Context, in Inputs, gh *githubactions.GitHubContext) func(*plan.Plan) error {
 	return func(pl *plan.Plan) error {
@@ -122,5 +116,5 @@ func (o *output) refused(in Inputs, pl *plan.Plan, r *approval.Refusal) {
 		o.info("  " + d)
 	}
 	o.info("Plan the change on a pull request again (its sseguard comment then shows the plan to approve), or set on-plan-change to apply.")
-	o.summary(report.MarkdownFailure("apply", "refused to apply: "+r.Reason+"; nothing was changed", r.Details))
+	o.summary(report.MarkdownFailure(plan.ModeApply, "refused to apply: "+r.Reason+"; nothing was changed", r.Details))
 }

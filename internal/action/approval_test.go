@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sseguard/sseguard/internal/approval"
+	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
@@ -28,7 +29,15 @@ type gatedPipeline struct {
 	applied bool
 }
 
-func (g *gatedPipeline) SetApprove(f func(*plan.Plan) error) { g.approve = f }
+// Run takes the run's approval hook too, and applies through the gate.
+func (g *gatedPipeline) Run(ctx context.Context, op pipeline.Operation) (*plan.Plan, []plan.Result, error) {
+	g.approve = op.Hooks.Approve
+	if op.Mode != plan.ModeApply {
+		return g.fakePipeline.Run(ctx, op)
+	}
+	g.log, g.beforeApply = op.View.Progress, op.Hooks.BeforeApply
+	return g.Apply(ctx, op.PolicyPath)
+}
 
 func (g *gatedPipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.Result, error) {
 	if g.approve != nil {

@@ -195,6 +195,30 @@ func TestRunRedactsAccountID(t *testing.T) {
 	}
 }
 
+// TestRunRedactsFromTheAccountHook: with redact-account-id, the caller's account id is redacted
+// from the moment the pipeline learns it (its account hook), in progress lines written before
+// there is a plan too, although the policy file names no account.
+func TestRunRedactsFromTheAccountHook(t *testing.T) {
+	t.Parallel()
+	const acct = "123456789012"
+	for _, event := range []string{"push", "pull_request"} {
+		t.Run(event, func(t *testing.T) {
+			t.Parallel()
+			r := newRunner(t, event)
+			r.env["INPUT_REDACT-ACCOUNT-ID"] = "true"
+			fake := &fakePipeline{plan: inSyncPlan(), account: acct, progress: "scanning objects of account " + acct + "\n"}
+			r.run(t, fake)
+			out := r.out.String()
+			if !strings.Contains(out, "::add-mask::"+acct+"\n") {
+				t.Errorf("the account is not masked:\n%s", out)
+			}
+			if rest := strings.Replace(out, "::add-mask::"+acct+"\n", "", 1); strings.Contains(rest, acct) || !strings.Contains(rest, "scanning objects of account REDACTED") {
+				t.Errorf("the progress line is not redacted:\n%s", rest)
+			}
+		})
+	}
+}
+
 func progressFor(apply bool, line string) string {
 	if apply {
 		return line

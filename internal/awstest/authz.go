@@ -423,13 +423,48 @@ func s3Context(c *call) map[string][]string {
 }
 
 func (l *Layer) s3Requirements(ctx context.Context, c *call) []requirement {
-	part := c.partition()
-	bucketARN := fmt.Sprintf("arn:%s:s3:::%s", part, c.bucket)
-	objARN := bucketARN + "/" + c.key
+	bucketARN := fmt.Sprintf("arn:%s:s3:::%s", c.partition(), c.bucket)
 	sctx := s3Context(c)
+	switch {
+	case c.bucket == "":
+		if c.op == "ListBuckets" {
+			return []requirement{{action: "s3:ListAllMyBuckets", resource: "*"}}
+		}
+		return nil
+	case c.key == "":
+		return bucketRequirements(c, bucketARN, sctx)
+	}
+	return l.objectRequirements(ctx, c, bucketARN+"/"+c.key, sctx)
+}
+
+// bucketRequirements are those of a request on a bucket (not on one of its objects).
+func bucketRequirements(c *call, bucketARN string, sctx map[string][]string) []requirement {
 	onBucket := func(action string) requirement {
 		return requirement{action: action, resource: bucketARN, bucket: c.bucket, ctx: sctx}
 	}
+	if _, sub, ok := c.subresource(); ok {
+		a := map[string]string{http.MethodGet: sub.getAction, http.MethodPut: sub.putAction, http.MethodDelete: sub.delAct}[c.r.Method]
+		if a != "" {
+			return []requirement{onBucket(a)}
+		}
+	}
+	switch c.op {
+	case "CreateBucket", "DeleteBucket":
+		return []requirement{onBucket("s3:" + c.op)}
+	case "HeadBucket", "ListObjects", "ListObjectsV2":
+		return []requirement{onBucket("s3:ListBucket")}
+	case "ListObjectVersions":
+		return []requirement{onBucket("s3:ListBucketVersions")}
+	case "ListMultipartUploads":
+		return []requirement{onBucket("s3:ListBucketMultipartUploads")}
+	case "DeleteObjects":
+		return deleteObjectsRequirements(c, bucketARN, sctx)
+	}
+	return []requirement{onBucket(guessAction(c))}
+}
+
+// objectRequirements are those of a request on an object (objARN), or on one of its versions.
+func (l *Layer) objectRequirements(ctx context.Context, c *call, objARN string, sctx map[string][]string) []requirement {
 	onObject := func(action string) requirement {
 		return requirement{action: action, resource: objARN, bucket: c.bucket, ctx: sctx}
 	}
@@ -438,33 +473,6 @@ func (l *Layer) s3Requirements(ctx context.Context, c *call) []requirement {
 			return version
 		}
 		return plain
-	}
-	if c.bucket == "" {
-		if c.op == "ListBuckets" {
-			return []requirement{{action: "s3:ListAllMyBuckets", resource: "*"}}
-		}
-		return nil
-	}
-	if c.key == "" {
-		if _, sub, ok := c.subresource(); ok {
-			a := map[string]string{http.MethodGet: sub.getAction, http.MethodPut: sub.putAction, http.MethodDelete: sub.delAct}[c.r.Method]
-			if a != "" {
-				return []requirement{onBucket(a)}
-			}
-		}
-		switch c.op {
-		case "CreateBucket", "DeleteBucket":
-			return []requirement{onBucket("s3:" + c.op)}
-		case "HeadBucket", "ListObjects", "ListObjectsV2":
-			return []requirement{onBucket("s3:ListBucket")}
-		case "ListObjectVersions":
-			return []requirement{onBucket("s3:ListBucketVersions")}
-		case "ListMultipartUploads":
-			return []requirement{onBucket("s3:ListBucketMultipartUploads")}
-		case "DeleteObjects":
-			return deleteObjectsRequirements(c, bucketARN, sctx)
-		}
-		return []requirement{onBucket(guessAction(c))}
 	}
 	var reqs []requirement
 	switch c.op {
@@ -487,23 +495,7 @@ func (l *Layer) s3Requirements(ctx context.Context, c *call) []requirement {
 	case "UploadPart", "CompleteMultipartUpload":
 		reqs = append(reqs, onObject("s3:PutObject"))
 	case "CopyObject", "UploadPartCopy":
-		reqs = append(reqs, onObject("s3:PutObject"))
-		if sb, sk, sv, ok := copySource(c.r); ok {
-			src := requirement{action: "s3:GetObject", resource: fmt.Sprintf("arn:%s:s3:::%s/%s", part, sb, sk), bucket: sb, ctx: map[string][]string{}}
-			if sv != "" {
-				src.action = "s3:GetObjectVersion"
-			}
-			reqs = append(reqs, src)
-			if c.restricted {
-				reqs = append(reqs, l.decryptRequirement(ctx, c, sb, sk, sv)...)
-			}
-		}
-		if c.op == "CopyObject" {
-			if c.r.Header.Get("X-Amz-Tagging") != "" && strings.EqualFold(c.r.Header.Get("X-Amz-Tagging-Directive"), "REPLACE") {
-				reqs = append(reqs, onObject("s3:PutObjectTagging"))
-			}
-			reqs = append(reqs, l.encryptRequirements(ctx, c, false)...)
-		}
+		reqs = append(reqs, l.copyRequirements(ctx, c, onObject)...)
 	case "AbortMultipartUpload":
 		reqs = append(reqs, onObject("s3:AbortMultipartUpload"))
 	case "ListParts":
@@ -525,6 +517,30 @@ func (l *Layer) s3Requirements(ctx context.Context, c *call) []requirement {
 		reqs = append(reqs, l.uoeKMSRequirements(ctx, c)...)
 	default:
 		reqs = append(reqs, onObject(guessAction(c)))
+	}
+	return reqs
+}
+
+// copyRequirements are those of a copy (CopyObject, UploadPartCopy): s3:PutObject on the
+// destination, reading the source (and its key, for a restricted caller), and for CopyObject the
+// tags it replaces and the encryption it asks for.
+func (l *Layer) copyRequirements(ctx context.Context, c *call, onObject func(string) requirement) []requirement {
+	reqs := []requirement{onObject("s3:PutObject")}
+	if sb, sk, sv, ok := copySource(c.r); ok {
+		src := requirement{action: "s3:GetObject", resource: fmt.Sprintf("arn:%s:s3:::%s/%s", c.partition(), sb, sk), bucket: sb, ctx: map[string][]string{}}
+		if sv != "" {
+			src.action = "s3:GetObjectVersion"
+		}
+		reqs = append(reqs, src)
+		if c.restricted {
+			reqs = append(reqs, l.decryptRequirement(ctx, c, sb, sk, sv)...)
+		}
+	}
+	if c.op == "CopyObject" {
+		if c.r.Header.Get("X-Amz-Tagging") != "" && strings.EqualFold(c.r.Header.Get("X-Amz-Tagging-Directive"), "REPLACE") {
+			reqs = append(reqs, onObject("s3:PutObjectTagging"))
+		}
+		reqs = append(reqs, l.encryptRequirements(ctx, c, false)...)
 	}
 	return reqs
 }

@@ -263,43 +263,7 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 	}
 	switch c.name {
 	case "CreateKey":
-		m := map[string][]string{}
-		var keys []string
-		if tags, ok := c.params["Tags"].([]any); ok {
-			for _, t := range tags {
-				if tm, ok := t.(map[string]any); ok {
-					k, _ := tm["TagKey"].(string)
-					v, _ := tm["TagValue"].(string)
-					m["aws:RequestTag/"+k] = []string{v}
-					keys = append(keys, k)
-				}
-			}
-		}
-		if len(keys) > 0 {
-			m["aws:TagKeys"] = keys
-		}
-		// Request parameters as condition keys hold the parameter's default when the request
-		// leaves it out ("AWS KMS condition keys", Conditions for an API operation request,
-		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
-		spec, origin, usage := c.str("KeySpec"), c.str("Origin"), c.str("KeyUsage")
-		if spec == "" {
-			spec = "SYMMETRIC_DEFAULT"
-		}
-		if origin == "" {
-			origin = "AWS_KMS"
-		}
-		if usage == "" {
-			usage = "ENCRYPT_DECRYPT"
-		}
-		multi, _ := c.params["MultiRegion"].(bool)
-		m["kms:KeySpec"], m["kms:KeyOrigin"], m["kms:KeyUsage"] = []string{spec}, []string{origin}, []string{usage}
-		m["kms:MultiRegion"] = []string{fmt.Sprint(multi)}
-		m["kms:BypassPolicyLockoutSafetyCheck"] = []string{fmt.Sprint(c.bypassLockout())}
-		reqs := []requirement{{action: action, resource: "*", ctx: m}}
-		if len(keys) > 0 {
-			reqs = append(reqs, requirement{action: "kms:TagResource", resource: "*", ctx: m})
-		}
-		return reqs
+		return createKeyRequirements(c)
 	case "CreateAlias", "UpdateAlias", "DeleteAlias":
 		name := c.str("AliasName")
 		reqs := []requirement{{action: action, resource: aliasARN(name)}}
@@ -331,17 +295,7 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 		return []requirement{onKey(action, ref)}
 	case "TagResource", "UntagResource":
 		r := onKey(action, c.str("KeyId"))
-		var keys []string
-		if tags, ok := c.params["Tags"].([]any); ok {
-			for _, t := range tags {
-				if tm, ok := t.(map[string]any); ok {
-					k, _ := tm["TagKey"].(string)
-					v, _ := tm["TagValue"].(string)
-					r.ctx["aws:RequestTag/"+k] = []string{v}
-					keys = append(keys, k)
-				}
-			}
-		}
+		keys := requestTags(c, r.ctx)
 		if tk, ok := c.params["TagKeys"].([]any); ok {
 			for _, k := range tk {
 				if s, ok := k.(string); ok {
@@ -362,6 +316,54 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 		return []requirement{r}
 	}
 	return []requirement{{action: action, resource: "*"}}
+}
+
+// createKeyRequirements authorises CreateKey on "*", with the request's tags and key parameters
+// as condition keys, and kms:TagResource too when it tags the key.
+func createKeyRequirements(c *call) []requirement {
+	m := map[string][]string{}
+	keys := requestTags(c, m)
+	if len(keys) > 0 {
+		m["aws:TagKeys"] = keys
+	}
+	// Request parameters as condition keys hold the parameter's default when the request
+	// leaves it out ("AWS KMS condition keys", Conditions for an API operation request,
+	// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+	spec, origin, usage := c.str("KeySpec"), c.str("Origin"), c.str("KeyUsage")
+	if spec == "" {
+		spec = "SYMMETRIC_DEFAULT"
+	}
+	if origin == "" {
+		origin = "AWS_KMS"
+	}
+	if usage == "" {
+		usage = "ENCRYPT_DECRYPT"
+	}
+	multi, _ := c.params["MultiRegion"].(bool)
+	m["kms:KeySpec"], m["kms:KeyOrigin"], m["kms:KeyUsage"] = []string{spec}, []string{origin}, []string{usage}
+	m["kms:MultiRegion"] = []string{fmt.Sprint(multi)}
+	m["kms:BypassPolicyLockoutSafetyCheck"] = []string{fmt.Sprint(c.bypassLockout())}
+	reqs := []requirement{{action: "kms:CreateKey", resource: "*", ctx: m}}
+	if len(keys) > 0 {
+		reqs = append(reqs, requirement{action: "kms:TagResource", resource: "*", ctx: m})
+	}
+	return reqs
+}
+
+// requestTags puts the request's Tags into ctx as aws:RequestTag/KEY and returns their keys.
+func requestTags(c *call, ctx map[string][]string) []string {
+	var keys []string
+	if tags, ok := c.params["Tags"].([]any); ok {
+		for _, t := range tags {
+			if tm, ok := t.(map[string]any); ok {
+				k, _ := tm["TagKey"].(string)
+				v, _ := tm["TagValue"].(string)
+				ctx["aws:RequestTag/"+k] = []string{v}
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
 }
 
 // bypassLockout is the request's BypassPolicyLockoutSafetyCheck (default false).

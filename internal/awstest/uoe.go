@@ -105,79 +105,104 @@ func (l *Layer) updateObjectEncryption(w http.ResponseWriter, c *call) {
 	ctx, cancel := ctxTimeout(c.r.Context())
 	defer cancel()
 
+	keyARN, bke, refusal := uoeRequest(c)
+	if refusal == nil {
+		refusal = l.uoeKey(ctx, c, keyARN)
+	}
+	var head http.Header
+	if refusal == nil {
+		head, refusal = l.uoeSource(ctx, c)
+	}
+	if refusal != nil {
+		writeS3Error(w, refusal.status, refusal.code, refusal.msg)
+		return
+	}
+	l.reencryptInMoto(ctx, w, c, keyARN, bke, head)
+}
+
+// s3Refusal is an error S3 answers with.
+type s3Refusal struct {
+	status    int
+	code, msg string
+}
+
+// uoeRequest checks the request's body as S3 does: an SSE-KMS encryption naming a key by a
+// well-formed ARN of the bucket's account, and BucketKeyEnabled true, false or absent.
+func uoeRequest(c *call) (keyARN, bucketKeyEnabled string, _ *s3Refusal) {
 	b, err := parseUOE(c.body)
 	if err != nil {
-		writeS3Error(w, http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
-		return
+		return "", "", &s3Refusal{http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"}
 	}
 	if b.SSEKMS == nil {
-		writeS3Error(w, http.StatusBadRequest, "InvalidRequest", "Requests that modify an object encryption configuration require a valid new encryption type. Valid values are SSEKMS. Modify the request to specify SSE-KMS for the updated encryption type, and then try again.")
-		return
+		return "", "", &s3Refusal{http.StatusBadRequest, "InvalidRequest", "Requests that modify an object encryption configuration require a valid new encryption type. Valid values are SSEKMS. Modify the request to specify SSE-KMS for the updated encryption type, and then try again."}
 	}
-	keyARN := strings.TrimSpace(b.SSEKMS.KMSKeyArn)
+	keyARN = strings.TrimSpace(b.SSEKMS.KMSKeyArn)
 	if keyARN == "" {
-		writeS3Error(w, http.StatusBadRequest, "InvalidRequest", "Requests that modify an object's encryption type to SSE-KMS require an AWS KMS key Amazon Resource Name (ARN). Modify the request to specify a KMS key ARN, and then try again.")
-		return
+		return "", "", &s3Refusal{http.StatusBadRequest, "InvalidRequest", "Requests that modify an object's encryption type to SSE-KMS require an AWS KMS key Amazon Resource Name (ARN). Modify the request to specify a KMS key ARN, and then try again."}
 	}
 	if !kmsKeyARNPattern.MatchString(keyARN) {
-		writeS3Error(w, http.StatusBadRequest, "InvalidRequest", "Requests that modify an object's encryption type to SSE-KMS require a valid AWS KMS key Amazon Resource Name (ARN). Confirm that you have a correctly formatted KMS key ARN in your request, and then try again.")
-		return
+		return "", "", &s3Refusal{http.StatusBadRequest, "InvalidRequest", "Requests that modify an object's encryption type to SSE-KMS require a valid AWS KMS key Amazon Resource Name (ARN). Confirm that you have a correctly formatted KMS key ARN in your request, and then try again."}
 	}
 	bke := strings.TrimSpace(b.SSEKMS.BucketKeyEnabled)
 	if bke != "" && bke != "true" && bke != "false" {
-		writeS3Error(w, http.StatusBadRequest, "InvalidRequest", "The BucketKeyEnabled value isn't valid. Valid values are true or false. Modify the request to specify a valid value, and then try again.")
-		return
+		return "", "", &s3Refusal{http.StatusBadRequest, "InvalidRequest", "The BucketKeyEnabled value isn't valid. Valid values are true or false. Modify the request to specify a valid value, and then try again."}
 	}
 	if a, _ := parseARN(keyARN); c.id.Account != "" && a.account != c.id.Account {
-		writeS3Error(w, http.StatusForbidden, "AccessDenied", "The AWS KMS key in the request must be owned by the same account as the bucket. Modify the request to specify a KMS key from the same account, and then try again.")
-		return
+		return "", "", &s3Refusal{http.StatusForbidden, "AccessDenied", "The AWS KMS key in the request must be owned by the same account as the bucket. Modify the request to specify a KMS key from the same account, and then try again."}
 	}
+	return keyARN, bke, nil
+}
+
+// uoeKey refuses a key that does not exist or is not enabled, as KMS's errors through S3.
+func (l *Layer) uoeKey(ctx context.Context, c *call, keyARN string) *s3Refusal {
 	info, ok := l.keyInfo(ctx, c, keyARN)
 	switch {
 	case !ok:
-		writeS3Error(w, http.StatusBadRequest, "KMS.NotFoundException", fmt.Sprintf("Invalid keyId '%s'", keyARN))
-		return
+		return &s3Refusal{http.StatusBadRequest, "KMS.NotFoundException", fmt.Sprintf("Invalid keyId '%s'", keyARN)}
 	case info.state != "" && info.state != "Enabled":
-		writeS3Error(w, http.StatusBadRequest, "KMS.KMSInvalidStateException", fmt.Sprintf("%s is %s and cannot be used.", keyARN, info.state))
-		return
+		return &s3Refusal{http.StatusBadRequest, "KMS.KMSInvalidStateException", fmt.Sprintf("%s is %s and cannot be used.", keyARN, info.state)}
 	}
+	return nil
+}
 
+// uoeSource reads the object (its current version) from moto and refuses what S3 refuses to
+// update: a missing object, an older version (not emulated), SSE-C, DSSE-KMS or unencrypted
+// objects, and an object under Object Lock. It answers the object's headers.
+func (l *Layer) uoeSource(ctx context.Context, c *call) (http.Header, *s3Refusal) {
 	path := objectPath(c.bucket, c.key)
 	if v := c.versionID(); v != "" {
 		path += "?versionId=" + v
 	}
 	status, head, _, err := l.motoS3(ctx, c.akid, http.MethodHead, path, nil, nil)
-	if err != nil {
-		writeS3Error(w, http.StatusBadGateway, "InternalError", err.Error())
-		return
-	}
-	if status == http.StatusNotFound {
-		writeS3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
-		return
-	}
-	if status != http.StatusOK {
-		writeS3Error(w, status, "InternalError", "HEAD of the object failed in moto: "+http.StatusText(status))
-		return
+	switch {
+	case err != nil:
+		return nil, &s3Refusal{http.StatusBadGateway, "InternalError", err.Error()}
+	case status == http.StatusNotFound:
+		return nil, &s3Refusal{http.StatusNotFound, "NoSuchKey", "The specified key does not exist."}
+	case status != http.StatusOK:
+		return nil, &s3Refusal{status, "InternalError", "HEAD of the object failed in moto: " + http.StatusText(status)}
 	}
 	if v := c.versionID(); v != "" && head.Get("X-Amz-Version-Id") != v {
-		writeS3Error(w, http.StatusNotImplemented, "NotImplemented", "the strict layer can only update the encryption of the current version of an object")
-		return
+		return nil, &s3Refusal{http.StatusNotImplemented, "NotImplemented", "the strict layer can only update the encryption of the current version of an object"}
 	}
 	if head.Get("X-Amz-Server-Side-Encryption-Customer-Algorithm") != "" || head.Get("X-Amz-Server-Side-Encryption") == "aws:kms:dsse" {
-		writeS3Error(w, http.StatusBadRequest, "InvalidRequest", "The UpdateObjectEncryption operation doesn't support source objects with the encryption type DSSE-KMS or SSE-C. Only source objects encrypted with SSE-S3 or SSE-KMS are supported.")
-		return
+		return nil, &s3Refusal{http.StatusBadRequest, "InvalidRequest", "The UpdateObjectEncryption operation doesn't support source objects with the encryption type DSSE-KMS or SSE-C. Only source objects encrypted with SSE-S3 or SSE-KMS are supported."}
 	}
 	switch head.Get("X-Amz-Server-Side-Encryption") {
 	case "AES256", "aws:kms":
 	default:
-		writeS3Error(w, http.StatusBadRequest, "InvalidRequest", "The UpdateObjectEncryption operation doesn't supported unencrypted source objects. Only source objects encrypted with SSE-S3 or SSE-KMS are supported.")
-		return
+		return nil, &s3Refusal{http.StatusBadRequest, "InvalidRequest", "The UpdateObjectEncryption operation doesn't supported unencrypted source objects. Only source objects encrypted with SSE-S3 or SSE-KMS are supported."}
 	}
 	if objectLocked(head) {
-		writeS3Error(w, http.StatusForbidden, "AccessDenied", "The encryption type for the specified object can't be updated because that object is protected by S3 Object Lock.")
-		return
+		return nil, &s3Refusal{http.StatusForbidden, "AccessDenied", "The encryption type for the specified object can't be updated because that object is protected by S3 Object Lock."}
 	}
+	return head, nil
+}
 
+// reencryptInMoto makes the change in moto, by copying the object onto itself under the key
+// with everything else kept, and records the object's ETag and Last-Modified from before (head),
+// which UpdateObjectEncryption keeps and the layer then shows.
+func (l *Layer) reencryptInMoto(ctx context.Context, w http.ResponseWriter, c *call, keyARN, bke string, head http.Header) {
 	cp := http.Header{}
 	cp.Set("X-Amz-Copy-Source", objectPath(c.bucket, c.key))
 	cp.Set("X-Amz-Metadata-Directive", "COPY")

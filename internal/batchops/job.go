@@ -199,6 +199,51 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	if s.CreatedBefore.IsZero() {
 		return nil, errors.New("a batch job needs the generation's start (CreatedBefore)")
 	}
+	op, err := s.operation()
+	if err != nil {
+		return nil, err
+	}
+	filter, err := s.filter()
+	if err != nil {
+		return nil, err
+	}
+	base := s.ReportBase()
+	return &s3control.CreateJobInput{
+		AccountId:            aws.String(s.Account),
+		ClientRequestToken:   aws.String(s.Token()),
+		ConfirmationRequired: aws.Bool(s.ConfirmationRequired),
+		Description:          aws.String(s.Description()),
+		Priority:             aws.Int32(s.Priority),
+		RoleArn:              aws.String(s.RoleARN),
+		Operation:            op,
+		// A failed-tasks report says which objects failed and why (JobReport).
+		Report: &types.JobReport{
+			Enabled: true, Bucket: aws.String(s.arn(s.ReportBucket)), Prefix: aws.String(base),
+			Format: types.JobReportFormatReportCsv20180820, ReportScope: types.JobReportScopeFailedTasksOnly,
+			ExpectedBucketOwner: aws.String(s.Account),
+		},
+		ManifestGenerator: &types.JobManifestGeneratorMemberS3JobManifestGenerator{Value: types.S3JobManifestGenerator{
+			SourceBucket:         aws.String(s.arn(s.Bucket)),
+			ExpectedBucketOwner:  aws.String(s.Account),
+			EnableManifestOutput: true,
+			ManifestOutputLocation: &types.S3ManifestOutputLocation{
+				Bucket: aws.String(s.arn(s.ReportBucket)), ManifestPrefix: aws.String(base + "/manifests"),
+				ManifestFormat: types.GeneratedManifestFormatS3InventoryReportCsv20211130, ExpectedManifestBucketOwner: aws.String(s.Account),
+			},
+			Filter: filter,
+		}},
+		Tags: []types.S3Tag{
+			{Key: aws.String("sseguard:bucket"), Value: aws.String(s.Bucket)},
+			{Key: aws.String("sseguard:target"), Value: aws.String(tagValue(s.Target()))},
+			{Key: aws.String("sseguard:revision"), Value: aws.String(tagValue(s.Revision))},
+			{Key: aws.String("sseguard:generation"), Value: aws.String(strconv.Itoa(s.Generation))},
+		},
+	}, nil
+}
+
+// operation is the job's operation: S3UpdateObjectEncryption, or a copy of each object onto
+// itself.
+func (s Spec) operation() (*types.JobOperation, error) {
 	op := &types.JobOperation{}
 	switch s.Operation {
 	case UpdateObjectEncryption:
@@ -242,7 +287,12 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	default:
 		return nil, fmt.Errorf("unknown operation %q", s.Operation)
 	}
+	return op, nil
+}
 
+// filter chooses the objects the generated manifest lists: created before the generation
+// started, under the prefixes, up to the size limit, of the job's storage class and encryption.
+func (s Spec) filter() (*types.JobManifestGeneratorFilter, error) {
 	filter := &types.JobManifestGeneratorFilter{CreatedBefore: aws.Time(s.CreatedBefore.UTC())}
 	if len(s.Prefixes) > 0 {
 		filter.KeyNameConstraint = &types.KeyNameConstraint{MatchAnyPrefix: append([]string(nil), s.Prefixes...)}
@@ -268,38 +318,7 @@ func (s Spec) Input() (*s3control.CreateJobInput, error) {
 	default:
 		return nil, fmt.Errorf("unknown object encryption kind %q", s.Kind)
 	}
-	base := s.ReportBase()
-	return &s3control.CreateJobInput{
-		AccountId:            aws.String(s.Account),
-		ClientRequestToken:   aws.String(s.Token()),
-		ConfirmationRequired: aws.Bool(s.ConfirmationRequired),
-		Description:          aws.String(s.Description()),
-		Priority:             aws.Int32(s.Priority),
-		RoleArn:              aws.String(s.RoleARN),
-		Operation:            op,
-		// A failed-tasks report says which objects failed and why (JobReport).
-		Report: &types.JobReport{
-			Enabled: true, Bucket: aws.String(s.arn(s.ReportBucket)), Prefix: aws.String(base),
-			Format: types.JobReportFormatReportCsv20180820, ReportScope: types.JobReportScopeFailedTasksOnly,
-			ExpectedBucketOwner: aws.String(s.Account),
-		},
-		ManifestGenerator: &types.JobManifestGeneratorMemberS3JobManifestGenerator{Value: types.S3JobManifestGenerator{
-			SourceBucket:         aws.String(s.arn(s.Bucket)),
-			ExpectedBucketOwner:  aws.String(s.Account),
-			EnableManifestOutput: true,
-			ManifestOutputLocation: &types.S3ManifestOutputLocation{
-				Bucket: aws.String(s.arn(s.ReportBucket)), ManifestPrefix: aws.String(base + "/manifests"),
-				ManifestFormat: types.GeneratedManifestFormatS3InventoryReportCsv20211130, ExpectedManifestBucketOwner: aws.String(s.Account),
-			},
-			Filter: filter,
-		}},
-		Tags: []types.S3Tag{
-			{Key: aws.String("sseguard:bucket"), Value: aws.String(s.Bucket)},
-			{Key: aws.String("sseguard:target"), Value: aws.String(tagValue(s.Target()))},
-			{Key: aws.String("sseguard:revision"), Value: aws.String(tagValue(s.Revision))},
-			{Key: aws.String("sseguard:generation"), Value: aws.String(strconv.Itoa(s.Generation))},
-		},
-	}, nil
+	return filter, nil
 }
 
 // tagValue keeps a tag value within S3Tag's 256 characters.

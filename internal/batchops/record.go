@@ -122,6 +122,9 @@ type Store interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
+// The SDK's S3 client is the Store a run uses (pipeline's batchStore asks for it by assertion).
+var _ Store = (*s3.Client)(nil)
+
 // RecordKey is the record's key in the report bucket.
 func (s Spec) RecordKey() string { return s.ReportBase() + "/" + RecordName }
 

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -97,58 +98,66 @@ func runCommand(ctx context.Context, args []string, env Env, json io.Writer, red
 	}
 }
 
-// runPipeline runs validate, plan or apply.
-func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json io.Writer, red *sanitize.Redactor) int {
+// pipelineFlags are the flags of validate, plan and apply.
+type pipelineFlags struct {
+	policyPath, jsonPath, approvedPlan, pricesPath string
+	redact, detailed, retryBatch                   bool
+	objects                                        objects.Options
+}
+
+// newPipelineFlags defines cmd's flags, each stored in f once parsed.
+func newPipelineFlags(cmd string, f *pipelineFlags) *flag.FlagSet {
 	fs := newFlags(cmd)
-	policyPath := fs.String("policy", "sseguard.yaml", "read the policy from `FILE`")
-	redact := fs.Bool("redact-account-id", false, "print REDACTED instead of AWS account ids on stdout and stderr: the policy's "+
+	fs.StringVar(&f.policyPath, "policy", "sseguard.yaml", "read the policy from `FILE`")
+	fs.BoolVar(&f.redact, "redact-account-id", false, "print REDACTED instead of AWS account ids on stdout and stderr: the policy's "+
 		"account (and its trusted_accounts), the caller's account once known, and the account field of every ARN; the "+
 		"JSON plan (--json) keeps them exact")
-	jsonPath := new(string)
-	detailed := false
-	approvedPlan := ""
 	if cmd == "apply" {
-		fs.StringVar(&approvedPlan, "approved-plan", "", "apply only if the plan is the one in `FILE`, a JSON plan an earlier "+
+		fs.StringVar(&f.approvedPlan, "approved-plan", "", "apply only if the plan is the one in `FILE`, a JSON plan an earlier "+
 			"\"plan --json FILE\" wrote (the one reviewers approved): the changes are compared as they would be written (the "+
 			"order, the wording and existing objects' counts aside); any difference applies nothing, says what changed, and exits 1")
 	}
-	var oo objects.Options
-	if cmd != "validate" {
-		jsonPath = fs.String("json", "", "also write the plan (and apply results) as JSON to `FILE` (\"-\" for stdout); "+
-			"it lists every object found not as required")
-		if cmd == "plan" {
-			fs.BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when in sync, 2 when changes are pending, 1 on error or blocker")
-		}
-		fs.IntVar(&oo.Concurrency, "concurrency", 0, "`N` objects in flight (default 64)")
-		fs.Float64Var(&oo.RequestsPerSecond, "rps", 0, "cap S3 requests per second at `N` (default: no cap)")
-		fs.IntVar(&oo.MaxObjects, "max-objects", 0, "stop cleanly after `N` objects; a re-run continues (default: no limit)")
-		fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "stop cleanly after `D`, e.g. 45m (default: no limit)")
-		fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "copy objects larger than `BYTES` in parts (default 5 GiB)")
-		fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto,
-			"when to use S3 UpdateObjectEncryption (no data copied): auto = only on AWS's own endpoints, always = also "+
-				"on others that implement it, never = copy every object (`MODE`: auto, always or never)")
-		fs.BoolVar(&oo.CopyFromListing, "copy-from-listing", false, "once a sample shows nearly every object needs fixing, "+
-			"copy objects straight from the listing without reading each one first (half the requests). Off by default: "+
-			"an object's website redirect (x-amz-website-redirect-location) is only seen by reading it, and a copy made "+
-			"without it drops it. Use only on buckets whose objects carry none.")
+	if cmd == "validate" {
+		return fs
 	}
-	pricesPath := new(string)
-	retryBatch := new(bool)
-	if cmd != "validate" {
-		pricesPath = fs.String("prices", "", "price the cost estimates with the price table in `FILE` (JSON: the fields of the "+
-			"table in docs/plan-format.md, Prices; what it names replaces the default, us-east-1 and dated)")
+	oo := &f.objects
+	fs.StringVar(&f.jsonPath, "json", "", "also write the plan (and apply results) as JSON to `FILE` (\"-\" for stdout); "+
+		"it lists every object found not as required")
+	if cmd == "plan" {
+		fs.BoolVar(&f.detailed, "detailed-exitcode", false, "exit 0 when in sync, 2 when changes are pending, 1 on error or blocker")
 	}
+	fs.IntVar(&oo.Concurrency, "concurrency", 0, "`N` objects in flight (default 64)")
+	fs.Float64Var(&oo.RequestsPerSecond, "rps", 0, "cap S3 requests per second at `N` (default: no cap)")
+	fs.IntVar(&oo.MaxObjects, "max-objects", 0, "stop cleanly after `N` objects; a re-run continues (default: no limit)")
+	fs.DurationVar(&oo.MaxDuration, "max-duration", 0, "stop cleanly after `D`, e.g. 45m (default: no limit)")
+	fs.Int64Var(&oo.MultipartThreshold, "multipart-threshold", 0, "copy objects larger than `BYTES` in parts (default 5 GiB)")
+	fs.StringVar(&oo.UpdateObjectEncryption, "update-object-encryption", objects.UpdateEncryptionAuto,
+		"when to use S3 UpdateObjectEncryption (no data copied): auto = only on AWS's own endpoints, always = also "+
+			"on others that implement it, never = copy every object (`MODE`: auto, always or never)")
+	fs.BoolVar(&oo.CopyFromListing, "copy-from-listing", false, "once a sample shows nearly every object needs fixing, "+
+		"copy objects straight from the listing without reading each one first (half the requests). Off by default: "+
+		"an object's website redirect (x-amz-website-redirect-location) is only seen by reading it, and a copy made "+
+		"without it drops it. Use only on buckets whose objects carry none.")
+	fs.StringVar(&f.pricesPath, "prices", "", "price the cost estimates with the price table in `FILE` (JSON: the fields of the "+
+		"table in docs/plan-format.md, Prices; what it names replaces the default, us-east-1 and dated)")
 	if cmd == "apply" {
-		fs.BoolVar(retryBatch, "retry-failed-batch-jobs", false, "start the next generation of a bucket's S3 Batch Operations "+
+		fs.BoolVar(&f.retryBatch, "retry-failed-batch-jobs", false, "start the next generation of a bucket's S3 Batch Operations "+
 			"jobs although the last one did not finish cleanly (a job Failed or was Cancelled, or tasks failed); without it "+
 			"such a bucket is a batch-jobs-failed blocker")
 	}
+	return fs
+}
+
+// runPipeline runs validate, plan or apply.
+func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json io.Writer, red *sanitize.Redactor) int {
+	var f pipelineFlags
+	fs := newPipelineFlags(cmd, &f)
 	if done, code := parse(fs, cmd, rest, env); done {
 		return code
 	}
-	if *redact {
+	if f.redact {
 		red.Enable()
-		for _, id := range sanitize.PolicyAccounts(*policyPath) {
+		for _, id := range sanitize.PolicyAccounts(f.policyPath) {
 			red.AddAccount(id)
 		}
 	}
@@ -156,40 +165,13 @@ func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json i
 		fmt.Fprintf(env.Stderr, "sseguard %s: unexpected argument %q (the policy file goes after --policy)\n", cmd, fs.Arg(0))
 		return ExitError
 	}
-	if err := checkObjectOptions(oo); err != nil {
+	if err := checkObjectOptions(f.objects); err != nil {
 		fmt.Fprintf(env.Stderr, "sseguard %s: %v\n", cmd, err)
 		return ExitError
 	}
-	r := &runner{env: env, cmd: cmd, jsonPath: *jsonPath, json: json, red: red}
-	if approvedPlan != "" {
-		// Read before anything else: a file that is not a JSON plan fails before any AWS call.
-		fp, err := readApprovedPlan(approvedPlan)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "sseguard apply: --approved-plan %s: %v\n", approvedPlan, err)
-			return ExitError
-		}
-		r.approved = &fp
-	}
-	r.p = env.Pipeline
-	if r.p == nil {
-		r.p = &pipeline.Pipeline{}
-	}
-	if r.p.Log == nil {
-		r.p.Log = r.human()
-	}
-	if *redact {
-		// From the moment STS answers: progress lines printed before the plan exists too.
-		r.p.OnAccount = func(id string) { red.AddAccount(id) }
-	}
-	r.p.Objects = oo
-	r.p.RetryFailedBatch = *retryBatch
-	if *pricesPath != "" {
-		prices, err := readPrices(*pricesPath)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "sseguard %s: --prices %s: %v\n", cmd, *pricesPath, err)
-			return ExitError
-		}
-		r.p.Prices = prices
+	r, ok := newRunner(cmd, f, env, json, red)
+	if !ok {
+		return ExitError
 	}
 	if err := r.streamFindings(); err != nil {
 		return r.fail(err)
@@ -197,19 +179,58 @@ func runPipeline(ctx context.Context, cmd string, rest []string, env Env, json i
 	defer r.closeFindings()
 	switch cmd {
 	case "validate":
-		return r.validate(*policyPath)
+		return r.validate(f.policyPath)
 	case "plan":
-		return r.plan(ctx, *policyPath, detailed)
+		return r.plan(ctx, f.policyPath, f.detailed)
 	default:
-		return r.apply(ctx, *policyPath)
+		return r.apply(ctx, f.policyPath)
 	}
+}
+
+// newRunner builds the runner of a command and the run it describes from its flags, reading the
+// files they name (--approved-plan, --prices); it says what is wrong and reports false when one
+// cannot be read.
+func newRunner(cmd string, f pipelineFlags, env Env, json io.Writer, red *sanitize.Redactor) (*runner, bool) {
+	r := &runner{env: env, cmd: cmd, jsonPath: f.jsonPath, json: json, red: red, p: env.Pipeline}
+	if f.approvedPlan != "" {
+		// Read before anything else: a file that is not a JSON plan fails before any AWS call.
+		fp, err := readApprovedPlan(f.approvedPlan)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sseguard apply: --approved-plan %s: %v\n", f.approvedPlan, err)
+			return nil, false
+		}
+		r.approved = &fp
+	}
+	if r.p == nil {
+		r.p = &pipeline.Pipeline{}
+	}
+	r.op = pipeline.Operation{
+		Options: pipeline.Options{Objects: f.objects, RetryFailedBatch: f.retryBatch},
+		View:    pipeline.View{Progress: r.human()},
+	}
+	if f.redact {
+		// From the moment STS answers: progress lines printed before the plan exists too.
+		r.op.Hooks.OnAccount = func(id string) { red.AddAccount(id) }
+	}
+	if f.pricesPath != "" {
+		prices, err := readPrices(f.pricesPath)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sseguard %s: --prices %s: %v\n", cmd, f.pricesPath, err)
+			return nil, false
+		}
+		r.op.Options.Prices = prices
+	}
+	return r, true
 }
 
 type runner struct {
 	env Env
 	// cmd names the command in every error line: "sseguard plan: ...".
-	cmd      string
-	p        *pipeline.Pipeline
+	cmd string
+	p   *pipeline.Pipeline
+	// op is what every run of the command shares (options, the account hook, the view); plan and
+	// apply complete it.
+	op       pipeline.Operation
 	jsonPath string
 	// json receives the JSON plan when jsonPath is "-".
 	json io.Writer
@@ -219,8 +240,8 @@ type runner struct {
 	approved *approval.Fingerprint
 }
 
-// streamFindings keeps the pipeline's object findings in a temporary file, when a JSON plan is
-// wanted. The caller must call closeFindings.
+// streamFindings keeps the run's object findings in a temporary file, when a JSON plan is wanted.
+// The caller must call closeFindings.
 func (r *runner) streamFindings() error {
 	if r.jsonPath == "" {
 		return nil
@@ -229,13 +250,13 @@ func (r *runner) streamFindings() error {
 	if err != nil {
 		return err
 	}
-	r.p.Findings = ff
+	r.op.View.Findings = ff
 	return nil
 }
 
 func (r *runner) closeFindings() {
-	if r.p.Findings != nil {
-		r.p.Findings.Close()
+	if r.op.View.Findings != nil {
+		r.op.View.Findings.Close()
 	}
 }
 
@@ -297,12 +318,14 @@ func (r *runner) validate(path string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", sanitize.Line(path), count(len(pol.Buckets), "bucket"), count(len(pol.Keys), "key"))
+	fmt.Fprintf(r.env.Stdout, "%s: valid (%s, %s)\n", sanitize.Line(path), report.Plural(len(pol.Buckets), "bucket", "buckets"), report.Plural(len(pol.Keys), "key", "keys"))
 	return ExitOK
 }
 
 func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
-	pl, err := r.p.Plan(ctx, path)
+	op := r.op
+	op.Mode, op.PolicyPath = plan.ModePlan, path
+	pl, _, err := r.p.Run(ctx, op)
 	if err != nil {
 		return r.fail(err)
 	}
@@ -310,15 +333,16 @@ func (r *runner) plan(ctx context.Context, path string, detailed bool) int {
 	if err := report.Text(r.human(), pl); err != nil {
 		return r.fail(err)
 	}
-	if err := r.writeJSON("plan", pl, nil); err != nil {
+	if err := r.writeJSON(plan.ModePlan, pl, nil); err != nil {
 		return r.fail(err)
 	}
-	return plan.Exit(pl, nil, false, detailed, false)
+	return plan.Exit(pl, nil, plan.ExitOptions{Mode: plan.ModePlan, Detailed: detailed})
 }
 
 func (r *runner) apply(ctx context.Context, path string) int {
-	p := *r.p
-	p.BeforeApply = func(pl *plan.Plan) {
+	op := r.op
+	op.Mode, op.PolicyPath = plan.ModeApply, path
+	op.Hooks.BeforeApply = func(pl *plan.Plan) {
 		r.red.AddAccount(pl.Account)
 		_ = report.Text(r.human(), pl)
 		if len(pl.Changes) > 0 {
@@ -326,9 +350,9 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		}
 	}
 	if r.approved != nil {
-		p.Approve = r.approve
+		op.Hooks.Approve = r.approve
 	}
-	pl, results, err := p.Apply(ctx, path)
+	pl, results, err := r.p.Run(ctx, op)
 	if pl == nil {
 		return r.fail(err)
 	}
@@ -339,7 +363,7 @@ func (r *runner) apply(ctx context.Context, path string) int {
 		for _, d := range refusal.Details {
 			fmt.Fprintf(r.env.Stderr, "  %s\n", d)
 		}
-		if jerr := r.writeJSON("plan", pl, nil); jerr != nil {
+		if jerr := r.writeJSON(plan.ModePlan, pl, nil); jerr != nil {
 			r.fail(jerr)
 		}
 		return ExitError
@@ -353,8 +377,8 @@ func (r *runner) apply(ctx context.Context, path string) int {
 	case len(results) > 0:
 		fmt.Fprintf(r.human(), "\n%s Verified by reading the state back.\n", verdict)
 	}
-	code := plan.Exit(pl, results, true, false, false)
-	if jerr := r.writeJSON("apply", pl, results); jerr != nil {
+	code := plan.Exit(pl, results, plan.ExitOptions{Mode: plan.ModeApply})
+	if jerr := r.writeJSON(plan.ModeApply, pl, results); jerr != nil {
 		r.fail(jerr)
 		code = ExitError
 	}
@@ -399,13 +423,16 @@ func shortDigest(d string) string {
 	return d
 }
 
-func (r *runner) writeJSON(mode string, pl *plan.Plan, results []plan.Result) error {
+func (r *runner) writeJSON(mode plan.Mode, pl *plan.Plan, results []plan.Result) error {
 	if r.jsonPath == "" {
 		return nil
 	}
-	objs, err := r.p.ObjectFindings()
-	if err != nil {
-		return err
+	var objs io.Reader
+	if ff := r.op.View.Findings; ff != nil {
+		var err error
+		if objs, err = ff.Reader(); err != nil {
+			return err
+		}
 	}
 	opts := jsonplan.Options{Mode: mode, Version: buildInfo().Short()}
 	if r.jsonPath == "-" {
@@ -437,7 +464,7 @@ func (r *runner) fail(err error) int {
 			// One problem, one line, whatever the path or the message holds.
 			fmt.Fprintln(r.env.Stderr, sanitize.Line(e.Error()))
 		}
-		fmt.Fprintf(r.env.Stderr, "%s: the policy has %s; nothing was read from or changed in AWS\n", r.prefix(), count(len(perrs), "problem"))
+		fmt.Fprintf(r.env.Stderr, "%s: the policy has %s; nothing was read from or changed in AWS\n", r.prefix(), report.Plural(len(perrs), "problem", "problems"))
 		return ExitError
 	}
 	fmt.Fprintf(r.env.Stderr, "%s: %s\n", r.prefix(), strings.TrimSpace(err.Error()))
@@ -450,11 +477,4 @@ func (r *runner) prefix() string {
 		return "sseguard"
 	}
 	return "sseguard " + r.cmd
-}
-
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

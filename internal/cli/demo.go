@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+
+	"github.com/sseguard/sseguard/internal/pipeline"
 )
 
 // demoMoved is what `sseguard demo` prints: the demo runs an AWS emulator behind test-support code
@@ -30,11 +32,7 @@ func RunDemoSteps(ctx context.Context, env Env, policyPath string) int {
 		fmt.Fprintln(env.Stderr, "sseguard demo: no pipeline for the emulator")
 		return ExitError
 	}
-	p := env.Pipeline
-	if p.Log == nil {
-		p.Log = env.Stdout
-	}
-	r := &runner{env: env, cmd: "demo", p: p, red: red}
+	r := &runner{env: env, cmd: "demo", p: env.Pipeline, red: red, op: pipeline.Operation{View: pipeline.View{Progress: env.Stdout}}}
 	name := filepath.Base(policyPath)
 	banner(env.Stdout, "sseguard plan --policy "+name)
 	if code := r.plan(ctx, policyPath, true); code == ExitError {

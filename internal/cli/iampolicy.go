@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -55,79 +57,85 @@ func runIAMPolicy(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "sseguard iam-policy: --role %q: want plan, apply or batch\n", *role)
 		return ExitError
 	}
-	fail := func(err error) int {
-		(&runner{env: env, cmd: "iam-policy"}).fail(err)
-		return ExitError
+	q := iamRequest{policyPath: *policyPath, role: r, account: *account, partition: *partition, trust: *trust, repo: *repo,
+		branch: *branch, environment: *environment, workflow: *workflow, assumedBy: assumedBy}
+	doc, err := q.document(env.Stderr)
+	if err == nil {
+		var text string
+		if text, err = doc.JSON(); err == nil {
+			fmt.Fprint(env.Stdout, text)
+			return ExitOK
+		}
 	}
-	var doc *iampolicy.Document
+	return (&runner{env: env, cmd: "iam-policy"}).fail(err)
+}
+
+// iamRequest is the one document iam-policy was asked for: a role's policy or its trust policy.
+type iamRequest struct {
+	policyPath, account, partition      string
+	role                                iamgen.Role
+	trust                               bool
+	repo, branch, environment, workflow string
+	assumedBy                           []string
+}
+
+// document builds the requested document; notes for people go to stderr.
+func (q iamRequest) document(stderr io.Writer) (*iampolicy.Document, error) {
 	member := false
-	if *trust && *account != "" {
-		if pol, err := policy.Load(*policyPath); err == nil {
-			_, member = pol.AccountByID(*account)
+	if q.trust && q.account != "" {
+		if pol, err := policy.Load(q.policyPath); err == nil {
+			_, member = pol.AccountByID(q.account)
 		}
 	}
-	if member {
-		// The role sseguard assumes in a listed account trusts the home role, not GitHub.
-		pol, err := policy.Load(*policyPath)
-		if err != nil {
-			return fail(err)
-		}
-		d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Role: r, Account: *account, AssumedBy: assumedBy})
-		if err != nil {
-			return fail(err)
-		}
-		a, _ := pol.AccountByID(*account)
-		fmt.Fprintf(env.Stderr, "the trust policy of %s, the %s role sseguard assumes in account %s: --assumed-by names the home account's %s role only\n",
-			a.RoleFor(r == iamgen.RoleApply), r, *account, r)
-		doc = d
-	} else if len(assumedBy) > 0 {
-		fmt.Fprintln(env.Stderr, "sseguard iam-policy: --assumed-by goes with --trust --account ID of an account the policy lists under accounts")
-		return ExitError
-	} else if *trust && r == iamgen.RoleBatch {
+	switch {
+	case member:
+		return q.memberTrust(stderr)
+	case len(q.assumedBy) > 0:
+		return nil, errors.New("--assumed-by goes with --trust --account ID of an account the policy lists under accounts")
+	case q.trust && q.role == iamgen.RoleBatch:
 		// The job role is assumed by S3 Batch Operations, not by a workflow.
-		acct := *account
-		if pol, err := policy.Load(*policyPath); err == nil && pol.Account != "" {
+		acct := q.account
+		if pol, err := policy.Load(q.policyPath); err == nil && pol.Account != "" {
 			acct = pol.Account
 		}
-		d, err := iamgen.BatchTrust(acct)
-		if err != nil {
-			return fail(err)
-		}
-		doc = d
-	} else if *trust {
-		acct := *account
+		return iamgen.BatchTrust(acct)
+	case q.trust:
+		acct := q.account
 		if acct == "" {
 			// The file's account, when it names one (the provider lives there).
-			if pol, err := policy.Load(*policyPath); err == nil {
+			if pol, err := policy.Load(q.policyPath); err == nil {
 				acct = pol.Account
 			}
 		}
-		d, err := iamgen.Trust(iamgen.TrustOptions{Role: r, Account: acct, Partition: *partition, Repo: *repo,
-			Branch: *branch, Environment: *environment, Workflow: *workflow})
-		if err != nil {
-			return fail(err)
+		d, err := iamgen.Trust(iamgen.TrustOptions{Role: q.role, Account: acct, Partition: q.partition, Repo: q.repo,
+			Branch: q.branch, Environment: q.environment, Workflow: q.workflow})
+		if err == nil && q.workflow != "" {
+			fmt.Fprintln(stderr, iamgen.WorkflowNote)
 		}
-		if *workflow != "" {
-			fmt.Fprintln(env.Stderr, iamgen.WorkflowNote)
-		}
-		doc = d
-	} else {
-		pol, err := policy.Load(*policyPath)
-		if err != nil {
-			return fail(err)
-		}
-		d, err := iamgen.Policy(pol, iamgen.Options{Role: r, Account: *account, Partition: *partition})
-		if err != nil {
-			return fail(err)
-		}
-		doc = d
+		return d, err
 	}
-	text, err := doc.JSON()
+	pol, err := policy.Load(q.policyPath)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-	fmt.Fprint(env.Stdout, text)
-	return ExitOK
+	return iamgen.Policy(pol, iamgen.Options{Role: q.role, Account: q.account, Partition: q.partition})
+}
+
+// memberTrust is the trust policy of the role sseguard assumes in a listed account: it trusts the
+// home account's role, not GitHub.
+func (q iamRequest) memberTrust(stderr io.Writer) (*iampolicy.Document, error) {
+	pol, err := policy.Load(q.policyPath)
+	if err != nil {
+		return nil, err
+	}
+	d, err := iamgen.MemberTrust(pol, iamgen.MemberTrustOptions{Role: q.role, Account: q.account, AssumedBy: q.assumedBy})
+	if err != nil {
+		return nil, err
+	}
+	a, _ := pol.AccountByID(q.account)
+	fmt.Fprintf(stderr, "the trust policy of %s, the %s role sseguard assumes in account %s: --assumed-by names the home account's %s role only\n",
+		a.RoleFor(q.role == iamgen.RoleApply), q.role, q.account, q.role)
+	return d, nil
 }
 
 // runCloudFormation prints the template of the account's roles. The flags that choose one role

@@ -8,6 +8,7 @@ import (
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/initpolicy"
 	"github.com/sseguard/sseguard/internal/observe"
+	"github.com/sseguard/sseguard/internal/report"
 )
 
 // runInit reads the account and prints a policy that keeps every bucket in scope as it is. It
@@ -51,14 +52,20 @@ func runInit(ctx context.Context, args []string, env Env) int {
 	res, err := initpolicy.Build(snap, initpolicy.Options{WriteAccount: *writeAccount})
 	if res != nil {
 		env.Stdout.Write(res.YAML)
-		fmt.Fprintf(env.Stderr, "sseguard init: %s adopted as they are, %s written commented out (the file says why)\n",
-			count(len(res.Adopted), "bucket"), count(len(res.NotAdopted), "bucket"))
+		fmt.Fprintf(env.Stderr, "sseguard init: %s\n", initSummary(len(res.Adopted), len(res.NotAdopted)))
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "sseguard init: %v\n", err)
 		return ExitError
 	}
 	return ExitOK
+}
+
+// initSummary says what init wrote: "1 bucket adopted as it is, 2 buckets written commented out
+// (the file says why)".
+func initSummary(adopted, notAdopted int) string {
+	return fmt.Sprintf("%s, %s written commented out (the file says why)",
+		report.Plural(adopted, "bucket adopted as it is", "buckets adopted as they are"), report.Plural(notAdopted, "bucket", "buckets"))
 }
 
 // repeated is a flag that may be given several times.
@@ -73,6 +80,8 @@ func (r *repeated) Set(v string) error {
 
 // initClients adapts awsclient's clients to what init reads with.
 type initClients struct{ c *awsclient.Clients }
+
+var _ initpolicy.Clients = initClients{}
 
 func (i initClients) S3(region string) observe.S3API              { return i.c.S3(region) }
 func (i initClients) KMS(region string) observe.KMSAPI            { return i.c.KMS(region) }

@@ -76,3 +76,19 @@ func TestInitUnreachable(t *testing.T) {
 		t.Error("init made no connection to the endpoint")
 	}
 }
+
+// TestInitSummary: the line init ends with reads as English for one bucket and for several.
+func TestInitSummary(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		adopted, notAdopted int
+		want                string
+	}{
+		{1, 0, "1 bucket adopted as it is, 0 buckets written commented out (the file says why)"},
+		{5, 1, "5 buckets adopted as they are, 1 bucket written commented out (the file says why)"},
+	} {
+		if got := initSummary(tc.adopted, tc.notAdopted); got != tc.want {
+			t.Errorf("initSummary(%d, %d) = %q, want %q", tc.adopted, tc.notAdopted, got, tc.want)
+		}
+	}
+}

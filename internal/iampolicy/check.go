@@ -303,6 +303,16 @@ type probe struct {
 // Exemptions, and sseguard adds its own statement.
 func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	c := &checker{doc: doc, warnings: map[string]bool{}}
+	mustDeny, mustAllow := bucketProbes(spec)
+	caller := "arn:" + spec.partition() + ":iam::111122223333:" + probeRole
+	seen := map[string]bool{}
+	c.checkDenied(spec, mustDeny, caller, seen)
+	c.checkNotDenied(mustAllow, caller, seen)
+	return c.finish()
+}
+
+// bucketProbes are the requests spec says the bucket policy must deny, and those it must never.
+func bucketProbes(spec BucketSpec) (mustDeny, mustAllow []probe) {
 	partition := spec.partition()
 	objects := spec.bucketARN() + "/sseguard-probe"
 	bucket := spec.bucketARN()
@@ -314,20 +324,9 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	put := func(code, sid, what string, h map[string][]string) probe {
 		return probe{code: code, sid: sid, what: what, action: "s3:PutObject", resource: objects, ctx: h}
 	}
-	hdr := func(alg, key string) map[string][]string {
-		m := map[string][]string{}
-		if alg != "" {
-			m[KeySSEHeader] = []string{alg}
-		}
-		if key != "" {
-			m[KeySSEKMSKeyIDHeader] = []string{key}
-		}
-		return m
-	}
-	var mustDeny, mustAllow []probe
-	right := hdr(spec.Algorithm, "")
+	right := sseHeaders(spec.Algorithm, "")
 	if spec.Algorithm == AlgorithmKMS {
-		right = hdr(AlgorithmKMS, spec.KeyARN)
+		right = sseHeaders(AlgorithmKMS, spec.KeyARN)
 	}
 	if spec.EnforceOnUpload {
 		const wrongAlg = "an upload asking for another encryption mode"
@@ -335,25 +334,25 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 		switch spec.Algorithm {
 		case AlgorithmKMS:
 			mustDeny = append(mustDeny,
-				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmAES256, "")),
-				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr("aws:kms:dsse", spec.KeyARN)),
-				put(CodeWrongKey, SidDenyWrongKMSKey, wrongKey, hdr(AlgorithmKMS, otherKey)),
-				put(CodeWrongKey, SidDenyWrongKMSKey, wrongKey, hdr(AlgorithmKMS, otherAlias)),
-				put(CodeKMSWithoutKey, SidDenyKMSWithoutKey, "an aws:kms upload naming no key (it would use the AWS managed aws/s3 key)", hdr(AlgorithmKMS, "")))
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, sseHeaders(AlgorithmAES256, "")),
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, sseHeaders("aws:kms:dsse", spec.KeyARN)),
+				put(CodeWrongKey, SidDenyWrongKMSKey, wrongKey, sseHeaders(AlgorithmKMS, otherKey)),
+				put(CodeWrongKey, SidDenyWrongKMSKey, wrongKey, sseHeaders(AlgorithmKMS, otherAlias)),
+				put(CodeKMSWithoutKey, SidDenyKMSWithoutKey, "an aws:kms upload naming no key (it would use the AWS managed aws/s3 key)", sseHeaders(AlgorithmKMS, "")))
 		case AlgorithmAES256:
 			mustDeny = append(mustDeny,
-				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmKMS, "")),
-				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, hdr(AlgorithmKMS, otherKey)))
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, sseHeaders(AlgorithmKMS, "")),
+				put(CodeWrongEncryption, SidDenyWrongEncryption, wrongAlg, sseHeaders(AlgorithmKMS, otherKey)))
 		}
 	}
 	mustAllow = append(mustAllow,
-		put(CodeHeaderlessDenied, "", "an upload without encryption headers (also every multipart UploadPart)", hdr("", "")))
+		put(CodeHeaderlessDenied, "", "an upload without encryption headers (also every multipart UploadPart)", sseHeaders("", "")))
 	if spec.Algorithm != "" {
 		mustAllow = append(mustAllow, put(CodeCompliantDenied, "", "an upload asking for the required encryption", right))
 	}
 	if spec.Algorithm == AlgorithmKMS {
 		for _, n := range spec.keyIDs()[1:] {
-			p := put(CodeKeyNameDenied, SidDenyWrongKMSKey, fmt.Sprintf("an upload naming the required key as %q", n), hdr(AlgorithmKMS, n))
+			p := put(CodeKeyNameDenied, SidDenyWrongKMSKey, fmt.Sprintf("an upload naming the required key as %q", n), sseHeaders(AlgorithmKMS, n))
 			p.name = n
 			mustAllow = append(mustAllow, p)
 		}
@@ -369,9 +368,25 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 	mustAllow = append(mustAllow,
 		probe{code: CodeSecureRequestDenied, what: "a GetObject over TLS", action: "s3:GetObject", resource: objects},
 		probe{code: CodeSecureRequestDenied, what: "a ListBucket over TLS", action: "s3:ListBucket", resource: bucket})
+	return mustDeny, mustAllow
+}
 
-	caller := "arn:" + partition + ":iam::111122223333:" + probeRole
-	seen := map[string]bool{}
+// sseHeaders are an upload's encryption condition keys: the algorithm and the KMS key it names
+// (either left out when empty).
+func sseHeaders(alg, key string) map[string][]string {
+	m := map[string][]string{}
+	if alg != "" {
+		m[KeySSEHeader] = []string{alg}
+	}
+	if key != "" {
+		m[KeySSEKMSKeyIDHeader] = []string{key}
+	}
+	return m
+}
+
+// checkDenied finds each protection whose probes the policy does not deny to everyone, once per
+// code (seen), naming the statements that deny only in part.
+func (c *checker) checkDenied(spec BucketSpec, mustDeny []probe, caller string, seen map[string]bool) {
 	for _, p := range mustDeny {
 		if seen[p.code] {
 			continue
@@ -400,6 +415,11 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: p.sid, Message: msg, Exemptions: exempt,
 		})
 	}
+}
+
+// checkNotDenied finds each request the policy denies (or may deny) though it must not, once per
+// code and key name (seen); a Deny sseguard does not own makes the finding a blocker.
+func (c *checker) checkNotDenied(mustAllow []probe, caller string, seen map[string]bool) {
 	for _, p := range mustAllow {
 		key := p.code + "\x00" + p.name
 		res := c.eval(p.request(caller), EvalOptions{})
@@ -429,7 +449,6 @@ func CheckBucketPolicy(doc *Document, spec BucketSpec) []Finding {
 			Code: p.code, Principal: "*", Actions: []string{p.action}, Sid: refsString(refs), Blocker: blocker, Message: msg,
 		})
 	}
-	return c.finish()
 }
 
 func (p probe) request(caller string) Request {

@@ -69,14 +69,6 @@ type Principal struct {
 	CanonicalUser []string
 }
 
-// Raw returns the statement's original JSON as parsed, or nil for a statement built in code.
-func (s Statement) Raw() json.RawMessage {
-	if s.raw == nil {
-		return nil
-	}
-	return append(json.RawMessage(nil), s.raw...)
-}
-
 // Parse reads a policy document. It accepts what AWS accepts for resource policies (Statement as
 // one object or a list; Principal, Action and Resource values as a string or a list; condition
 // values as strings, booleans or numbers) and reports the first structural problem clearly.

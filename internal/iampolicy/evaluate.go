@@ -94,11 +94,6 @@ type Result struct {
 // DenyIsCertain reports whether the request is refused by a Deny that sseguard could fully judge.
 func (r Result) DenyIsCertain() bool { return len(r.Denied) > 0 }
 
-// Evaluate returns the decision for r with default options.
-func (d *Document) Evaluate(r Request) Decision {
-	return d.Explain(r, EvalOptions{}).Decision
-}
-
 // Explain evaluates r against the document and says which statements decided: an explicit Deny
 // wins over any Allow; otherwise the request is allowed if a statement allows it; otherwise it is
 // implicitly denied. An Allow whose conditions cannot be judged does not grant; a Deny whose

@@ -150,7 +150,7 @@ func TestEvaluatePrincipals(t *testing.T) {
 	if got := np.Explain(Request{Principal: role, Action: "kms:Decrypt"}, EvalOptions{}); !got.DenyIsCertain() {
 		t.Errorf("NotPrincipal: sessions of the listed role = %+v, want certainly denied", got)
 	}
-	if got := np.Evaluate(Request{Principal: "arn:aws:iam::111122223333:role/Other", Action: "kms:Decrypt"}); got != ExplicitDeny {
+	if got := np.Explain(Request{Principal: "arn:aws:iam::111122223333:role/Other", Action: "kms:Decrypt"}, EvalOptions{}).Decision; got != ExplicitDeny {
 		t.Errorf("NotPrincipal: other principal = %v, want ExplicitDeny", got)
 	}
 }
@@ -255,7 +255,7 @@ func TestExplainNamesStatements(t *testing.T) {
 		t.Errorf("unknown operator: %+v", res)
 	}
 	var nilDoc *Document
-	if nilDoc.Evaluate(Request{Action: "s3:GetObject"}) != ImplicitDeny {
+	if nilDoc.Explain(Request{Action: "s3:GetObject"}, EvalOptions{}).Decision != ImplicitDeny {
 		t.Error("nil document should allow nothing")
 	}
 }

@@ -22,7 +22,7 @@ func TestMergeKeepsForeignStatements(t *testing.T) {
 		t.Errorf("Sids (-want +got):\n%s", diff)
 	}
 	for i := 0; i < 3; i++ {
-		if string(merged.Statements[i].Raw()) != string(existing.Statements[i].Raw()) || merged.Statements[i].Raw() == nil {
+		if string(merged.Statements[i].raw) != string(existing.Statements[i].raw) || merged.Statements[i].raw == nil {
 			t.Errorf("statement %d lost its original JSON", i)
 		}
 	}

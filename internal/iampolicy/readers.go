@@ -158,7 +158,6 @@ func BucketReaders(d *Document, bucketARN, home string) []Reader {
 		r.Statements = []StatementRef{ref}
 		byName[r.Principal] = &r
 	}
-	homeOnly := map[string]bool{home: true}
 	for i, s := range d.Statements {
 		if s.Effect != EffectAllow || !s.coversObjects(bucketARN, probe) {
 			continue
@@ -169,73 +168,7 @@ func BucketReaders(d *Document, bucketARN, home string) []Reader {
 			continue
 		}
 		ref := StatementRef{Index: i, Sid: s.Sid}
-		cond := conditionText(s.Condition)
-		base := Reader{Read: read, Conditions: cond}
-		if aps := accessPoints(s.Condition); len(aps) > 0 {
-			for _, ap := range aps {
-				acct := ap
-				if a, ok := parseARN(ap); ok {
-					acct = a.account
-				}
-				if acct == home {
-					continue
-				}
-				r := base
-				r.Kind, r.Principal, r.evalPrincipal = ReaderAccessPoint, ap, RootARN(partition, acct)
-				if isAccountID(ap) {
-					r.Principal = RootARN(partition, ap)
-				}
-				add(r, ref)
-			}
-			continue
-		}
-		if s.NotPrincipal != nil || (s.Principal != nil && s.Principal.everyone()) {
-			if pinsAccounts(s.Condition, homeOnly) {
-				continue
-			}
-			r := base
-			r.Kind, r.Principal, r.evalPrincipal = ReaderPublic, "*", ""
-			add(r, ref)
-			continue
-		}
-		p := s.Principal
-		if p == nil {
-			continue
-		}
-		for _, v := range p.AWS {
-			r := base
-			switch acct, ok := principalAccount(v); {
-			case uniqueIDPattern.MatchString(v):
-				continue
-			case strings.Contains(v, oaiARNMarker):
-				r.Kind, r.Principal = ReaderOAI, v
-			case ok && acct == home:
-				continue
-			case isAccountID(v):
-				r.Kind, r.Principal = ReaderAccount, RootARN(partition, v)
-			case ok && strings.HasSuffix(v, ":root"):
-				r.Kind, r.Principal = ReaderAccount, v
-			case ok:
-				r.Kind, r.Principal = ReaderPrincipal, v
-			default:
-				r.Kind, r.Principal = ReaderOther, v
-			}
-			add(r, ref)
-		}
-		for _, v := range p.Service {
-			r := base
-			r.Kind, r.Principal, r.Write = ReaderService, v, write
-			r.context = pinnedSource(s.Condition)
-			add(r, ref)
-		}
-		for _, v := range p.CanonicalUser {
-			r := base
-			r.Kind, r.Principal = ReaderOAI, v
-			add(r, ref)
-		}
-		for _, v := range p.Federated {
-			r := base
-			r.Kind, r.Principal = ReaderOther, v
+		for _, r := range s.readers(Reader{Read: read, Conditions: conditionText(s.Condition)}, write, partition, home) {
 			add(r, ref)
 		}
 	}
@@ -247,6 +180,80 @@ func BucketReaders(d *Document, bucketARN, home string) []Reader {
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Principal < out[j].Principal })
+	return out
+}
+
+// readers are who an Allow statement lets read (or, for a service, write) the bucket's objects,
+// each starting from base: the accounts of the access points it names, everyone, or its
+// principals. The home account's own principals are left out.
+func (s Statement) readers(base Reader, write bool, partition, home string) []Reader {
+	var out []Reader
+	if aps := accessPoints(s.Condition); len(aps) > 0 {
+		for _, ap := range aps {
+			acct := ap
+			if a, ok := parseARN(ap); ok {
+				acct = a.account
+			}
+			if acct == home {
+				continue
+			}
+			r := base
+			r.Kind, r.Principal, r.evalPrincipal = ReaderAccessPoint, ap, RootARN(partition, acct)
+			if isAccountID(ap) {
+				r.Principal = RootARN(partition, ap)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	if s.NotPrincipal != nil || (s.Principal != nil && s.Principal.everyone()) {
+		if pinsAccounts(s.Condition, map[string]bool{home: true}) {
+			return nil
+		}
+		r := base
+		r.Kind, r.Principal, r.evalPrincipal = ReaderPublic, "*", ""
+		return []Reader{r}
+	}
+	p := s.Principal
+	if p == nil {
+		return nil
+	}
+	for _, v := range p.AWS {
+		r := base
+		switch acct, ok := principalAccount(v); {
+		case uniqueIDPattern.MatchString(v):
+			continue
+		case strings.Contains(v, oaiARNMarker):
+			r.Kind, r.Principal = ReaderOAI, v
+		case ok && acct == home:
+			continue
+		case isAccountID(v):
+			r.Kind, r.Principal = ReaderAccount, RootARN(partition, v)
+		case ok && strings.HasSuffix(v, ":root"):
+			r.Kind, r.Principal = ReaderAccount, v
+		case ok:
+			r.Kind, r.Principal = ReaderPrincipal, v
+		default:
+			r.Kind, r.Principal = ReaderOther, v
+		}
+		out = append(out, r)
+	}
+	for _, v := range p.Service {
+		r := base
+		r.Kind, r.Principal, r.Write = ReaderService, v, write
+		r.context = pinnedSource(s.Condition)
+		out = append(out, r)
+	}
+	for _, v := range p.CanonicalUser {
+		r := base
+		r.Kind, r.Principal = ReaderOAI, v
+		out = append(out, r)
+	}
+	for _, v := range p.Federated {
+		r := base
+		r.Kind, r.Principal = ReaderOther, v
+		out = append(out, r)
+	}
 	return out
 }
 

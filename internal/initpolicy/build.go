@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
@@ -188,7 +190,7 @@ func (bd *builder) check() {
 					if ch.Kind == plan.SetDefaultEncryption || ch.Kind == plan.EnableBucketKey {
 						// Short lines saying why the rule is rewritten (policy diffs are not).
 						for _, d := range ch.Details {
-							e.why = append(e.why, strings.TrimSuffix(d, ".")+".")
+							e.why = append(e.why, sentence(d))
 						}
 					}
 				}
@@ -253,4 +255,12 @@ func withoutPositions(p *policy.Policy) policy.Policy {
 		c.TrustedAccounts = nil
 	}
 	return c
+}
+
+// sentence makes a plan's detail ("the rule names the key as alias/media") a sentence of its own
+// in the comment: first letter capitalised, one closing full stop.
+func sentence(s string) string {
+	s = strings.TrimSuffix(s, ".") + "."
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }

@@ -130,7 +130,7 @@ func TestBuildDecisions(t *testing.T) {
 		"DSSE-KMS",                                                            // DSSE-KMS default
 		"could not read it: read default encryption",                          // unreadable bucket, with the error
 		"IS PENDING DELETION",                                                 // the plan's own blocker, quoted
-		"the rule names the key as alias/media",                               // the plan's own change, quoted
+		"blocked. The rule names the key as alias/media",                      // the plan's own change, quoted, a sentence of its own
 		"lets arn:aws:iam::111122223333:role/Reader use the key, but not all", // use-only candidate
 		"does not block SSE-C uploads",                                        // enforcement short of SSE-C
 		"statements sseguard added earlier, no longer asked for",              // the plan's own change, quoted

@@ -119,6 +119,32 @@ func Read(ctx context.Context, c Clients, o ReadOptions) (*Snapshot, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
 	}
+	names, err := inScope(ctx, c, o)
+	if err != nil {
+		return nil, err
+	}
+	obs := observe.New(c, observe.Options{HomeRegion: o.HomeRegion, Concurrency: o.Concurrency})
+	st, err := obs.Observe(ctx, readAll(names, nil))
+	if err != nil {
+		return nil, err
+	}
+	full, err := readKeysInFull(ctx, obs, st, names)
+	if err != nil {
+		return nil, err
+	}
+	s, keys := snapshotOf(st, names, full, o)
+	if len(s.Buckets) == 0 {
+		return nil, ErrNoBuckets
+	}
+	if err := aliases(ctx, c, keys, st.Account, o.Concurrency); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// inScope lists the buckets and keeps those in the regions asked for (and those whose region is
+// not known yet: observing them says).
+func inScope(ctx context.Context, c Clients, o ReadOptions) ([]string, error) {
 	listed, err := list(ctx, c.Buckets(o.HomeRegion), o)
 	if err != nil {
 		return nil, err
@@ -135,15 +161,14 @@ func Read(ctx context.Context, c Clients, o ReadOptions) (*Snapshot, error) {
 	if len(names) == 0 {
 		return nil, ErrNoBuckets
 	}
+	return names, nil
+}
 
-	obs := observe.New(c, observe.Options{HomeRegion: o.HomeRegion, Concurrency: o.Concurrency})
-	st, err := obs.Observe(ctx, readAll(names, nil))
-	if err != nil {
-		return nil, err
-	}
-	// Keys of this account the rules name are read in full (policy, rotation) by observing their
-	// buckets again as SSE-KMS with that key, named by its ARN (one read per key, however the
-	// rules name it): exactly the reads plan makes for such an entry.
+// readKeysInFull reads the keys of this account the rules name in full (policy, rotation) by
+// observing their buckets again as SSE-KMS with that key, named by its ARN (one read per key,
+// however the rules name it): exactly the reads plan makes for such an entry. A bucket that fails
+// (or is gone) in that second reading is recorded in st as such. The keys are answered by ARN.
+func readKeysInFull(ctx context.Context, obs *observe.Observer, st *state.State, names []string) (map[string]*state.Key, error) {
 	kmsKeys := map[string]string{}
 	for _, n := range names {
 		ob := st.Buckets[n]
@@ -155,23 +180,30 @@ func Read(ctx context.Context, c Clients, o ReadOptions) (*Snapshot, error) {
 		}
 	}
 	full := map[string]*state.Key{}
-	if len(kmsKeys) > 0 {
-		st2, err := obs.Observe(ctx, readAll(sortedKeys(kmsKeys), kmsKeys))
-		if err != nil {
-			return nil, err
-		}
-		for n, b := range st2.Buckets {
-			if b.Err != "" || !b.Exists {
-				st.Buckets[n] = b
-			}
-		}
-		for r, k := range st2.Keys {
-			if k.Found && r.Ref == k.ARN {
-				full[k.ARN] = k
-			}
+	if len(kmsKeys) == 0 {
+		return full, nil
+	}
+	st2, err := obs.Observe(ctx, readAll(sortedKeys(kmsKeys), kmsKeys))
+	if err != nil {
+		return nil, err
+	}
+	for n, b := range st2.Buckets {
+		if b.Err != "" || !b.Exists {
+			st.Buckets[n] = b
 		}
 	}
+	for r, k := range st2.Keys {
+		if k.Found && r.Ref == k.ARN {
+			full[k.ARN] = k
+		}
+	}
+	return full, nil
+}
 
+// snapshotOf is what init builds from: every bucket still there and in the regions asked for,
+// each with its key (the one read in full when there is one, shared between buckets that use
+// it), and those keys by ARN.
+func snapshotOf(st *state.State, names []string, full map[string]*state.Key, o ReadOptions) (*Snapshot, map[string]*Key) {
 	s := &Snapshot{Account: st.Account, Partition: st.Partition, Region: o.HomeRegion}
 	keys := map[string]*Key{}
 	for _, n := range names {
@@ -200,13 +232,7 @@ func Read(ctx context.Context, c Clients, o ReadOptions) (*Snapshot, error) {
 		}
 		s.Buckets = append(s.Buckets, b)
 	}
-	if len(s.Buckets) == 0 {
-		return nil, ErrNoBuckets
-	}
-	if err := aliases(ctx, c, keys, st.Account, o.Concurrency); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s, keys
 }
 
 // readAll is a policy naming the buckets, for observe: SSE-S3, or SSE-KMS with the key in kms.

@@ -11,7 +11,7 @@ import (
 const testVersion = "v1.2.3"
 
 // testOptions are the options of a document in mode written by testVersion.
-func testOptions(mode string) Options { return Options{Mode: mode, Version: testVersion} }
+func testOptions(mode plan.Mode) Options { return Options{Mode: mode, Version: testVersion} }
 
 const (
 	fxBucketPolicyBefore = `{"Version":"2012-10-17","Statement":[{"Sid":"SseguardDenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::build-logs","arn:aws:s3:::build-logs/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`

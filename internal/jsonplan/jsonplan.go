@@ -22,16 +22,16 @@ import (
 // it; renaming or removing a field, or changing its meaning, bumps it.
 const FormatVersion = "1"
 
-// The modes a JSON plan is written in (Document.Mode).
+// The modes a JSON plan is written in (Document.Mode): the run's, plan.Mode.
 const (
-	ModePlan  = "plan"
-	ModeApply = "apply"
+	ModePlan  = plan.ModePlan
+	ModeApply = plan.ModeApply
 )
 
 // Options says what the document says besides the plan.
 type Options struct {
 	// Mode is ModePlan or ModeApply.
-	Mode string
+	Mode plan.Mode
 	// Version is the sseguard that writes the document (version.Info.Short, e.g. v1.2.3):
 	// required, so that a document always says which release's schema it follows.
 	Version string
@@ -301,7 +301,7 @@ func New(p *plan.Plan, results []plan.Result, opts Options) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := &Document{FormatVersion: FormatVersion, Mode: opts.Mode, SseguardVersion: opts.Version,
+	doc := &Document{FormatVersion: FormatVersion, Mode: string(opts.Mode), SseguardVersion: opts.Version,
 		Summary: Summary{InSync: p.InSyncWith(results), Buckets: len(p.Buckets), Changes: len(p.Changes),
 			Blockers: len(p.Blockers), Warnings: len(p.Warnings)},
 		Plan: Plan{Policy: p.PolicyPath, Account: p.Account, Accounts: p.Accounts,

@@ -31,7 +31,7 @@ var schemaPath = filepath.Join("..", "..", "docs", "plan.schema.json")
 // goldens are the documents whose goldens are testdata/NAME: every sample plan of package
 // plantest, with results and streamed objects where a view shows them.
 func goldens() map[string]struct {
-	mode    string
+	mode    plan.Mode
 	p       *plan.Plan
 	results []plan.Result
 	objects string
@@ -40,7 +40,7 @@ func goldens() map[string]struct {
 	drift := computed["drift"]
 	applied, results := plantest.Applied()
 	return map[string]struct {
-		mode    string
+		mode    plan.Mode
 		p       *plan.Plan
 		results []plan.Result
 		objects string

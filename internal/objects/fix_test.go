@@ -150,7 +150,7 @@ func TestBudgetStopsAndARerunFinishes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if final.TotalToFix() != 0 || final.Compliant != len(specs) {
+	if summaryToFix(final) != 0 || final.Compliant != len(specs) {
 		t.Errorf("final scan: to fix %v, compliant %d", final.ToFix, final.Compliant)
 	}
 }

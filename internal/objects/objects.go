@@ -445,15 +445,6 @@ func classOf(class string) string {
 	return class
 }
 
-// TotalToFix is the number of non-compliant objects found.
-func (s Summary) TotalToFix() int {
-	n := 0
-	for _, v := range s.ToFix {
-		n += v
-	}
-	return n
-}
-
 // Scan reads every object under the target's prefixes and reports which are not compliant. It
 // changes nothing.
 func Scan(ctx context.Context, api S3API, keys KeyResolver, t Target, o Options) (Summary, error) {

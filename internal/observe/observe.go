@@ -226,16 +226,44 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 		return
 	}
 	b.Region = region
-	s3c := ob.c.S3(region)
 
-	// The bucket's reads that depend on nothing but its region go out together: its default
-	// encryption (then the key it names), its policy, and the key the policy file wants.
+	r, ok := ob.readBucket(ctx, pol, pb, b, owner)
+	if !ok {
+		return
+	}
+	if r.usedKey != nil {
+		keys[r.usedRef] = r.usedKey
+		if r.usedKey.Found {
+			b.Encryption.KeyARN = r.usedKey.ARN
+		}
+	}
+	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes,
+		Owner: st.Account, BucketPolicy: b.Policy}
+	if r.wantKey != nil {
+		keys[r.wantRef] = r.wantKey
+		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", r.wantKey.ARN, pb.BucketKey
+	}
+	ob.scanObjects(ctx, pb, target, b)
+}
+
+// bucketKeys are the keys one bucket's reads described: the one its default encryption names
+// (used) and the one the policy file wants, each with the reference it was described by.
+type bucketKeys struct {
+	usedRef, wantRef state.KeyRef
+	usedKey, wantKey *state.Key
+}
+
+// readBucket makes the bucket's reads that depend on nothing but its region, together: its
+// default encryption (then the key it names), its policy, its replication when it is on (or moving
+// to) a KMS key, and the key the policy file wants. It reports false when the bucket is gone or a
+// read failed; b then says which.
+func (ob *Observer) readBucket(ctx context.Context, pol *policy.Policy, pb policy.Bucket, b *state.Bucket, owner *string) (bucketKeys, bool) {
+	s3c := ob.c.S3(b.Region)
 	var (
 		wg                sync.WaitGroup
+		r                 bucketKeys
 		encErr, policyErr error
 		gone              bool
-		usedRef, wantRef  state.KeyRef
-		usedKey, wantKey  *state.Key
 		// wantDescribed is closed once the wanted key is described (or there is none): a
 		// bucket usually names that same key by ARN, which the description then answers
 		// without a second DescribeKey.
@@ -252,44 +280,27 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	}
 	go func() {
 		defer wg.Done()
-		enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
-		switch {
-		case awserr.Is(err, awserr.CodeSSENotFound):
-			// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
-		case awserr.Is(err, awserr.CodeNoSuchBucket):
-			gone = true
+		if gone, encErr = readEncryption(ctx, s3c, b, owner); gone || encErr != nil {
 			return
-		case err != nil:
-			encErr = err
-			return
-		default:
-			b.Encryption = ruleFrom(enc)
 		}
 		if b.Encryption != nil && b.Encryption.KeyRef != "" {
-			usedRef = state.KeyRef{Region: region, Ref: b.Encryption.KeyRef}
+			r.usedRef = state.KeyRef{Region: b.Region, Ref: b.Encryption.KeyRef}
 			select {
 			case <-wantDescribed:
 			case <-ctx.Done():
 			}
-			usedKey = ob.key(ctx, usedRef)
+			r.usedKey = ob.key(ctx, r.usedRef)
 		}
 	}()
 	go func() {
 		defer wg.Done()
-		bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(pb.Name), ExpectedBucketOwner: owner})
-		switch {
-		case awserr.Is(err, awserr.CodeNoSuchBucketPolicy):
-		case err != nil:
-			policyErr = err
-		default:
-			b.Policy = aws.ToString(bp.Policy)
-		}
+		policyErr = readBucketPolicy(ctx, s3c, b, owner)
 	}()
 	if pb.Encryption == policy.SSEKMS && pb.KMSKey != "" {
-		wantRef = state.DesiredKeyRef(pol, pb, region)
-		ob.entry(ctx, wantRef)
+		r.wantRef = state.DesiredKeyRef(pol, pb, b.Region)
+		ob.entry(ctx, r.wantRef)
 		close(wantDescribed)
-		wantKey = ob.judgedKey(ctx, wantRef)
+		r.wantKey = ob.judgedKey(ctx, r.wantRef)
 	} else {
 		close(wantDescribed)
 	}
@@ -297,28 +308,50 @@ func (ob *Observer) bucket(ctx context.Context, pol *policy.Policy, pb policy.Bu
 	switch {
 	case gone:
 		b.Exists = false
-		return
+		return r, false
 	case encErr != nil:
 		b.Err = fmt.Sprintf("read default encryption: %v", encErr)
-		return
+		return r, false
 	case policyErr != nil:
 		b.Err = fmt.Sprintf("read bucket policy: %v", policyErr)
-		return
+		return r, false
 	}
-	if usedKey != nil {
-		keys[usedRef] = usedKey
-		if usedKey.Found {
-			b.Encryption.KeyARN = usedKey.ARN
-		}
-	}
+	return r, true
+}
 
-	target := ScanTarget{Bucket: pb.Name, Region: region, Algorithm: "AES256", Prefixes: pb.Prefixes,
-		Owner: st.Account, BucketPolicy: b.Policy}
-	if wantKey != nil {
-		keys[wantRef] = wantKey
-		target.Algorithm, target.KeyARN, target.BucketKey = "aws:kms", wantKey.ARN, pb.BucketKey
+// readEncryption reads the bucket's default encryption rule into b (nil when none was ever
+// configured); gone says S3 no longer knows the bucket.
+func readEncryption(ctx context.Context, s3c S3API, b *state.Bucket, owner *string) (gone bool, err error) {
+	enc, err := s3c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.Name), ExpectedBucketOwner: owner})
+	switch {
+	case awserr.Is(err, awserr.CodeSSENotFound):
+		// Never configured. AWS reports AES256 for such buckets since 2023; emulators report this.
+		return false, nil
+	case awserr.Is(err, awserr.CodeNoSuchBucket):
+		return true, nil
+	case err != nil:
+		return false, err
 	}
+	b.Encryption = ruleFrom(enc)
+	return false, nil
+}
 
+// readBucketPolicy reads the bucket's policy into b ("" when it has none).
+func readBucketPolicy(ctx context.Context, s3c S3API, b *state.Bucket, owner *string) error {
+	bp, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(b.Name), ExpectedBucketOwner: owner})
+	switch {
+	case awserr.Is(err, awserr.CodeNoSuchBucketPolicy):
+		return nil
+	case err != nil:
+		return err
+	}
+	b.Policy = aws.ToString(bp.Policy)
+	return nil
+}
+
+// scanObjects counts the bucket's existing objects against target when the policy asks for it,
+// marks the scan deferred when a later stage does it, and records a failed scan in b.
+func (ob *Observer) scanObjects(ctx context.Context, pb policy.Bucket, target ScanTarget, b *state.Bucket) {
 	switch {
 	case pb.ExistingObjects == policy.ObjectsIgnore || pb.ExistingObjects == "" || ob.o.Scanner == nil:
 	case pb.ExistingObjects == policy.ObjectsReencrypt && ob.o.DeferReencrypt,

@@ -61,7 +61,7 @@ buckets:
 	assumed := &assumeRecorder{AWS: FromClients(home)}
 	p := &Pipeline{AWS: Static(assumed), VerifyFor: -1}
 
-	pl, err := p.Plan(ctx, path)
+	pl, _, err := p.Run(ctx, Operation{Mode: plan.ModePlan, PolicyPath: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ buckets:
 		}
 	}
 
-	_, results, err := p.Apply(ctx, path)
+	_, results, err := p.Run(ctx, Operation{Mode: plan.ModeApply, PolicyPath: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ buckets:
 		t.Errorf("member bucket's key = %q, want a key of account %s", key, member)
 	}
 
-	again, err := (&Pipeline{AWS: Static(FromClients(home))}).Plan(ctx, path)
+	again, _, err := (&Pipeline{AWS: Static(FromClients(home))}).Run(ctx, Operation{Mode: plan.ModePlan, PolicyPath: path})
 	if err != nil {
 		t.Fatal(err)
 	}

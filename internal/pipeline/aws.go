@@ -30,6 +30,13 @@ func Static(a AWS) func(context.Context) (AWS, error) {
 	return func(context.Context) (AWS, error) { return a, nil }
 }
 
+// The adapters satisfy the interfaces each stage takes.
+var (
+	_ AWS             = sdkClients{}
+	_ observe.Clients = observeClients{}
+	_ apply.Clients   = applyClients{}
+)
+
 type sdkClients struct{ c *awsclient.Clients }
 
 func (s sdkClients) Region() string                      { return s.c.Region() }

@@ -97,8 +97,8 @@ func usesBatch(b policy.Bucket) bool {
 // would lose anything, and the counts jobs are planned from: the check scan once every job of the
 // latest generation has ended, or the bucket's S3 Inventory before the first generation.
 func (p *Pipeline) planWithBatch(ctx context.Context, c AWS, runner *objectRunner, pol *policy.Policy, st *state.State) (*plan.Plan, error) {
-	in := plan.Inputs{Batch: map[string]plan.BatchInput{}, ObjectBudget: p.Objects.MaxObjects, Now: time.Now(),
-		RetryFailedBatch: p.RetryFailedBatch, Prices: p.Prices}
+	in := plan.Inputs{Batch: map[string]plan.BatchInput{}, ObjectBudget: p.op.Options.Objects.MaxObjects, Now: time.Now(),
+		RetryFailedBatch: p.op.Options.RetryFailedBatch, Prices: p.op.Options.Prices}
 	batchBuckets := false
 	for _, b := range pol.Buckets {
 		ob := st.Buckets[b.Name]
@@ -216,7 +216,7 @@ func (p *Pipeline) learnBatch(ctx context.Context, c AWS, runner *objectRunner, 
 	case !bi.Started:
 		// Before the first generation: the bucket's S3 Inventory, when it has a usable one, says
 		// which jobs have objects to take (the bucket is not listed: it may hold billions).
-		ic, err := objects.CountInventory(ctx, c.Objects(ch.Region), runner.target(target, time.Time{}), p.Objects)
+		ic, err := objects.CountInventory(ctx, c.Objects(ch.Region), runner.target(target, time.Time{}), p.op.Options.Objects)
 		if err != nil {
 			if err.Error() != state.NoInventoryConfigured {
 				fmt.Fprintf(p.log(), "  objects %s: no inventory for planning the first jobs (%s)\n", ch.Bucket, sanitize.Line(err.Error()))

@@ -29,7 +29,7 @@ func NewFindingsFile() (*FindingsFile, error) {
 	return &FindingsFile{f: f, w: w, enc: json.NewEncoder(w)}, nil
 }
 
-// Add records one finding; use it as Pipeline.OnFinding.
+// Add records one finding (a run given the file in its View calls it for each).
 func (ff *FindingsFile) Add(f Finding) {
 	ff.mu.Lock()
 	defer ff.mu.Unlock()

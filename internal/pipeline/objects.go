@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/objects"
 	"github.com/sseguard/sseguard/internal/observe"
@@ -25,6 +26,12 @@ func findingOf(bucket string, f objects.Finding) Finding {
 	return Finding{Bucket: bucket, Key: f.Key, VersionID: f.VersionID, Kind: f.Kind, Reason: f.Reason,
 		Observed: f.Observed, Size: f.Size, ETag: f.ETag, Action: f.Action, Error: f.Err}
 }
+
+var (
+	_ observe.Scanner     = (*objectRunner)(nil)
+	_ apply.ObjectFixer   = (*objectRunner)(nil)
+	_ objects.KeyResolver = (*observe.Observer)(nil) // the observer resolves the runner's key ids
+)
 
 // objectRunner scans and fixes existing objects through package objects, for observe (as its
 // Scanner) and apply (as its ObjectFixer).

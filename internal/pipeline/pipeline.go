@@ -18,30 +18,13 @@ import (
 	"github.com/sseguard/sseguard/internal/report"
 )
 
-// Pipeline holds what every stage needs.
+// Pipeline holds what every stage needs to reach AWS. What one run does, with which options, and
+// who hears of it is the run's Operation.
 type Pipeline struct {
 	// AWS gives the stages their clients. It is called on first use, so that a policy that does
 	// not validate never reaches AWS (nor needs credentials); nil builds clients from the SDK's
 	// default configuration and the policy's region.
 	AWS func(ctx context.Context) (AWS, error)
-	// Log receives progress lines (apply's per-change lines).
-	Log io.Writer
-	// BeforeApply, when set, is called with the plan after it is computed and before any change
-	// is made (the CLI prints it there).
-	BeforeApply func(*plan.Plan)
-	// Approve, when set, is called with the plan after BeforeApply and before any change is made;
-	// an error (an *approval.Refusal when the plan is not the approved one) stops the apply with
-	// nothing changed, and Apply returns it with the plan and no result.
-	Approve func(*plan.Plan) error
-	// OnAccount, when set, is called with the caller's account id as soon as STS answers.
-	OnAccount func(string)
-	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, ...).
-	Objects objects.Options
-	// OnFinding, when set, receives every object that is not as required, as it is found
-	// (streamed: an account's objects are never held in memory). Calls never overlap.
-	OnFinding func(Finding)
-	// Findings, when set, receives every finding too (in a temporary file), for ObjectFindings.
-	Findings *FindingsFile
 	// VerifyFor is how long apply keeps reading the state back, with growing pauses, while a
 	// change it made does not show yet: S3 documents bucket configuration as eventually
 	// consistent. Zero means DefaultVerifyFor; negative reads back once.
@@ -49,51 +32,80 @@ type Pipeline struct {
 	// BatchClient, when set, answers the S3 Control client for a region (tests); nil builds one
 	// from the SDK's default configuration when a bucket uses S3 Batch Operations.
 	BatchClient func(ctx context.Context, region string) (batchops.API, error)
+
+	// op is the run in progress (Run).
+	op    Operation
+	aws   AWS
+	batch batchSide
+}
+
+// Operation is one run, as a front end describes it: the command line and the action each build
+// one and hand it to Run (terraform's backendrun.Operation holds its options, Hooks and View the
+// same way). Nothing else configures a run.
+type Operation struct {
+	// Mode says whether the run applies (plan.ModeApply) or only plans (plan.ModePlan).
+	Mode plan.Mode
+	// PolicyPath is the policy file.
+	PolicyPath string
+	// Options tune the run.
+	Options Options
+	// Hooks are called as the run goes.
+	Hooks Hooks
+	// View is where the run writes what it reports while it goes.
+	View View
+}
+
+// Options tune a run.
+type Options struct {
+	// Objects tunes scanning and re-encrypting existing objects (concurrency, budget, ...).
+	Objects objects.Options
 	// RetryFailedBatch lets a bucket whose latest generation of Batch Operations jobs did not
 	// finish cleanly start the next one (otherwise a blocker stops it).
 	RetryFailedBatch bool
 	// Prices prices the plan's cost estimates; nil means plan.DefaultPrices.
 	Prices *plan.Prices
-
-	aws   AWS
-	batch batchSide
 }
 
-// SetProgressLog sets where progress lines go (the action routes them through its sanitizing log).
-func (p *Pipeline) SetProgressLog(w io.Writer) { p.Log = w }
+// Hooks are the functions a run calls as it goes; each may be nil.
+type Hooks struct {
+	// OnAccount is called with the caller's account id as soon as STS answers, before anything
+	// else is read or printed (front ends redact it from then on).
+	OnAccount func(string)
+	// BeforeApply is called, applying, with the plan after it is computed and before any change
+	// is made (the CLI prints it there).
+	BeforeApply func(*plan.Plan)
+	// Approve is called, applying, with the plan after BeforeApply and before any change is made;
+	// an error (an *approval.Refusal when the plan is not the approved one) stops the apply with
+	// nothing changed, and Run returns it with the plan and no result.
+	Approve func(*plan.Plan) error
+	// OnFinding receives every object that is not as required, as it is found (streamed: an
+	// account's objects are never held in memory). Calls never overlap.
+	OnFinding func(Finding)
+}
 
-// SetBeforeApply sets the function called with the plan before apply changes anything.
-func (p *Pipeline) SetBeforeApply(f func(*plan.Plan)) { p.BeforeApply = f }
+// View is where a run writes while it goes.
+type View struct {
+	// Progress receives progress lines (apply's per-change lines, object scan progress); nil
+	// discards them.
+	Progress io.Writer
+	// Findings, when set, receives every object finding too (in a temporary file), for the JSON
+	// plan to list them all.
+	Findings *FindingsFile
+}
 
-// SetApprove sets the function that decides, with the plan computed and before any change, whether
-// it may be applied (the action compares it with the plan approved on the pull request).
-func (p *Pipeline) SetApprove(f func(*plan.Plan) error) { p.Approve = f }
-
-// SetOnAccount sets the function called with the caller's account id as soon as it is known,
-// before anything else is read (the action masks and redacts it from then on).
-func (p *Pipeline) SetOnAccount(f func(string)) { p.OnAccount = f }
-
-// SetObjectOptions replaces the options for scanning and re-encrypting existing objects.
-func (p *Pipeline) SetObjectOptions(o objects.Options) {
-	if o.UpdateObjectEncryption == "" {
-		o.UpdateObjectEncryption = p.Objects.UpdateObjectEncryption
+// Run runs op: it plans, and with plan.ModeApply applies the plan and verifies every change. It
+// returns the plan and, applying, one result per change (nil for a plan). A Pipeline runs one
+// operation at a time.
+func (p *Pipeline) Run(ctx context.Context, op Operation) (*plan.Plan, []plan.Result, error) {
+	p.op = op
+	switch op.Mode {
+	case plan.ModePlan:
+		pl, err := p.plan(ctx, op.PolicyPath)
+		return pl, nil, err
+	case plan.ModeApply:
+		return p.apply(ctx, op.PolicyPath)
 	}
-	p.Objects = o
-}
-
-// SetBatchOptions sets the Batch Operations options: a retry after a generation that did not
-// finish cleanly, and the price table (nil: the default).
-func (p *Pipeline) SetBatchOptions(retryFailed bool, prices *plan.Prices) {
-	p.RetryFailedBatch, p.Prices = retryFailed, prices
-}
-
-// ObjectFindings returns every object finding of the run so far, one JSON value per line, when
-// the pipeline's OnFinding is a FindingsFile's Add; nil otherwise.
-func (p *Pipeline) ObjectFindings() (io.Reader, error) {
-	if p.Findings == nil {
-		return nil, nil
-	}
-	return p.Findings.Reader()
+	return nil, nil, fmt.Errorf("unknown run mode %q", op.Mode)
 }
 
 // Validate reads and validates the policy file without any AWS call.
@@ -101,9 +113,9 @@ func (p *Pipeline) Validate(path string) (*policy.Policy, error) {
 	return policy.Load(path)
 }
 
-// Plan observes the account (every account the policy lists, each through its role) and computes
+// plan observes the account (every account the policy lists, each through its role) and computes
 // the plan for the policy at path.
-func (p *Pipeline) Plan(ctx context.Context, path string) (*plan.Plan, error) {
+func (p *Pipeline) plan(ctx context.Context, path string) (*plan.Plan, error) {
 	pol, err := policy.Load(path)
 	if err != nil {
 		return nil, err
@@ -133,11 +145,11 @@ const (
 	scanNone                     // none (reading back after apply)
 )
 
-// Apply computes the plan, executes it, observes again and verifies every change. It returns
+// apply computes the plan, executes it, observes again and verifies every change. It returns
 // the plan that was executed and one result per change. Over several accounts, every account is
 // planned before anything is changed; an account that cannot be reached is a blocker for its own
 // buckets and the others are applied.
-func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.Result, error) {
+func (p *Pipeline) apply(ctx context.Context, path string) (*plan.Plan, []plan.Result, error) {
 	pol, err := policy.Load(path)
 	if err != nil {
 		return nil, nil, err
@@ -158,11 +170,11 @@ func (p *Pipeline) Apply(ctx context.Context, path string) (*plan.Plan, []plan.R
 		}
 	}
 	pl := merge(pol, runs)
-	if p.BeforeApply != nil {
-		p.BeforeApply(pl)
+	if h := p.op.Hooks; h.BeforeApply != nil {
+		h.BeforeApply(pl)
 	}
-	if p.Approve != nil {
-		if err := p.Approve(pl); err != nil {
+	if approve := p.op.Hooks.Approve; approve != nil {
+		if err := approve(pl); err != nil {
 			return pl, []plan.Result{}, err
 		}
 	}
@@ -240,15 +252,15 @@ func (p *Pipeline) applyAccount(ctx context.Context, r accountRun) ([]plan.Resul
 const DefaultVerifyFor = 30 * time.Second
 
 func (p *Pipeline) log() io.Writer {
-	if p.Log == nil {
+	if p.op.View.Progress == nil {
 		return io.Discard
 	}
-	return p.Log
+	return p.op.View.Progress
 }
 
 // observeAndPlan reads one account (c's) and plans its part of the policy.
 func (p *Pipeline) observeAndPlan(ctx context.Context, c AWS, pol *policy.Policy, scans scanMode) (*plan.Plan, error) {
-	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.OnAccount,
+	o := observe.Options{HomeRegion: c.Region(), DeferReencrypt: scans == scanDeferred, OnAccount: p.op.Hooks.OnAccount,
 		// Reading back after apply verifies changes; buckets the policy does not name had none.
 		SkipUnmanaged: scans == scanNone,
 		// A bucket that may go to Batch Operations is not read object by object: engine auto
@@ -288,11 +300,11 @@ func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (AWS, err
 		c, err = p.AWS(ctx)
 	} else {
 		// The connection pool matches the objects in flight plus the parts of one large copy.
-		conc := p.Objects.Concurrency
+		conc := p.op.Options.Objects.Concurrency
 		if conc <= 0 {
 			conc = objects.DefaultConcurrency
 		}
-		parts := p.Objects.PartConcurrency
+		parts := p.op.Options.Objects.PartConcurrency
 		if parts <= 0 {
 			parts = objects.DefaultPartConcurrency
 		}
@@ -310,18 +322,14 @@ func (p *Pipeline) awsClients(ctx context.Context, pol *policy.Policy) (AWS, err
 }
 
 func (p *Pipeline) objectRunner(c AWS, keys objects.KeyResolver) *objectRunner {
-	log := p.Log
-	if log == nil {
-		log = io.Discard
-	}
-	on := p.OnFinding
-	if p.Findings != nil {
+	on, ff := p.op.Hooks.OnFinding, p.op.View.Findings
+	if ff != nil {
 		on = func(f Finding) {
-			if p.OnFinding != nil {
-				p.OnFinding(f)
+			if p.op.Hooks.OnFinding != nil {
+				p.op.Hooks.OnFinding(f)
 			}
-			p.Findings.Add(f)
+			ff.Add(f)
 		}
 	}
-	return &objectRunner{clients: c, keys: keys, opts: p.Objects, log: log, onFinding: on}
+	return &objectRunner{clients: c, keys: keys, opts: p.op.Options.Objects, log: p.log(), onFinding: on}
 }

@@ -159,14 +159,7 @@ func (bc *bucketPlan) withEngine(ch Change) (Change, bool) {
 	bo := bc.b.Batch
 	ch.Batch = &BatchConfig{RoleARN: bo.RoleARN, ReportBucket: bo.ReportBucket, ReportPrefix: bo.ReportPrefix,
 		ConfirmationRequired: bo.ConfirmationRequired, Priority: bo.Priority, Revision: Revision(bc.b)}
-	for _, f := range in.Foreign {
-		bc.blockChange(BlockBatchJobForeign, ch.ID, "Batch Operations job %s carries sseguard's description %q for bucket %s but is not the job sseguard creates (%s): sseguard does not adopt it and creates no job beside it; find out who created it and what it did (DescribeJob, its report), and cancel it if it is not yours",
-			f.ID, f.Description, bc.b.Name, f.Why)
-	}
-	if in.RecordErr != "" {
-		bc.blockChange(BlockBatchRecordInvalid, ch.ID, "%s; sseguard creates no job for bucket %s until it is fixed, or removed if sseguard did not write it (it is sseguard's memory of the bucket's job generations: without it the next run starts generation 0 again)",
-			in.RecordErr, bc.b.Name)
-	}
+	bc.blockBatch(ch.ID, in)
 	loss := copyLoss(bc.b.Name, in)
 	copies := loss == ""
 	now := bc.c.in.Now
@@ -221,21 +214,7 @@ func (bc *bucketPlan) withEngine(ch Change) (Change, bool) {
 			return bc.local(clearBatch(ch), EngineLocal, reason), true
 		}
 	}
-	hasCopies := false
-	for _, j := range ch.BatchJobs {
-		if j.ID == "" {
-			line := "Batch Operations " + j.Summary(now)
-			if n := in.Left.JobObjects(j); n >= 0 {
-				line += fmt.Sprintf(": %d objects", n)
-			}
-			head = append(head, line)
-		}
-		hasCopies = hasCopies || j.Operation == OpCopy
-	}
-	if hasCopies {
-		head = append(head, fmt.Sprintf("copies keep metadata (MetadataDirective COPY), tags (NewObjectTagging left out: the source's are copied) and each object's storage class (one job per class); objects over %s and in archive classes are left out and counted: the local engine re-encrypts them once the jobs have ended", sizeText(MaxBatchCopySize)))
-		head = append(head, "a copy drops any website redirect an object carries: this bucket has no website configuration, so none is served from it")
-	}
+	head = append(head, newJobLines(ch.BatchJobs, in, now)...)
 	if !copies {
 		bc.warn(WarnBatchCopyNotLossless, "%s; %s: the local engine re-encrypts them object by object once no job is left, keeping each object's grants (it skips objects with grants, and says so) and redirect",
 			loss, copyKindsText(alg, in.Left))
@@ -244,6 +223,41 @@ func (bc *bucketPlan) withEngine(ch Change) (Change, bool) {
 	ch.Cost = batchCost(ch.BatchJobs, in.Left, scannedOf(in), bc.want, bc.c.in.prices())
 	ch.Details = append(head, ch.Details...)
 	return ch, true
+}
+
+// blockBatch blocks the change while a job that is not sseguard's carries its description, or
+// while the bucket's record of job generations cannot be read.
+func (bc *bucketPlan) blockBatch(id string, in BatchInput) {
+	for _, f := range in.Foreign {
+		bc.blockChange(BlockBatchJobForeign, id, "Batch Operations job %s carries sseguard's description %q for bucket %s but is not the job sseguard creates (%s): sseguard does not adopt it and creates no job beside it; find out who created it and what it did (DescribeJob, its report), and cancel it if it is not yours",
+			f.ID, f.Description, bc.b.Name, f.Why)
+	}
+	if in.RecordErr != "" {
+		bc.blockChange(BlockBatchRecordInvalid, id, "%s; sseguard creates no job for bucket %s until it is fixed, or removed if sseguard did not write it (it is sseguard's memory of the bucket's job generations: without it the next run starts generation 0 again)",
+			in.RecordErr, bc.b.Name)
+	}
+}
+
+// newJobLines are the detail lines of the jobs the change creates (with how many objects each
+// takes, when counted), and what copies keep and drop when a job copies.
+func newJobLines(jobs []BatchJob, in BatchInput, now time.Time) []string {
+	var lines []string
+	hasCopies := false
+	for _, j := range jobs {
+		if j.ID == "" {
+			line := "Batch Operations " + j.Summary(now)
+			if n := in.Left.JobObjects(j); n >= 0 {
+				line += fmt.Sprintf(": %d objects", n)
+			}
+			lines = append(lines, line)
+		}
+		hasCopies = hasCopies || j.Operation == OpCopy
+	}
+	if hasCopies {
+		lines = append(lines, fmt.Sprintf("copies keep metadata (MetadataDirective COPY), tags (NewObjectTagging left out: the source's are copied) and each object's storage class (one job per class); objects over %s and in archive classes are left out and counted: the local engine re-encrypts them once the jobs have ended", sizeText(MaxBatchCopySize)))
+		lines = append(lines, "a copy drops any website redirect an object carries: this bucket has no website configuration, so none is served from it")
+	}
+	return lines
 }
 
 // local makes ch a local re-encryption on engine for the reason why, with its cost.

@@ -83,18 +83,44 @@ const (
 	ExitDrift = 2
 )
 
-// Exit is the exit code of a run: results nil for a plan. detailed asks a plan to exit ExitDrift
-// when changes are pending; failOnDrift makes pending changes (or, applying, changes not done)
-// an error.
-func Exit(p *Plan, results []Result, applying, detailed, failOnDrift bool) int {
+// Mode is what a run does: plan only, or plan and then apply. The pipeline runs by it, and every
+// view (text, summary, annotations, JSON, pull request comment) and the exit code read it.
+type Mode string
+
+// The run modes.
+const (
+	// ModePlan reads the account and computes the plan; nothing is changed.
+	ModePlan Mode = "plan"
+	// ModeApply plans, applies the plan, and reads the account back to verify each change.
+	ModeApply Mode = "apply"
+)
+
+// Applies reports whether a run of mode m changes anything.
+func (m Mode) Applies() bool { return m == ModeApply }
+
+// ExitOptions are what decides a run's exit code besides its plan and results.
+type ExitOptions struct {
+	// Mode is the run's: an apply exits by its results, a plan by what is pending.
+	Mode Mode
+	// Detailed makes a plan with changes pending exit ExitDrift (-detailed-exitcode).
+	Detailed bool
+	// FailOnDrift makes a plan with changes pending an error (the action's fail-on-drift).
+	FailOnDrift bool
+}
+
+// Exit is the exit code of a run: results nil for a plan. A blocker is an error; an apply fails
+// when a change was not done; a plan with changes pending is an error with FailOnDrift, ExitDrift
+// when Detailed.
+func Exit(p *Plan, results []Result, o ExitOptions) int {
+	applying := o.Mode.Applies()
 	switch {
 	case len(p.Blockers) > 0:
 		return ExitError
 	case applying && TallyOf(results).NotDone() > 0:
 		return ExitError
-	case !applying && len(p.Needed(nil)) > 0 && failOnDrift:
+	case !applying && len(p.Needed(nil)) > 0 && o.FailOnDrift:
 		return ExitError
-	case !applying && len(p.Needed(nil)) > 0 && detailed:
+	case !applying && len(p.Needed(nil)) > 0 && o.Detailed:
 		return ExitDrift
 	}
 	return ExitOK

@@ -30,7 +30,11 @@ func TestTallyAndExit(t *testing.T) {
 		"apply, one unverified":            {p: drift, results: unverified, applying: true, want: ExitError},
 		"apply with a blocker":             {p: blocked, results: done, applying: true, want: ExitError},
 	} {
-		if got := Exit(tc.p, tc.results, tc.applying, tc.detailed, tc.onDrift); got != tc.want {
+		mode := ModePlan
+		if tc.applying {
+			mode = ModeApply
+		}
+		if got := Exit(tc.p, tc.results, ExitOptions{Mode: mode, Detailed: tc.detailed, FailOnDrift: tc.onDrift}); got != tc.want {
 			t.Errorf("%s: Exit = %d, want %d", name, got, tc.want)
 		}
 		if got := tc.p.InSyncWith(tc.results); got != tc.inSync {

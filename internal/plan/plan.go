@@ -13,7 +13,8 @@ import (
 // Kind is what a change does.
 type Kind string
 
-// The kinds of change, in the order apply performs them.
+// The kinds of change, in the order apply performs them (kindOrder; the two rule changes share a
+// place, as a bucket gets one or the other).
 const (
 	// CreateKey creates a customer managed key with its description, tags and key policy, and
 	// points its alias at it.
@@ -26,10 +27,10 @@ const (
 	SetDefaultEncryption Kind = "set-default-encryption"
 	// EnableBucketKey turns on S3 Bucket Keys in a rule that is otherwise right.
 	EnableBucketKey Kind = "enable-bucket-key"
-	// ReencryptObjects re-encrypts objects stored before the bucket's default was right.
-	ReencryptObjects Kind = "reencrypt-objects"
 	// UpdateBucketPolicy replaces the statements sseguard owns in a bucket's policy.
 	UpdateBucketPolicy Kind = "update-bucket-policy"
+	// ReencryptObjects re-encrypts objects stored before the bucket's default was right.
+	ReencryptObjects Kind = "reencrypt-objects"
 )
 
 var kindOrder = map[Kind]int{

@@ -117,7 +117,7 @@ func accepted(b policy.Bucket, principal string) bool {
 		if a == principal {
 			return true
 		}
-		if acct := iampolicy.AccountOf(principal); acct != "" && acct == a && iampolicy.PrincipalInAccounts(principal, []string{a}) {
+		if iampolicy.PrincipalInAccounts(principal, []string{a}) {
 			return true
 		}
 	}

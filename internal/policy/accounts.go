@@ -118,7 +118,8 @@ func (c *checker) account(item *yaml.Node, home string) (Account, *yaml.Node) {
 		}
 		if s, good := c.str(f, name); good {
 			*roles[name] = s
-			if p := assumeRoleProblem(name, s, a.ID); p != "" {
+			// The role to assume is in the account the entry manages.
+			if p := roleARNProblem(name, s, a.ID, "the entry is for account "+a.ID+"; the role to assume is in the account it manages"); p != "" {
 				c.errorf(f.at, "%s", p)
 			}
 		}
@@ -156,9 +157,9 @@ func (c *checker) accountID(f field, name string) (string, bool) {
 	return "", false
 }
 
-// assumeRoleProblem checks the role to assume in account id (field names it): an IAM role ARN in
-// that account.
-func assumeRoleProblem(field, s, id string) string {
+// roleARNProblem checks field's value s: an IAM role ARN, in account when account is known. A
+// role in another account is refused with mismatch, which says what the account must be.
+func roleARNProblem(field, s, account, mismatch string) string {
 	a, err := arn.Parse(s)
 	if err != nil {
 		return field + " " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
@@ -169,8 +170,8 @@ func assumeRoleProblem(field, s, id string) string {
 	if a.Region != "" || !hasName(a.Resource, "role/") {
 		return field + " " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
 	}
-	if id != "" && a.AccountID != id {
-		return field + " " + strconv.Quote(s) + " is in account " + a.AccountID + ", but the entry is for account " + id + "; the role to assume is in the account it manages"
+	if account != "" && a.AccountID != account {
+		return field + " " + strconv.Quote(s) + " is in account " + a.AccountID + ", but " + mismatch
 	}
 	return ""
 }

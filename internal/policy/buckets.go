@@ -62,6 +62,26 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 	}
 	// Everything else about the bucket is judged in its account: its key, the principals.
 	b.Account, tr = c.entryAccount(fs, tr, label)
+	bucketKeySet := c.bucketValues(item, fs, &b, label)
+	if f, ok := fs["cloudfront_distributions"]; ok {
+		b.CloudFrontDistributions = c.distributions(f, tr)
+	}
+	c.engine(fs, &b, label, tr.home)
+	c.readerFields(fs, &b, tr)
+	c.encryptionFields(item, fs, &b, label, bucketKeySet)
+	if b.KMSKey != "" {
+		c.kmsKey(fs["kms_key"], b, label, tr.home, keys)
+	}
+	if b.TranscoderPrincipal != "" {
+		c.transcoder(fs["transcoder_principal"], b, tr)
+	}
+	return b, nameAt
+}
+
+// bucketValues reads the entry's own values, each checked alone: region, encryption, kms_key,
+// transcoder_principal, bucket_key, enforce_on_upload, require_tls, existing_objects, prefixes.
+// It reports whether bucket_key was given a valid value.
+func (c *checker) bucketValues(item *yaml.Node, fs map[string]field, b *Bucket, label string) (bucketKeySet bool) {
 	if f, ok := fs["region"]; ok {
 		b.Region, _ = c.region(f, "region")
 	}
@@ -75,22 +95,18 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 			c.errorf(f.at, "encryption %q must be sse-s3 or sse-kms", s)
 		}
 	}
-	kmsF, hasKMS := fs["kms_key"]
-	if hasKMS {
-		if s, good := c.str(kmsF, "kms_key"); good {
+	if f, ok := fs["kms_key"]; ok {
+		if s, good := c.str(f, "kms_key"); good {
 			b.KMSKey = s
 		}
 	}
-	prF, hasPrincipal := fs["transcoder_principal"]
-	if hasPrincipal {
-		if s, good := c.str(prF, "transcoder_principal"); good {
+	if f, ok := fs["transcoder_principal"]; ok {
+		if s, good := c.str(f, "transcoder_principal"); good {
 			b.TranscoderPrincipal = s
 		}
 	}
-	bucketKeyF, hasBucketKey := fs["bucket_key"]
-	bucketKeySet := false
-	if hasBucketKey {
-		b.BucketKey, bucketKeySet = c.boolean(bucketKeyF, "bucket_key")
+	if f, ok := fs["bucket_key"]; ok {
+		b.BucketKey, bucketKeySet = c.boolean(f, "bucket_key")
 	}
 	if f, ok := fs["enforce_on_upload"]; ok {
 		b.EnforceOnUpload, _ = c.boolean(f, "enforce_on_upload")
@@ -111,26 +127,27 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 	if f, ok := fs["prefixes"]; ok {
 		b.Prefixes, _, _ = c.strList(f, "prefixes")
 	}
-	cfF, hasCF := fs["cloudfront_distributions"]
-	if hasCF {
-		b.CloudFrontDistributions = c.distributions(cfF, tr)
-	}
-	c.engine(fs, &b, label, tr.home)
-	c.readerFields(fs, &b, tr)
+	return bucketKeySet
+}
 
+// encryptionFields checks the fields that only one encryption takes: sse-s3 takes no key, no
+// transcoder, no bucket key, no CloudFront distributions and no readers (they are dropped);
+// sse-kms needs a kms_key and has bucket_key on unless the entry says otherwise.
+func (c *checker) encryptionFields(item *yaml.Node, fs map[string]field, b *Bucket, label string, bucketKeySet bool) {
+	kmsF, hasKMS := fs["kms_key"]
 	switch b.Encryption {
 	case SSES3:
 		if hasKMS {
 			c.errorf(kmsF.key, "%s uses sse-s3, which takes no kms_key; use encryption: sse-kms for a KMS key", label)
 		}
-		if hasPrincipal {
-			c.errorf(prF.key, "%s uses sse-s3, which takes no transcoder_principal: nobody needs a key grant", label)
+		if f, ok := fs["transcoder_principal"]; ok {
+			c.errorf(f.key, "%s uses sse-s3, which takes no transcoder_principal: nobody needs a key grant", label)
 		}
 		if bucketKeySet && b.BucketKey {
-			c.errorf(bucketKeyF.key, "%s uses sse-s3; bucket_key applies to sse-kms only", label)
+			c.errorf(fs["bucket_key"].key, "%s uses sse-s3; bucket_key applies to sse-kms only", label)
 		}
-		if hasCF {
-			c.errorf(cfF.key, "%s uses sse-s3, which takes no cloudfront_distributions: CloudFront reads SSE-S3 objects without a key grant", label)
+		if f, ok := fs["cloudfront_distributions"]; ok {
+			c.errorf(f.key, "%s uses sse-s3, which takes no cloudfront_distributions: CloudFront reads SSE-S3 objects without a key grant", label)
 			b.CloudFrontDistributions = nil
 		}
 		for _, name := range []string{"readers", "accept_lost_readers"} {
@@ -144,25 +161,23 @@ func (c *checker) bucket(item *yaml.Node, tr trust, keys map[string]*Key) (Bucke
 		if !hasKMS {
 			c.errorf(item, "%s uses sse-kms but has no kms_key; name the key with kms_key: alias/NAME", label)
 		}
-		if !hasBucketKey {
+		if _, ok := fs["bucket_key"]; !ok {
 			b.BucketKey = true
 		}
 	}
-	if b.KMSKey != "" {
-		c.kmsKey(kmsF, b, label, tr.home, keys)
-	}
-	if b.TranscoderPrincipal != "" {
-		acct, p := parsePrincipal("transcoder_principal", b.TranscoderPrincipal, false)
-		switch {
-		case p != "":
-			c.errorf(prF.at, "%s", p)
-		default:
-			if why := tr.outside("transcoder_principal", b.TranscoderPrincipal, acct); why != "" {
-				c.errorf(prF.at, "%s", why)
-			}
+}
+
+// transcoder checks the transcoder_principal (f): a principal ARN the entry's accounts trust.
+func (c *checker) transcoder(f field, b Bucket, tr trust) {
+	acct, p := parsePrincipal("transcoder_principal", b.TranscoderPrincipal, false)
+	switch {
+	case p != "":
+		c.errorf(f.at, "%s", p)
+	default:
+		if why := tr.outside("transcoder_principal", b.TranscoderPrincipal, acct); why != "" {
+			c.errorf(f.at, "%s", why)
 		}
 	}
-	return b, nameAt
 }
 
 // kmsKey checks a bucket's kms_key against the account and the regions of bucket and key.

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"gopkg.in/yaml.v3"
 )
 
@@ -91,7 +90,8 @@ func (c *checker) batchOperations(f field, label, home string) *BatchOperations 
 		c.errorf(f.at, "%s: batch_operations has no role_arn; name the role the job runs as (sseguard iam-policy --role batch prints it)", label)
 	} else if s, good := c.str(rf, "role_arn"); good {
 		bo.RoleARN = s
-		if p := roleProblem(s, home); p != "" {
+		// The account that creates the job passes the role to S3: iam:PassRole on a role of its own.
+		if p := roleARNProblem("role_arn", s, home, "the jobs are created in the policy's account "+home); p != "" {
 			c.errorf(rf.at, "%s", p)
 		}
 	}
@@ -134,23 +134,4 @@ func describeValue(tag, value string) string {
 		return value
 	}
 	return strconv.Quote(value)
-}
-
-// roleProblem checks the job role: an IAM role ARN in the home account (the account that creates
-// the job passes the role to S3: iam:PassRole on a role of its own).
-func roleProblem(s, home string) string {
-	a, err := arn.Parse(s)
-	if err != nil {
-		return "role_arn " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-	}
-	if p := arnProblem(a, "iam"); p != "" {
-		return "role_arn " + strconv.Quote(s) + ": " + p
-	}
-	if a.Region != "" || !hasName(a.Resource, "role/") {
-		return "role_arn " + strconv.Quote(s) + " must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
-	}
-	if home != "" && a.AccountID != home {
-		return "role_arn " + strconv.Quote(s) + " is in account " + a.AccountID + ", but the jobs are created in the policy's account " + home
-	}
-	return ""
 }

@@ -17,13 +17,19 @@ type Error struct {
 
 // Error returns "path:line:col: message", leaving out the parts of the position that are unknown.
 func (e *Error) Error() string {
+	return Position(e.Path, e.Line, e.Column) + ": " + e.Message
+}
+
+// Position is "path:line:col", the one place a position in a policy file is written: the column
+// is left out when unknown (zero), and the line with it.
+func Position(path string, line, column int) string {
 	switch {
-	case e.Line <= 0:
-		return fmt.Sprintf("%s: %s", e.Path, e.Message)
-	case e.Column <= 0:
-		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Message)
+	case line <= 0:
+		return path
+	case column <= 0:
+		return fmt.Sprintf("%s:%d", path, line)
 	default:
-		return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Message)
+		return fmt.Sprintf("%s:%d:%d", path, line, column)
 	}
 }
 

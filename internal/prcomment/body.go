@@ -75,7 +75,7 @@ func PlanBody(p *plan.Plan, opts Options, previous string) string {
 	}
 	footer := planFooter(opts)
 	budget := MaxBody - b.Len() - len(footer)
-	md, _ := report.MarkdownShown(p, report.MarkdownOptions{Mode: "plan", Comment: true, MaxBytes: budget, Elsewhere: elsewhere(opts)})
+	md, _ := report.MarkdownShown(p, report.MarkdownOptions{Mode: plan.ModePlan, Comment: true, MaxBytes: budget, Elsewhere: elsewhere(opts)})
 	if len(md) <= budget {
 		b.WriteString(md)
 	} else {
@@ -121,7 +121,7 @@ func planFooter(opts Options) string {
 func FailureBody(what string, opts Options) string {
 	var b strings.Builder
 	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(StatusFailed) + "\n\n")
-	b.WriteString(report.MarkdownFailure("plan", what, nil))
+	b.WriteString(report.MarkdownFailure(plan.ModePlan, what, nil))
 	b.WriteString(footer(opts, "why, with the annotations on the policy file's lines"))
 	return b.String()
 }

@@ -13,8 +13,8 @@ const DefaultMarkdownMax = 512 << 10
 
 // MarkdownOptions says how to render a job summary.
 type MarkdownOptions struct {
-	// Mode is "plan" or "apply".
-	Mode string
+	// Mode is the run's: plan.ModePlan or plan.ModeApply.
+	Mode plan.Mode
 	// Results are apply's outcomes, one per change attempted (apply mode only).
 	Results []plan.Result
 	// JSONFile is where the full JSON plan was written; the summary names it, and points at it
@@ -80,7 +80,7 @@ func MarkdownShown(p *plan.Plan, opts MarkdownOptions) (string, Shown) {
 // MarkdownFailure is the job summary of a run that stopped before it had a plan to show (an invalid
 // policy, a refused apply, an error): a verdict line with what happened, then one item per line
 // of detail. Both are escaped like every other value.
-func MarkdownFailure(mode, what string, details []string) string {
+func MarkdownFailure(mode plan.Mode, what string, details []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### ❌ sseguard %s: %s\n\n", mdModeName(mode), mdText(what))
 	for _, d := range details {
@@ -132,7 +132,7 @@ func newMDRenderer(p *plan.Plan, opts MarkdownOptions) *mdRenderer {
 }
 
 // applying says whether the summary is of an apply (results) rather than a plan.
-func (r *mdRenderer) applying() bool { return r.opts.Mode == "apply" }
+func (r *mdRenderer) applying() bool { return r.opts.Mode.Applies() }
 
 // render is the summary (or comment) at one level of detail, its sections in order.
 func (r *mdRenderer) render(d Detail) string {
@@ -210,16 +210,16 @@ func (r *mdRenderer) header(b *strings.Builder) {
 	if r.p.Account != "" {
 		meta = append(meta, "account "+mdText(r.p.Account))
 	}
-	meta = append(meta, mdPlural(len(r.p.Buckets), "bucket", "buckets"))
+	meta = append(meta, Plural(len(r.p.Buckets), "bucket", "buckets"))
 	fmt.Fprintf(b, "<sub>%s</sub>\n\n", strings.Join(meta, " · "))
 }
 
 // mdModeName is the command the summary is of: plan, or apply.
-func mdModeName(mode string) string {
-	if mode == "apply" {
-		return "apply"
+func mdModeName(mode plan.Mode) plan.Mode {
+	if mode.Applies() {
+		return plan.ModeApply
 	}
-	return "plan"
+	return plan.ModePlan
 }
 
 // footer points at the JSON plan and says which sseguard made the summary.

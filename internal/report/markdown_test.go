@@ -166,7 +166,7 @@ func TestMarkdownTablesHold(t *testing.T) {
 		p.PolicyPath = in
 		p.Buckets[0].Objects.Sample[0].Key = in
 		results := []plan.Result{{ChangeID: p.Changes[0].ID, Outcome: plan.Failed, Error: in, Detail: in}}
-		for _, mode := range []string{"plan", "apply"} {
+		for _, mode := range []plan.Mode{plan.ModePlan, plan.ModeApply} {
 			md := Markdown(p, MarkdownOptions{Mode: mode, Results: results, JSONFile: in})
 			mdCheckTables(t, in, md)
 			// Every level of detail, and the drifting level cut short, hold their tables too.

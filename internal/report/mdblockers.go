@@ -78,7 +78,7 @@ func (r *mdRenderer) shoutByKey(b *strings.Builder) {
 		if k.message != "" {
 			detail = " " + mdText(k.message) + "."
 		}
-		lines = append(lines, fmt.Sprintf("> **%s %s**%s It stops %s (see the blockers below).", subject, what, detail, plural(buckets[k], "bucket", "buckets")))
+		lines = append(lines, fmt.Sprintf("> **%s %s**%s It stops %s (see the blockers below).", subject, what, detail, Plural(buckets[k], "bucket", "buckets")))
 	}
 	b.WriteString("> [!CAUTION]\n")
 	b.WriteString(strings.Join(lines, "\n>\n"))

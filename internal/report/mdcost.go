@@ -23,10 +23,10 @@ func (r *mdRenderer) cost(b *strings.Builder) {
 	// "&#36;" is a dollar sign that GitHub's math syntax ($…$) does not see.
 	b.WriteString("#### Cost\n\nEach customer managed KMS key costs &#36;1 a month, and KMS requests are billed (&#36;0.03 per 10,000). S3 Bucket Keys cut the KMS requests S3 makes by up to 99%.")
 	if newKeys > 0 {
-		fmt.Fprintf(b, " This plan creates %s: about &#36;%d a month more.", mdPlural(newKeys, "key", "keys"), newKeys)
+		fmt.Fprintf(b, " This plan creates %s: about &#36;%d a month more.", Plural(newKeys, "key", "keys"), newKeys)
 	}
 	if reencrypt > 0 {
-		fmt.Fprintf(b, " Re-encrypting %s costs one S3 request each, plus KMS requests.", mdPlural(reencrypt, "object", "objects"))
+		fmt.Fprintf(b, " Re-encrypting %s costs one S3 request each, plus KMS requests.", Plural(reencrypt, "object", "objects"))
 	}
 	b.WriteString("\n\n")
 	var items []string

@@ -96,7 +96,7 @@ func (s Shown) Holds() string {
 	case DetailNoSamples:
 		return "every change with its before and after, warnings, existing object counts and cost; policy statements and object samples are only in the JSON plan"
 	case DetailBucketLines:
-		return fmt.Sprintf("one line for each of the %s, every blocker and warning, and the cost; each change's before and after are only in the JSON plan", plural(s.Buckets, "bucket", "buckets"))
+		return fmt.Sprintf("one line for each of the %s, every blocker and warning, and the cost; each change's before and after are only in the JSON plan", Plural(s.Buckets, "bucket", "buckets"))
 	}
 	l := &s.LeftOut
 	if !l.Any() {
@@ -388,7 +388,7 @@ var rowsWhat = map[string][2]string{
 
 // rowsCount counts n items of a cut list: "1 blocker", "3 buckets that drift or are blocked".
 func rowsCount(name string, n int) string {
-	return plural(n, rowsWhat[name][0], rowsWhat[name][1])
+	return Plural(n, rowsWhat[name][0], rowsWhat[name][1])
 }
 
 // moreRow is a list's "N more" row: a table row of cols cells, or a list item when cols is 0.

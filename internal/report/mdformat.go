@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// mdPlural counts n things: "1 bucket", "3 buckets".
-func mdPlural(n int, one, many string) string {
+// Plural counts n things: "1 bucket", "3 buckets".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

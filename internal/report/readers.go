@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // Readers and replication: who reads each SSE-KMS bucket's objects and whether they can decrypt
@@ -74,8 +75,8 @@ func textReaders(tw *errWriter, p *plan.Plan) {
 		tw.printf("Readers (who reads each bucket's objects, and whether they can use its key after the plan):\n")
 		for _, b := range readers {
 			for _, r := range b.Readers {
-				tw.printf("  %s: %s (%s, %s, needs %s): %s\n", oneLine(b.Name), oneLine(r.Principal), oneLine(r.Kind),
-					oneLine(readerSource(r)), oneLine(strings.Join(r.Needs, ", ")), oneLine(readerVerdictText(r)))
+				tw.printf("  %s: %s (%s, %s, needs %s): %s\n", sanitize.Line(b.Name), sanitize.Line(r.Principal), sanitize.Line(r.Kind),
+					sanitize.Line(readerSource(r)), sanitize.Line(strings.Join(r.Needs, ", ")), sanitize.Line(readerVerdictText(r)))
 			}
 		}
 		tw.printf("\n")
@@ -83,11 +84,11 @@ func textReaders(tw *errWriter, p *plan.Plan) {
 	if len(repl) > 0 {
 		tw.printf("Replication:\n")
 		for _, b := range repl {
-			tw.printf("  %s: replicates as %s\n", oneLine(b.Name), oneLine(b.Replication.Role))
+			tw.printf("  %s: replicates as %s\n", sanitize.Line(b.Name), sanitize.Line(b.Replication.Role))
 			for _, r := range b.Replication.Rules {
-				tw.printf("    %s\n", oneLine(ruleText(r)))
+				tw.printf("    %s\n", sanitize.Line(ruleText(r)))
 				for _, l := range r.Lacks {
-					tw.printf("      lacks %s\n", oneLine(l))
+					tw.printf("      lacks %s\n", sanitize.Line(l))
 				}
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/sanitize"
 )
 
 // ResultLine renders one change's result on one line, as apply prints it while it goes:
@@ -17,7 +18,7 @@ func ResultLine(r plan.Result) string {
 	if r.Error != "" {
 		line += ": " + r.Error
 	}
-	return oneLine(line)
+	return sanitize.Line(line)
 }
 
 // ApplyVerdict is an apply's one-line summary, counted once (plan.TallyOf) for every view:
@@ -41,9 +42,9 @@ func ApplyVerdict(p *plan.Plan, results []plan.Result) (verdict string, failed b
 		}
 	}
 	if k := len(p.Blockers); k > 0 {
-		parts = append(parts, plural(k, "blocker", "blockers"))
+		parts = append(parts, Plural(k, "blocker", "blockers"))
 	}
-	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", plural(len(p.Buckets), "bucket", "buckets")), t.Failed+t.Unverified > 0
+	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", Plural(len(p.Buckets), "bucket", "buckets")), t.Failed+t.Unverified > 0
 }
 
 // bucketsMatch is "1 bucket matches the policy." / "3 buckets match the policy.".

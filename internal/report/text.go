@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/sanitize"
 	"github.com/sseguard/sseguard/internal/state"
 )
 
@@ -37,7 +38,7 @@ func accountHeading(p *plan.Plan, account string, buckets int) string {
 	if account == p.Account {
 		role = " (home)"
 	}
-	return fmt.Sprintf("Account %s%s: %s", oneLine(account), role, plural(buckets, "bucket", "buckets"))
+	return fmt.Sprintf("Account %s%s: %s", sanitize.Line(account), role, Plural(buckets, "bucket", "buckets"))
 }
 
 // textBody writes the plan's sections, without the verdict.
@@ -45,7 +46,7 @@ func textBody(tw *errWriter, p *plan.Plan) {
 	if len(p.Blockers) > 0 {
 		tw.printf("Blockers (nothing is changed for these):\n")
 		for _, b := range p.Blockers {
-			tw.printf("  ✗ %s:%d: [%s] %s\n", p.PolicyPath, b.Line, b.Code, oneLine(b.Message))
+			tw.printf("  ✗ %s:%d: [%s] %s\n", p.PolicyPath, b.Line, b.Code, sanitize.Line(b.Message))
 		}
 		tw.printf("\n")
 	}
@@ -53,9 +54,9 @@ func textBody(tw *errWriter, p *plan.Plan) {
 		tw.printf("Changes:\n")
 		for _, c := range p.Changes {
 			tw.printf("  + %s\n", c.ID)
-			tw.printf("      %s → %s\n", oneLine(c.Before), oneLine(c.After))
+			tw.printf("      %s → %s\n", sanitize.Line(c.Before), sanitize.Line(c.After))
 			for _, d := range c.Details {
-				tw.printf("      %s\n", oneLine(d))
+				tw.printf("      %s\n", sanitize.Line(d))
 			}
 			textCost(tw, c.Cost)
 		}
@@ -71,7 +72,7 @@ func textBody(tw *errWriter, p *plan.Plan) {
 		tw.printf("Existing objects:\n")
 		for _, b := range scanned {
 			o := b.Objects
-			tw.printf("  %s: %d scanned, %d as required", oneLine(b.Name), o.Scanned, o.Compliant)
+			tw.printf("  %s: %d scanned, %d as required", sanitize.Line(b.Name), o.Scanned, o.Compliant)
 			if n := o.TotalToFix(); n > 0 {
 				tw.printf(", %d to fix (%s)", n, countList(o.ToFix))
 			}
@@ -86,7 +87,7 @@ func textBody(tw *errWriter, p *plan.Plan) {
 			}
 			tw.printf("\n")
 			if s := sourceText(o.Source); s != "" {
-				tw.printf("    %s\n", oneLine(s))
+				tw.printf("    %s\n", sanitize.Line(s))
 			}
 		}
 		tw.printf("\n")
@@ -96,7 +97,7 @@ func textBody(tw *errWriter, p *plan.Plan) {
 	if len(p.Warnings) > 0 {
 		tw.printf("Warnings:\n")
 		for _, wn := range p.Warnings {
-			tw.printf("  ! %s:%d: [%s] %s\n", p.PolicyPath, wn.Line, wn.Code, oneLine(wn.Message))
+			tw.printf("  ! %s:%d: [%s] %s\n", p.PolicyPath, wn.Line, wn.Code, sanitize.Line(wn.Message))
 		}
 		tw.printf("\n")
 	}
@@ -107,29 +108,29 @@ func textCost(tw *errWriter, c *plan.Cost) {
 	if c == nil {
 		return
 	}
-	tw.printf("      estimated cost: %s\n", oneLine(plan.CostText(c)))
+	tw.printf("      estimated cost: %s\n", sanitize.Line(plan.CostText(c)))
 	for _, it := range c.Items {
-		tw.printf("        %s\n", oneLine(plan.ItemText(it)))
+		tw.printf("        %s\n", sanitize.Line(plan.ItemText(it)))
 	}
 	for _, n := range c.Notes {
-		tw.printf("        note: %s\n", oneLine(n))
+		tw.printf("        note: %s\n", sanitize.Line(n))
 	}
-	tw.printf("        %s\n", oneLine(c.Prices))
+	tw.printf("        %s\n", sanitize.Line(c.Prices))
 }
 
 // Verdict is the plan's one-line summary.
 func Verdict(p *plan.Plan) string {
 	var parts []string
 	if n := len(p.Blockers); n > 0 {
-		parts = append(parts, plural(n, "blocker", "blockers"))
+		parts = append(parts, Plural(n, "blocker", "blockers"))
 	}
 	if n := len(p.Changes); n > 0 {
-		parts = append(parts, plural(n, "change", "changes")+" pending")
+		parts = append(parts, Plural(n, "change", "changes")+" pending")
 	}
 	if len(parts) == 0 {
 		return "In sync: " + bucketsMatch(len(p.Buckets))
 	}
-	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", plural(len(p.Buckets), "bucket", "buckets"))
+	return strings.Join(parts, ", ") + fmt.Sprintf(" (%s in the policy).", Plural(len(p.Buckets), "bucket", "buckets"))
 }
 
 // countList renders counts by name in a stable order: "3 sse-s3, 2 unencrypted".
@@ -142,37 +143,11 @@ func countList(m map[string]int) string {
 	parts := make([]string, 0, len(names))
 	for _, k := range names {
 		if m[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", m[k], oneLine(k)))
+			parts = append(parts, fmt.Sprintf("%d %s", m[k], sanitize.Line(k)))
 		}
 	}
 	return strings.Join(parts, ", ")
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// oneLine keeps a value that came from AWS or the policy from breaking the layout (or forging
-// lines) in a terminal: control characters are shown escaped.
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 type errWriter struct {
 	w   io.Writer

@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"testing"
+
+	"github.com/sseguard/sseguard/internal/plan"
 )
 
 func TestTextGolden(t *testing.T) {
@@ -17,8 +19,9 @@ func TestTextGolden(t *testing.T) {
 	}
 }
 
-func TestOneLineEscapesControlCharacters(t *testing.T) {
-	if got, want := oneLine("a\nb\x1b[31mc"), `a\x0ab\x1b[31mc`; got != want {
-		t.Errorf("oneLine = %q, want %q", got, want)
+func TestResultLineEscapesControlCharacters(t *testing.T) {
+	r := plan.Result{ChangeID: "c", Outcome: plan.Failed, Error: "a\nb\x1b[31mc\u0085d"}
+	if got, want := ResultLine(r), `failed     c: a\x0ab\x1b[31mc\u0085d`; got != want {
+		t.Errorf("ResultLine = %q, want %q", got, want)
 	}
 }

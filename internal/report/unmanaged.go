@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/sanitize"
 	"github.com/sseguard/sseguard/internal/state"
 )
 
@@ -38,10 +39,10 @@ func textUnmanaged(tw *errWriter, p *plan.Plan) {
 	if u == nil {
 		return
 	}
-	head := fmt.Sprintf("Buckets the policy does not name (%s; reported, never changed)", oneLine(unmanagedScope(u)))
+	head := fmt.Sprintf("Buckets the policy does not name (%s; reported, never changed)", sanitize.Line(unmanagedScope(u)))
 	switch {
 	case u.Err != "":
-		tw.printf("%s: could not be listed: %s\n\n", head, oneLine(u.Err))
+		tw.printf("%s: could not be listed: %s\n\n", head, sanitize.Line(u.Err))
 		return
 	case len(u.Buckets) == 0:
 		tw.printf("%s: none\n\n", head)
@@ -57,7 +58,7 @@ func textUnmanaged(tw *errWriter, p *plan.Plan) {
 		if region == "" {
 			region = "?"
 		}
-		tw.printf("  %-*s  %-14s  %s\n", width, oneLine(b.Name), oneLine(region), oneLine(unmanagedEncryption(b)))
+		tw.printf("  %-*s  %-14s  %s\n", width, sanitize.Line(b.Name), sanitize.Line(region), sanitize.Line(unmanagedEncryption(b)))
 	}
 	tw.printf("\n")
 }
