@@ -1,17 +1,20 @@
-package main
+package e2etest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,7 +35,9 @@ import (
 // policy is the one `sseguard iam-policy` generates for the role in use (plan or apply): any request
 // the layer refuses fails the test (issue "Who gets access, and when": least privilege, proven).
 //
-// SSEGUARD_LONG=1 runs the large scenarios at full size (2,000 objects, kill and resume).
+// The fast tier (go test ./...) runs at least one test of every behaviour, at small scale; the
+// heavy scenarios call longTier and run only in the long tier. SSEGUARD_LONG=1 runs them all, and
+// the large scenarios at full size (2,000 objects, kill and resume).
 // SSEGUARD_BINARY=/path runs the tests against another build of sseguard (e.g. one built from an
 // earlier commit, to see a test fail on the code it was written against).
 
@@ -48,12 +53,22 @@ var (
 
 func TestMain(m *testing.M) {
 	long = os.Getenv("SSEGUARD_LONG") == "1"
+	// The tests mostly wait: on moto, on the AWS CLI and on sseguard's own retries. Unless -parallel
+	// is given, run more of them at once than go test's default (GOMAXPROCS).
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		if err := flag.Set("test.parallel", strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0)))); err != nil {
+			panic(err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "sseguard-e2e-")
 	if err != nil {
 		panic(err)
 	}
 	genBinary = filepath.Join(dir, "sseguard")
-	build := exec.Command("go", "build", "-o", genBinary, ".")
+	build := exec.Command("go", "build", "-o", genBinary, "github.com/sseguard/sseguard")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.Stderr.WriteString("build sseguard: " + err.Error() + "\n")
@@ -87,6 +102,15 @@ func TestMain(m *testing.M) {
 	stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// longTier marks a heavy scenario: only the long tier (SSEGUARD_LONG=1) runs it. The fast tier
+// keeps another end-to-end test of the same behaviour.
+func longTier(t *testing.T) {
+	t.Helper()
+	if !long {
+		t.Skip("a heavy scenario of the long tier: SSEGUARD_LONG=1 runs it")
+	}
 }
 
 // sseguardKeys holds the access key id every sseguard run uses (one per test); setup and checks
@@ -384,6 +408,7 @@ func pyStr(s string) string {
 }
 
 func TestE2EKeyInAnotherRegionIsABlocker(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	eu, us, alias := e.name("masters-eu"), e.name("masters-us"), e.alias("us-only")
 	e.aws("s3api", "create-bucket", "--bucket", eu, "--region", "eu-west-1",
@@ -446,6 +471,7 @@ buckets:
 // anything but the key ARN is rewritten with the key ARN (S3 resolves an alias or id in the
 // uploader's account), and the plan says why.
 func TestE2EKeyByAliasIDOrARNIsTheSameKeyWrittenAsARN(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	alias := e.alias("shared")
 	key := e.aws("kms", "create-key", "--description", "shared")
