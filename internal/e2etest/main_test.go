@@ -100,6 +100,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	stop()
+	stopCLIWorkers()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -211,13 +212,9 @@ func (e *e2e) aws(args ...string) map[string]any {
 
 // awsRaw runs the AWS CLI and returns its stdout, or its stderr with the error.
 func (e *e2e) awsRaw(args ...string) ([]byte, error) {
-	cmd := exec.Command("aws", append(args, "--output", "json")...)
-	cmd.Env = e.env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := runAWSCLI(e.env, append(args, "--output", "json"))
 	if err != nil {
-		return stderr.Bytes(), err
+		return stderr, err
 	}
 	return out, nil
 }

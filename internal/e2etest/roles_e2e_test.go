@@ -133,13 +133,9 @@ func TestE2ETrustPoliciesForBothSubjectForms(t *testing.T) {
 // asKey runs the AWS CLI as sseguard's access key (under the IAM policy it holds now) and
 // returns its output, or STS/KMS's error text.
 func (e *e2e) asKey(args ...string) (string, error) {
-	cmd := exec.Command("aws", append(args, "--output", "json")...)
-	cmd.Env = e.runEnv()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := runAWSCLI(e.runEnv(), append(args, "--output", "json"))
 	if err != nil {
-		return stderr.String(), err
+		return string(stderr), err
 	}
 	return string(out), nil
 }
