@@ -90,6 +90,9 @@ func bigN() int {
 // bucket or says how many it left out; each claim of its footer is true; and the JSON plan is a
 // file in the workspace, named by plan-json.
 func TestBigAccountPlanThroughTheAction(t *testing.T) {
+	if os.Getenv("SSEGUARD_LONG") != "1" {
+		t.Skip("the long tier runs it (SSEGUARD_LONG=1); the fast tier plans the same big account end to end in internal/e2etest (TestE2EBigAccountPullRequest)")
+	}
 	t.Parallel()
 	n := bigN()
 	ctx := context.Background()

@@ -161,3 +161,41 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestCIRunsTheCIScript keeps the project's CI equal to .ci/run: the test job's one command is
+// .ci/run (which a developer runs too), so the checks and both test tiers cannot drift apart
+// between the two.
+func TestCIRunsTheCIScript(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join(repoRoot, ".github/workflows/ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci struct {
+		Jobs map[string]struct {
+			Steps []struct{ Uses, Run string }
+		}
+	}
+	if err := yaml.Unmarshal(b, &ci); err != nil {
+		t.Fatalf("ci.yml: %v", err)
+	}
+	var runs []string
+	for _, s := range ci.Jobs["test"].Steps {
+		if s.Run != "" {
+			runs = append(runs, strings.TrimSpace(s.Run))
+		}
+	}
+	if !slices.Equal(runs, []string{".ci/run"}) {
+		t.Errorf("ci.yml's test job runs %q, want exactly .ci/run (put any new check in .ci/run)", runs)
+	}
+	script, err := os.ReadFile(filepath.Join(repoRoot, ".ci/run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"gofmt -l", "go vet ./...", "shellcheck ", "staticcheck@", "go -C tools test ./...",
+		"npm ci --prefix tools/js", "cfn-lint", "\ntime go test ./...\n", "\ntime SSEGUARD_LONG=1 go test ./...\n"} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf(".ci/run does not run %q", strings.TrimSpace(want))
+		}
+	}
+}

@@ -22,7 +22,7 @@ func annFormat(anns []Annotation) string {
 func TestAnnotationsGolden(t *testing.T) {
 	t.Parallel()
 	tests := map[string]*plan.Plan{
-		"insync.txt":   fxInSync(),
+		"in-sync.txt":  fxInSync(),
 		"drift.txt":    fxDrift(),
 		"blockers.txt": fxBlockers(),
 		"huge.txt":     fxHuge(),

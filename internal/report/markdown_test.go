@@ -15,7 +15,7 @@ func TestMarkdownGolden(t *testing.T) {
 		p    *plan.Plan
 		opts MarkdownOptions
 	}{
-		"insync.md":   {fxInSync(), MarkdownOptions{Mode: "plan", JSONFile: "/home/runner/work/_temp/sseguard-plan.json"}},
+		"in-sync.md":  {fxInSync(), MarkdownOptions{Mode: "plan", JSONFile: "/home/runner/work/_temp/sseguard-plan.json"}},
 		"drift.md":    {fxDrift(), MarkdownOptions{Mode: "plan", JSONFile: "sseguard-plan.json"}},
 		"blockers.md": {fxBlockers(), MarkdownOptions{Mode: "plan", JSONFile: "sseguard-plan.json"}},
 		"applied.md":  {applied, MarkdownOptions{Mode: "apply", Results: results, JSONFile: "sseguard-plan.json"}},

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"context"
@@ -242,6 +242,7 @@ buckets:
 // re-run finishes with every object intact, none lost or duplicated. The kill is triggered by the
 // number of copies the layer has seen, not by a sleep. 240 objects with SSEGUARD_LONG=1.
 func TestE2EReencryptStoppedHalfwayFinishesOnRerun(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media-hls"), e.alias("media")
 	n := 120

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"context"
@@ -76,6 +76,7 @@ func (e *e2e) webIdentity(role, sub string) string {
 // branch and an environment (apply): STS, as the layer judges it, hands the role to those tokens
 // and refuses the others.
 func TestE2ETrustPoliciesForBothSubjectForms(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	e.gitHubProvider()
 	pol := e.policy("version: 1\naccount: \"" + motoserver.Account + "\"\nbuckets:\n  - name: " + e.name("media") + "\n    encryption: sse-s3\n")
@@ -132,13 +133,9 @@ func TestE2ETrustPoliciesForBothSubjectForms(t *testing.T) {
 // asKey runs the AWS CLI as sseguard's access key (under the IAM policy it holds now) and
 // returns its output, or STS/KMS's error text.
 func (e *e2e) asKey(args ...string) (string, error) {
-	cmd := exec.Command("aws", append(args, "--output", "json")...)
-	cmd.Env = e.runEnv()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := runAWSCLI(e.runEnv(), append(args, "--output", "json"))
 	if err != nil {
-		return stderr.String(), err
+		return string(stderr), err
 	}
 	return string(out), nil
 }
@@ -151,6 +148,7 @@ func (e *e2e) asKey(args ...string) (string, error) {
 // bypassing the lockout check, cannot be created. And sseguard's own apply does not adopt the
 // tagged key: it creates its own and leaves the other untouched.
 func TestE2EApplyRoleCannotTakeOverAForeignKey(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	e.ownIAM = true // the refusals are this test's to check
 	bucket, alias := e.name("media"), e.alias("media")
@@ -218,6 +216,7 @@ func TestE2EApplyRoleCannotTakeOverAForeignKey(t *testing.T) {
 // same generated policy, finds it by its tag and policy, names it, turns rotation on and uses it,
 // with no request refused and no second key.
 func TestE2EAdoptsAKeyAnEarlierRunCouldNotName(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("adopt")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -286,6 +285,7 @@ func (e *e2e) session(env []string, role string) []string {
 // sends no write anywhere (the layer's record); and an apply on main, with the apply roles, still
 // fixes both accounts.
 func TestE2EPlanNeverHoldsAWritingRole(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	e.ownIAM = true // runs use role sessions, whose policies are set here
 	memberEnv := e.accountEnv(accMember)
@@ -416,6 +416,7 @@ buckets:
 // Batch Operations alone; the job role's trust policy lets Batch Operations assume it for this
 // account's jobs and not another's, and its permissions hold no ACL write.
 func TestE2EBatchPermissionsScoped(t *testing.T) {
+	longTier(t)
 	s := newBatchScene(t)
 	e := s.e
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ var (
 func checkPlanSchema(t *testing.T, what string, raw []byte) {
 	t.Helper()
 	planSchemaOnce.Do(func() {
-		planSchemaC, planSchemaErr = jsonschema.NewCompiler().Compile("docs/plan.schema.json")
+		planSchemaC, planSchemaErr = jsonschema.NewCompiler().Compile("../../docs/plan.schema.json")
 	})
 	if planSchemaErr != nil {
 		t.Fatalf("compile docs/plan.schema.json: %v", planSchemaErr)

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"context"
@@ -81,6 +81,7 @@ func allUnder(t *testing.T, objs map[string]string, keyARN string) {
 // its encryption headers as condition keys), so every copy is allowed. And a copy refused by
 // someone else's statement names that statement.
 func TestE2ESwitchingKeysUnderEnforcedUploads(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, a, b := e.name("media"), e.alias("old"), e.alias("new")
 	e.seedObjects(bucket, 12, "")
@@ -115,6 +116,7 @@ func TestE2ESwitchingKeysUnderEnforcedUploads(t *testing.T) {
 // Dropping the last of sseguard's statements deletes the policy: S3 refuses a policy with an
 // empty statement list.
 func TestE2ERemovingOwnStatementsDeletesThePolicy(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket := e.name("thumbs")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -136,6 +138,7 @@ func TestE2ERemovingOwnStatementsDeletesThePolicy(t *testing.T) {
 // UpdateObjectEncryption refused (403) is remembered for the run and every object is copied
 // instead; allowed, it re-encrypts every object in place under the generated apply policy.
 func TestE2EUpdateObjectEncryption(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	alias := e.alias("media")
 	keyARN, _ := e.createKey(alias)
@@ -176,6 +179,7 @@ func TestE2EUpdateObjectEncryption(t *testing.T) {
 // KMS says AccessDeniedException (S3 says AccessDenied): a key policy sseguard may not read is a
 // blocker naming the refused action and the key.
 func TestE2EUnreadableKeyPolicyIsABlocker(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("media")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -201,6 +205,7 @@ func TestE2EUnreadableKeyPolicyIsABlocker(t *testing.T) {
 // Rotation is only planned for keys KMS can rotate: for imported key material a warning says
 // what to do instead, and apply does not fail on EnableKeyRotation.
 func TestE2ERotationOnlyWhereKMSCanRotate(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("imported")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -218,6 +223,7 @@ func TestE2ERotationOnlyWhereKMSCanRotate(t *testing.T) {
 // Any key S3 can store is listed and fixed (ListObjectsV2 with encoding-type=url: a control
 // character in a key is not valid XML 1.0).
 func TestE2EAnyObjectKeyIsScannedAndFixed(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("odd-keys"), e.alias("media")
 	keyARN, _ := e.createKey(alias)
@@ -237,6 +243,7 @@ for k in ["ctl\x01key", "esc\x1b]0;title\x07", "100% sure", "a+b c", "日本語/
 // A policy that names a deleted principal (AWS shows its unique id, and refuses to store a policy
 // holding one): the plan names the statement and blocks that change only.
 func TestE2EDeletedPrincipalBlocksItsPolicyChangeOnly(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket := e.name("media")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -262,6 +269,7 @@ func TestE2EDeletedPrincipalBlocksItsPolicyChangeOnly(t *testing.T) {
 // Bucket configuration is eventually consistent: apply reads back again, with pauses, before it
 // calls a change unverified.
 func TestE2EVerifyWaitsForEventualConsistency(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket := e.name("media")
 	own, err := awstest.Start(context.Background(), awstest.Options{Upstream: layer.Upstream(), ConsistencyDelay: 2 * time.Second})
@@ -284,6 +292,7 @@ func TestE2EVerifyWaitsForEventualConsistency(t *testing.T) {
 // The upload Deny accepts the key however a client names it: a transcoder naming the key by
 // alias, id or alias ARN is not refused; another key and SSE-S3 are.
 func TestE2EUploadsNamingTheKeyAnyWayAreAccepted(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("media")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -322,6 +331,7 @@ func TestE2EUploadsNamingTheKeyAnyWayAreAccepted(t *testing.T) {
 
 // An object's website redirect survives re-encryption (a copy drops it unless it is sent again).
 func TestE2EWebsiteRedirectIsNeverLost(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("site"), e.alias("site")
 	keyARN, _ := e.createKey(alias)
@@ -349,6 +359,7 @@ print(json.dumps(lost))
 // EnableKeyRotation failing right after CreateKey does not fail the key: key and alias exist and
 // are reported done; the rotation failure is reported on its own (and the bucket waits for it).
 func TestE2ERotationFailureAfterCreateKeyIsItsOwn(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("fresh")
 	own, err := awstest.Start(context.Background(), awstest.Options{Upstream: layer.Upstream()})
@@ -378,6 +389,7 @@ func TestE2ERotationFailureAfterCreateKeyIsItsOwn(t *testing.T) {
 // A key an earlier run left unnamed is adopted, and throttling while reading key tags never makes
 // a second key: the change fails and says why; the next run adopts.
 func TestE2EThrottledKeyTagsNeverMakeASecondKey(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("adopt")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)

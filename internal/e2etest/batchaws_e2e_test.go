@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"context"
@@ -84,6 +84,7 @@ for cls in ["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLA
 // TestE2EBatchCopyKeepsStorageClass (issue 16 §1): a copy job per storage class, naming the class,
 // the key and the encryption; tags and metadata kept; archived objects in no job.
 func TestE2EBatchCopyKeepsStorageClass(t *testing.T) {
+	longTier(t)
 	s := newBatchSceneWith(t, sceneOpts{legacy: true, seed: classSeed, exec: true})
 	before := s.objects("masters/")
 	if len(before) != 6 || before["masters/STANDARD_IA.mov"].SSE != "" || before["masters/GLACIER.mov"].Class != "GLACIER" {
@@ -208,6 +209,7 @@ func TestE2EBatchForgedJobIsRefused(t *testing.T) {
 // generation's jobs (ListJobs lists ended jobs for 90 days), a run creates nothing: the bucket's
 // record remembers them.
 func TestE2EBatchRecordOutlivesListJobs(t *testing.T) {
+	longTier(t)
 	s := newBatchSceneWith(t, sceneOpts{exec: true})
 	// The objects are a second older than the run: this test is about the record, not about a
 	// generation's start (a run that began in the second the objects were written left them out
@@ -260,6 +262,7 @@ except botocore.exceptions.ClientError:
 // reasons, a failed object and its error code from the completion report, and where the report
 // is; no new generation until a run asks for a retry.
 func TestE2EBatchFailedGenerationStops(t *testing.T) {
+	longTier(t)
 	s := newBatchSceneWith(t, sceneOpts{exec: true})
 	// Someone's bucket policy refuses changes to one object.
 	deny := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"Frozen","Effect":"Deny","Principal":"*","Action":["s3:UpdateObjectEncryption","s3:PutObject"],"Resource":"arn:aws:s3:::%s/masters/1.mov"}]}`, s.bucket)
@@ -319,6 +322,7 @@ deliver(BUCKET, os.environ["DEST"], "inventory", "daily", datetime.now(timezone.
 // the bucket's S3 Inventory shows objects for, with their cost; after the jobs, an inventory that
 // began before they ended is not evidence (UpdateObjectEncryption keeps each object's ETag).
 func TestE2EBatchInventoryPlansAndChecks(t *testing.T) {
+	longTier(t)
 	dest := fmt.Sprintf("inv-dest-x%03d", testSeq.Add(1))
 	s := newBatchSceneWith(t, sceneOpts{exec: true, seed: strings.Replace(inventorySeed, `os.environ["DEST"]`, pyStr(dest), -1)})
 	s.extra = []map[string]any{

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"encoding/json"
@@ -184,6 +184,7 @@ buckets:
 }
 
 func TestE2EKeyPolicyJudgedByMeaning(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	transcoder := e.roles("Elastic_Transcoder_Default_Role")[0]
 	root := `{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}`

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"encoding/json"
@@ -31,10 +31,8 @@ const (
 // layer: credentials of a session moto itself hands out for a setup role in that account.
 func (e *e2e) accountEnv(id string) []string {
 	e.t.Helper()
-	cmd := exec.Command("aws", "sts", "assume-role", "--endpoint-url", layer.Upstream(), "--output", "json",
-		"--role-arn", "arn:aws:iam::"+id+":role/setup", "--role-session-name", "setup")
-	cmd.Env = e.env
-	out, err := cmd.Output()
+	out, _, err := runAWSCLI(e.env, []string{"sts", "assume-role", "--endpoint-url", layer.Upstream(), "--output", "json",
+		"--role-arn", "arn:aws:iam::" + id + ":role/setup", "--role-session-name", "setup"})
 	if err != nil {
 		e.t.Fatalf("assume a setup role in %s through moto: %v", id, err)
 	}

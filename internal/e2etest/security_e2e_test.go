@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"context"
@@ -76,6 +76,7 @@ func TestE2EActionAppliesOnlyOnAllowedEvents(t *testing.T) {
 // another account) is not adopted: a new key is created and the run says which key was passed
 // over and why.
 func TestE2EPlantedKeyIsNotAdopted(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("media")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -96,6 +97,7 @@ func TestE2EPlantedKeyIsNotAdopted(t *testing.T) {
 // A bucket is never switched to a key its transcoder cannot use: when the key policy change
 // fails, the bucket's default encryption is not changed, and the result says so.
 func TestE2EBucketWaitsForItsKeyPolicy(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("media"), e.alias("media")
 	e.aws("s3api", "create-bucket", "--bucket", bucket)
@@ -193,6 +195,7 @@ for k in `+mustJSON(keys)+`:
 
 // Every S3 call sseguard makes names the account that must own the bucket.
 func TestE2EEveryS3CallNamesTheBucketOwner(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	bucket, alias := e.name("owned"), e.alias("owned")
 	own, err := awstest.Start(context.Background(), awstest.Options{Upstream: layer.Upstream()})
@@ -234,6 +237,7 @@ func TestE2EEveryS3CallNamesTheBucketOwner(t *testing.T) {
 // literal ${...} is not turned into a variable), and a policy someone edits between the plan and
 // the write is not overwritten.
 func TestE2EPolicyMergesCannotSurprise(t *testing.T) {
+	longTier(t)
 	e := newE2E(t)
 	t.Run("version kept", func(t *testing.T) {
 		bucket := e.name("noversion")

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"context"
@@ -406,6 +406,7 @@ func confirmJob(t *testing.T, s *batchScene, id string) {
 }
 
 func TestE2EBatchOperationsLostCreateJobAnswer(t *testing.T) {
+	longTier(t)
 	s := newBatchScene(t)
 	s.srv.DropNextCreateAnswers(1)
 	code, out := s.run("apply", "apply", "--policy", s.pol)
@@ -429,6 +430,7 @@ func TestE2EBatchOperationsLostCreateJobAnswer(t *testing.T) {
 }
 
 func TestE2EBatchOperationsAutoByBudget(t *testing.T) {
+	longTier(t)
 	s := newBatchScene(t)
 	// The same bucket with engine: auto (the default): 6 objects.
 	raw, err := os.ReadFile(s.pol)
@@ -522,6 +524,7 @@ func hasReencrypt(doc map[string]any) bool {
 }
 
 func TestE2EBatchOperationsCheckAfterComplete(t *testing.T) {
+	longTier(t)
 	s := newBatchScene(t)
 	planJSON := filepath.Join(s.e.dir, "plan.json")
 	if code, out := s.run("apply", "apply", "--policy", s.pol); code != 0 || len(s.srv.Jobs()) != 12 {
