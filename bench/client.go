@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // Issue 11 §4's targets for the client-bound mode.

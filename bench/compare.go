@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // result is one tool's run over one scenario.

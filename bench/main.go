@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // config is read from the environment.

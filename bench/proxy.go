@@ -9,14 +9,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // latencyProxy is the bench's loopback proxy in front of moto: it adds a fixed latency to every
 // request (real S3 is not on loopback), counts requests by operation (named as the strict layer
 // names them, awstest.Operation), and lets the scan-memory mode answer requests itself.
 //
-// It is deliberately not the strict layer (internal/awstest): to check If-Match, bucket policies
+// It is deliberately not the strict layer (internal/testsupport/awstest): to check If-Match, bucket policies
 // and permissions the layer reads from moto on its own (a HEAD for each conditional copy, key
 // lookups for each SSE-KMS write). That adds moto work to sseguard's copies that `aws s3 cp`,
 // which sends no conditions, does not pay, on the very server whose capacity bounds both runs: the

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // scanMemory measures sseguard's peak memory while it scans BENCH_SCAN_OBJECTS objects (report

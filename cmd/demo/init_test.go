@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/demo"
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // TestInitOnTheDemoAccount: `sseguard init` on the account the demo seeds writes a policy that

@@ -5,7 +5,7 @@
 //
 //	go run ./cmd/demo
 //
-// The strict layer (internal/awstest) answers as S3 and KMS document where moto does not — it
+// The strict layer (internal/testsupport/awstest) answers as S3 and KMS document where moto does not — it
 // holds bucket policies and judges uploads and copies with S3's condition keys, where moto refuses
 // every upload under a conditional Deny. It is test support, which is why the demo is a command
 // of its own and not part of the sseguard binary.
@@ -23,10 +23,10 @@ import (
 	"syscall"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/cli"
 	"github.com/sseguard/sseguard/internal/demo"
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/sanitize"
 )

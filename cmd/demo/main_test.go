@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/demo"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/prcomment"
-	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
 	"github.com/sseguard/sseguard/internal/version"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // Clients from an assumed role act as a session of that role, in the role's account, named

@@ -22,8 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sseguard/sseguard/internal/awstest"
-	"github.com/sseguard/sseguard/internal/s3controltest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/s3controltest"
 )
 
 // The jobs go to the S3 Control stand-in (no emulator here implements S3 Control); the record and

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/version"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/sseguard/sseguard/internal/approval"
 	"github.com/sseguard/sseguard/internal/prcomment"
-	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
 )
 
 // Apply only what the pull request showed (issue 21 §3), through the built binary run as the

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control/types"
 
 	"github.com/sseguard/sseguard/internal/batchops"
-	"github.com/sseguard/sseguard/internal/motoserver"
-	"github.com/sseguard/sseguard/internal/s3controltest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/s3controltest"
 )
 
 // Batch Operations and S3 Inventory as they behave on real AWS (issue 16), end to end: the built

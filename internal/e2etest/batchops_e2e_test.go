@@ -14,13 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/sseguard/sseguard/internal/awstest"
-	"github.com/sseguard/sseguard/internal/motoserver"
-	"github.com/sseguard/sseguard/internal/s3controltest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/s3controltest"
 )
 
 // Batch Operations end to end: S3 and KMS are moto behind the strict layer; S3 Control, which no
-// emulator here implements, is the stand-in of internal/s3controltest, reached through the SDK's
+// emulator here implements, is the stand-in of internal/testsupport/s3controltest, reached through the SDK's
 // own service-specific endpoint variable (AWS_ENDPOINT_URL_S3_CONTROL). What the binary sent is
 // checked from the stand-in's record, not from sseguard's output.
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
 )
 
 // bigLineRE is a bucket's line in a job summary or comment table: its name, then its policy line.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 )
 

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // End-to-end test of S3 Inventory as the scan's input (issue 11 §2): the built binary, through the

@@ -20,12 +20,12 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/awstest"
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // These end-to-end tests build the real binary, set up drift with the AWS CLI (or boto3) against a
-// real moto_server behind the strict AWS layer (internal/awstest: S3's bucket-policy conditions,
+// real moto_server behind the strict AWS layer (internal/testsupport/awstest: S3's bucket-policy conditions,
 // KMS's error codes, UpdateObjectEncryption, eventual consistency, IAM checks, as AWS documents
 // them), run sseguard as a user would, and check the result with the AWS CLI again: nothing in
 // them trusts sseguard's own reading of AWS.

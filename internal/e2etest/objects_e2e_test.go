@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // py runs a boto3 script against the emulator (through the layer) and decodes the JSON it prints:

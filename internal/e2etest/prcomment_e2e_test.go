@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sseguard/sseguard/internal/prcomment"
-	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
 )
 
 // prcPR is the pull request of prcRun's payload.

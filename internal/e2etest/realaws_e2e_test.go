@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // End-to-end tests of what a real AWS account does and moto does not (issue "Real AWS, not only

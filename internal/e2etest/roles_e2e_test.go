@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/batchops"
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // End-to-end tests of the roles sseguard generates (issue "Nobody holds more than their job"):

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/jsonplan"
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // End-to-end tests of unmanaged_buckets (issue 12 §4): the built binary, under the IAM policy

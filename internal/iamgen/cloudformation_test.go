@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/policy"
 )

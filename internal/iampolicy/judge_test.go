@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/nodetools"
+	"github.com/sseguard/sseguard/internal/testsupport/nodetools"
 )
 
 // An independent judge for the evaluator: every policy sseguard writes (key policies, bucket

@@ -25,10 +25,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
-// One moto_server and one strict AWS layer (internal/awstest: among its rules the bucket owner
+// One moto_server and one strict AWS layer (internal/testsupport/awstest: among its rules the bucket owner
 // condition, redirects dropped by copies, encoded version listings) serve the whole package. Every
 // test uses buckets, keys and an access key of its own (unique), so tests run in parallel; a test
 // that needs a layer with other settings or hooks starts its own in front of the same moto

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/sseguard/sseguard/internal/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // allWrong returns n small objects none of which is under the required key.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 func TestErrGolden(t *testing.T) {

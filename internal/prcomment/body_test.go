@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/approval"
-	"github.com/sseguard/sseguard/internal/golden"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/report"
 )

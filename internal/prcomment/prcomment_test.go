@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-github/v75/github"
 
-	"github.com/sseguard/sseguard/internal/prcomment/githubtest"
+	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
 )
 
 const pr = 7

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/nodetools"
+	"github.com/sseguard/sseguard/internal/testsupport/nodetools"
 )
 
 // mermaidChart is one ```mermaid block of a file.

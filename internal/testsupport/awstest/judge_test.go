@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
-	"github.com/sseguard/sseguard/internal/nodetools"
+	"github.com/sseguard/sseguard/internal/testsupport/nodetools"
 )
 
 // TestDecideAgreesWithAnIndependentJudge compares the layer's authorisation decision (decide:
@@ -29,7 +29,7 @@ func TestDecideAgreesWithAnIndependentJudge(t *testing.T) {
 		trans    = "arn:aws:sts::123456789012:assumed-role/Elastic_Transcoder_Default_Role/job"
 		stranger = "arn:aws:sts::123456789012:assumed-role/Unnamed/s"
 	)
-	applyPolicy, err := os.ReadFile(filepath.Join("..", "iamgen", "testdata", "example-apply.json"))
+	applyPolicy, err := os.ReadFile(filepath.Join("..", "..", "iamgen", "testdata", "example-apply.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

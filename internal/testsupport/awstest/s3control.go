@@ -2,7 +2,7 @@ package awstest
 
 // Rule 13 — S3 Control's Batch Operations requests checked against the caller's IAM policy.
 //
-// moto implements no S3 Control (a stand-in answers the jobs API in tests: internal/s3controltest),
+// moto implements no S3 Control (a stand-in answers the jobs API in tests: internal/testsupport/s3controltest),
 // so nothing checked who may create a job, of which operation, passing which role. The layer
 // authorises each jobs request as the Service Authorization Reference for Amazon S3 says
 // ("Actions, resources, and condition keys for Amazon S3",

@@ -156,8 +156,8 @@ func TestNotInShippedBinary(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, dep := range strings.Fields(string(out)) {
-		if dep == "github.com/sseguard/sseguard/internal/awstest" {
-			t.Fatal("the sseguard binary imports internal/awstest; only tests and bench/ may")
+		if dep == "github.com/sseguard/sseguard/internal/testsupport/awstest" {
+			t.Fatal("the sseguard binary imports internal/testsupport/awstest; only tests and bench/ may")
 		}
 	}
 }

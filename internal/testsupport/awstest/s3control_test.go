@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control/types"
 
 	"github.com/sseguard/sseguard/internal/batchops"
-	"github.com/sseguard/sseguard/internal/s3controltest"
+	"github.com/sseguard/sseguard/internal/testsupport/s3controltest"
 )
 
 func s3controlAt(endpoint, akid string) *s3control.Client {

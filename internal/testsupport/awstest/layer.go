@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/motoserver"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // UOEMode says how the layer answers UpdateObjectEncryption (PUT /bucket/key?encryption).
