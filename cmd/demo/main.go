@@ -23,12 +23,12 @@ import (
 	"syscall"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/cli"
 	"github.com/sseguard/sseguard/internal/demo"
-	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/sanitize"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // examplePolicy is the repository's policy.example.yaml. go:embed cannot reach a parent

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/demo"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 var update = flag.Bool("update", false, "rewrite cmd/demo/policy.example.yaml from the repository's policy.example.yaml")

@@ -19,11 +19,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 // bigAccount is a real-sized account in the strict layer in front of moto: n buckets with the

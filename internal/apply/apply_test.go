@@ -17,10 +17,10 @@ import (
 
 	"github.com/sseguard/sseguard/internal/apply"
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/iampolicy"
-	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // One moto_server behind one strict AWS layer serves the whole package; every test uses buckets,

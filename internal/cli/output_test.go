@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
+	"github.com/sseguard/sseguard/internal/pipeline"
 	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
-	"github.com/sseguard/sseguard/internal/pipeline"
 )
 
 // One moto_server behind one strict AWS layer serves the whole package; tests that use it name

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/jsonplan"
-	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // End-to-end test of several accounts (issue 12 §5): the built binary, through the strict layer,

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/iampolicy"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
 const (

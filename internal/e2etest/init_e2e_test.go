@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/testsupport/golden"
-	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 

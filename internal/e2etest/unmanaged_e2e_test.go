@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/jsonplan"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 

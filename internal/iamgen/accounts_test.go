@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 func accountsPolicy(t *testing.T) *policy.Policy {

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 func batchPolicy(t *testing.T) *policy.Policy {

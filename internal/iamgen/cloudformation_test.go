@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 // cfnCases are the templates the goldens hold: the example's home account, a policy listing

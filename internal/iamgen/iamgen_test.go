@@ -7,9 +7,9 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/policy"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 const acct = "123456789012"

@@ -8,12 +8,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/iampolicy"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/sanitize"
 	"github.com/sseguard/sseguard/internal/state"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 // inSync plans the written file against the snapshot it was written from, as `sseguard plan`

@@ -20,9 +20,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/plan/plantest"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 // schemaPath is the JSON Schema of the document, committed with the docs.

@@ -14,11 +14,11 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/testsupport/awstest"
-	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 	"github.com/sseguard/sseguard/internal/observe"
 	"github.com/sseguard/sseguard/internal/policy"
 	"github.com/sseguard/sseguard/internal/state"
+	"github.com/sseguard/sseguard/internal/testsupport/awstest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // One moto_server behind one strict AWS layer serves the whole package; every test uses buckets

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sseguard/sseguard/internal/awsclient"
-	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 	"github.com/sseguard/sseguard/internal/plan"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 const member = "111122223333"

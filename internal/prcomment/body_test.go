@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/sseguard/sseguard/internal/approval"
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/plan"
 	"github.com/sseguard/sseguard/internal/report"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 const runURL = "https://github.com/example-org/media-infra/actions/runs/123456"

@@ -4,8 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sseguard/sseguard/internal/testsupport/golden"
 	"github.com/sseguard/sseguard/internal/plan/plantest"
+	"github.com/sseguard/sseguard/internal/testsupport/golden"
 )
 
 // The sample plans every view is tested on (package plantest: package jsonplan renders the same
