@@ -193,7 +193,7 @@ func TestCIRunsTheCIScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"gofmt -l", "go vet ./...", "shellcheck ", "staticcheck@", "go -C tools test ./...",
-		"npm ci --prefix tools/js", "cfn-lint", "\ntime go test ./...\n", "\ntime SSEGUARD_LONG=1 go test -timeout 45m ./...\n"} {
+		"npm ci --prefix tools/js", "cfn-lint", "\ntime go test ./...\n", "\ntime SSEGUARD_LONG=1 go test -p 1 -timeout 45m ./...\n"} {
 		if !strings.Contains(string(script), want) {
 			t.Errorf(".ci/run does not run %q", strings.TrimSpace(want))
 		}
