@@ -143,6 +143,19 @@ type e2e struct {
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	t.Parallel()
+	return startE2E(t)
+}
+
+// newSequentialE2E starts an end-to-end test that runs before every parallel one: a test that
+// lists the whole account (unmanaged buckets) must see it before the big-account scenario of the
+// long tier fills it past ListBuckets' first page.
+func newSequentialE2E(t *testing.T) *e2e {
+	t.Helper()
+	return startE2E(t)
+}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
 	n := testSeq.Add(1)
 	ns := fmt.Sprintf("t%03d", n)
 	e := &e2e{t: t, ns: ns, dir: t.TempDir()}

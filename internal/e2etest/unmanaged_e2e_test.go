@@ -79,7 +79,7 @@ func keysOf[V any](m map[string]V) []string {
 }
 
 func TestE2EUnmanagedBuckets(t *testing.T) {
-	e := newE2E(t)
+	e := newSequentialE2E(t)
 	managed, kmsManaged := e.name("managed"), e.name("managed-kms")
 	aes, kmsB, plain, ireland := e.name("other-aes"), e.name("other-kms"), e.name("other-plain"), e.name("other-eu")
 	for _, b := range []string{managed, kmsManaged, aes, kmsB, plain} {
@@ -198,7 +198,7 @@ func TestE2EUnmanagedBuckets(t *testing.T) {
 // A bucket whose encryption cannot be read is listed with the reason, and the plan goes on; a
 // listing that is refused says so. Neither is a blocker.
 func TestE2EUnmanagedBucketsUnreadable(t *testing.T) {
-	e := newE2E(t)
+	e := newSequentialE2E(t)
 	managed, hidden := e.name("managed"), e.name("hidden")
 	e.aws("s3api", "create-bucket", "--bucket", managed)
 	e.aws("s3api", "create-bucket", "--bucket", hidden)
