@@ -98,12 +98,13 @@ with ThreadPoolExecutor(16) as pool:
 
 // The scenario: objects with no encryption header, SSE-S3 and another KMS key; user
 // metadata, content types, tags; a few above a lowered multipart threshold; through the built
-// binary, every object checked with boto3 before and after. 2,000 objects with SSEGUARD_LONG=1.
+// binary, every object checked with boto3 before and after: 30 objects and two large ones in
+// the fast tier (ten of each kind), 2,000 and three with SSEGUARD_LONG=1.
 func TestE2EExistingObjectsReportThenReencrypt(t *testing.T) {
 	e := newE2E(t)
 	bucket, alias := e.name("media-hls"), e.alias("media")
 	e = e.withBucket(bucket)
-	n, big := 150, 2
+	n, big := 30, 2
 	if long {
 		n, big = 2000, 3
 	}

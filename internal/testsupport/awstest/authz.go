@@ -231,7 +231,15 @@ func (l *Layer) judge(ctx context.Context, c *call, idDoc *iampolicy.Document, q
 		l.mu.Unlock()
 		// The owner decides both the root user's policy actions and whether the request comes
 		// from another account (rule 14).
-		owner, _ = l.bucketOwner(c, q.bucket)
+		if c.op == "CreateBucket" {
+			// A bucket being created has no owner to look up; one that exists was created
+			// through the layer, which knows its owner.
+			l.mu.Lock()
+			owner = l.st.owners[q.bucket]
+			l.mu.Unlock()
+		} else {
+			owner, _ = l.bucketOwner(c, q.bucket)
+		}
 	}
 	if q.keyARN != "" {
 		keyPolicy = l.keyPolicy(ctx, c, q.keyARN)

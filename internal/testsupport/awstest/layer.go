@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
@@ -72,6 +74,8 @@ type Layer struct {
 	seen      map[string]int
 	callers   map[string]identity
 	keyCache  map[string]keyInfoEntry
+	keyGen    uint64 // counts clears of keyCache
+	keyFlight singleflight.Group
 	principal map[string]string // principal ARN -> unique id, as first seen existing
 	s3control map[string]string // access key id -> S3 Control endpoint (rule 13)
 }
@@ -201,6 +205,7 @@ func (l *Layer) resetState() {
 	l.counts = map[string]int{}
 	l.callers = map[string]identity{}
 	l.keyCache = map[string]keyInfoEntry{}
+	l.keyGen++
 	l.principal = map[string]string{}
 }
 

@@ -2,6 +2,7 @@ package awstest
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"html"
 	"io"
@@ -104,7 +105,8 @@ func chain(fs ...func(*http.Response) error) func(*http.Response) error {
 	}
 }
 
-// bucketOwner returns the account that owns bucket, as far as the layer can tell.
+// bucketOwner returns the account that owns bucket, as far as the layer can tell: the account
+// that created it through the layer, or the caller's when the caller's ListBuckets holds it.
 func (l *Layer) bucketOwner(c *call, bucket string) (string, bool) {
 	l.mu.Lock()
 	owner, known := l.st.owners[bucket]
@@ -115,13 +117,26 @@ func (l *Layer) bucketOwner(c *call, bucket string) (string, bool) {
 	ctx, cancel := ctxTimeout(c.r.Context())
 	defer cancel()
 	status, _, body, err := l.motoS3(ctx, c.akid, http.MethodGet, "/", nil, nil)
-	if err != nil || status != http.StatusOK || !bytes.Contains(body, []byte("<Name>"+html.EscapeString(bucket)+"</Name>")) {
+	if err != nil || status != http.StatusOK {
 		return "", false
 	}
+	var list struct {
+		Names []string `xml:"Buckets>Bucket>Name"`
+	}
+	if xml.Unmarshal(body, &list) != nil {
+		return "", false
+	}
+	// Every bucket the listing holds is the caller's: one listing answers for all of them (the
+	// account may hold thousands, and moto lists them all each time).
 	l.mu.Lock()
-	l.st.owners[bucket] = c.id.Account
-	l.mu.Unlock()
-	return c.id.Account, true
+	defer l.mu.Unlock()
+	for _, name := range list.Names {
+		if _, known := l.st.owners[name]; !known {
+			l.st.owners[name] = c.id.Account
+		}
+	}
+	owner, known = l.st.owners[bucket]
+	return owner, known
 }
 
 // Rule 10 — ListObjectVersions with encoding-type=url.
