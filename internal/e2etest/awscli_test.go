@@ -17,7 +17,9 @@ import (
 // CPU-second; the tests run it hundreds of times. cliWorkers keeps a few Python processes that
 // imported it once and run each command line through the CLI's own entry point
 // (awscli.clidriver, what the aws script runs), with a fresh driver and the command's own
-// environment each time: the same CLI, the same output and errors, without the start-up. Where
+// environment each time: the same CLI, the same output and errors, without the start-up. The
+// drivers share one reader of botocore's data files (models parsed once: 263 → 95 ms of CPU
+// per command measured here). Where
 // the Python found first cannot import awscli, each command runs the aws executable instead.
 
 // cliWorkerPy runs one AWS CLI command line per request: {"args": [...], "env": {...}} on stdin,
@@ -28,6 +30,7 @@ import awscli.clidriver
 
 # awscli adds its own data (cli.json) to AWS_DATA_PATH when imported; each command keeps it.
 data_path = os.environ["AWS_DATA_PATH"]
+loaders = {}
 reply = os.fdopen(os.dup(1), "w")
 sys.stdout.write("ready\n")
 sys.stdout.flush()
@@ -40,7 +43,16 @@ for line in sys.stdin:
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
     sys.stdout, sys.stderr = out, err
     try:
-        code = awscli.clidriver.create_clidriver().main(req["args"])
+        driver = awscli.clidriver.create_clidriver()
+        # Each driver is new (its own session, credentials and configuration from this
+        # command's environment); the files of botocore's data (service models, read and parsed
+        # again by every new session's loader: two thirds of a command's CPU) are read once.
+        key = driver.session.get_config_variable("data_path")
+        if key in loaders:
+            driver.session.register_component("data_loader", loaders[key])
+        else:
+            loaders[key] = driver.session.get_component("data_loader")
+        code = driver.main(req["args"])
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
     except BaseException as e:

@@ -12,14 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/sseguard/sseguard/internal/testsupport"
 	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
@@ -54,17 +53,12 @@ var (
 func TestMain(m *testing.M) {
 	long = os.Getenv("SSEGUARD_LONG") == "1"
 	// The fast tier's tests mostly wait: on moto, on the AWS CLI and on sseguard's own retries.
-	// Unless -parallel is given, run more of them at once than go test's default (GOMAXPROCS).
 	// Not the long tier's: its scenarios keep the one moto busy by themselves, and run together
 	// eight at a time they starve each other past their own deadlines (a kill-and-resume run saw
 	// 53 of its 666 copies in two minutes).
 	flag.Parse()
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
-	if !explicit && !long {
-		if err := flag.Set("test.parallel", strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0)))); err != nil {
-			panic(err)
-		}
+	if !long {
+		testsupport.RaiseParallel(testsupport.WaitingParallel())
 	}
 	dir, err := os.MkdirTemp("", "sseguard-e2e-")
 	if err != nil {

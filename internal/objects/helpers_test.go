@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sseguard/sseguard/internal/testsupport"
 	"github.com/sseguard/sseguard/internal/testsupport/awstest"
 )
 
@@ -36,6 +37,11 @@ import (
 var shared *awstest.Layer
 
 func TestMain(m *testing.M) {
+	// The small scenarios mostly wait on moto; the long tier's 2,000-object ones keep it busy
+	// by themselves.
+	if os.Getenv(longTier) != "1" {
+		testsupport.RaiseParallel(testsupport.WaitingParallel())
+	}
 	l, stop := awstest.StartMain()
 	shared = l
 	code := m.Run()

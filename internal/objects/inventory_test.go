@@ -110,6 +110,7 @@ func deliver(t *testing.T, c *s3.Client, src, dest, prefix, id string, created t
 }
 
 func TestScanFromInventory(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, shared)
 	ctx := context.Background()
 	required, other := createKey(t, e.kms, "alias/inv-req"), createKey(t, e.kms, "alias/inv-other")
@@ -169,6 +170,7 @@ func TestScanFromInventory(t *testing.T) {
 }
 
 func TestScanInventoryFallback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, shared)
 	ctx := context.Background()
 	cases := map[string]struct {

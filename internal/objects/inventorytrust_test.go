@@ -39,6 +39,7 @@ func configureInventoryOwned(t *testing.T, c *s3.Client, src, dest, prefix, id, 
 // (manifest.checksum) and the objects were not modified since it began; otherwise the scan reads
 // the objects, says why, and the counts stay right.
 func TestInventoryIsEvidenceOnlyWhenTrustedAndFresh(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, shared)
 	ctx := context.Background()
 	const stranger = "999988887777"
@@ -143,6 +144,7 @@ func TestInventoryIsEvidenceOnlyWhenTrustedAndFresh(t *testing.T) {
 }
 
 func TestCountInventory(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, shared)
 	ctx := context.Background()
 	src := e.legacyBucket(t, "inv-count", true)

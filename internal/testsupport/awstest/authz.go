@@ -643,7 +643,7 @@ func (l *Layer) objectEncryption(ctx context.Context, c *call, bucket, key, vers
 	if version != "" {
 		path += "?versionId=" + version
 	}
-	status, h, _, err := l.motoS3(ctx, c.akid, http.MethodHead, path, nil, nil)
+	status, h, err := l.headObject(ctx, c, path)
 	if err != nil || status != http.StatusOK {
 		return "", "", false
 	}

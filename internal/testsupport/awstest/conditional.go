@@ -77,7 +77,7 @@ func (l *Layer) currentETag(ctx context.Context, c *call, bucket, key, version s
 	if version != "" {
 		path += "?versionId=" + version
 	}
-	status, h, _, err := l.motoS3(ctx, c.akid, http.MethodHead, path, nil, nil)
+	status, h, err := l.headObject(ctx, c, path)
 	if err != nil || status != http.StatusOK {
 		return "", false
 	}

@@ -60,13 +60,13 @@ func (l *Layer) dropRedirectOnCopy(c *call) error {
 	if c.op != "CopyObject" || r.Header.Get("X-Amz-Website-Redirect-Location") != "" || strings.EqualFold(r.Header.Get("X-Amz-Metadata-Directive"), "REPLACE") {
 		return nil
 	}
-	src := r.Header.Get("X-Amz-Copy-Source")
-	if i := strings.IndexByte(src, '?'); i >= 0 {
-		src = src[:i]
+	bucket, key, _, ok := copySource(r)
+	if !ok {
+		return nil
 	}
 	ctx, cancel := ctxTimeout(r.Context())
 	defer cancel()
-	status, hdr, _, err := l.motoS3(ctx, c.akid, http.MethodHead, "/"+strings.TrimPrefix(src, "/"), nil, nil)
+	status, hdr, err := l.headObject(ctx, c, objectPath(bucket, key))
 	if err != nil {
 		return fmt.Errorf("read the copy source: %w", err)
 	}

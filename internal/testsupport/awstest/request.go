@@ -35,6 +35,9 @@ type call struct {
 	id         identity
 	principal  string // the caller's ARN ("" when anonymous or unknown)
 	restricted bool   // the access key has an identity policy
+
+	// heads holds moto's answers to the HEADs of objects this request's rules made (headObject).
+	heads map[string]headResult
 }
 
 // Operation names the S3, KMS, STS or IAM operation of a request as the layer counts it: S3

@@ -173,7 +173,7 @@ func (l *Layer) uoeSource(ctx context.Context, c *call) (http.Header, *s3Refusal
 	if v := c.versionID(); v != "" {
 		path += "?versionId=" + v
 	}
-	status, head, _, err := l.motoS3(ctx, c.akid, http.MethodHead, path, nil, nil)
+	status, head, err := l.headObject(ctx, c, path)
 	switch {
 	case err != nil:
 		return nil, &s3Refusal{http.StatusBadGateway, "InternalError", err.Error()}

@@ -56,6 +56,29 @@ func (l *Layer) motoS3(ctx context.Context, akid, method, pathAndQuery string, h
 	return l.motoDo(ctx, req)
 }
 
+// headResult is moto's answer to a HEAD of an object.
+type headResult struct {
+	status int
+	hdr    http.Header
+	err    error
+}
+
+// headObject HEADs an object in moto (path as objectPath builds it, with ?versionId= when a
+// version is meant) once per request: the rules that read the same object before the request is
+// forwarded (its encryption for kms:Decrypt, its ETag for a condition, its website redirect for a
+// copy) share one answer. Reads after the request has changed the object call motoS3.
+func (l *Layer) headObject(ctx context.Context, c *call, path string) (int, http.Header, error) {
+	if h, ok := c.heads[path]; ok {
+		return h.status, h.hdr, h.err
+	}
+	status, hdr, _, err := l.motoS3(ctx, c.akid, http.MethodHead, path, nil, nil)
+	if c.heads == nil {
+		c.heads = map[string]headResult{}
+	}
+	c.heads[path] = headResult{status, hdr, err}
+	return status, hdr, err
+}
+
 // awsError is an error answer from moto.
 type awsError struct {
 	Status  int
