@@ -39,7 +39,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 	t.Run("eligible bucket", func(t *testing.T) {
 		t.Parallel()
 		bucket := e.bucket(t, "listing-copy", enforced) // ACLs disabled, unversioned, no lock, no website
-		specs := allWrong("w", 100, required, other)
+		specs := allWrong("w", 60, required, other) // more than the sample and what is in flight
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
@@ -75,7 +75,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 			WebsiteConfiguration: &types.WebsiteConfiguration{IndexDocument: &types.IndexDocument{Suffix: aws.String("index.html")}}}); err != nil {
 			t.Fatal(err)
 		}
-		specs := allWrong("w", 40, required, other)
+		specs := allWrong("w", 30, required, other) // more than the sample
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
@@ -92,7 +92,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 	t.Run("off unless asked", func(t *testing.T) {
 		t.Parallel()
 		bucket := e.bucket(t, "listing-copy-off", enforced)
-		specs := allWrong("w", 40, required, other)
+		specs := allWrong("w", 30, required, other) // more than the sample
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
