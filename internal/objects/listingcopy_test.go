@@ -39,7 +39,7 @@ func TestListingCopyHalvesRequestsOnAMostlyWrongBucket(t *testing.T) {
 	t.Run("eligible bucket", func(t *testing.T) {
 		t.Parallel()
 		bucket := e.bucket(t, "listing-copy", enforced) // ACLs disabled, unversioned, no lock, no website
-		specs := allWrong("w", 60, required, other) // more than the sample and what is in flight
+		specs := allWrong("w", 60, required, other)     // more than the sample and what is in flight
 		seed(t, c, bucket, specs)
 		tg := target
 		tg.Bucket = bucket
