@@ -119,6 +119,6 @@ func TestCrossAccountReadNeedsBothAccounts(t *testing.T) {
 	if err := l.SetRolePolicy(roleARN, readerPolicy(false)); err != nil {
 		t.Fatal(err)
 	}
-	l.clearKeyCache()
+	l.keys.clear()
 	refused("key policy alone", "identity-based policy")
 }

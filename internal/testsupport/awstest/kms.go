@@ -30,7 +30,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/sseguard/sseguard/internal/iampolicy"
 )
@@ -77,6 +76,7 @@ const replicaRegion = "us-west-2"
 // DescribeKey reports it so and EnableKeyRotation refuses it as KMS does.
 func (l *Layer) MarkKey(keyID string, k KeyKind) {
 	id := keyIDOf(keyID)
+	l.keys.forget(id)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if k == KeyStandard {
@@ -102,16 +102,6 @@ type keyInfo struct {
 	policy                                       *iampolicy.Document
 }
 
-type keyInfoEntry struct {
-	info keyInfo
-	ok   bool
-	at   time.Time
-}
-
-// keyCacheTTL bounds how long key facts read from moto are reused. Writes through the layer
-// (PutKeyPolicy, aliases, tags, key state) clear the cache at once.
-const keyCacheTTL = 2 * time.Second
-
 // keyInfo describes a key by id, ARN, alias name or alias ARN, with its aliases, tags and policy.
 func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool) {
 	// A key ARN names its account and region: the key is read there (with credentials moto maps
@@ -125,32 +115,12 @@ func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool
 			account, akid = a.account, l.akidForAccount(ctx, c, a.account)
 		}
 	}
-	cacheKey := account + "|" + region + "|" + ref
-	l.mu.Lock()
-	e, ok := l.keyCache[cacheKey]
-	gen := l.keyGen
-	l.mu.Unlock()
-	if ok && time.Since(e.at) < keyCacheTTL {
-		return e.info, e.ok
-	}
-	// Requests that miss together read the key once (the strict layer serves tests that run in
-	// parallel, and each KMS use of an S3 request would otherwise cost moto four reads). The
-	// generation in the flight's name keeps a read begun before a write from answering a request
-	// that arrived after it.
-	v, _, _ := l.keyFlight.Do(fmt.Sprintf("%d|%s", gen, cacheKey), func() (any, error) {
+	return l.keys.get(account+"|"+region+"|"+ref, ref, func() (keyInfo, bool) {
+		// Shared by the requests that missed together: not cut short when the first one ends.
 		rctx, cancel := ctxTimeout(context.WithoutCancel(ctx))
 		defer cancel()
-		info, found := l.readKeyInfo(rctx, akid, region, ref)
-		e := keyInfoEntry{info: info, ok: found, at: time.Now()}
-		l.mu.Lock()
-		if l.keyGen == gen {
-			l.keyCache[cacheKey] = e
-		}
-		l.mu.Unlock()
-		return e, nil
+		return l.readKeyInfo(rctx, akid, region, ref)
 	})
-	e = v.(keyInfoEntry)
-	return e.info, e.ok
 }
 
 // readKeyInfo reads a key's facts from moto.
@@ -204,11 +174,21 @@ func (l *Layer) applyKind(info *keyInfo) {
 	}
 }
 
-func (l *Layer) clearKeyCache() {
-	l.mu.Lock()
-	l.keyCache = map[string]keyInfoEntry{}
-	l.keyGen++
-	l.mu.Unlock()
+// forgetKeys drops what the key cache holds of the keys and aliases a KMS write names (KeyId,
+// TargetKeyId, AliasName, in any of their forms); a write that names none of them (other than
+// CreateKey, whose key is new) empties it.
+func (l *Layer) forgetKeys(c *call) {
+	var refs []string
+	for _, p := range []string{"KeyId", "TargetKeyId", "AliasName"} {
+		if v := c.str(p); v != "" {
+			refs = append(refs, v)
+		}
+	}
+	if len(refs) == 0 && c.name != "CreateKey" {
+		l.keys.clear()
+		return
+	}
+	l.keys.forget(refs...)
 }
 
 // keyARN resolves a key reference to the key ARN (or, when the key is unknown, an ARN built from
@@ -420,7 +400,7 @@ func kmsReadOnly(op string) bool {
 
 func (l *Layer) dispatchKMS(w http.ResponseWriter, c *call) {
 	if !kmsReadOnly(c.name) {
-		defer l.clearKeyCache()
+		defer l.forgetKeys(c)
 	}
 	ctx, cancel := ctxTimeout(c.r.Context())
 	defer cancel()

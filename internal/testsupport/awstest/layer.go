@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
@@ -73,9 +71,8 @@ type Layer struct {
 	log       []Action
 	seen      map[string]int
 	callers   map[string]identity
-	keyCache  map[string]keyInfoEntry
-	keyGen    uint64 // counts clears of keyCache
-	keyFlight singleflight.Group
+	keys      *keyCache // shared with the other layers in front of the same moto
+	closeOnce sync.Once
 	principal map[string]string // principal ARN -> unique id, as first seen existing
 	s3control map[string]string // access key id -> S3 Control endpoint (rule 13)
 }
@@ -99,6 +96,7 @@ func Start(ctx context.Context, opts Options) (*Layer, error) {
 		l.stopMoto()
 		return nil, fmt.Errorf("parse upstream URL %q: %w", l.upstream, err)
 	}
+	l.keys = acquireKeyCache(l.upstream)
 	tr := &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: 90 * time.Second}
 	l.client = &http.Client{Transport: tr}
 	l.rp = httputil.NewSingleHostReverseProxy(u)
@@ -109,6 +107,7 @@ func Start(ctx context.Context, opts Options) (*Layer, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		releaseKeyCache(l.upstream, l.keys)
 		l.stopMoto()
 		return nil, fmt.Errorf("listen for the strict layer: %w", err)
 	}
@@ -204,13 +203,15 @@ func (l *Layer) resetState() {
 	l.denyUOE = false
 	l.counts = map[string]int{}
 	l.callers = map[string]identity{}
-	l.keyCache = map[string]keyInfoEntry{}
-	l.keyGen++
 	l.principal = map[string]string{}
+	if l.keys != nil {
+		l.keys.clear()
+	}
 }
 
 // Close stops the layer and the moto_server it started. It is safe to call more than once.
 func (l *Layer) Close() {
+	l.closeOnce.Do(func() { releaseKeyCache(l.upstream, l.keys) })
 	if l.srv != nil {
 		_ = l.srv.Close()
 	}
