@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"net"
 	"strings"
-	"sync/atomic"
 	"testing"
+
+	"github.com/sseguard/sseguard/internal/testsupport"
 )
 
 // init's flags are checked before any AWS call; what AWS answers is the end-to-end test's
@@ -47,23 +47,8 @@ func TestInitArguments(t *testing.T) {
 // When AWS cannot be reached, init says so on stderr, prints no policy, and exits 1. (Not
 // parallel: it sets the environment the SDK reads.)
 func TestInitUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var conns atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			c.Close()
-		}
-	}()
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://" + l.Addr().String(), "AWS_ACCESS_KEY_ID": "x",
+	endpoint, conns := testsupport.DeadEndpoint(t)
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "x",
 		"AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1",
 		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"} {
 		t.Setenv(k, v)
@@ -72,7 +57,7 @@ func TestInitUnreachable(t *testing.T) {
 	if code != ExitError || out != "" || !strings.Contains(errOut, "sseguard init: list the account's buckets (s3:ListAllMyBuckets)") {
 		t.Errorf("init = %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if conns.Load() == 0 {
+	if conns() == 0 {
 		t.Error("init made no connection to the endpoint")
 	}
 }

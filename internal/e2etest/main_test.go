@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -531,23 +530,8 @@ func TestE2EReservedAliasFailsBeforeAnyAWSCall(t *testing.T) {
 	t.Parallel()
 	e := &e2e{t: t, dir: t.TempDir(), ownIAM: true}
 	// An endpoint that counts connections: the policy must be refused before any is made.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var conns atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			c.Close()
-		}
-	}()
-	env := append(os.Environ(), "AWS_ENDPOINT_URL=http://"+l.Addr().String(), "AWS_ACCESS_KEY_ID=x",
+	endpoint, conns := testsupport.DeadEndpoint(t)
+	env := append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_ACCESS_KEY_ID=x",
 		"AWS_SECRET_ACCESS_KEY=x", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true")
 	pol := e.policy("version: 1\nbuckets:\n  - name: media-hls\n    encryption: sse-kms\n    kms_key: alias/aws/s3\n")
 	for _, cmd := range []string{"plan", "apply", "validate"} {
@@ -559,7 +543,7 @@ func TestE2EReservedAliasFailsBeforeAnyAWSCall(t *testing.T) {
 			t.Errorf("%s output lacks file:line:col for the reserved alias:\n%s", cmd, out)
 		}
 	}
-	if n := conns.Load(); n != 0 {
+	if n := conns(); n != 0 {
 		t.Errorf("%d connections to AWS for an invalid policy, want 0", n)
 	}
 }
