@@ -21,6 +21,7 @@ import (
 	"github.com/sseguard/sseguard/internal/awsclient"
 	"github.com/sseguard/sseguard/internal/jsonplan"
 	"github.com/sseguard/sseguard/internal/pipeline"
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/testsupport/awstest"
@@ -59,20 +60,7 @@ func bigAccount(t *testing.T, ctx context.Context, c *awsclient.Clients, n int) 
 	if _, err := c.KMS("").ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)}); err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	b.WriteString("version: 1\naccount: \"123456789012\"\nregion: us-east-1\nbuckets:\n")
-	bucket := func(name, alias string) {
-		fmt.Fprintf(&b, "  - name: %s\n    encryption: sse-kms\n    kms_key: %s\n    enforce_on_upload: true\n    require_tls: true\n", name, alias)
-	}
-	for i := range n {
-		bucket(fmt.Sprintf("media-%04d", i), fmt.Sprintf("alias/media-%02d", i%40))
-	}
-	for _, name := range []string{"missing-a", "missing-b", "missing-c"} {
-		bucket(name, "alias/media-00")
-	}
-	bucket("doomed-a", "alias/doomed")
-	bucket("doomed-b", "alias/doomed")
-	return b.String()
+	return plantest.BigAccountPolicy(n, "")
 }
 
 // bigN is how many drifted buckets the big-account tests plan: 400, or 2,000 in the long tier.

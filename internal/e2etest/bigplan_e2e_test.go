@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/sseguard/sseguard/internal/plan/plantest"
 	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
 )
 
@@ -56,26 +57,14 @@ kms.create_alias(AliasName=`+pyStr(e.alias("doomed"))+`, TargetKeyId=k)
 kms.schedule_key_deletion(KeyId=k, PendingWindowInDays=7)
 print(json.dumps({"Doomed": k}))
 `, &seeded)
-	var b strings.Builder
-	b.WriteString("version: 1\naccount: \"123456789012\"\nregion: us-east-1\nbuckets:\n")
-	bucket := func(name, alias string) {
-		fmt.Fprintf(&b, "  - name: %s\n    encryption: sse-kms\n    kms_key: %s\n    enforce_on_upload: true\n    require_tls: true\n", name, alias)
-	}
-	for i := range n {
-		bucket(e.name(fmt.Sprintf("media-%04d", i)), e.alias(fmt.Sprintf("media-%02d", i%40)))
-	}
-	for _, name := range []string{"missing-a", "missing-b", "missing-c"} {
-		bucket(e.name(name), e.alias("media-00"))
-	}
-	bucket(e.name("doomed-a"), e.alias("doomed"))
-	bucket(e.name("doomed-b"), e.alias("doomed"))
+	policyText := plantest.BigAccountPolicy(n, "-"+e.ns)
 
 	r := newRunner(e)
 	const policy = "infra/sseguard.yaml"
 	if err := os.MkdirAll(filepath.Join(r.ws, "infra"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(r.ws, policy), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(r.ws, policy), []byte(policyText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	gh := githubtest.Start(t, "acme", "media")
