@@ -296,6 +296,9 @@ func (l *Layer) kmsRequirements(ctx context.Context, c *call) []requirement {
 		return []requirement{onKey(action, ref)}
 	case "TagResource", "UntagResource":
 		r := onKey(action, c.str("KeyId"))
+		if r.ctx == nil {
+			r.ctx = map[string][]string{} // no such key: the request's tags are still its context
+		}
 		keys := requestTags(c, r.ctx)
 		if tk, ok := c.params["TagKeys"].([]any); ok {
 			for _, k := range tk {

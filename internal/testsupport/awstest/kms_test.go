@@ -230,3 +230,16 @@ func TestAWSManagedKey(t *testing.T) {
 		t.Errorf("a customer managed key described through the layer: KeyManager %s, want CUSTOMER", d.KeyMetadata.KeyManager)
 	}
 }
+
+// Tagging a key that does not exist is answered as KMS answers it, NotFoundException (the layer
+// once failed the request while collecting its tags).
+func TestTagMissingKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := clientsAt(shared.URL, "testing")
+	_, err := c.kms.TagResource(ctx, &kms.TagResourceInput{KeyId: aws.String("11111111-2222-3333-4444-555555555555"),
+		Tags: []kmstypes.Tag{{TagKey: aws.String("team"), TagValue: aws.String("media")}}})
+	if code := errorCode(err); code != "NotFoundException" {
+		t.Errorf("TagResource of a missing key = %v (%q), want NotFoundException", err, code)
+	}
+}
