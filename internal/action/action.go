@@ -174,7 +174,7 @@ func (o *output) finish(ctx context.Context, in Inputs, gh *githubactions.GitHub
 	if err != nil {
 		// Apply may return what it did before the error: it is published above.
 		o.logError(err.Error())
-		o.summary(report.MarkdownFailure(mode, "stopped", []string{o.red.String(err.Error())}))
+		o.summary(report.MarkdownFailure(mode, "stopped", []string{o.red.String(err.Error())}, version.Get().Short()))
 		o.commentFailure(ctx, in, gh, "stopped before the plan was complete")
 		return ExitFailure
 	}
@@ -279,7 +279,7 @@ func (o *output) invalidPolicy(mode plan.Mode, in Inputs, errs policy.Errors) in
 		o.annotate(an)
 	}
 	what := fmt.Sprintf("the policy does not validate (%s), nothing was read from or changed in AWS", report.Plural(len(errs), "problem", "problems"))
-	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines)))
+	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines), version.Get().Short()))
 	return ExitFailure
 }
 
@@ -290,7 +290,7 @@ func (o *output) fail(mode plan.Mode, what string, err error) int {
 		lines = append(lines, l)
 		o.logError("sseguard " + what + ": " + l)
 	}
-	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines)))
+	o.summary(report.MarkdownFailure(mode, what, sanitize.Redacted(o.red, lines), version.Get().Short()))
 	return ExitFailure
 }
 

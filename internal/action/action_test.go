@@ -436,8 +436,13 @@ func TestRunFailures(t *testing.T) {
 					t.Errorf("stdout lacks line %q:\n%s", w, r.out.String())
 				}
 			}
-			if s := r.summaryText(t); s == "" {
+			s := r.summaryText(t)
+			if s == "" {
 				t.Errorf("no job summary")
+			}
+			// Every summary, a failure's too, says which sseguard wrote it.
+			if want := "sseguard " + version.Get().Short() + "</sub>"; !strings.Contains(s, want) {
+				t.Errorf("the job summary does not name the version (%q):\n%s", want, s)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sseguard/sseguard/internal/prcomment"
 	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/sanitize"
+	"github.com/sseguard/sseguard/internal/version"
 )
 
 // Apply only what the pull request showed. On a push to the apply branch, before anything is
@@ -116,5 +117,5 @@ func (o *output) refused(in Inputs, pl *plan.Plan, r *approval.Refusal) {
 		o.info("  " + d)
 	}
 	o.info("Plan the change on a pull request again (its sseguard comment then shows the plan to approve), or set on-plan-change to apply.")
-	o.summary(report.MarkdownFailure(plan.ModeApply, "refused to apply: "+r.Reason+"; nothing was changed", r.Details))
+	o.summary(report.MarkdownFailure(plan.ModeApply, "refused to apply: "+r.Reason+"; nothing was changed", r.Details, version.Get().Short()))
 }

@@ -121,7 +121,7 @@ func planFooter(opts Options) string {
 func FailureBody(what string, opts Options) string {
 	var b strings.Builder
 	b.WriteString(Marker(opts.PolicyPath) + "\n" + statusLine(StatusFailed) + "\n\n")
-	b.WriteString(report.MarkdownFailure(plan.ModePlan, what, nil))
+	b.WriteString(report.MarkdownFailure(plan.ModePlan, what, nil, "")) // the footer below names the version
 	b.WriteString(footer(opts, "why, with the annotations on the policy file's lines"))
 	return b.String()
 }

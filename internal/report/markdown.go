@@ -79,8 +79,9 @@ func MarkdownShown(p *plan.Plan, opts MarkdownOptions) (string, Shown) {
 
 // MarkdownFailure is the job summary of a run that stopped before it had a plan to show (an invalid
 // policy, a refused apply, an error): a verdict line with what happened, then one item per line
-// of detail. Both are escaped like every other value.
-func MarkdownFailure(mode plan.Mode, what string, details []string) string {
+// of detail. Both are escaped like every other value. A version (version.Info.Short) ends it in
+// the footer a plan's summary has.
+func MarkdownFailure(mode plan.Mode, what string, details []string, version string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### ❌ sseguard %s: %s\n\n", mdModeName(mode), mdText(what))
 	for _, d := range details {
@@ -88,6 +89,9 @@ func MarkdownFailure(mode plan.Mode, what string, details []string) string {
 	}
 	if len(details) > 0 {
 		b.WriteString("\n")
+	}
+	if version != "" {
+		fmt.Fprintf(&b, "<sub>sseguard %s</sub>\n", mdText(version))
 	}
 	return b.String()
 }
