@@ -275,7 +275,7 @@ func (s Spec) operation() (*types.JobOperation, error) {
 		//     NewObjectMetadata absent as "copies all the metadata from the original objects" but not
 		//     what a NewObjectMetadata holding only SSEAlgorithm does under MetadataDirective COPY;
 		//     CopyObject's own encryption header is not metadata and is honoured under either
-		//     directive. The README says so, and to try a copy job on a test bucket first.
+		//     directive. docs/existing-objects.md says so, and to try a copy job on a test bucket first.
 		c := &types.S3CopyObjectOperation{TargetResource: aws.String(s.arn(s.Bucket)), MetadataDirective: types.S3MetadataDirectiveCopy,
 			StorageClass: types.S3StorageClass(s.StorageClass), NewObjectMetadata: &types.S3ObjectMetadata{SSEAlgorithm: types.S3SSEAlgorithmAes256}}
 		if s.KMSKeyARN != "" {

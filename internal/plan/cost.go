@@ -79,7 +79,7 @@ func DefaultPrices() Prices {
 			"GLACIER_IR": req(0.01), "GLACIER": req(0.0004), "DEEP_ARCHIVE": req(0.0004), "REDUCED_REDUNDANCY": req(0.0004),
 		},
 		// No stored page states a price of its own for UpdateObjectEncryption: counted as a PUT
-		// request of S3 Standard, and the README says so.
+		// request of S3 Standard, and docs/existing-objects.md says so.
 		UpdateObjectEncryption: Price{USD: 0.005, Per: 1000, Source: s3PricingPage + " (no price of its own found: counted as a PUT request)"},
 		KMS:                    Price{USD: 0.03, Per: 10000, Source: kmsPricingPage + " (Key usage: requests)"},
 		BatchJob:               Price{USD: 0.25, Per: 1, Source: s3PricingPage + " (Management & insights: S3 Batch Operations, per job)"},
