@@ -31,9 +31,9 @@ func bigLines(md string) map[string]int {
 
 // A pull request over a real-sized account, through the built binary run as the runner runs a
 // container action, against moto behind the strict layer (under the generated plan policy) and
-// GitHub's API stood in for: 280 drifted buckets (enough that the whole summary would pass its
-// 512 KiB cap and leaves policy statements out; 2,000 with SSEGUARD_LONG=1) under 40 keys not
-// created yet, with TLS and upload enforcement, three missing buckets and two whose key is
+// GitHub's API stood in for: 220 drifted buckets with names as long as real ones (enough that the
+// whole summary would pass its 512 KiB cap and leaves policy statements out; 170 fit whole, at
+// 434 KB; 2,000 with SSEGUARD_LONG=1) under 40 keys not created yet, with TLS and upload enforcement, three missing buckets and two whose key is
 // pending deletion. The job summary stays under its cap and names every bucket that drifts or is
 // blocked and every blocker; the comment stays under GitHub's 65,536 characters and names every
 // drifting bucket or says how many it left out; what its footer says of the job summary and the
@@ -41,23 +41,26 @@ func bigLines(md string) map[string]int {
 // plan-json names.
 func TestE2EBigAccountPullRequest(t *testing.T) {
 	e := newE2E(t)
-	n := 280
+	n := 220
 	if long {
 		n = 2000
 	}
+	// Names as long as real accounts' (media-0042-acme-media-production-archive-us-east-1-t007):
+	// what makes a summary big is names, many times over.
+	suffix := "-acme-media-production-archive-us-east-1-" + e.ns
 	// Seeded with boto3 from one process (threads, not one CLI process per bucket).
 	var seeded struct{ Doomed string }
 	e.py(`
 from concurrent.futures import ThreadPoolExecutor
-names = [f"media-{i:04d}-`+e.ns+`" for i in range(`+strconv.Itoa(n)+`)] + ["doomed-a-`+e.ns+`", "doomed-b-`+e.ns+`"]
+names = [f"media-{i:04d}`+suffix+`" for i in range(`+strconv.Itoa(n)+`)] + ["doomed-a`+suffix+`", "doomed-b`+suffix+`"]
 with ThreadPoolExecutor(16) as ex:
     list(ex.map(lambda b: s3.create_bucket(Bucket=b), names))
 k = kms.create_key(Description="doomed")["KeyMetadata"]["KeyId"]
-kms.create_alias(AliasName=`+pyStr(e.alias("doomed"))+`, TargetKeyId=k)
+kms.create_alias(AliasName=`+pyStr("alias/doomed"+suffix)+`, TargetKeyId=k)
 kms.schedule_key_deletion(KeyId=k, PendingWindowInDays=7)
 print(json.dumps({"Doomed": k}))
 `, &seeded)
-	policyText := plantest.BigAccountPolicy(n, "-"+e.ns)
+	policyText := plantest.BigAccountPolicy(n, suffix)
 
 	r := newRunner(e)
 	const policy = "infra/sseguard.yaml"
