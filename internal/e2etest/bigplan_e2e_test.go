@@ -164,10 +164,15 @@ print(json.dumps({"Doomed": k}))
 		"policy statements left out":                    "every change with its before and after, warnings, existing objects and cost",
 		"policy statements and object samples left out": "every change with its before and after, warnings, existing object counts and cost",
 		"one line per bucket":                           fmt.Sprintf("one line for each of the %d buckets", n+5),
-		"only the buckets that drift or are blocked":    "one line for each bucket that drifts or is blocked (",
+		"only the buckets that drift or are blocked":    "one line for each bucket that drifts or is blocked",
 	}[level[1]]
 	if holds == "" || !strings.HasPrefix(m[1], holds) {
 		t.Errorf("the summary shows %q; the footer says it has %q", level[1], m[1])
+	}
+	// When even that level leaves rows out, the footer says so, and the summary has a row saying
+	// how many in place of each list's missing rows.
+	if strings.Contains(m[1], "as many as fit under its size cap") && !regexp.MustCompile(`… [0-9]+ more .*lists them all`).MatchString(summary) {
+		t.Errorf("the footer says rows were left out; the summary has no row saying how many")
 	}
 	if strings.HasPrefix(holds, "every change") && !strings.Contains(summary, fmt.Sprintf("#### Changes (%d)", 2*n+80)) {
 		t.Errorf("the footer says the summary has every change; it has no table of them")
