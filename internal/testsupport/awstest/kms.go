@@ -76,7 +76,6 @@ const replicaRegion = "us-west-2"
 // DescribeKey reports it so and EnableKeyRotation refuses it as KMS does.
 func (l *Layer) MarkKey(keyID string, k KeyKind) {
 	id := keyIDOf(keyID)
-	l.keys.forget(id)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if k == KeyStandard {
@@ -115,12 +114,17 @@ func (l *Layer) keyInfo(ctx context.Context, c *call, ref string) (keyInfo, bool
 			account, akid = a.account, l.akidForAccount(ctx, c, a.account)
 		}
 	}
-	return l.keys.get(account+"|"+region+"|"+ref, ref, func() (keyInfo, bool) {
+	info, found := l.keys.get(account+"|"+region+"|"+ref, ref, func() (keyInfo, bool) {
 		// Shared by the requests that missed together: not cut short when the first one ends.
 		rctx, cancel := ctxTimeout(context.WithoutCancel(ctx))
 		defer cancel()
 		return l.readKeyInfo(rctx, akid, region, ref)
 	})
+	if found {
+		// The kind is this layer's (MarkKey), not moto's: applied to each answer, never cached.
+		l.applyKind(&info)
+	}
+	return info, found
 }
 
 // readKeyInfo reads a key's facts from moto.
@@ -155,7 +159,6 @@ func (l *Layer) readKeyInfo(ctx context.Context, akid, region, ref string) (keyI
 		if l.motoKMS(ctx, akid, region, "GetKeyPolicy", map[string]string{"KeyId": info.id, "PolicyName": "default"}, &pol) == nil {
 			info.policy, _ = iampolicy.Parse(pol.Policy)
 		}
-		l.applyKind(&info)
 	}
 	return info, found
 }
