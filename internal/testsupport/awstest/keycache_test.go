@@ -51,3 +51,37 @@ func TestKeyCacheSeesWritesThroughAnyLayer(t *testing.T) {
 		t.Errorf("DescribeKey right after the tag was removed = %q, want AccessDeniedException", code)
 	}
 }
+
+// A key's kind is the setting of the layer that marked it (MarkKey): another layer in front of
+// the same moto, sharing the cache, still sees the key as moto made it (kms:KeyOrigin AWS_KMS).
+func TestKeyKindStaysWithItsLayer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	marking := newLayer(t, Options{})
+	key, err := clientsAt(shared.URL, "testing").kms.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marking.MarkKey(*key.KeyMetadata.KeyId, KeyImported)
+	user, err := shared.NewUser(ctx, unique("origin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyAWSKMS := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:DescribeKey","Resource":"*",
+		"Condition":{"StringEquals":{"kms:KeyOrigin":"AWS_KMS"}}}]}`
+	for _, l := range []*Layer{shared, marking} {
+		if err := l.SetIdentityPolicy(user, onlyAWSKMS); err != nil {
+			t.Fatal(err)
+		}
+	}
+	describe := func(l *Layer) string {
+		_, err := clientsAt(l.URL, user).kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: key.KeyMetadata.KeyId})
+		return errorCode(err)
+	}
+	if code := describe(marking); code != "AccessDeniedException" {
+		t.Errorf("through the layer that marked it imported: %q, want AccessDeniedException (origin EXTERNAL)", code)
+	}
+	if code := describe(shared); code != "" {
+		t.Errorf("through another layer: %q, want allowed (origin AWS_KMS)", code)
+	}
+}
