@@ -11,8 +11,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/sseguard/sseguard/internal/plan/plantest"
+	"github.com/sseguard/sseguard/internal/report"
 	"github.com/sseguard/sseguard/internal/testsupport/githubtest"
+	"github.com/sseguard/sseguard/internal/testsupport/motoserver"
 )
 
 // bigLineRE is a bucket's line in a job summary or comment table: its name, then its policy line.
@@ -60,7 +61,7 @@ kms.create_alias(AliasName=`+pyStr("alias/doomed"+suffix)+`, TargetKeyId=k)
 kms.schedule_key_deletion(KeyId=k, PendingWindowInDays=7)
 print(json.dumps({"Doomed": k}))
 `, &seeded)
-	policyText := plantest.BigAccountPolicy(n, suffix)
+	policyText := bigAccountPolicy(n, suffix)
 
 	r := newRunner(e)
 	const policy = "infra/sseguard.yaml"
@@ -93,6 +94,7 @@ print(json.dumps({"Doomed": k}))
 				Line         int
 			}
 			Blockers []struct{ Code, Bucket string }
+			Warnings []struct{ Code string }
 		}
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -129,6 +131,37 @@ print(json.dumps({"Doomed": k}))
 	}
 	if !regexp.MustCompile(`(?m)^::error file=infra/sseguard.yaml,.*::GitHub limits annotations per step: the job summary lists these [0-9]+ findings`).MatchString(out) {
 		t.Errorf("no annotation points at the job summary for the findings GitHub does not show")
+	}
+	// One finding per bucket that drifts or is blocked, per blocker of no bucket, per warning:
+	// GitHub gets the first nine and one that folds the rest, which the summary lists (or, when
+	// even they do not fit, counts in a "… N more" row).
+	annotated := strings.Count(out, "::error file=infra/sseguard.yaml,") + strings.Count(out, "::warning file=infra/sseguard.yaml,") +
+		strings.Count(out, "::notice file=infra/sseguard.yaml,")
+	findings := len(doc.Plan.Warnings)
+	for _, bs := range doc.Plan.Buckets {
+		if bs.Status != "in-sync" {
+			findings++
+		}
+	}
+	for _, bl := range doc.Plan.Blockers {
+		if bl.Bucket == "" {
+			findings++
+		}
+	}
+	hidden := findings - (report.MaxAnnotations - 1)
+	if annotated != report.MaxAnnotations {
+		t.Errorf("%d annotations, want %d", annotated, report.MaxAnnotations)
+	}
+	if !strings.Contains(summary, fmt.Sprintf("Not annotated: %d findings past the %d annotations", hidden, report.MaxAnnotations)) {
+		t.Errorf("the summary does not say it lists the %d findings GitHub does not annotate", hidden)
+	}
+	listed := len(regexp.MustCompile(`(?m)^- line [0-9]+ \((error|warning|notice)\): `).FindAllString(summary, -1))
+	if m := regexp.MustCompile(`(?m)^- … ([0-9]+) more findings? not annotated: `).FindStringSubmatch(summary); m != nil {
+		more, _ := strconv.Atoi(m[1])
+		listed += more
+	}
+	if listed != hidden {
+		t.Errorf("the summary lists or counts %d findings as not annotated, want %d", listed, hidden)
 	}
 
 	// The comment: one, under GitHub's limit, every drifting bucket named or counted.
@@ -185,4 +218,26 @@ print(json.dumps({"Doomed": k}))
 		}
 	}
 	t.Logf("%d buckets: summary %d bytes (%s), comment %d bytes, %d drifting buckets not in the comment", n, len(summary), level[1], len(body), left)
+}
+
+// bigAccountPolicy is the big-account scenario's policy file: n buckets media-0000… under 40
+// keys alias/media-00…39, three missing buckets (missing-a, -b, -c) and two whose key
+// alias/doomed is pending deletion (doomed-a, -b), each SSE-KMS with upload and TLS enforcement.
+// suffix ends every bucket and alias name, so that tests sharing one emulator do not meet.
+func bigAccountPolicy(n int, suffix string) string {
+	var b strings.Builder
+	b.WriteString("version: 1\naccount: \"" + motoserver.Account + "\"\nregion: us-east-1\nbuckets:\n")
+	bucket := func(name, alias string) {
+		fmt.Fprintf(&b, "  - name: %s%s\n    encryption: sse-kms\n    kms_key: alias/%s%s\n    enforce_on_upload: true\n    require_tls: true\n",
+			name, suffix, alias, suffix)
+	}
+	for i := range n {
+		bucket(fmt.Sprintf("media-%04d", i), fmt.Sprintf("media-%02d", i%40))
+	}
+	for _, name := range []string{"missing-a", "missing-b", "missing-c"} {
+		bucket(name, "media-00")
+	}
+	bucket("doomed-a", "doomed")
+	bucket("doomed-b", "doomed")
+	return b.String()
 }

@@ -7,7 +7,6 @@ package plantest
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sseguard/sseguard/internal/plan"
@@ -299,27 +298,4 @@ func BatchDrift() *plan.Plan {
 	p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnCloudFrontOAI, Bucket: "media-hls", Line: 14,
 		Message: "the bucket policy of media-hls grants CloudFront origin access identity E2EXAMPLE, but the bucket is SSE-KMS: downloads through it fail"})
 	return p
-}
-
-// BigAccountPolicy is the policy file of the big-account scenarios (the action's and the
-// end-to-end one): n buckets media-0000… under 40 keys alias/media-00…39, three missing buckets
-// (missing-a, -b, -c) and two whose key alias/doomed is pending deletion (doomed-a, -b), each
-// SSE-KMS with upload and TLS enforcement. suffix ends every bucket and alias name ("-t007"), so
-// that tests sharing one emulator do not meet.
-func BigAccountPolicy(n int, suffix string) string {
-	var b strings.Builder
-	b.WriteString("version: 1\naccount: \"" + Account + "\"\nregion: us-east-1\nbuckets:\n")
-	bucket := func(name, alias string) {
-		fmt.Fprintf(&b, "  - name: %s%s\n    encryption: sse-kms\n    kms_key: alias/%s%s\n    enforce_on_upload: true\n    require_tls: true\n",
-			name, suffix, alias, suffix)
-	}
-	for i := range n {
-		bucket(fmt.Sprintf("media-%04d", i), fmt.Sprintf("media-%02d", i%40))
-	}
-	for _, name := range []string{"missing-a", "missing-b", "missing-c"} {
-		bucket(name, "media-00")
-	}
-	bucket("doomed-a", "doomed")
-	bucket("doomed-b", "doomed")
-	return b.String()
 }
